@@ -1,0 +1,3 @@
+/** The public surface of graph-presence. */
+export * from './errors.js';
+export { VERSION } from './version.js';
