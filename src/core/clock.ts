@@ -1,0 +1,82 @@
+/**
+ * Vector-clock math over causal contexts (Phoenix `Clock`).
+ *
+ * A context maps a replica key to the highest counter of that replica whose operations have all
+ * been applied (contiguously). A replica missing from a context counts as 0.
+ */
+import type { ReplicaKey } from './replica-ref.js';
+
+export type Context = ReadonlyMap<ReplicaKey, number>;
+
+/** c1 has seen at least everything c2 has, on c2's replicas, and knows every replica c2 knows. */
+export function dominates(c1: Context, c2: Context): boolean {
+  if (c1.size < c2.size) return false;
+  for (const [replica, counter] of c2) {
+    const mine = c1.get(replica);
+    if (mine === undefined || mine < counter) return false;
+  }
+  return true;
+}
+
+/** Compares only on c1's replicas (missing in c2 counts as 0): c1 >= c2 there. */
+export function dominatesOrEqual(c1: Context, c2: Context): boolean {
+  for (const [replica, counter] of c1) {
+    if (counter < (c2.get(replica) ?? 0)) return false;
+  }
+  return true;
+}
+
+/** Pointwise maximum over the union of replicas. */
+export function upperbound(c1: Context, c2: Context): Map<ReplicaKey, number> {
+  const out = new Map(c1);
+  for (const [replica, counter] of c2) {
+    const mine = out.get(replica);
+    if (mine === undefined || mine < counter) out.set(replica, counter);
+  }
+  return out;
+}
+
+/** Pointwise minimum over the union of replicas; a replica in only one side keeps its value. */
+export function lowerbound(c1: Context, c2: Context): Map<ReplicaKey, number> {
+  const out = new Map(c1);
+  for (const [replica, counter] of c2) {
+    const mine = out.get(replica);
+    if (mine === undefined || mine > counter) out.set(replica, counter);
+  }
+  return out;
+}
+
+/** Keeps only the listed replicas; unknown names are ignored. */
+export function filterReplicas(
+  context: Context,
+  replicas: Iterable<ReplicaKey>,
+): Map<ReplicaKey, number> {
+  const out = new Map<ReplicaKey, number>();
+  for (const replica of replicas) {
+    const counter = context.get(replica);
+    if (counter !== undefined) out.set(replica, counter);
+  }
+  return out;
+}
+
+/** A clock as heard from a replica: who sent it and its context. */
+export interface NamedClock {
+  readonly replica: ReplicaKey;
+  readonly context: Context;
+}
+
+/**
+ * Adds a heard clock to a set of "newest clocks seen" (Phoenix `append_clock`): unchanged if the
+ * set's combined clock already dominates it; otherwise members it dominates are dropped and it is
+ * added. The replicas left in the set are the ones worth asking for a transfer.
+ */
+export function appendClock(set: readonly NamedClock[], clock: NamedClock): NamedClock[] {
+  if (set.length === 0) return [clock];
+  const combined = set.reduce<Map<ReplicaKey, number>>(
+    (acc, member) => upperbound(acc, member.context),
+    new Map(),
+  );
+  if (dominates(combined, clock.context)) return [...set];
+  const kept = set.filter((member) => !dominates(clock.context, member.context));
+  return [...kept, clock];
+}

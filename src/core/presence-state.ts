@@ -1,0 +1,442 @@
+/**
+ * The replicated presence set of one replica (Phoenix `State`), pure: no I/O, no clock, no
+ * randomness. Time, ids and messages come in as arguments; every operation returns the joins and
+ * leaves it caused, so callers never diff.
+ *
+ * Semantics:
+ * - Every entry has exactly one writer, the replica that owns its connection. Each operation of a
+ *   replica consumes one counter; a delta is a window of counters with explicit removes, applied
+ *   by lookup in the per-replica dot index. Nothing scans all rows.
+ * - Visible = entries of replicas that are up. Joins and leaves report changes of the visible set
+ *   exactly once: a down replica's entries leave, and come back as joins when it is up again.
+ * - A delta that does not follow what we have is a gap: it is not applied, and the caller asks
+ *   for a transfer (which brings a buffered delta or a chunked snapshot).
+ */
+import type { Context } from './clock.js';
+import { DEFAULT_MAX_DELTA_SIZES } from './delta-generations.js';
+import { type DeltaWindow, isEmptyWindow } from './delta-window.js';
+import { Entry, type EntryData, type Meta, type Presence } from './entry.js';
+import { type ReplicaKey, type ReplicaRef, replicaKey } from './replica-ref.js';
+import { ReplicaSlot } from './replica-slot.js';
+import { TopicIndex } from './topic-index.js';
+import {
+  DEFAULT_SNAPSHOT_CHUNK_SIZE,
+  extractFor,
+  type SnapshotPart,
+  type TransferPart,
+} from './transfer.js';
+
+export interface PresenceChange {
+  readonly joins: Presence[];
+  readonly leaves: Presence[];
+}
+
+export type TrackResult =
+  | { ok: true; presence: Presence; change: PresenceChange }
+  | { ok: false; reason: 'already-tracked' };
+
+export type UpdateResult =
+  | { ok: true; presence: Presence; change: PresenceChange }
+  | { ok: false; reason: 'no-presence' };
+
+/** How a remote delta or transfer part was taken. */
+export type MergeStatus =
+  | 'applied'
+  /** It starts after what we have: we are behind and must ask for a transfer. */
+  | 'gap'
+  /** We already have all of it. */
+  | 'stale'
+  /** From a replica we do not know (never seen up, or permdowned): ignored. */
+  | 'unknown-replica'
+  /** Our own operations echoed back: ignored. */
+  | 'own'
+  /** A chunk of a snapshot that is not complete yet; its adds are applied. */
+  | 'partial';
+
+export interface MergeResult {
+  readonly status: MergeStatus;
+  readonly change: PresenceChange;
+}
+
+export interface PresenceStateOptions {
+  /** Sizes of the buffered delta generations. @default [100, 1000, 10000] */
+  readonly maxDeltaSizes?: readonly number[];
+  /** Entries per snapshot chunk in transfers. @default 10000 */
+  readonly snapshotChunkSize?: number;
+}
+
+const noChange = (): PresenceChange => ({ joins: [], leaves: [] });
+
+interface PendingDelta {
+  from: number;
+  adds: Map<number, Entry>;
+  removes: Set<number>;
+}
+
+export class PresenceState {
+  readonly self: ReplicaSlot;
+  private readonly slots = new Map<ReplicaKey, ReplicaSlot>();
+  private readonly index = new TopicIndex();
+  /** Own entries by connection: head of a list linked through `Entry.nextOfConn`. */
+  private readonly connections = new Map<string, Entry>();
+  private pending: PendingDelta;
+  private readonly maxDeltaSizes: readonly number[];
+  private readonly chunkSize: number;
+
+  constructor(self: ReplicaRef, options: PresenceStateOptions = {}) {
+    this.maxDeltaSizes = options.maxDeltaSizes ?? DEFAULT_MAX_DELTA_SIZES;
+    this.chunkSize = options.snapshotChunkSize ?? DEFAULT_SNAPSHOT_CHUNK_SIZE;
+    this.self = new ReplicaSlot(self, this.maxDeltaSizes);
+    this.slots.set(this.self.key, this.self);
+    this.pending = { from: 0, adds: new Map(), removes: new Set() };
+  }
+
+  // ── local operations (own entries) ─────────────────────────────────────────────────────────
+
+  track(topic: string, key: string, conn: string, meta: Meta): TrackResult {
+    if (this.findOwn(topic, key, conn)) return { ok: false, reason: 'already-tracked' };
+    const counter = ++this.self.context;
+    const entry = new Entry(topic, key, meta, this.self, counter, 0, conn);
+    this.self.dots.set(counter, entry);
+    this.index.link(entry);
+    entry.nextOfConn = this.connections.get(conn) ?? null;
+    this.connections.set(conn, entry);
+    this.pending.adds.set(counter, entry);
+    return { ok: true, presence: entry, change: { joins: [entry], leaves: [] } };
+  }
+
+  /** Untracking what is not tracked is a no-op with no change. */
+  untrack(topic: string, key: string, conn: string): PresenceChange {
+    const entry = this.findOwn(topic, key, conn);
+    if (!entry) return noChange();
+    this.removeOwn(entry);
+    return { joins: [], leaves: [entry] };
+  }
+
+  /** Untracks every presence of a connection (it closed). */
+  untrackConnection(conn: string): PresenceChange {
+    const leaves: Presence[] = [];
+    for (let entry = this.connections.get(conn) ?? null; entry !== null; ) {
+      const next: Entry | null = entry.nextOfConn;
+      this.removeOwn(entry);
+      leaves.push(entry);
+      entry = next;
+    }
+    return { joins: [], leaves };
+  }
+
+  /** Replaces a presence's meta: one change with the new presence joining and the old leaving. */
+  update(topic: string, key: string, conn: string, meta: Meta): UpdateResult {
+    const prev = this.findOwn(topic, key, conn);
+    if (!prev) return { ok: false, reason: 'no-presence' };
+    const counter = ++this.self.context;
+    const next = new Entry(topic, key, meta, this.self, counter, prev.counter, conn);
+    this.self.dots.delete(prev.counter);
+    this.self.dots.set(counter, next);
+    this.index.replace(prev, next);
+    this.replaceInConnection(prev, next);
+    this.pending.adds.delete(prev.counter);
+    this.pending.removes.add(prev.counter);
+    this.pending.adds.set(counter, next);
+    return { ok: true, presence: next, change: { joins: [next], leaves: [prev] } };
+  }
+
+  /** Own presences of a connection, newest first. */
+  connectionPresences(conn: string): Presence[] {
+    const out: Presence[] = [];
+    for (let e = this.connections.get(conn) ?? null; e !== null; e = e.nextOfConn) out.push(e);
+    return out;
+  }
+
+  // ── deltas ─────────────────────────────────────────────────────────────────────────────────
+
+  /** True when operations wait to be broadcast. */
+  hasDelta(): boolean {
+    return this.self.context > this.pending.from;
+  }
+
+  /**
+   * Takes the operations since the last call as one delta window (for the heartbeat), buffers it
+   * in the delta generations and starts a new one. Undefined when nothing happened.
+   */
+  takeDelta(): DeltaWindow | undefined {
+    if (!this.hasDelta()) return undefined;
+    const { from, adds, removes } = this.pending;
+    const window: DeltaWindow = {
+      replica: this.self.ref,
+      from,
+      to: this.self.context,
+      adds,
+      removes,
+    };
+    this.self.generations.push(window);
+    this.pending = { from: this.self.context, adds: new Map(), removes: new Set() };
+    return window;
+  }
+
+  mergeDelta(window: DeltaWindow): MergeResult {
+    const slot = this.slots.get(replicaKey(window.replica));
+    if (!slot) return { status: 'unknown-replica', change: noChange() };
+    if (slot === this.self) return { status: 'own', change: noChange() };
+    if (window.from > slot.context) return { status: 'gap', change: noChange() };
+    if (isEmptyWindow(window) || window.to <= slot.context) {
+      return { status: 'stale', change: noChange() };
+    }
+    const change = noChange();
+    for (const counter of window.removes) this.removeRemote(slot, counter, change);
+    for (const [counter, data] of window.adds) {
+      if (counter > slot.context) this.addRemote(slot, data, change);
+    }
+    slot.context = window.to;
+    slot.generations.push(window);
+    return { status: 'applied', change };
+  }
+
+  // ── transfers ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * What `requester` lacks, given its context: per replica it knows, a buffered delta window or a
+   * chunked snapshot. Never its own rows, never replicas it does not know.
+   */
+  extract(requester: ReplicaRef, requesterContext: Context, transferId: string): TransferPart[] {
+    return extractFor(
+      this.slots.values(),
+      replicaKey(requester),
+      requesterContext,
+      transferId,
+      this.chunkSize,
+    );
+  }
+
+  mergeTransfer(part: TransferPart): MergeResult {
+    return part.kind === 'window' ? this.mergeDelta(part.window) : this.mergeSnapshot(part);
+  }
+
+  private mergeSnapshot(part: SnapshotPart): MergeResult {
+    const slot = this.slots.get(replicaKey(part.replica));
+    if (!slot) return { status: 'unknown-replica', change: noChange() };
+    if (slot === this.self) return { status: 'own', change: noChange() };
+    let pending = slot.pendingSnapshot;
+    if (pending?.transferId !== part.transferId) {
+      if (part.upTo <= slot.context) return { status: 'stale', change: noChange() };
+      pending = {
+        transferId: part.transferId,
+        upTo: part.upTo,
+        chunkCount: part.chunkCount,
+        chunksSeen: new Set(),
+        listed: new Set(),
+      };
+      slot.pendingSnapshot = pending;
+    }
+    const change = noChange();
+    if (pending.chunksSeen.has(part.chunk)) return { status: 'partial', change };
+    pending.chunksSeen.add(part.chunk);
+    // Entries at or below our context are ones we have, or removed after they were listed.
+    for (const data of part.entries) {
+      pending.listed.add(data.counter);
+      if (data.counter > slot.context) this.addRemote(slot, data, change);
+    }
+    if (pending.chunksSeen.size < pending.chunkCount) return { status: 'partial', change };
+    // Complete: what the snapshot covers but does not list was removed by its owner.
+    for (const [counter, entry] of slot.dots) {
+      if (counter <= pending.upTo && !pending.listed.has(counter)) {
+        this.removeRemote(slot, entry.counter, change);
+      }
+    }
+    if (pending.upTo > slot.context) {
+      slot.context = pending.upTo;
+      slot.generations.reset(slot.ref, slot.context);
+    }
+    slot.pendingSnapshot = undefined;
+    return { status: 'applied', change };
+  }
+
+  // ── replica lifecycle ──────────────────────────────────────────────────────────────────────
+
+  /** Marks a replica up (creating it, knowing nothing of it yet, if new): its entries join. */
+  replicaUp(ref: ReplicaRef): PresenceChange {
+    const key = replicaKey(ref);
+    const slot = this.slots.get(key);
+    if (!slot) {
+      this.slots.set(key, new ReplicaSlot(ref, this.maxDeltaSizes));
+      return noChange();
+    }
+    if (slot.up || slot === this.self) return noChange();
+    slot.up = true;
+    const joins: Presence[] = [];
+    for (const entry of slot.dots.values()) {
+      this.index.link(entry);
+      joins.push(entry);
+    }
+    return { joins, leaves: [] };
+  }
+
+  /** Marks a replica down: its entries are kept but hidden, and leave. */
+  replicaDown(ref: ReplicaRef): PresenceChange {
+    const slot = this.slots.get(replicaKey(ref));
+    if (!slot?.up || slot === this.self) return noChange();
+    slot.up = false;
+    const leaves: Presence[] = [];
+    for (const entry of slot.dots.values()) {
+      this.index.unlink(entry);
+      leaves.push(entry);
+    }
+    return { joins: [], leaves };
+  }
+
+  /** Forgets a replica completely: its entries, its clock, its buffered deltas. */
+  replicaPermdown(ref: ReplicaRef): PresenceChange {
+    const slot = this.slots.get(replicaKey(ref));
+    if (!slot || slot === this.self) return noChange();
+    const change = this.replicaDown(ref);
+    this.slots.delete(slot.key);
+    slot.dots.clear();
+    return change;
+  }
+
+  // ── clocks and replicas ────────────────────────────────────────────────────────────────────
+
+  /** Our context as sent to others: ourselves and replicas that are up (down ones left out). */
+  clock(): Map<ReplicaKey, number> {
+    const out = new Map<ReplicaKey, number>();
+    for (const slot of this.slots.values()) if (slot.up) out.set(slot.key, slot.context);
+    return out;
+  }
+
+  knows(ref: ReplicaRef): boolean {
+    return this.slots.has(replicaKey(ref));
+  }
+
+  isUp(ref: ReplicaRef): boolean {
+    return this.slots.get(replicaKey(ref))?.up ?? false;
+  }
+
+  /** Every replica this state knows (itself included). */
+  replicas(): ReplicaRef[] {
+    return [...this.slots.values()].map((slot) => slot.ref);
+  }
+
+  contextOf(ref: ReplicaRef): number | undefined {
+    return this.slots.get(replicaKey(ref))?.context;
+  }
+
+  // ── reads: from indexes, O(answer) ─────────────────────────────────────────────────────────
+
+  list(topic: string): Presence[] {
+    return this.index.list(topic);
+  }
+
+  /** The topic's visible presences grouped by key (the wire's `{key: {metas}}` shape). */
+  listByKey(topic: string): Map<string, Presence[]> {
+    return this.index.grouped(topic);
+  }
+
+  get(topic: string, key: string): Presence[] {
+    return this.index.get(topic, key);
+  }
+
+  count(topic: string): number {
+    return this.index.count(topic);
+  }
+
+  keyCount(topic: string): number {
+    return this.index.keyCount(topic);
+  }
+
+  /** Visible presences in all topics. */
+  get size(): number {
+    return this.index.size;
+  }
+
+  get topicCount(): number {
+    return this.index.topicCount;
+  }
+
+  /** Stored entries of one replica (visible or hidden). */
+  entryCount(ref: ReplicaRef): number {
+    return this.slots.get(replicaKey(ref))?.dots.size ?? 0;
+  }
+
+  /** Every stored entry of one replica, visible or not (for tests and diagnostics). */
+  entriesOf(ref: ReplicaRef): Presence[] {
+    return [...(this.slots.get(replicaKey(ref))?.dots.values() ?? [])];
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────
+
+  private findOwn(topic: string, key: string, conn: string): Entry | undefined {
+    for (let e = this.connections.get(conn) ?? null; e !== null; e = e.nextOfConn) {
+      if (e.topic === topic && e.key === key) return e;
+    }
+    return undefined;
+  }
+
+  private removeOwn(entry: Entry): void {
+    this.self.context++; // a remove consumes a counter too, so a missed one shows as a gap
+    this.self.dots.delete(entry.counter);
+    this.index.unlink(entry);
+    this.unlinkFromConnection(entry);
+    this.pending.adds.delete(entry.counter);
+    this.pending.removes.add(entry.counter);
+  }
+
+  private unlinkFromConnection(entry: Entry): void {
+    const conn = entry.conn!;
+    const head = this.connections.get(conn);
+    if (head === entry) {
+      if (entry.nextOfConn) this.connections.set(conn, entry.nextOfConn);
+      else this.connections.delete(conn);
+    } else {
+      for (let e = head ?? null; e !== null; e = e.nextOfConn) {
+        if (e.nextOfConn === entry) {
+          e.nextOfConn = entry.nextOfConn;
+          break;
+        }
+      }
+    }
+    entry.nextOfConn = null;
+  }
+
+  private replaceInConnection(prev: Entry, next: Entry): void {
+    const conn = prev.conn!;
+    next.nextOfConn = prev.nextOfConn;
+    if (this.connections.get(conn) === prev) this.connections.set(conn, next);
+    else {
+      for (let e = this.connections.get(conn) ?? null; e !== null; e = e.nextOfConn) {
+        if (e.nextOfConn === prev) {
+          e.nextOfConn = next;
+          break;
+        }
+      }
+    }
+    prev.nextOfConn = null;
+  }
+
+  private addRemote(slot: ReplicaSlot, data: EntryData, change: PresenceChange): void {
+    if (slot.dots.has(data.counter)) return;
+    const entry = new Entry(
+      data.topic,
+      data.key,
+      data.meta,
+      slot,
+      data.counter,
+      data.prev,
+      undefined,
+    );
+    slot.dots.set(data.counter, entry);
+    if (slot.up) {
+      this.index.link(entry);
+      change.joins.push(entry);
+    }
+  }
+
+  private removeRemote(slot: ReplicaSlot, counter: number, change: PresenceChange): void {
+    const entry = slot.dots.get(counter);
+    if (!entry) return;
+    slot.dots.delete(counter);
+    if (slot.up) {
+      this.index.unlink(entry);
+      change.leaves.push(entry);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Replica liveness (Phoenix `Replica`): who is up, down or gone, from heartbeats and silence.
+ * `now` is always an argument (milliseconds on any monotonic scale the caller chooses).
+ *
+ * One record per replica name: a heartbeat with a new vsn means the node restarted, so the old
+ * incarnation is retired (down, then permdown) and the new one comes up.
+ */
+import { type ReplicaRef, sameReplica } from './replica-ref.js';
+
+export type ReplicaStatus = 'up' | 'down';
+
+export interface ReplicaRecord {
+  readonly ref: ReplicaRef;
+  readonly status: ReplicaStatus;
+  readonly lastHeartbeatAt: number;
+}
+
+export type ReplicaTransition =
+  | { readonly type: 'up'; readonly ref: ReplicaRef }
+  | { readonly type: 'down'; readonly ref: ReplicaRef }
+  | { readonly type: 'permdown'; readonly ref: ReplicaRef };
+
+export interface HeartbeatOutcome {
+  readonly previous: ReplicaRecord | undefined;
+  readonly record: ReplicaRecord;
+  readonly transitions: ReplicaTransition[];
+}
+
+export class ReplicaHealth {
+  private readonly records = new Map<string, ReplicaRecord>();
+
+  /** A heartbeat (or any message) heard from `ref` at `now`. */
+  heartbeat(ref: ReplicaRef, now: number): HeartbeatOutcome {
+    const previous = this.records.get(ref.name);
+    const record: ReplicaRecord = { ref, status: 'up', lastHeartbeatAt: now };
+    this.records.set(ref.name, record);
+    const transitions: ReplicaTransition[] = [];
+    if (!previous) transitions.push({ type: 'up', ref });
+    else if (sameReplica(previous.ref, ref)) {
+      if (previous.status === 'down') transitions.push({ type: 'up', ref });
+    } else {
+      if (previous.status === 'up') transitions.push({ type: 'down', ref: previous.ref });
+      transitions.push({ type: 'permdown', ref: previous.ref }, { type: 'up', ref });
+    }
+    return { previous, record, transitions };
+  }
+
+  /**
+   * Applies silence: above `permdownPeriodMs` a replica is removed (down first if it was up);
+   * above `downPeriodMs` it is down. Returns the transitions, in order.
+   */
+  detectDowns(now: number, downPeriodMs: number, permdownPeriodMs: number): ReplicaTransition[] {
+    const transitions: ReplicaTransition[] = [];
+    for (const [name, record] of this.records) {
+      const silence = now - record.lastHeartbeatAt;
+      if (silence > permdownPeriodMs) {
+        if (record.status === 'up') transitions.push({ type: 'down', ref: record.ref });
+        transitions.push({ type: 'permdown', ref: record.ref });
+        this.records.delete(name);
+      } else if (silence > downPeriodMs && record.status === 'up') {
+        this.records.set(name, { ...record, status: 'down' });
+        transitions.push({ type: 'down', ref: record.ref });
+      }
+    }
+    return transitions;
+  }
+
+  /** A replica announced a graceful leave: it is gone now, not after the down period. */
+  leave(ref: ReplicaRef): ReplicaTransition[] {
+    const record = this.records.get(ref.name);
+    if (!record || !sameReplica(record.ref, ref)) return [];
+    this.records.delete(ref.name);
+    const transitions: ReplicaTransition[] = [];
+    if (record.status === 'up') transitions.push({ type: 'down', ref });
+    transitions.push({ type: 'permdown', ref });
+    return transitions;
+  }
+
+  /**
+   * Restarts every silence count at `now`. Used when our own link to the others was down: their
+   * silence then says nothing about them, only about us.
+   */
+  restartSilence(now: number): void {
+    for (const [name, record] of this.records) {
+      this.records.set(name, { ...record, lastHeartbeatAt: now });
+    }
+  }
+
+  get(name: string): ReplicaRecord | undefined {
+    return this.records.get(name);
+  }
+
+  all(): ReplicaRecord[] {
+    return [...this.records.values()];
+  }
+
+  counts(): { up: number; down: number } {
+    let up = 0;
+    for (const record of this.records.values()) if (record.status === 'up') up++;
+    return { up, down: this.records.size - up };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Transfers: what a replica sends to one that is behind (Phoenix `extract`), per replica.
+ *
+ * For each replica the requester knows and lags on, the smallest buffered delta window that covers
+ * the lag, else that replica's full snapshot split into bounded chunks. Replicas the requester
+ * does not know are left out (it would ignore them: a permdowned replica must not come back
+ * through a third party), and so are the requester's own rows (it is their author).
+ */
+import type { Context } from './clock.js';
+import { type DeltaWindow, trimWindow } from './delta-window.js';
+import type { EntryData } from './entry.js';
+import type { ReplicaKey, ReplicaRef } from './replica-ref.js';
+import type { ReplicaSlot } from './replica-slot.js';
+
+export interface WindowPart {
+  readonly kind: 'window';
+  readonly window: DeltaWindow;
+}
+
+export interface SnapshotPart {
+  readonly kind: 'snapshot';
+  /** Identifies one snapshot of one replica; its chunks share it. */
+  readonly transferId: string;
+  readonly replica: ReplicaRef;
+  /** The entries are the replica's live entries as of this counter. */
+  readonly upTo: number;
+  readonly chunk: number;
+  readonly chunkCount: number;
+  readonly entries: readonly EntryData[];
+}
+
+export type TransferPart = WindowPart | SnapshotPart;
+
+export const DEFAULT_SNAPSHOT_CHUNK_SIZE = 10_000;
+
+export function extractFor(
+  slots: Iterable<ReplicaSlot>,
+  requester: ReplicaKey,
+  requesterContext: Context,
+  transferId: string,
+  chunkSize: number = DEFAULT_SNAPSHOT_CHUNK_SIZE,
+): TransferPart[] {
+  const parts: TransferPart[] = [];
+  for (const slot of slots) {
+    if (slot.key === requester) continue;
+    const known = requesterContext.get(slot.key);
+    if (known === undefined || known >= slot.context) continue;
+    const window = slot.generations.windowFor(known);
+    // A window may end before our own unsent operations; the next heartbeat continues from it.
+    if (window) {
+      parts.push({ kind: 'window', window: trimWindow(window, known) });
+    } else {
+      parts.push(...snapshotChunks(slot, `${transferId}/${slot.key}`, chunkSize));
+    }
+  }
+  return parts;
+}
+
+function snapshotChunks(slot: ReplicaSlot, transferId: string, chunkSize: number): SnapshotPart[] {
+  const size = Math.max(1, chunkSize);
+  const chunkCount = Math.max(1, Math.ceil(slot.dots.size / size));
+  const chunks: SnapshotPart[] = [];
+  let entries: EntryData[] = [];
+  const flush = () => {
+    chunks.push({
+      kind: 'snapshot',
+      transferId,
+      replica: slot.ref,
+      upTo: slot.context,
+      chunk: chunks.length,
+      chunkCount,
+      entries,
+    });
+    entries = [];
+  };
+  for (const entry of slot.dots.values()) {
+    entries.push(entry);
+    if (entries.length === size) flush();
+  }
+  if (entries.length > 0 || chunks.length === 0) flush();
+  return chunks;
+}
