@@ -199,11 +199,21 @@ export class PresenceState {
    * chunked snapshot. Never its own rows, never replicas it does not know.
    */
   extract(requester: ReplicaRef, requesterContext: Context, transferId: string): TransferPart[] {
+    // Copied: the pending maps keep changing after the transfer is sent.
+    const { from, adds, removes } = this.pending;
+    const unsent: DeltaWindow = {
+      replica: this.self.ref,
+      from,
+      to: this.self.context,
+      adds: new Map(adds),
+      removes: new Set(removes),
+    };
     return extractFor(
       this.slots.values(),
       replicaKey(requester),
       requesterContext,
       transferId,
+      unsent,
       this.chunkSize,
     );
   }

@@ -7,7 +7,7 @@
  * through a third party), and so are the requester's own rows (it is their author).
  */
 import type { Context } from './clock.js';
-import { type DeltaWindow, trimWindow } from './delta-window.js';
+import { type DeltaWindow, isEmptyWindow, mergeWindows, trimWindow } from './delta-window.js';
 import type { EntryData } from './entry.js';
 import type { ReplicaKey, ReplicaRef } from './replica-ref.js';
 import type { ReplicaSlot } from './replica-slot.js';
@@ -38,6 +38,7 @@ export function extractFor(
   requester: ReplicaKey,
   requesterContext: Context,
   transferId: string,
+  ownUnsent: DeltaWindow,
   chunkSize: number = DEFAULT_SNAPSHOT_CHUNK_SIZE,
 ): TransferPart[] {
   const parts: TransferPart[] = [];
@@ -45,8 +46,15 @@ export function extractFor(
     if (slot.key === requester) continue;
     const known = requesterContext.get(slot.key);
     if (known === undefined || known >= slot.context) continue;
-    const window = slot.generations.windowFor(known);
-    // A window may end before our own unsent operations; the next heartbeat continues from it.
+    let window = slot.generations.windowFor(known);
+    if (slot.ref === ownUnsent.replica && !isEmptyWindow(ownUnsent)) {
+      // Our buffered windows end where the unsent operations begin: send both, so a transfer
+      // always brings the requester up to our current context.
+      if (window) {
+        const joined = mergeWindows(window, ownUnsent);
+        window = joined.ok ? joined.window : undefined;
+      } else if (ownUnsent.from <= known) window = ownUnsent;
+    }
     if (window) {
       parts.push({ kind: 'window', window: trimWindow(window, known) });
     } else {
