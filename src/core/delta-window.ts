@@ -15,19 +15,19 @@ export interface DeltaWindow {
   readonly from: number;
   /** Inclusive end: the receiver's context for this replica after applying. */
   readonly to: number;
-  /** Entries added in the window and still alive at `to`, by counter. */
-  readonly adds: ReadonlyMap<number, EntryData>;
-  /** Counters of entries removed in the window (including ones added in it). */
-  readonly removes: ReadonlySet<number>;
+  /** Entries added in the window and still alive at `to`, in counter order. */
+  readonly adds: readonly EntryData[];
+  /** Counters of entries removed in the window (including ones added in it), no repeats. */
+  readonly removes: readonly number[];
 }
 
 export function emptyWindow(replica: ReplicaRef, at: number): DeltaWindow {
-  return { replica, from: at, to: at, adds: new Map(), removes: new Set() };
+  return { replica, from: at, to: at, adds: [], removes: [] };
 }
 
 /** Adds and removes carried: the Phoenix delta size (values + tombstone dots). */
 export function windowSize(window: DeltaWindow): number {
-  return window.adds.size + window.removes.size;
+  return window.adds.length + window.removes.length;
 }
 
 export function isEmptyWindow(window: DeltaWindow): boolean {
@@ -45,14 +45,13 @@ export function mergeWindows(
   if (newer.from < older.from) return mergeWindows(newer, older);
   if (newer.from > older.to) return { ok: false, reason: 'not-contiguous' };
   if (newer.to <= older.to) return { ok: true, window: older };
-  const adds = new Map(older.adds);
-  for (const counter of newer.removes) adds.delete(counter);
-  for (const [counter, entry] of newer.adds) adds.set(counter, entry);
-  const removes = new Set(older.removes);
-  for (const counter of newer.removes) removes.add(counter);
+  const removed = new Set(newer.removes);
+  const adds = older.adds.filter((entry) => !removed.has(entry.counter));
+  for (const entry of newer.adds) if (entry.counter > older.to) adds.push(entry);
+  for (const counter of older.removes) removed.add(counter);
   return {
     ok: true,
-    window: { replica: older.replica, from: older.from, to: newer.to, adds, removes },
+    window: { replica: older.replica, from: older.from, to: newer.to, adds, removes: [...removed] },
   };
 }
 
@@ -62,7 +61,6 @@ export function mergeWindows(
  */
 export function trimWindow(window: DeltaWindow, known: number): DeltaWindow {
   if (known <= window.from) return window;
-  const adds = new Map<number, EntryData>();
-  for (const [counter, entry] of window.adds) if (counter > known) adds.set(counter, entry);
+  const adds = window.adds.filter((entry) => entry.counter > known);
   return { replica: window.replica, from: known, to: window.to, adds, removes: window.removes };
 }

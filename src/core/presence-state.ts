@@ -67,10 +67,21 @@ export interface PresenceStateOptions {
 
 const noChange = (): PresenceChange => ({ joins: [], leaves: [] });
 
+/** Own operations since the last heartbeat: an append-only log, compacted when taken. */
 interface PendingDelta {
   from: number;
-  adds: Map<number, Entry>;
-  removes: Set<number>;
+  added: Entry[];
+  removes: number[];
+}
+
+function pendingWindow(self: ReplicaSlot, pending: PendingDelta): DeltaWindow {
+  const { from, added, removes } = pending;
+  let adds: EntryData[] = added;
+  if (removes.length > 0) {
+    const removed = new Set(removes);
+    adds = added.filter((entry) => !removed.has(entry.counter));
+  }
+  return { replica: self.ref, from, to: self.context, adds, removes };
 }
 
 export class PresenceState {
@@ -88,7 +99,7 @@ export class PresenceState {
     this.chunkSize = options.snapshotChunkSize ?? DEFAULT_SNAPSHOT_CHUNK_SIZE;
     this.self = new ReplicaSlot(self, this.maxDeltaSizes);
     this.slots.set(this.self.key, this.self);
-    this.pending = { from: 0, adds: new Map(), removes: new Set() };
+    this.pending = { from: 0, added: [], removes: [] };
   }
 
   // ── local operations (own entries) ─────────────────────────────────────────────────────────
@@ -101,7 +112,7 @@ export class PresenceState {
     this.index.link(entry);
     entry.nextOfConn = this.connections.get(conn) ?? null;
     this.connections.set(conn, entry);
-    this.pending.adds.set(counter, entry);
+    this.pending.added.push(entry);
     return { ok: true, presence: entry, change: { joins: [entry], leaves: [] } };
   }
 
@@ -135,9 +146,8 @@ export class PresenceState {
     this.self.dots.set(counter, next);
     this.index.replace(prev, next);
     this.replaceInConnection(prev, next);
-    this.pending.adds.delete(prev.counter);
-    this.pending.removes.add(prev.counter);
-    this.pending.adds.set(counter, next);
+    this.pending.removes.push(prev.counter);
+    this.pending.added.push(next);
     return { ok: true, presence: next, change: { joins: [next], leaves: [prev] } };
   }
 
@@ -161,16 +171,9 @@ export class PresenceState {
    */
   takeDelta(): DeltaWindow | undefined {
     if (!this.hasDelta()) return undefined;
-    const { from, adds, removes } = this.pending;
-    const window: DeltaWindow = {
-      replica: this.self.ref,
-      from,
-      to: this.self.context,
-      adds,
-      removes,
-    };
+    const window = pendingWindow(this.self, this.pending);
     this.self.generations.push(window);
-    this.pending = { from: this.self.context, adds: new Map(), removes: new Set() };
+    this.pending = { from: this.self.context, added: [], removes: [] };
     return window;
   }
 
@@ -184,8 +187,8 @@ export class PresenceState {
     }
     const change = noChange();
     for (const counter of window.removes) this.removeRemote(slot, counter, change);
-    for (const [counter, data] of window.adds) {
-      if (counter > slot.context) this.addRemote(slot, data, change);
+    for (const data of window.adds) {
+      if (data.counter > slot.context) this.addRemote(slot, data, change);
     }
     slot.context = window.to;
     slot.generations.push(window);
@@ -199,15 +202,9 @@ export class PresenceState {
    * chunked snapshot. Never its own rows, never replicas it does not know.
    */
   extract(requester: ReplicaRef, requesterContext: Context, transferId: string): TransferPart[] {
-    // Copied: the pending maps keep changing after the transfer is sent.
-    const { from, adds, removes } = this.pending;
-    const unsent: DeltaWindow = {
-      replica: this.self.ref,
-      from,
-      to: this.self.context,
-      adds: new Map(adds),
-      removes: new Set(removes),
-    };
+    // Copied: the pending log keeps growing after the transfer is sent.
+    const { from, added, removes } = this.pending;
+    const unsent = pendingWindow(this.self, { from, added: [...added], removes: [...removes] });
     return extractFor(
       this.slots.values(),
       replicaKey(requester),
@@ -386,8 +383,7 @@ export class PresenceState {
     this.self.dots.delete(entry.counter);
     this.index.unlink(entry);
     this.unlinkFromConnection(entry);
-    this.pending.adds.delete(entry.counter);
-    this.pending.removes.add(entry.counter);
+    this.pending.removes.push(entry.counter);
   }
 
   private unlinkFromConnection(entry: Entry): void {
@@ -423,7 +419,8 @@ export class PresenceState {
   }
 
   private addRemote(slot: ReplicaSlot, data: EntryData, change: PresenceChange): void {
-    if (slot.dots.has(data.counter)) return;
+    // Above the context only a half-received snapshot can have added it already.
+    if (slot.pendingSnapshot && slot.dots.has(data.counter)) return;
     const entry = new Entry(
       data.topic,
       data.key,
