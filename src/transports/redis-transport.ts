@@ -50,8 +50,9 @@ export interface RedisTransportUrlOptions extends RedisTransportCommonOptions {
 
 /**
  * The caller's two distinct connections; the transport never closes them. The subscriber may
- * carry other subscriptions: only ours are touched. Prefer `enableOfflineQueue: false` on the
- * publisher, so frames sent during an outage are dropped rather than delivered late.
+ * carry other subscriptions: only ours are touched (one transport per subscriber and prefix).
+ * The transport never publishes while the link is down; `autoResendUnfulfilledCommands: false` on
+ * the publisher also keeps a frame caught in a dropped connection from arriving late.
  */
 export interface RedisTransportClientOptions extends RedisTransportCommonOptions {
   publisher: Redis;
@@ -162,7 +163,8 @@ class RedisTransport implements ReplicationTransport {
       this.receive(channel, message),
     );
     if (subscriber.status === 'ready') this.subscribe();
-    // Injected clients created with lazyConnect wait for a first command we would never send.
+    // Injected lazyConnect clients wait for a first command we would never send. A failed
+    // connect is reported through the 'error' listener above.
     for (const client of [publisher, subscriber]) {
       if (client.status === 'wait') client.connect().catch(() => {});
     }
