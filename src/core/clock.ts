@@ -67,10 +67,12 @@ export interface NamedClock {
 
 /**
  * Adds a heard clock to a set of "newest clocks seen" (Phoenix `append_clock`): unchanged if the
- * set's combined clock already dominates it; otherwise members it dominates are dropped and it is
- * added. The replicas left in the set are the ones worth asking for a transfer.
+ * clock is empty or the set's combined clock already dominates it; otherwise members it dominates
+ * are dropped and it is added. The replicas left in the set are the ones worth asking for a
+ * transfer.
  */
 export function appendClock(set: readonly NamedClock[], clock: NamedClock): NamedClock[] {
+  if (clock.context.size === 0) return [...set];
   if (set.length === 0) return [clock];
   const combined = set.reduce<Map<ReplicaKey, number>>(
     (acc, member) => upperbound(acc, member.context),

@@ -241,7 +241,10 @@ export class PresenceState {
     // Entries at or below our context are ones we have, or removed after they were listed.
     for (const data of part.entries) {
       pending.listed.add(data.counter);
-      if (data.counter > slot.context) this.addRemote(slot, data, change);
+      if (data.counter > slot.context) {
+        this.addRemote(slot, data, change);
+        if (data.counter > slot.snapshotAddedUpTo) slot.snapshotAddedUpTo = data.counter;
+      }
     }
     if (pending.chunksSeen.size < pending.chunkCount) return { status: 'partial', change };
     // Complete: what the snapshot covers but does not list was removed by its owner.
@@ -419,8 +422,8 @@ export class PresenceState {
   }
 
   private addRemote(slot: ReplicaSlot, data: EntryData, change: PresenceChange): void {
-    // Above the context only a half-received snapshot can have added it already.
-    if (slot.pendingSnapshot && slot.dots.has(data.counter)) return;
+    // Above the context only a snapshot chunk can have added it already (see snapshotAddedUpTo).
+    if (data.counter <= slot.snapshotAddedUpTo && slot.dots.has(data.counter)) return;
     const entry = new Entry(
       data.topic,
       data.key,

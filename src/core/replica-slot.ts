@@ -27,6 +27,12 @@ export class ReplicaSlot {
   readonly dots = new Map<number, Entry>();
   readonly generations: DeltaGenerations;
   pendingSnapshot: PendingSnapshot | undefined;
+  /**
+   * Highest counter a snapshot chunk added above the context (0: none). Only such adds can be
+   * stored before the context covers them, so only adds at or below it need an existence check;
+   * it outlives the snapshot (an abandoned transfer's entries stay until a delta covers them).
+   */
+  snapshotAddedUpTo = 0;
 
   constructor(
     readonly ref: ReplicaRef,
