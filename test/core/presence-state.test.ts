@@ -157,6 +157,30 @@ describe('Phoenix state_test (§4.1)', () => {
     expect(b.replicaDown(b.self.ref)).toEqual(NO_CHANGE); // never down to itself
   });
 
+  it('4b. basic netsplit: a transfer merged while the replica is down is silent', () => {
+    // Ours: b's clock omits a down replica, so here b asks for a explicitly (as after a restart
+    // of its link); adds and removes land in a's hidden slot and only the survivors join at up.
+    const a = newState('a', { maxDeltaSizes: [] });
+    const b = newState('b');
+    connectAll(a, b);
+    trackOk(a, 'lobby', 'alice', 'ca', {}); // 1
+    trackOk(a, 'lobby', 'bob', 'cb', {}); // 2
+    sync(b, a);
+    b.replicaDown(a.self.ref);
+    a.untrack('lobby', 'alice', 'ca'); // 3
+    trackOk(a, 'lobby', 'carol', 'cc', {}); // 4
+    a.takeDelta(); // lost: a snapshot is needed
+    const asked = new Map([...b.clock(), [replicaKey(a.self.ref), b.contextOf(a.self.ref)!]]);
+    const parts = a.extract(b.self.ref, asked, 't');
+    expect(parts.map((p) => p.kind)).toEqual(['snapshot']);
+    expect(mergeParts(b, parts)).toMatchObject({ statuses: ['applied'], change: NO_CHANGE });
+    expect(b.contextOf(a.self.ref)).toBe(4);
+    expect(b.list('lobby')).toEqual([]);
+    expect(b.entriesOf(a.self.ref).map((p) => p.key)).toEqual(['bob', 'carol']);
+    expect(changeOf(b.replicaUp(a.self.ref)).joins.map((r) => r.dot)).toEqual(['a:2', 'a:4']);
+    expect(onlineList(b)).toEqual(onlineList(a));
+  });
+
   /** a, b, c; a and c never merge directly (Phoenix: marked down on both sides). */
   function splitTriangle() {
     const a = newState('a');

@@ -1,0 +1,156 @@
+/**
+ * Phoenix `replica_test.exs` (research/phoenix-tracker.md §4.4), plus the lifecycle transitions the
+ * Phoenix shard derived from it (§4.6 items 4, 5, 15). Time is an argument (ms); the down interval
+ * is 5 and the permdown interval 10, as in Phoenix's test.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  formatReplica,
+  ReplicaHealth,
+  replicaKey,
+  replicaTag,
+  sameReplica,
+} from '../../src/core/index.js';
+import { ref } from '../support/core-fixtures.js';
+
+const DOWN = 5;
+const PERMDOWN = 10;
+
+describe('Phoenix replica_test (§4.4)', () => {
+  it('1. new/1 returns a new Replica with unique vsn', () => {
+    // Ours: the core makes no ids (no randomness); the caller picks the vsn at process start.
+    // What the core guarantees: the same name with another vsn is another replica.
+    const first = ref('node1', 1);
+    const restarted = ref('node1', 2);
+    expect(sameReplica(first, restarted)).toBe(false);
+    expect(replicaKey(first)).not.toBe(replicaKey(restarted));
+    expect(replicaTag(first)).not.toBe(replicaTag(restarted));
+    expect(sameReplica(first, ref('node1', 1))).toBe(true);
+  });
+
+  it('2. ref/1 returns a tuple of {name, vsn}', () => {
+    const r = ref('node1', 1732);
+    expect(replicaKey(r)).toBe('node1#1732');
+    expect(formatReplica(r)).toBe('node1 (vsn 1732)');
+    // A name containing '#' still gives a distinct key (the vsn follows the last '#').
+    expect(replicaKey(ref('a#1', 2))).not.toBe(replicaKey(ref('a', 12)));
+    expect(replicaTag(r)).toMatch(/^[0-9a-z]{7}$/);
+  });
+
+  it('3. put_heartbeat/2 with no previously tracked name', () => {
+    const health = new ReplicaHealth();
+    const r = ref('node1');
+    expect(health.heartbeat(r, 100)).toEqual({
+      previous: undefined,
+      record: { ref: r, status: 'up', lastHeartbeatAt: 100 },
+      transitions: [{ type: 'up', ref: r }],
+    });
+    expect(health.get('node1')).toEqual({ ref: r, status: 'up', lastHeartbeatAt: 100 });
+  });
+
+  it('4. put_heartbeat/2 with previously tracked name', () => {
+    const health = new ReplicaHealth();
+    const r = ref('node1');
+    health.heartbeat(r, 100);
+    // Previous status up: returned; the new record keeps name and vsn, refreshed; no transition.
+    expect(health.heartbeat(r, 103)).toEqual({
+      previous: { ref: r, status: 'up', lastHeartbeatAt: 100 },
+      record: { ref: r, status: 'up', lastHeartbeatAt: 103 },
+      transitions: [],
+    });
+    // Previous status down: up again, same vsn.
+    expect(health.detectDowns(109, DOWN, PERMDOWN)).toEqual([{ type: 'down', ref: r }]);
+    expect(health.heartbeat(r, 110)).toEqual({
+      previous: { ref: r, status: 'down', lastHeartbeatAt: 103 },
+      record: { ref: r, status: 'up', lastHeartbeatAt: 110 },
+      transitions: [{ type: 'up', ref: r }],
+    });
+  });
+
+  it('5. detect_down/4 with temporarily downed node', () => {
+    const health = new ReplicaHealth();
+    const r = ref('node1');
+    health.heartbeat(r, 0);
+    expect(health.detectDowns(DOWN, DOWN, PERMDOWN)).toEqual([]); // not above the interval yet
+    expect(health.detectDowns(DOWN + 1, DOWN, PERMDOWN)).toEqual([{ type: 'down', ref: r }]);
+    expect(health.get('node1')).toEqual({ ref: r, status: 'down', lastHeartbeatAt: 0 });
+    expect(health.detectDowns(PERMDOWN, DOWN, PERMDOWN)).toEqual([]); // reported once
+    expect(health.counts()).toEqual({ up: 0, down: 1 });
+  });
+
+  it('6. detect_down/4 with permanently downed node removes from replicas map', () => {
+    const health = new ReplicaHealth();
+    const r = ref('node1');
+    health.heartbeat(r, 0);
+    // Silent past both intervals at once: down, then permdown, in that order.
+    expect(health.detectDowns(PERMDOWN + 1, DOWN, PERMDOWN)).toEqual([
+      { type: 'down', ref: r },
+      { type: 'permdown', ref: r },
+    ]);
+    expect(health.get('node1')).toBeUndefined();
+    expect(health.all()).toEqual([]);
+    // Already down: only the permdown.
+    const s = ref('node2');
+    health.heartbeat(s, 20);
+    health.detectDowns(26, DOWN, PERMDOWN);
+    expect(health.detectDowns(31, DOWN, PERMDOWN)).toEqual([{ type: 'permdown', ref: s }]);
+    expect(health.counts()).toEqual({ up: 0, down: 0 });
+  });
+
+  it('7. detect_down/4 with up node', () => {
+    const health = new ReplicaHealth();
+    const r = ref('node1');
+    health.heartbeat(r, 50);
+    const before = health.all();
+    expect(health.detectDowns(50, DOWN, PERMDOWN)).toEqual([]);
+    expect(health.all()).toEqual(before);
+    expect(health.counts()).toEqual({ up: 1, down: 0 });
+  });
+});
+
+describe('replica lifecycle (Phoenix shard_replication_test §4.6)', () => {
+  it('4/5. a heartbeat with a new vsn retires the old incarnation and brings up the new one', () => {
+    const health = new ReplicaHealth();
+    const old = ref('node1', 1);
+    const fresh = ref('node1', 2);
+    health.heartbeat(old, 0);
+    expect(health.heartbeat(fresh, 3).transitions).toEqual([
+      { type: 'down', ref: old },
+      { type: 'permdown', ref: old },
+      { type: 'up', ref: fresh },
+    ]);
+    expect(health.get('node1')).toEqual({ ref: fresh, status: 'up', lastHeartbeatAt: 3 });
+    // An old incarnation that was already down is only permdowned.
+    health.detectDowns(9, DOWN, PERMDOWN);
+    const third = ref('node1', 3);
+    expect(health.heartbeat(third, 10).transitions).toEqual([
+      { type: 'permdown', ref: fresh },
+      { type: 'up', ref: third },
+    ]);
+  });
+
+  it('15. graceful exits with permdown', () => {
+    const health = new ReplicaHealth();
+    const r = ref('node1');
+    const other = ref('node2');
+    health.heartbeat(r, 0);
+    health.heartbeat(other, 0);
+    expect(health.leave(ref('node1', 99))).toEqual([]); // another incarnation: ignored
+    expect(health.leave(r)).toEqual([
+      { type: 'down', ref: r },
+      { type: 'permdown', ref: r },
+    ]);
+    expect(health.all().map((rec) => rec.ref)).toEqual([other]);
+    expect(health.leave(r)).toEqual([]);
+  });
+
+  it('silence while our own link was down says nothing about the others', () => {
+    // Ours (DESIGN "failure detection knows its own link"): detection restarts when it returns.
+    const health = new ReplicaHealth();
+    const r = ref('node1');
+    health.heartbeat(r, 0);
+    health.restartSilence(100);
+    expect(health.detectDowns(100 + DOWN, DOWN, PERMDOWN)).toEqual([]);
+    expect(health.detectDowns(100 + DOWN + 1, DOWN, PERMDOWN)).toEqual([{ type: 'down', ref: r }]);
+  });
+});
