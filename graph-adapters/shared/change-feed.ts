@@ -2,7 +2,7 @@
  * The listener set behind every adapter's `subscribe`: delivers changes in order, isolates a
  * throwing listener (reported, never rethrown) and goes silent for good on `close()`.
  */
-import { GraphProviderError } from '../../src/errors.js';
+import { GraphProviderError, PresenceError } from '../../src/errors.js';
 import type {
   FriendsGraphChange,
   FriendsGraphErrorListener,
@@ -42,9 +42,10 @@ export class ChangeFeed {
       try {
         listener(change);
       } catch (error) {
+        // A bug in a listener, not in the graph: report it and carry on with the others.
         this.#onError(
-          new GraphProviderError(
-            'PRESENCE_GRAPH_INVALID_DATA',
+          new PresenceError(
+            'PRESENCE_USAGE',
             `friends-graph listener threw while handling a ${change.kind} change`,
             { cause: error },
           ),
