@@ -1,0 +1,76 @@
+/**
+ * The client protocol of namespace `/presence` as types (CONTRACT.md, "Client protocol"): what the
+ * server emits, what a client may send, and the error codes a client can meet. The client SDK
+ * and the server share these, so a change here is a protocol change.
+ */
+
+/** The socket.io namespace clients connect to. */
+export const PRESENCE_NAMESPACE = '/presence';
+
+/** A presence meta as clients see it. */
+export interface WireMeta {
+  readonly phx_ref: string;
+  readonly phx_ref_prev?: string;
+  readonly status: string;
+  readonly device?: string;
+  /** Milliseconds since the epoch when this connection came online. */
+  readonly online_at: number;
+  /** Present (and true) only on the user's own invisible connections; friends never see them. */
+  readonly invisible?: boolean;
+  readonly [custom: string]: unknown;
+}
+
+/** `{ [userId]: { metas } }`: the Phoenix Presence wire shape. */
+export type PresenceMap = Record<string, { metas: WireMeta[] }>;
+
+export interface PresenceDiff {
+  readonly joins: PresenceMap;
+  readonly leaves: PresenceMap;
+}
+
+/** Error codes a client can meet in an ack or a `presence_error` event. */
+export type ClientErrorCode =
+  | 'invalid_patch'
+  | 'meta_too_large'
+  | 'rate_limited'
+  | 'not_ready'
+  | 'graph_unavailable'
+  | 'internal';
+
+export interface ClientError {
+  readonly code: ClientErrorCode;
+  readonly message: string;
+}
+
+export type UpdateAck = { readonly ok: true } | { readonly ok: false; readonly error: ClientError };
+
+/** A `presence:update` patch: a flat object of strings, numbers and booleans. */
+export type PresencePatch = Readonly<Record<string, string | number | boolean>>;
+
+/** What a client sends in `io(url + '/presence', { auth })`. */
+export interface HandshakeAuth {
+  /** A JWT (HS256) whose `sub` is the user id; not needed with an app-supplied authenticate. */
+  readonly token?: string;
+  /** ≤ 64 characters. */
+  readonly device?: string;
+  /** ≤ 64 characters. @default 'online' */
+  readonly status?: string;
+  /** Connect already hidden from friends (an SDK resuming an invisible session). */
+  readonly invisible?: boolean;
+}
+
+export interface ServerToClientEvents {
+  presence_state: (state: PresenceMap) => void;
+  presence_diff: (diff: PresenceDiff) => void;
+  /** A problem on this connection that is not an answer to a request (e.g. the graph is down). */
+  presence_error: (error: ClientError) => void;
+}
+
+export interface ClientToServerEvents {
+  'presence:update': (patch: PresencePatch, ack: (result: UpdateAck) => void) => void;
+}
+
+/** The `connect_error` message of a refused connection without valid credentials. */
+export const UNAUTHORIZED = 'unauthorized';
+/** The `connect_error` message when the handshake's device/status/invisible are malformed. */
+export const INVALID_HANDSHAKE = 'invalid_handshake';

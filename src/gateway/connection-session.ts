@@ -1,0 +1,261 @@
+/**
+ * One connected socket: its tracked presence, its subscriptions and its `presence:update`s.
+ *
+ * Subscriptions come only from the graph. A subscription step reads `visibleTo(user)` (async),
+ * then, in one synchronous step, joins/leaves the socket.io rooms and reads the tracker for the
+ * topics it changed, so no diff can fall between the read and the subscription: the first step
+ * sends the whole `presence_state`, later ones (graph changes) a `presence_diff` with the new
+ * friends' current metas as joins and the removed friends' as leaves. Because room membership and
+ * fan-out are both synchronous on this node, what the client holds for a subscribed topic is
+ * exactly the tracker's list for it at any step, which is what the leaves are built from.
+ *
+ * Steps are numbered: a lookup answered after a newer one started is dropped, so a slow answer
+ * never undoes a newer graph change. A failed lookup sends `presence_error` to this socket only
+ * and is retried with backoff; others are unaffected.
+ */
+import type { Socket } from 'socket.io';
+import type { Meta } from '../core/index.js';
+import type { UserId } from '../ports/friends-graph.js';
+import type { ClientToServerEvents, PresenceMap, ServerToClientEvents } from './client-protocol.js';
+import type { ResolvedGatewayOptions } from './gateway-options.js';
+import { lookupVisible } from './graph-lookup.js';
+import { moveConnection, trackedMeta } from './invisibility.js';
+import { MAX_META_BYTES, MAX_META_KEYS, utf8Length } from './limits.js';
+import { checkPatch } from './patch-validation.js';
+import { failure, OK, readUpdateRequest } from './presence-update.js';
+import { backoffDelay } from './retry-backoff.js';
+import { TokenBucket } from './token-bucket.js';
+import { selfTopic, topicFor, userTopic } from './topics.js';
+import { addMetas, emptyPresenceMap, isEmptyMap } from './wire-payload.js';
+
+export type PresenceSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+export class ConnectionSession {
+  /** Friends whose `user:` rooms this socket is in; undefined until the first state is sent. */
+  private friends: Set<UserId> | undefined;
+  private step = 0;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly bucket: TokenBucket;
+
+  constructor(
+    readonly userId: UserId,
+    readonly socket: PresenceSocket,
+    /** The connection's meta without `invisible` (where it is tracked says that). */
+    private meta: Meta,
+    private invisible: boolean,
+    private readonly options: ResolvedGatewayOptions,
+  ) {
+    this.bucket = new TokenBucket(
+      options.rateLimit.perSecond,
+      options.rateLimit.burst,
+      options.now(),
+    );
+  }
+
+  get conn(): string {
+    return this.socket.id;
+  }
+
+  /** True once the first `presence_state` went out. */
+  get subscribed(): boolean {
+    return this.friends !== undefined;
+  }
+
+  /** Tracks the connection and starts the first subscription step. */
+  start(): void {
+    const { replica } = this.options;
+    replica.track(
+      topicFor(this.userId, this.invisible),
+      this.userId,
+      this.conn,
+      trackedMeta(this.meta, this.invisible),
+    );
+    this.resubscribe();
+  }
+
+  /** Re-reads the graph and brings the rooms in line with it (a graph change or a retry). */
+  resubscribe(): void {
+    if (this.closed) return;
+    const step = ++this.step;
+    this.clearRetry();
+    lookupVisible(this.options.graph, this.userId, this.options.graphTimeoutMs).then(
+      (visible) => {
+        if (this.closed || step !== this.step) return;
+        this.failures = 0;
+        this.subscribe(visible);
+      },
+      (error: unknown) => {
+        if (this.closed || step !== this.step) return;
+        this.lookupFailed(error);
+      },
+    );
+  }
+
+  /**
+   * Stops seeing `users` at once (an edge was removed), without waiting for the graph: privacy
+   * first. A re-read follows, which brings back anyone still visible by another edge.
+   */
+  unsubscribeNow(users: readonly UserId[]): void {
+    if (this.closed) return;
+    if (this.friends !== undefined) {
+      const leaves = emptyPresenceMap();
+      for (const user of users) {
+        if (!this.friends.has(user)) continue;
+        this.friends.delete(user);
+        const topic = userTopic(user);
+        addMetas(leaves, user, this.options.replica.state.get(topic, user));
+        this.socket.leave(topic);
+      }
+      if (!isEmptyMap(leaves))
+        this.socket.emit('presence_diff', { joins: emptyPresenceMap(), leaves });
+    }
+    this.resubscribe();
+  }
+
+  /** The connection closed: untrack it (its leaves reach everyone through the tracker). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearRetry();
+    this.options.replica.untrackConnection(this.conn);
+  }
+
+  /** Handles `presence:update (patch, ack)`, whatever the client sent. */
+  update(args: readonly unknown[]): void {
+    const { logger, replica, now } = this.options;
+    const request = readUpdateRequest(args, logger);
+    if (this.closed) return;
+    if (!this.bucket.take(now())) {
+      request.reply(failure('rate_limited', 'too many presence updates; slow down and retry'));
+      return;
+    }
+    const checked = checkPatch(request.patch);
+    if (!checked.ok) {
+      request.reply(failure('invalid_patch', checked.message));
+      return;
+    }
+    const { invisible: wantInvisible, ...fields } = checked.patch;
+    const invisible = typeof wantInvisible === 'boolean' ? wantInvisible : this.invisible;
+    const meta: Record<string, unknown> = { ...this.meta, ...fields };
+    const keys = Object.keys(meta).length;
+    if (keys > MAX_META_KEYS || utf8Length(JSON.stringify(meta)) > MAX_META_BYTES) {
+      request.reply(
+        failure(
+          'meta_too_large',
+          `the presence meta would exceed ${MAX_META_KEYS} keys or ${MAX_META_BYTES} bytes`,
+        ),
+      );
+      return;
+    }
+    const changed = invisible !== this.invisible || !sameFields(this.meta, meta);
+    if (!changed) {
+      request.reply(OK);
+      return;
+    }
+    const ok =
+      invisible === this.invisible
+        ? replica.update(
+            topicFor(this.userId, invisible),
+            this.userId,
+            this.conn,
+            trackedMeta(meta, invisible),
+          ).ok
+        : moveConnection(replica, this.userId, this.conn, meta, invisible);
+    if (!ok) {
+      logger.error(
+        { user: this.userId, conn: this.conn },
+        'presence:update: connection not tracked',
+      );
+      request.reply(failure('internal', 'the presence could not be updated'));
+      return;
+    }
+    this.meta = meta;
+    this.invisible = invisible;
+    request.reply(OK);
+  }
+
+  // ── subscription steps ─────────────────────────────────────────────────────────────────────
+
+  private subscribe(visible: Set<UserId>): void {
+    const { state } = this.options.replica;
+    if (this.friends === undefined) {
+      const own = [userTopic(this.userId), selfTopic(this.userId)];
+      const rooms = own.concat([...visible].map(userTopic));
+      this.socket.join(rooms);
+      const presences: PresenceMap = emptyPresenceMap();
+      addMetas(presences, this.userId, state.get(own[0]!, this.userId));
+      addMetas(presences, this.userId, state.get(own[1]!, this.userId));
+      for (const user of visible) addMetas(presences, user, state.get(userTopic(user), user));
+      this.friends = visible;
+      this.socket.emit('presence_state', presences);
+      return;
+    }
+    const joins = emptyPresenceMap();
+    const leaves = emptyPresenceMap();
+    for (const user of this.friends) {
+      if (visible.has(user)) continue;
+      const topic = userTopic(user);
+      addMetas(leaves, user, state.get(topic, user));
+      this.socket.leave(topic);
+    }
+    const added: string[] = [];
+    for (const user of visible) {
+      if (this.friends.has(user)) continue;
+      const topic = userTopic(user);
+      added.push(topic);
+      addMetas(joins, user, state.get(topic, user));
+    }
+    if (added.length > 0) this.socket.join(added);
+    this.friends = visible;
+    if (!isEmptyMap(joins) || !isEmptyMap(leaves)) {
+      this.socket.emit('presence_diff', { joins, leaves });
+    }
+  }
+
+  private lookupFailed(error: unknown): void {
+    const { graphRetry, logger } = this.options;
+    this.failures++;
+    const code = (error as { code?: unknown } | null)?.code;
+    if (this.failures >= graphRetry.maxAttempts) {
+      logger.warn(
+        { err: error, code, user: this.userId, failures: this.failures },
+        'friends graph lookup failed; giving up on this connection',
+      );
+      this.socket.emit('presence_error', {
+        code: 'graph_unavailable',
+        message: 'your friends list could not be loaded; disconnecting, reconnect later',
+      });
+      this.socket.disconnect(true);
+      return;
+    }
+    const delay = backoffDelay(this.failures, graphRetry);
+    logger.warn(
+      { err: error, code, user: this.userId, failures: this.failures, retryInMs: delay },
+      'friends graph lookup failed; retrying',
+    );
+    // The message names no user: a provider's own error text may mention other users.
+    this.socket.emit('presence_error', {
+      code: 'graph_unavailable',
+      message: `your friends list could not be loaded; retrying in ${Math.ceil(delay / 1000)} s`,
+    });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.resubscribe();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+}
+
+function sameFields(a: Meta, b: Meta): boolean {
+  const keysA = Object.keys(a);
+  if (keysA.length !== Object.keys(b).length) return false;
+  for (const key of keysA) if (!Object.is(a[key], b[key])) return false;
+  return true;
+}

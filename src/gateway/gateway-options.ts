@@ -1,0 +1,130 @@
+/**
+ * Options of the gateway, their defaults and their validation. Errors name the option and the fix.
+ */
+import { InvalidOptionError } from '../errors.js';
+import type { FriendsGraph } from '../ports/friends-graph.js';
+import { type Logger, silentLogger } from '../ports/logger.js';
+import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import { type Authenticate, jwtAuthenticate } from './authentication.js';
+import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
+
+export interface PresenceGatewayOptions {
+  /** The tracker replica connections are tracked on (started and stopped by its owner). */
+  readonly replica: TrackerReplica;
+  /** Whose presence each user may see, and the feed of changes to that. */
+  readonly graph: FriendsGraph;
+  /** HS256 secret of client tokens (`sub` = user id). Give this or `authenticate`. */
+  readonly jwtSecret?: string | Uint8Array;
+  /** The app's own authentication. Give this or `jwtSecret`. */
+  readonly authenticate?: Authenticate;
+  /** Rate limit of `presence:update` per connection. @default 10/s, burst 20 */
+  readonly rateLimit?: RateLimitOptions;
+  /** How long a `visibleTo` call may take before it counts as failed. @default 5000 (ms) */
+  readonly graphTimeoutMs?: number;
+  /** Retries of a connection whose graph lookup failed. */
+  readonly graphRetry?: GraphRetryOptions;
+  /** @default silentLogger */
+  readonly logger?: Logger;
+  /** Wall clock in ms since the epoch (`online_at`, rate limiting). @default Date.now */
+  readonly now?: () => number;
+}
+
+export interface ResolvedGatewayOptions {
+  readonly replica: TrackerReplica;
+  readonly graph: FriendsGraph;
+  readonly authenticate: Authenticate;
+  readonly rateLimit: Required<RateLimitOptions>;
+  readonly graphTimeoutMs: number;
+  readonly graphRetry: Required<GraphRetryOptions>;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+function positive(name: string, value: number, integer = true): number {
+  if (typeof value !== 'number' || !(value > 0) || (integer && !Number.isInteger(value))) {
+    throw new InvalidOptionError(
+      `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+export function resolveGatewayOptions(options: PresenceGatewayOptions): ResolvedGatewayOptions {
+  if (!options || typeof options !== 'object') {
+    throw new InvalidOptionError('gateway options must be an object');
+  }
+  const { replica, graph } = options;
+  if (!replica || typeof replica.track !== 'function') {
+    throw new InvalidOptionError('replica must be a TrackerReplica');
+  }
+  if (!graph || typeof graph.visibleTo !== 'function' || typeof graph.subscribe !== 'function') {
+    throw new InvalidOptionError(
+      'graph must be a FriendsGraph (visibleTo, subscribe, close): pass an adapter from graph-adapters/',
+    );
+  }
+  const authenticate = resolveAuthenticate(options);
+  const rateLimit = {
+    perSecond: positive(
+      'rateLimit.perSecond',
+      options.rateLimit?.perSecond ?? DEFAULT_RATE_LIMIT.perSecond,
+      false,
+    ),
+    burst: positive('rateLimit.burst', options.rateLimit?.burst ?? DEFAULT_RATE_LIMIT.burst),
+  };
+  const retry = options.graphRetry ?? {};
+  const graphRetry = {
+    initialDelayMs: positive(
+      'graphRetry.initialDelayMs',
+      retry.initialDelayMs ?? DEFAULT_GRAPH_RETRY.initialDelayMs,
+    ),
+    maxDelayMs: positive(
+      'graphRetry.maxDelayMs',
+      retry.maxDelayMs ?? DEFAULT_GRAPH_RETRY.maxDelayMs,
+    ),
+    maxAttempts: retry.maxAttempts ?? DEFAULT_GRAPH_RETRY.maxAttempts,
+  };
+  if (graphRetry.maxAttempts !== Number.POSITIVE_INFINITY) {
+    positive('graphRetry.maxAttempts', graphRetry.maxAttempts);
+  }
+  if (graphRetry.maxDelayMs < graphRetry.initialDelayMs) {
+    throw new InvalidOptionError(
+      `graphRetry.maxDelayMs (${graphRetry.maxDelayMs}) must be at least graphRetry.initialDelayMs (${graphRetry.initialDelayMs})`,
+    );
+  }
+  return {
+    replica,
+    graph,
+    authenticate,
+    rateLimit,
+    graphTimeoutMs: positive('graphTimeoutMs', options.graphTimeoutMs ?? 5_000),
+    graphRetry,
+    logger: options.logger ?? silentLogger,
+    now: options.now ?? Date.now,
+  };
+}
+
+function resolveAuthenticate(options: PresenceGatewayOptions): Authenticate {
+  const { jwtSecret, authenticate } = options;
+  if (jwtSecret !== undefined && authenticate !== undefined) {
+    throw new InvalidOptionError('give either jwtSecret or authenticate, not both');
+  }
+  if (authenticate !== undefined) {
+    if (typeof authenticate !== 'function') {
+      throw new InvalidOptionError('authenticate must be a function (handshake) => { userId }');
+    }
+    return authenticate;
+  }
+  if (jwtSecret === undefined) {
+    throw new InvalidOptionError(
+      'no authentication: give jwtSecret (the HS256 secret of client tokens) or authenticate(handshake)',
+    );
+  }
+  if (
+    !(typeof jwtSecret === 'string' || jwtSecret instanceof Uint8Array) ||
+    jwtSecret.length === 0
+  ) {
+    throw new InvalidOptionError('jwtSecret must be a non-empty string or Uint8Array');
+  }
+  return jwtAuthenticate(jwtSecret);
+}

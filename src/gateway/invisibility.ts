@@ -1,0 +1,48 @@
+/**
+ * Invisible connections.
+ *
+ * An invisible user must look offline to everyone but their own devices, on every node, while
+ * their own devices keep seeing them. Filtering per recipient would put a per-socket loop on the
+ * hot path and would have to be repeated by every node for every diff. Instead invisibility is a
+ * matter of *where* a connection is tracked:
+ *
+ * - visible: topic `user:<id>`, which the user's own sockets and every viewer's sockets join;
+ * - invisible: topic `self:<id>`, which only the user's own sockets join (nobody else is ever
+ *   subscribed to it: subscriptions come from the server, and it subscribes a socket to `self:`
+ *   of its own user only).
+ *
+ * Both use the key `<id>`, so the user's own devices see one user with the metas of both
+ * topics merged. Toggling moves the connection: it is tracked on the new topic *first*, then
+ * untracked from the old one. Viewers receive a leave (going invisible) or a join (coming back)
+ * through `user:<id>`. Own devices receive the new meta as a join before the old one leaves, so
+ * they never see the user flicker offline. The replicated tracker carries both topics to every
+ * node, so the same holds there with no extra messages. An invisible meta carries
+ * `invisible: true` so the user's own devices can show it.
+ */
+import type { Meta } from '../core/index.js';
+import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import { topicFor } from './topics.js';
+
+/** The meta as tracked: the connection's fields, plus `invisible: true` when hidden. */
+export function trackedMeta(meta: Meta, invisible: boolean): Meta {
+  return invisible ? { ...meta, invisible: true } : meta;
+}
+
+/** Moves a tracked connection between `user:<id>` and `self:<id>`: track new, then untrack old. */
+export function moveConnection(
+  replica: TrackerReplica,
+  userId: string,
+  conn: string,
+  meta: Meta,
+  toInvisible: boolean,
+): boolean {
+  const result = replica.track(
+    topicFor(userId, toInvisible),
+    userId,
+    conn,
+    trackedMeta(meta, toInvisible),
+  );
+  if (!result.ok) return false;
+  replica.untrack(topicFor(userId, !toInvisible), userId, conn);
+  return true;
+}

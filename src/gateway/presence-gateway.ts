@@ -1,0 +1,149 @@
+/**
+ * The presence gateway on a socket.io namespace (`/presence`): authenticates connections, tracks
+ * each one on its user's topic, subscribes it to what the friends graph lets its user see, fans
+ * tracker diffs out to rooms, applies graph changes live and takes `presence:update`s.
+ *
+ * The namespace's adapter must update local rooms synchronously (socket.io's default adapter
+ * does, and so do its cluster adapters for local sockets): subscription steps rely on it.
+ */
+import type { Server } from 'socket.io';
+import { authenticateHandshake, type Handshake } from './authentication.js';
+import {
+  type ClientToServerEvents,
+  INVALID_HANDSHAKE,
+  PRESENCE_NAMESPACE,
+  type ServerToClientEvents,
+  UNAUTHORIZED,
+} from './client-protocol.js';
+import { ConnectionSession, type PresenceSocket } from './connection-session.js';
+import { fanOutDiffs, type PresenceNamespace } from './fan-out.js';
+import {
+  type PresenceGatewayOptions,
+  type ResolvedGatewayOptions,
+  resolveGatewayOptions,
+} from './gateway-options.js';
+import { followGraphChanges } from './graph-feed.js';
+import { type ConnectionMeta, handshakeMeta } from './handshake-meta.js';
+import { SessionRegistry } from './session-registry.js';
+
+/** The connect_error message while the gateway is shutting down. */
+export const UNAVAILABLE = 'unavailable';
+
+interface SocketData {
+  userId?: string;
+  connection?: ConnectionMeta;
+}
+
+export interface GatewayStats {
+  /** Open connections on this node. */
+  readonly connections: number;
+  /** Distinct users connected to this node. */
+  readonly users: number;
+  /** Connections refused by authentication since start. */
+  readonly refused: number;
+}
+
+export class PresenceGateway {
+  readonly namespace: PresenceNamespace;
+  private readonly options: ResolvedGatewayOptions;
+  private readonly sessions = new SessionRegistry();
+  private readonly detach: (() => void)[] = [];
+  private refused = 0;
+  private closed = false;
+
+  /** Sets up the `/presence` namespace of `io` (or `namespace` when given). */
+  constructor(io: Server, options: PresenceGatewayOptions, namespace = PRESENCE_NAMESPACE) {
+    this.options = resolveGatewayOptions(options);
+    this.namespace = io.of(namespace) as unknown as PresenceNamespace;
+    this.namespace.use((socket, next) => {
+      this.admit(socket as PresenceSocket).then(
+        () => next(),
+        (error: Error) => next(error),
+      );
+    });
+    const onConnection = (socket: PresenceSocket) => this.connected(socket);
+    this.namespace.on('connection', onConnection);
+    this.detach.push(
+      () => this.namespace.off('connection', onConnection),
+      fanOutDiffs(this.options.replica, this.namespace, this.options.logger),
+      followGraphChanges(this.options.graph, this.sessions, this.options.logger),
+    );
+  }
+
+  stats(): GatewayStats {
+    return {
+      connections: this.sessions.size,
+      users: this.sessions.userCount,
+      refused: this.refused,
+    };
+  }
+
+  /**
+   * Refuses new connections, disconnects this gateway's sockets (untracking them) and stops
+   * listening to the tracker and the graph. The replica, graph and server are their owners' to
+   * stop. Idempotent.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const session of this.sessions.all()) session.socket.disconnect(true);
+    for (const stop of this.detach.splice(0)) stop();
+  }
+
+  private async admit(socket: PresenceSocket): Promise<void> {
+    if (this.closed) throw new Error(UNAVAILABLE);
+    const { authenticate, logger, now } = this.options;
+    let userId: string;
+    try {
+      ({ userId } = await authenticateHandshake(
+        authenticate,
+        socket.handshake as Handshake,
+        logger,
+      ));
+    } catch {
+      // Whatever went wrong, the client learns only `unauthorized` (the reason is logged).
+      this.refused++;
+      throw new Error(UNAUTHORIZED);
+    }
+    const meta = handshakeMeta(socket.handshake.auth, now());
+    if (!meta.ok) {
+      logger.debug({ user: userId, reason: meta.message }, 'connection refused: bad handshake');
+      const error = new Error(INVALID_HANDSHAKE) as Error & { data?: unknown };
+      error.data = { message: meta.message };
+      throw error;
+    }
+    const data = socket.data as SocketData;
+    data.userId = userId;
+    data.connection = meta.value;
+  }
+
+  private connected(socket: PresenceSocket): void {
+    const data = socket.data as SocketData;
+    if (this.closed || data.userId === undefined || data.connection === undefined) {
+      socket.disconnect(true);
+      return;
+    }
+    const session = new ConnectionSession(
+      data.userId,
+      socket,
+      data.connection.meta,
+      data.connection.invisible,
+      this.options,
+    );
+    this.sessions.add(session);
+    socket.on('presence:update', (...args: unknown[]) => {
+      try {
+        session.update(args);
+      } catch (err) {
+        this.options.logger.error({ err, user: session.userId }, 'presence:update failed');
+      }
+    });
+    socket.on('disconnect', () => {
+      this.sessions.remove(session);
+      session.close();
+    });
+    session.start();
+  }
+}
+
+export type { ClientToServerEvents, ServerToClientEvents };

@@ -1,0 +1,169 @@
+/**
+ * `createPresenceServer(options)`: the presence service as a library. Attaches the `/presence`
+ * gateway to an app's socket.io server or HTTP server (or creates its own HTTP server), starts a
+ * tracker replica on the given replication transport (in-memory, single node, by default) and
+ * returns handles to all of it plus `close()`.
+ *
+ * ```ts
+ * const presence = await createPresenceServer({ httpServer, graph, jwtSecret });
+ * // ...
+ * await presence.close();
+ * ```
+ */
+import { createServer, Server as HttpServer } from 'node:http';
+import { hostname } from 'node:os';
+import { type ServerOptions as SocketIoOptions, Server as SocketIoServer } from 'socket.io';
+import { InvalidOptionError } from '../errors.js';
+import type { Authenticate } from '../gateway/authentication.js';
+import { PRESENCE_NAMESPACE } from '../gateway/client-protocol.js';
+import { PresenceGateway } from '../gateway/presence-gateway.js';
+import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
+import type { RateLimitOptions } from '../gateway/token-bucket.js';
+import type { FriendsGraph } from '../ports/friends-graph.js';
+import { type Logger, silentLogger } from '../ports/logger.js';
+import type { ReplicationTransport } from '../ports/replication-transport.js';
+import type { ReplicaTimingOptions } from '../runtime/replica-options.js';
+import { TrackerReplica } from '../runtime/tracker-replica.js';
+import { createInMemoryBus } from '../transports/in-memory-transport.js';
+import { assertValidReplicaId } from '../transports/replica-id.js';
+
+export interface PresenceServerOptions {
+  /**
+   * An existing socket.io server to add the `/presence` namespace to. Give at most one of `io`
+   * and `httpServer`; with neither, an HTTP server is created (not listening: call
+   * `httpServer.listen(...)`).
+   */
+  readonly io?: SocketIoServer;
+  /** An existing HTTP server to attach a new socket.io server to. */
+  readonly httpServer?: HttpServer;
+  /** Options of the socket.io server created here (ignored with `io`). */
+  readonly socketIo?: Partial<SocketIoOptions>;
+  /** Whose presence each user may see: an adapter from `graph-adapters/`. Not closed by close(). */
+  readonly graph: FriendsGraph;
+  /**
+   * Replication between nodes; its `selfId` is this node's name. Not closed by close().
+   * @default an in-memory transport: one node, no replication
+   */
+  readonly transport?: ReplicationTransport;
+  /**
+   * This replica's name, unique in the cluster. Must equal `transport.selfId` when both are given.
+   * @default transport.selfId, or `<hostname>-<pid>`
+   */
+  readonly nodeName?: string;
+  /** HS256 secret of client tokens (`sub` = user id, `exp` honoured). Give this or `authenticate`. */
+  readonly jwtSecret?: string | Uint8Array;
+  /** The app's own authentication of a handshake. Give this or `jwtSecret`. */
+  readonly authenticate?: Authenticate;
+  /** Tracker timing (broadcast, down and permdown periods...). @default Phoenix's */
+  readonly timing?: ReplicaTimingOptions;
+  /** Rate limit of `presence:update` per connection. @default 10/s, burst 20 */
+  readonly rateLimit?: RateLimitOptions;
+  /** How long a friends-graph lookup may take. @default 5000 (ms) */
+  readonly graphTimeoutMs?: number;
+  /** Backoff of a connection whose graph lookup failed. @default 250 ms doubling to 30 s */
+  readonly graphRetry?: GraphRetryOptions;
+  /** A pino-compatible logger. @default silent */
+  readonly logger?: Logger;
+}
+
+export interface PresenceServer {
+  /** The socket.io server (given or created). */
+  readonly io: SocketIoServer;
+  /** The HTTP server, when one was given or created (not when only `io` was given). */
+  readonly httpServer: HttpServer | undefined;
+  /** This node's tracker replica (started). */
+  readonly replica: TrackerReplica;
+  readonly gateway: PresenceGateway;
+  /**
+   * Shuts down: refuses new connections, disconnects the gateway's sockets, stops the replica
+   * announcing the leave (its presences leave the cluster at once), then closes what was created
+   * here: the in-memory transport, the socket.io server and the HTTP server. A given `io`,
+   * `httpServer`, `transport` and the graph stay open. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+export function createPresenceServer(options: PresenceServerOptions): PresenceServer {
+  if (!options || typeof options !== 'object') {
+    throw new InvalidOptionError('createPresenceServer: options must be an object');
+  }
+  if (options.io !== undefined && options.httpServer !== undefined) {
+    throw new InvalidOptionError(
+      'createPresenceServer: give either io or httpServer, not both (io is already attached to its server)',
+    );
+  }
+  if (options.io !== undefined && !(options.io instanceof SocketIoServer)) {
+    throw new InvalidOptionError('createPresenceServer: io must be a socket.io Server');
+  }
+  if (options.httpServer !== undefined && !(options.httpServer instanceof HttpServer)) {
+    throw new InvalidOptionError('createPresenceServer: httpServer must be a node:http Server');
+  }
+  const nodeName = resolveNodeName(options);
+  const ownTransport = options.transport === undefined;
+  const transport = options.transport ?? createInMemoryBus().createTransport(nodeName);
+  const logger = options.logger ?? silentLogger;
+  const replica = new TrackerReplica({
+    ...options.timing,
+    name: nodeName,
+    transport,
+    logger,
+  });
+
+  const ownHttp = options.io === undefined && options.httpServer === undefined;
+  const httpServer = options.httpServer ?? (ownHttp ? createServer() : undefined);
+  const ownIo = options.io === undefined;
+  const io = options.io ?? new SocketIoServer(httpServer, options.socketIo);
+
+  let gateway: PresenceGateway;
+  try {
+    gateway = new PresenceGateway(io, {
+      replica,
+      graph: options.graph,
+      jwtSecret: options.jwtSecret,
+      authenticate: options.authenticate,
+      rateLimit: options.rateLimit,
+      graphTimeoutMs: options.graphTimeoutMs,
+      graphRetry: options.graphRetry,
+      logger,
+    });
+  } catch (error) {
+    if (ownIo) io.close();
+    if (ownTransport) void transport.close();
+    throw error;
+  }
+  replica.start();
+  logger.info({ node: nodeName, namespace: PRESENCE_NAMESPACE }, 'presence gateway ready');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      gateway.close();
+      replica.stop({ announce: true });
+      if (ownTransport) await transport.close();
+      if (ownIo) {
+        if (ownHttp) await new Promise<void>((resolve) => io.close(() => resolve()));
+        // Leave the app's HTTP server running: only drop the engine's connections.
+        else io.engine.close();
+      }
+      logger.info({ node: nodeName }, 'presence server closed');
+    })();
+    return closing;
+  };
+
+  return { io, httpServer: httpServer ?? undefined, replica, gateway, close };
+}
+
+function resolveNodeName(options: PresenceServerOptions): string {
+  const { nodeName, transport } = options;
+  if (nodeName !== undefined && typeof nodeName !== 'string') {
+    throw new InvalidOptionError('createPresenceServer: nodeName must be a string');
+  }
+  if (transport !== undefined && nodeName !== undefined && transport.selfId !== nodeName) {
+    throw new InvalidOptionError(
+      `createPresenceServer: nodeName "${nodeName}" differs from transport.selfId "${transport.selfId}"; create the transport with the node name or omit nodeName`,
+    );
+  }
+  const name = nodeName ?? transport?.selfId ?? `${hostname()}-${process.pid}`;
+  assertValidReplicaId(name, 'createPresenceServer: nodeName');
+  return name;
+}

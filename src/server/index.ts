@@ -1,0 +1,6 @@
+/** The presence service as a library. */
+export {
+  createPresenceServer,
+  type PresenceServer,
+  type PresenceServerOptions,
+} from './create-presence-server.js';
