@@ -9,6 +9,8 @@ import type { ClientError, PresenceDiff, UpdateAck } from '../../../src/gateway/
 import { waitFor } from '../../support/wait-for.js';
 import { tokenFor } from './test-server.js';
 
+type PresenceDiffShape = Parameters<typeof Presence.syncDiff>[1];
+
 export type Received =
   | { readonly event: 'presence_state'; readonly payload: PresenceState }
   | { readonly event: 'presence_diff'; readonly payload: PresenceDiff }
@@ -18,6 +20,8 @@ export class TestClient {
   view: PresenceState = {};
   readonly received: Received[] = [];
   states = 0;
+  /** The synced view's user ids after each payload. */
+  readonly history: string[][] = [];
   constructor(
     readonly user: string,
     readonly socket: Socket,
@@ -26,13 +30,12 @@ export class TestClient {
       this.received.push({ event: 'presence_state', payload });
       this.states++;
       this.view = Presence.syncState(this.view, payload);
+      this.history.push(this.users());
     });
     socket.on('presence_diff', (payload: PresenceDiff) => {
       this.received.push({ event: 'presence_diff', payload });
-      this.view = Presence.syncDiff(
-        this.view,
-        payload as unknown as Parameters<typeof Presence.syncDiff>[1],
-      );
+      this.view = Presence.syncDiff(this.view, payload as unknown as PresenceDiffShape);
+      this.history.push(this.users());
     });
     socket.on('presence_error', (payload: ClientError) => {
       this.received.push({ event: 'presence_error', payload });
