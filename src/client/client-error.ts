@@ -1,0 +1,37 @@
+/**
+ * The one error type the client reports, with a machine-readable `code`.
+ */
+
+/**
+ * Codes set by the client itself. Errors from the server's `presence:update` ack carry the
+ * server's code unchanged (for example a validation or rate-limit code).
+ * - `unauthorized`: the server refused the connection (missing, bad or expired token).
+ * - `connect_failed`: the connection could not be made for another reason (the client retries
+ *   on its own unless the server refused it).
+ * - `timeout`: no ack within the timeout (the update may or may not have been applied).
+ * - `disconnected`: the connection was lost, or `disconnect()` called, before the ack.
+ * - `bad_payload`: the server sent a `presence_state` or `presence_diff` the client could not
+ *   read; it was ignored.
+ * - `reapply_failed`: after a reconnect, re-sending the earlier updates failed.
+ * - `listener_error`: one of your listeners threw; the view stays consistent.
+ */
+export type ClientErrorCode =
+  | 'unauthorized'
+  | 'connect_failed'
+  | 'timeout'
+  | 'disconnected'
+  | 'bad_payload'
+  | 'reapply_failed'
+  | 'listener_error';
+
+/** An error from the presence client: `code` says what happened. */
+export class PresenceClientError extends Error {
+  override readonly name = 'PresenceClientError';
+  /** A {@link ClientErrorCode} or a code from the server's ack. */
+  readonly code: ClientErrorCode | (string & {});
+
+  constructor(code: ClientErrorCode | (string & {}), message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}

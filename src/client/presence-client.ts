@@ -1,0 +1,344 @@
+/**
+ * The presence client: one socket.io connection to the `/presence` namespace, a synced view of
+ * the presence of every user this user may see, typed events, and status updates.
+ */
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { PresenceClientError } from './client-error.js';
+import { isPresenceDiff, isPresenceState } from './payload-guards.js';
+import type { PresenceChange } from './presence-changes.js';
+import { PresenceView, type UserPresence } from './presence-view.js';
+import { TypedEmitter } from './typed-emitter.js';
+import type { PatchValue, Presence, PresenceMeta, UpdatePatch } from './types.js';
+import { UpdateRequests } from './update-requests.js';
+
+/** Options of {@link createPresenceClient}. */
+export interface PresenceClientOptions {
+  /**
+   * The JWT the server checks (`sub` is the user id). A function is called before every
+   * connection attempt, reconnections included, so it can hand out a fresh token.
+   */
+  token: string | (() => string | Promise<string>);
+  /** A name for this device, shown to the user's friends in the meta's `device`. */
+  device?: string;
+  /** The status to connect with. Later {@link PresenceClient.setStatus} calls replace it. */
+  status?: string;
+  /** How long `update()` waits for the server's ack, waiting for a connection included. @default 5000 */
+  ackTimeoutMs?: number;
+  /**
+   * Passed to socket.io-client's `io()` (reconnection delays, transports, `autoConnect`, ...).
+   * `auth` is set by the client and cannot be overridden.
+   */
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+}
+
+/** The client's events and their listener arguments. */
+export interface PresenceClientEvents<M extends PresenceMeta = PresenceMeta> {
+  /**
+   * Metas came for a user: a first device, or another one. `current` is the presence before
+   * (`undefined` if the user was not visible), `joined` holds only the new metas.
+   */
+  join: [userId: string, current: Presence<M> | undefined, joined: Presence<M>];
+  /**
+   * Metas went: `current` is the presence after (`metas` empty when the user is no longer
+   * visible: offline, invisible, or no longer a friend), `left` holds only the gone metas.
+   */
+  leave: [userId: string, current: Presence<M>, left: Presence<M>];
+  /** A connection of the user changed its meta (status, custom fields): `presence` is the new one. */
+  update: [userId: string, presence: Presence<M>];
+  /** The view is in sync after a state or a diff: a good moment to re-render from `list()`. */
+  sync: [];
+  /** Something went wrong; `error.code` says what. The client keeps going unless it says so. */
+  error: [error: PresenceClientError];
+  /** Connected (again). A fresh `presence_state` follows, then `sync`. */
+  connect: [];
+  /** The connection is lost (`reason` from socket.io). The view keeps its last state. */
+  disconnect: [reason: string];
+}
+
+const DEFAULT_ACK_TIMEOUT_MS = 5_000;
+
+/**
+ * A connection to a graph-presence server that keeps the visible users' presence in sync.
+ *
+ * ```ts
+ * const presence = createPresenceClient('https://example.com', { token, device: 'web' });
+ * presence.onJoin((userId) => console.log(userId, 'is online'));
+ * presence.onLeave((userId, current) => current.metas.length === 0 && console.log(userId, 'left'));
+ * presence.onUpdate((userId, { metas }) => console.log(userId, metas.map((m) => m.status)));
+ * presence.onSync(() => render(presence.list()));
+ * await presence.setStatus('away');
+ * ```
+ *
+ * Syncing: the server sends a full `presence_state` after every connect and `presence_diff`s
+ * after it. Diffs that arrive before the state are queued and applied right after it; after a
+ * reconnect the new state is a full resync, reported as the joins, updates and leaves since the
+ * last view. An update arrives as one diff (new meta in `joins` with `phx_ref_prev`, the old one
+ * in `leaves`) and is reported as one `update`, never as a leave and a join.
+ *
+ * After a reconnect the server starts a fresh entry from the handshake (token, device, the last
+ * status), so the client re-sends the other fields of the earlier acked updates (`invisible`,
+ * custom fields) at once. Until that update is applied, friends may briefly see the handshake
+ * meta: a user who went invisible can flash online during a reconnect.
+ */
+export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
+  /** The underlying socket.io socket, for advanced use. Do not emit presence events on it. */
+  readonly socket: Socket;
+
+  readonly #options: PresenceClientOptions;
+  readonly #emitter: TypedEmitter<PresenceClientEvents<M>>;
+  readonly #view: PresenceView<M>;
+  readonly #requests: UpdateRequests;
+  /** The fields of every acked update, merged: what a reconnect must restore. */
+  readonly #applied = new Map<string, PatchValue>();
+
+  constructor(url: string, options: PresenceClientOptions) {
+    this.#options = options;
+    this.#emitter = new TypedEmitter<PresenceClientEvents<M>>((error, event) =>
+      this.#onListenerError(error, event),
+    );
+    this.#view = new PresenceView<M>({
+      change: (change) => this.#emitChange(change),
+      sync: () => this.#emitter.emit('sync'),
+    });
+    this.socket = io(`${url.replace(/\/+$/, '')}/presence`, {
+      ...options.socketOptions,
+      auth: (callback) => {
+        this.#handshake().then(callback, (error: unknown) => {
+          this.#emitter.emit(
+            'error',
+            new PresenceClientError('connect_failed', 'the token function failed', {
+              cause: error,
+            }),
+          );
+          callback({ ...this.#handshakeFields() });
+        });
+      },
+    });
+    const socket = this.socket;
+    this.#requests = new UpdateRequests(
+      {
+        get connected() {
+          return socket.connected;
+        },
+        send: (patch, ack) => socket.emit('presence:update', patch, ack),
+      },
+      options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
+    );
+    this.#listen();
+  }
+
+  /** Adds a listener; returns a function that removes it. */
+  on<E extends keyof PresenceClientEvents<M>>(
+    event: E,
+    listener: (...args: PresenceClientEvents<M>[E]) => void,
+  ): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  /** Removes a listener added with {@link on} (or one of the `onX` helpers). */
+  off<E extends keyof PresenceClientEvents<M>>(
+    event: E,
+    listener: (...args: PresenceClientEvents<M>[E]) => void,
+  ): void {
+    this.#emitter.off(event, listener);
+  }
+
+  /** See {@link PresenceClientEvents.join}. Returns an unsubscribe function. */
+  onJoin(listener: (...args: PresenceClientEvents<M>['join']) => void): () => void {
+    return this.on('join', listener);
+  }
+
+  /** See {@link PresenceClientEvents.leave}. Returns an unsubscribe function. */
+  onLeave(listener: (...args: PresenceClientEvents<M>['leave']) => void): () => void {
+    return this.on('leave', listener);
+  }
+
+  /** See {@link PresenceClientEvents.update}. Returns an unsubscribe function. */
+  onUpdate(listener: (...args: PresenceClientEvents<M>['update']) => void): () => void {
+    return this.on('update', listener);
+  }
+
+  /** See {@link PresenceClientEvents.sync}. Returns an unsubscribe function. */
+  onSync(listener: () => void): () => void {
+    return this.on('sync', listener);
+  }
+
+  /** See {@link PresenceClientEvents.error}. Returns an unsubscribe function. */
+  onError(listener: (error: PresenceClientError) => void): () => void {
+    return this.on('error', listener);
+  }
+
+  /** True while the socket is connected. */
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /** True once the current connection's `presence_state` has been applied. */
+  get synced(): boolean {
+    return this.#view.synced;
+  }
+
+  /**
+   * Every visible user (friends, and this user's own other devices) with their metas, one meta
+   * per connection, oldest first. Between a disconnect and the next state, the last view.
+   * Read-only: do not mutate what it returns.
+   */
+  list(): UserPresence<M>[] {
+    return this.#view.list();
+  }
+
+  /** One user's presence, or `undefined` when they are not visible. Read-only. */
+  get(userId: string): Presence<M> | undefined {
+    return this.#view.get(userId);
+  }
+
+  /**
+   * Sends `presence:update`. Resolves when the server acks `{ok: true}`; rejects with a
+   * {@link PresenceClientError} whose `code` is the server's (`{ok: false, error}`), `timeout`,
+   * or `disconnected`. While disconnected, the update waits for the next connection (within the
+   * timeout). Applied fields are restored after every reconnect.
+   */
+  update(patch: UpdatePatch): Promise<void> {
+    return this.#requests.request({ ...patch }, (applied) => this.#remember(applied));
+  }
+
+  /** Sets this connection's status (`update({status})`). */
+  setStatus(status: string): Promise<void> {
+    return this.update({ status });
+  }
+
+  /** Hides this user from everyone but their own devices, or shows them again. */
+  setInvisible(invisible: boolean): Promise<void> {
+    return this.update({ invisible });
+  }
+
+  /** Connects again after {@link disconnect} or a refused connection (e.g. with a new token). */
+  connect(): void {
+    this.socket.connect();
+  }
+
+  /**
+   * Closes the connection for good (until {@link connect}): pending updates are rejected with
+   * `disconnected`, the view is emptied without leave events.
+   */
+  disconnect(): void {
+    this.socket.disconnect();
+    this.#requests.failAll(new PresenceClientError('disconnected', 'the client was disconnected'));
+    this.#view.clear();
+  }
+
+  #listen(): void {
+    const socket = this.socket;
+    socket.on('connect', () => {
+      this.#reapply();
+      this.#requests.flush();
+      this.#emitter.emit('connect');
+    });
+    socket.on('disconnect', (reason) => {
+      this.#view.handleDisconnect();
+      this.#requests.failInFlight(`connection lost before the ack (${reason})`);
+      this.#emitter.emit('disconnect', reason);
+    });
+    socket.on('connect_error', (error) => {
+      const refused = error.message === 'unauthorized';
+      const clientError = refused
+        ? new PresenceClientError('unauthorized', 'the server refused the token', { cause: error })
+        : new PresenceClientError('connect_failed', `cannot connect: ${error.message}`, {
+            cause: error,
+          });
+      // socket.io does not retry a connection its server refused: nothing will ack what waits.
+      if (!socket.active) this.#requests.failAll(clientError);
+      this.#emitter.emit('error', clientError);
+    });
+    socket.on('presence_state', (payload: unknown) => {
+      if (isPresenceState(payload)) this.#view.handleState(payload as never);
+      else this.#badPayload('presence_state');
+    });
+    socket.on('presence_diff', (payload: unknown) => {
+      if (isPresenceDiff(payload)) this.#view.handleDiff(payload as never);
+      else this.#badPayload('presence_diff');
+    });
+  }
+
+  async #handshake(): Promise<Record<string, string>> {
+    const { token } = this.#options;
+    return {
+      ...this.#handshakeFields(),
+      token: typeof token === 'function' ? await token() : token,
+    };
+  }
+
+  #handshakeFields(): Record<string, string> {
+    const fields: Record<string, string> = {};
+    if (this.#options.device !== undefined) fields['device'] = this.#options.device;
+    const status = this.#applied.get('status') ?? this.#options.status;
+    if (typeof status === 'string') fields['status'] = status;
+    return fields;
+  }
+
+  #remember(patch: UpdatePatch): void {
+    for (const [key, value] of Object.entries(patch)) {
+      if (value !== undefined) this.#applied.set(key, value);
+    }
+  }
+
+  /** After a reconnect: restores what the handshake cannot carry (invisible, custom fields). */
+  #reapply(): void {
+    const patch: Record<string, PatchValue> = {};
+    for (const [key, value] of this.#applied) if (key !== 'status') patch[key] = value;
+    if (Object.keys(patch).length === 0) return;
+    this.#requests.request(patch).catch((error: unknown) => {
+      this.#emitter.emit(
+        'error',
+        new PresenceClientError(
+          'reapply_failed',
+          'restoring the presence after a reconnect failed',
+          {
+            cause: error,
+          },
+        ),
+      );
+    });
+  }
+
+  #emitChange(change: PresenceChange<M>): void {
+    const emitter = this.#emitter;
+    if (change.kind === 'join') emitter.emit('join', change.userId, change.current, change.joined);
+    else if (change.kind === 'update') emitter.emit('update', change.userId, change.presence);
+    else emitter.emit('leave', change.userId, change.current, change.left);
+  }
+
+  #badPayload(event: string): void {
+    this.#emitter.emit(
+      'error',
+      new PresenceClientError('bad_payload', `ignored an unreadable ${event} from the server`),
+    );
+  }
+
+  #onListenerError(error: unknown, event: keyof PresenceClientEvents<M>): void {
+    if (event !== 'error' && this.#emitter.listenerCount('error') > 0) {
+      this.#emitter.emit(
+        'error',
+        new PresenceClientError('listener_error', `a '${String(event)}' listener threw`, {
+          cause: error,
+        }),
+      );
+      return;
+    }
+    // Nobody listens for errors (or an error listener threw): do not swallow it.
+    setTimeout(() => {
+      throw error;
+    });
+  }
+}
+
+/**
+ * Connects to the graph-presence server at `url` (namespace `/presence` is appended) and keeps
+ * the visible users' presence in sync. See {@link PresenceClient}.
+ */
+export function createPresenceClient<M extends PresenceMeta = PresenceMeta>(
+  url: string,
+  options: PresenceClientOptions,
+): PresenceClient<M> {
+  return new PresenceClient<M>(url, options);
+}
