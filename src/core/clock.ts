@@ -66,8 +66,9 @@ export interface NamedClock {
 }
 
 /**
- * Adds a heard clock to a set of "newest clocks seen" (Phoenix `append_clock`): unchanged if the
- * clock is empty or the set's combined clock already dominates it; otherwise members it dominates
+ * Adds a heard clock to a set of "newest clocks seen" (Phoenix `append_clock`): the set becomes
+ * just the clock if it dominates the set's combined clock; unchanged if the clock is empty or the
+ * combined clock dominates it; otherwise members it dominates
  * are dropped and it is added. The replicas left in the set are the ones worth asking for a
  * transfer.
  */
@@ -78,6 +79,9 @@ export function appendClock(set: readonly NamedClock[], clock: NamedClock): Name
     (acc, member) => upperbound(acc, member.context),
     new Map(),
   );
+  // Phoenix's order matters when clocks are equal: a clock that covers the whole set replaces it,
+  // so a replica whose clock equals everyone's asks nobody for a transfer.
+  if (dominates(clock.context, combined)) return [clock];
   if (dominates(combined, clock.context)) return [...set];
   const kept = set.filter((member) => !dominates(clock.context, member.context));
   return [...kept, clock];

@@ -2,8 +2,12 @@
  * Replica liveness (Phoenix `Replica`): who is up, down or gone, from heartbeats and silence.
  * `now` is always an argument (milliseconds on any monotonic scale the caller chooses).
  *
- * One record per replica name: a heartbeat with a new vsn means the node restarted, so the old
- * incarnation is retired (down, then permdown) and the new one comes up.
+ * One record per replica name: a heartbeat with a newer vsn means the node restarted, so the old
+ * incarnation is retired (down, then permdown) and the new one comes up. Incarnations are ordered
+ * by vsn: a message from an older incarnation while a newer one is up, or from one retired less
+ * than a down period ago, is stale and changes nothing, so a delayed frame or a briefly resumed
+ * zombie cannot bring a retired incarnation back. Past that, a lower vsn is accepted (a node whose
+ * clock stepped back across a restart must not be locked out).
  */
 import { type ReplicaRef, sameReplica } from './replica-ref.js';
 
@@ -24,14 +28,32 @@ export interface HeartbeatOutcome {
   readonly previous: ReplicaRecord | undefined;
   readonly record: ReplicaRecord;
   readonly transitions: ReplicaTransition[];
+  /** The message came from an incarnation older than one already seen: ignore it. */
+  readonly stale: boolean;
 }
 
 export class ReplicaHealth {
   private readonly records = new Map<string, ReplicaRecord>();
+  /** Per name, the newest vsn retired and when (kept one down period; bounded by names). */
+  private readonly retired = new Map<string, { vsn: number; at: number }>();
 
   /** A heartbeat (or any message) heard from `ref` at `now`. */
   heartbeat(ref: ReplicaRef, now: number): HeartbeatOutcome {
     const previous = this.records.get(ref.name);
+    const sameAsPrevious = previous !== undefined && sameReplica(previous.ref, ref);
+    const retired = this.retired.get(ref.name);
+    if (
+      !sameAsPrevious &&
+      ((previous?.status === 'up' && previous.ref.vsn > ref.vsn) ||
+        (retired !== undefined && ref.vsn <= retired.vsn))
+    ) {
+      return {
+        previous,
+        record: previous ?? { ref, status: 'down', lastHeartbeatAt: now },
+        transitions: [],
+        stale: true,
+      };
+    }
     const record: ReplicaRecord = { ref, status: 'up', lastHeartbeatAt: now };
     this.records.set(ref.name, record);
     const transitions: ReplicaTransition[] = [];
@@ -41,8 +63,9 @@ export class ReplicaHealth {
     } else {
       if (previous.status === 'up') transitions.push({ type: 'down', ref: previous.ref });
       transitions.push({ type: 'permdown', ref: previous.ref }, { type: 'up', ref });
+      this.retire(previous.ref, now);
     }
-    return { previous, record, transitions };
+    return { previous, record, transitions, stale: false };
   }
 
   /**
@@ -51,12 +74,16 @@ export class ReplicaHealth {
    */
   detectDowns(now: number, downPeriodMs: number, permdownPeriodMs: number): ReplicaTransition[] {
     const transitions: ReplicaTransition[] = [];
+    for (const [name, retired] of this.retired) {
+      if (now - retired.at > downPeriodMs) this.retired.delete(name);
+    }
     for (const [name, record] of this.records) {
       const silence = now - record.lastHeartbeatAt;
       if (silence > permdownPeriodMs) {
         if (record.status === 'up') transitions.push({ type: 'down', ref: record.ref });
         transitions.push({ type: 'permdown', ref: record.ref });
         this.records.delete(name);
+        this.retire(record.ref, now);
       } else if (silence > downPeriodMs && record.status === 'up') {
         this.records.set(name, { ...record, status: 'down' });
         transitions.push({ type: 'down', ref: record.ref });
@@ -66,10 +93,11 @@ export class ReplicaHealth {
   }
 
   /** A replica announced a graceful leave: it is gone now, not after the down period. */
-  leave(ref: ReplicaRef): ReplicaTransition[] {
+  leave(ref: ReplicaRef, now: number): ReplicaTransition[] {
     const record = this.records.get(ref.name);
     if (!record || !sameReplica(record.ref, ref)) return [];
     this.records.delete(ref.name);
+    this.retire(ref, now);
     const transitions: ReplicaTransition[] = [];
     if (record.status === 'up') transitions.push({ type: 'down', ref });
     transitions.push({ type: 'permdown', ref });
@@ -84,6 +112,11 @@ export class ReplicaHealth {
     for (const [name, record] of this.records) {
       this.records.set(name, { ...record, lastHeartbeatAt: now });
     }
+  }
+
+  private retire(ref: ReplicaRef, now: number): void {
+    const known = this.retired.get(ref.name);
+    if (!known || known.vsn < ref.vsn) this.retired.set(ref.name, { vsn: ref.vsn, at: now });
   }
 
   get(name: string): ReplicaRecord | undefined {

@@ -44,6 +44,7 @@ describe('Phoenix replica_test (§4.4)', () => {
       previous: undefined,
       record: { ref: r, status: 'up', lastHeartbeatAt: 100 },
       transitions: [{ type: 'up', ref: r }],
+      stale: false,
     });
     expect(health.get('node1')).toEqual({ ref: r, status: 'up', lastHeartbeatAt: 100 });
   });
@@ -57,6 +58,7 @@ describe('Phoenix replica_test (§4.4)', () => {
       previous: { ref: r, status: 'up', lastHeartbeatAt: 100 },
       record: { ref: r, status: 'up', lastHeartbeatAt: 103 },
       transitions: [],
+      stale: false,
     });
     // Previous status down: up again, same vsn.
     expect(health.detectDowns(109, DOWN, PERMDOWN)).toEqual([{ type: 'down', ref: r }]);
@@ -64,6 +66,7 @@ describe('Phoenix replica_test (§4.4)', () => {
       previous: { ref: r, status: 'down', lastHeartbeatAt: 103 },
       record: { ref: r, status: 'up', lastHeartbeatAt: 110 },
       transitions: [{ type: 'up', ref: r }],
+      stale: false,
     });
   });
 
@@ -135,13 +138,13 @@ describe('replica lifecycle (Phoenix shard_replication_test §4.6)', () => {
     const other = ref('node2');
     health.heartbeat(r, 0);
     health.heartbeat(other, 0);
-    expect(health.leave(ref('node1', 99))).toEqual([]); // another incarnation: ignored
-    expect(health.leave(r)).toEqual([
+    expect(health.leave(ref('node1', 99), 0)).toEqual([]); // another incarnation: ignored
+    expect(health.leave(r, 0)).toEqual([
       { type: 'down', ref: r },
       { type: 'permdown', ref: r },
     ]);
     expect(health.all().map((rec) => rec.ref)).toEqual([other]);
-    expect(health.leave(r)).toEqual([]);
+    expect(health.leave(r, 0)).toEqual([]);
   });
 
   it('silence while our own link was down says nothing about the others', () => {
@@ -152,5 +155,35 @@ describe('replica lifecycle (Phoenix shard_replication_test §4.6)', () => {
     health.restartSilence(100);
     expect(health.detectDowns(100 + DOWN, DOWN, PERMDOWN)).toEqual([]);
     expect(health.detectDowns(100 + DOWN + 1, DOWN, PERMDOWN)).toEqual([{ type: 'down', ref: r }]);
+  });
+});
+
+describe('incarnations are ordered by vsn', () => {
+  it('a late message from an older incarnation changes nothing', () => {
+    const health = new ReplicaHealth();
+    const old = { name: 'n1', vsn: 1 };
+    const fresh = { name: 'n1', vsn: 2 };
+    health.heartbeat(old, 0);
+    expect(health.heartbeat(fresh, 10).transitions.map((t) => t.type)).toEqual([
+      'down',
+      'permdown',
+      'up',
+    ]);
+    const late = health.heartbeat(old, 20);
+    expect(late.stale).toBe(true);
+    expect(late.transitions).toEqual([]);
+    expect(health.get('n1')?.ref).toEqual(fresh);
+  });
+
+  it('a retired incarnation stays retired after its record is gone', () => {
+    const health = new ReplicaHealth();
+    const old = { name: 'n1', vsn: 5 };
+    health.heartbeat(old, 0);
+    expect(health.leave(old, 5).map((t) => t.type)).toEqual(['down', 'permdown']);
+    expect(health.heartbeat(old, 10)).toMatchObject({ stale: true, transitions: [] });
+    expect(health.heartbeat({ name: 'n1', vsn: 6 }, 20)).toMatchObject({
+      stale: false,
+      transitions: [{ type: 'up' }],
+    });
   });
 });

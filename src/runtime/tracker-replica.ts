@@ -1,0 +1,383 @@
+/**
+ * The replica runtime (Phoenix's shard): drives the pure PresenceState with time and a transport.
+ *
+ * Each tick, in order: broadcast our delta (or an empty heartbeat after a quiet spell), ask replicas
+ * whose clocks are ahead of ours for transfers, detect replicas gone silent. Every message heard
+ * counts as a sign of life; a new vsn under a known name retires the old incarnation.
+ *
+ * Failure detection knows its own link: while our link to the transport is down we do not mark
+ * others down (their silence is ours), and when it returns we restart their silence counts, say
+ * we are back and ask everyone for what we missed.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  type Meta,
+  type PresenceChange,
+  PresenceState,
+  ReplicaHealth,
+  type ReplicaRef,
+  type ReplicaTransition,
+  replicaKey,
+  type TrackResult,
+  type TransferPart,
+  type UpdateResult,
+} from '../core/index.js';
+import { InvalidInputError } from '../errors.js';
+import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
+import { type Logger, silentLogger } from '../ports/logger.js';
+import type { ReplicationTransport } from '../ports/replication-transport.js';
+import { decodeMessage, encodeMessage, metaProblem } from '../protocol/codec.js';
+import type { ReplicationMessage } from '../protocol/messages.js';
+import {
+  type ReplicaTimingOptions,
+  type ResolvedTimingOptions,
+  resolveTiming,
+} from './replica-options.js';
+import { TransferRequests } from './transfer-requests.js';
+
+export interface TrackerReplicaOptions extends ReplicaTimingOptions {
+  /** This replica's name (the node name); its transport's selfId must be the same. */
+  readonly name: string;
+  /** This incarnation's number. @default derived from the clock and randomness */
+  readonly vsn?: number;
+  readonly transport: ReplicationTransport;
+  readonly clock?: Clock;
+  readonly timers?: Timers;
+  /** Random numbers in [0, 1) for the first tick's jitter. @default Math.random */
+  readonly random?: () => number;
+  readonly logger?: Logger;
+}
+
+export interface ReplicaEvent {
+  readonly type: ReplicaTransition['type'];
+  readonly ref: ReplicaRef;
+}
+
+export interface TrackerReplicaEvents {
+  /** Visible presences changed (local op, merge, replica up/down). Never empty. */
+  diff: [change: PresenceChange];
+  replica: [event: ReplicaEvent];
+  /** Our link to the transport went down or came back. */
+  link: [up: boolean];
+}
+
+/** Counters for metrics. */
+export interface ReplicaStats {
+  heartbeatsSent: number;
+  deltasSent: number;
+  deltasMerged: number;
+  gaps: number;
+  transferRequestsSent: number;
+  transferRequestsServed: number;
+  transferPartsReceived: number;
+  framesDropped: number;
+}
+
+export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
+  readonly ref: ReplicaRef;
+  readonly state: PresenceState;
+  readonly health = new ReplicaHealth();
+  readonly timing: ResolvedTimingOptions;
+  readonly stats: ReplicaStats = {
+    heartbeatsSent: 0,
+    deltasSent: 0,
+    deltasMerged: 0,
+    gaps: 0,
+    transferRequestsSent: 0,
+    transferRequestsServed: 0,
+    transferPartsReceived: 0,
+    framesDropped: 0,
+  };
+  private readonly transport: ReplicationTransport;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly random: () => number;
+  private readonly logger: Logger;
+  private readonly requests: TransferRequests;
+  private silentPeriods: number;
+  private tickHandle: unknown;
+  private unsubscribers: (() => void)[] = [];
+  private running = false;
+  private responses = 0;
+
+  constructor(options: TrackerReplicaOptions) {
+    super();
+    this.timing = resolveTiming(options);
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
+    this.random = options.random ?? Math.random;
+    this.logger = options.logger ?? silentLogger;
+    this.transport = options.transport;
+    const vsn = options.vsn ?? Math.floor(this.clock.now() * 1000 + this.random() * 1000);
+    this.ref = { name: options.name, vsn };
+    this.state = new PresenceState(this.ref, {
+      maxDeltaSizes: this.timing.maxDeltaSizes,
+      snapshotChunkSize: this.timing.snapshotChunkSize,
+    });
+    this.requests = new TransferRequests(
+      this.timing.clockSamplePeriods,
+      this.timing.transferTimeoutMs,
+    );
+    // The first tick always says hello (Phoenix starts the silence counter at its maximum).
+    this.silentPeriods = this.timing.maxSilentPeriods;
+  }
+
+  /** Starts listening and ticking; the first tick is jittered by up to a quarter period. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribers = [
+      this.transport.onFrame((frame) => this.receive(frame)),
+      this.transport.onLinkChange((up) => this.linkChanged(up)),
+    ];
+    this.schedule(Math.floor(this.random() * this.timing.broadcastPeriodMs * 0.25));
+  }
+
+  /**
+   * Stops ticking. With `announce` (a clean shutdown) first tells the cluster we leave, so our
+   * entries leave everywhere at once rather than after the down period. Closing the transport is
+   * its owner's job.
+   */
+  stop(options: { announce?: boolean } = {}): void {
+    if (!this.running) return;
+    if (options.announce !== false) this.send({ type: 'leave', from: this.ref });
+    this.running = false;
+    if (this.tickHandle !== undefined) this.timers.clearTimeout(this.tickHandle);
+    this.tickHandle = undefined;
+    for (const unsubscribe of this.unsubscribers) unsubscribe();
+    this.unsubscribers = [];
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  // ── local operations ─────────────────────────────────────────────────────────────────────────
+
+  /** @throws InvalidInputError when the meta is not plain JSON (it could not be replicated). */
+  track(topic: string, key: string, conn: string, meta: Meta): TrackResult {
+    assertReplicable(meta);
+    const result = this.state.track(topic, key, conn, meta);
+    if (result.ok) this.report(result.change);
+    return result;
+  }
+
+  untrack(topic: string, key: string, conn: string): PresenceChange {
+    return this.report(this.state.untrack(topic, key, conn));
+  }
+
+  untrackConnection(conn: string): PresenceChange {
+    return this.report(this.state.untrackConnection(conn));
+  }
+
+  /** @throws InvalidInputError when the meta is not plain JSON (it could not be replicated). */
+  update(topic: string, key: string, conn: string, meta: Meta): UpdateResult {
+    assertReplicable(meta);
+    const result = this.state.update(topic, key, conn, meta);
+    if (result.ok) this.report(result.change);
+    return result;
+  }
+
+  /** Runs one tick now (tests and simulations drive ticks through the Timers port instead). */
+  tick(): void {
+    const now = this.clock.now();
+    this.broadcastDelta();
+    this.requestTransfers(now);
+    if (this.transport.isLinkUp())
+      this.applyTransitions(
+        this.health.detectDowns(now, this.timing.downPeriodMs, this.timing.permdownPeriodMs),
+      );
+  }
+
+  // ── the tick's steps ─────────────────────────────────────────────────────────────────────────
+
+  private schedule(delayMs: number): void {
+    this.tickHandle = this.timers.setTimeout(() => {
+      if (!this.running) return;
+      try {
+        this.tick();
+      } catch (err) {
+        this.logger.error({ err }, 'tracker tick failed');
+      }
+      this.schedule(this.timing.broadcastPeriodMs);
+    }, delayMs);
+  }
+
+  private broadcastDelta(): void {
+    const delta = this.state.takeDelta();
+    if (delta) this.stats.deltasSent++;
+    else if (this.silentPeriods < this.timing.maxSilentPeriods) {
+      this.silentPeriods++;
+      return;
+    }
+    this.silentPeriods = 0;
+    this.heartbeat(delta);
+  }
+
+  private heartbeat(delta: ReturnType<PresenceState['takeDelta']>): void {
+    this.stats.heartbeatsSent++;
+    this.send({ type: 'heartbeat', from: this.ref, clock: this.state.clock(), delta });
+  }
+
+  private requestTransfers(now: number): void {
+    for (const key of this.requests.sample(this.state.self.key, this.state.clock(), now)) {
+      const record = this.health.all().find((r) => replicaKey(r.ref) === key);
+      if (!record || record.status !== 'up') continue;
+      this.requestTransfer(record.ref, now);
+    }
+  }
+
+  private requestTransfer(from: ReplicaRef, now: number): void {
+    const requestId = this.requests.sent(replicaKey(from), this.state.self.tag, now);
+    this.stats.transferRequestsSent++;
+    this.sendTo(from, {
+      type: 'transfer-request',
+      from: this.ref,
+      requestId,
+      clock: this.state.clock(),
+    });
+  }
+
+  // ── receiving ────────────────────────────────────────────────────────────────────────────────
+
+  private receive(frame: Uint8Array): void {
+    const decoded = decodeMessage(frame);
+    if (!decoded.ok) {
+      this.stats.framesDropped++;
+      this.logger.warn(
+        { reason: decoded.reason, detail: decoded.detail, bytes: frame.length },
+        'dropped a replication frame',
+      );
+      return;
+    }
+    const message = decoded.message;
+    if (message.from.name === this.ref.name) {
+      if (message.from.vsn !== this.ref.vsn) {
+        this.logger.warn(
+          { from: message.from },
+          'message from another incarnation of this node name: ignored',
+        );
+      }
+      return;
+    }
+    if (message.type === 'leave') {
+      this.requests.forget(replicaKey(message.from));
+      this.applyTransitions(this.health.leave(message.from, this.clock.now()));
+      return;
+    }
+    const heard = this.health.heartbeat(message.from, this.clock.now());
+    if (heard.stale) {
+      this.stats.framesDropped++;
+      this.logger.debug({ from: message.from }, 'message from a retired incarnation: ignored');
+      return;
+    }
+    this.applyTransitions(heard.transitions);
+    switch (message.type) {
+      case 'heartbeat':
+        this.requests.heardClock(replicaKey(message.from), message.clock);
+        if (message.delta) {
+          const result = this.state.mergeDelta(message.delta);
+          if (result.status === 'gap') this.stats.gaps++;
+          else if (result.status === 'applied') this.stats.deltasMerged++;
+          this.report(result.change);
+        }
+        return;
+      case 'transfer-request':
+        this.serveTransfer(message.from, message.requestId, message.clock);
+        return;
+      case 'transfer-part':
+        this.stats.transferPartsReceived++;
+        this.requests.partReceived(replicaKey(message.from), message.requestId, message.total);
+        if (message.part) this.report(this.state.mergeTransfer(message.part).change);
+        return;
+    }
+  }
+
+  private serveTransfer(
+    requester: ReplicaRef,
+    requestId: string,
+    clock: ReadonlyMap<string, number>,
+  ): void {
+    this.stats.transferRequestsServed++;
+    const parts: TransferPart[] = this.state.extract(
+      requester,
+      clock,
+      `${this.state.self.tag}.${++this.responses}`,
+    );
+    const total = parts.length;
+    if (total === 0) {
+      this.sendTo(requester, {
+        type: 'transfer-part',
+        from: this.ref,
+        requestId,
+        index: 0,
+        total: 0,
+        part: undefined,
+      });
+      return;
+    }
+    parts.forEach((part, index) => {
+      this.sendTo(requester, {
+        type: 'transfer-part',
+        from: this.ref,
+        requestId,
+        index,
+        total,
+        part,
+      });
+    });
+  }
+
+  private linkChanged(up: boolean): void {
+    this.emit('link', up);
+    if (!up) {
+      this.logger.warn({}, 'replication link down: failure detection suspended');
+      this.requests.reset();
+      return;
+    }
+    const now = this.clock.now();
+    this.logger.info({}, 'replication link up: re-syncing');
+    this.health.restartSilence(now);
+    this.heartbeat(this.state.takeDelta());
+    this.silentPeriods = 0;
+    for (const record of this.health.all()) {
+      if (record.status === 'up') this.requestTransfer(record.ref, now);
+    }
+  }
+
+  // ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+  private applyTransitions(transitions: readonly ReplicaTransition[]): void {
+    for (const transition of transitions) {
+      const change =
+        transition.type === 'up'
+          ? this.state.replicaUp(transition.ref)
+          : transition.type === 'down'
+            ? this.state.replicaDown(transition.ref)
+            : this.state.replicaPermdown(transition.ref);
+      if (transition.type !== 'up') this.requests.forget(replicaKey(transition.ref));
+      this.logger.info({ replica: transition.ref }, `replica ${transition.type}`);
+      this.emit('replica', { type: transition.type, ref: transition.ref });
+      this.report(change);
+    }
+  }
+
+  private report(change: PresenceChange): PresenceChange {
+    if (change.joins.length > 0 || change.leaves.length > 0) this.emit('diff', change);
+    return change;
+  }
+
+  private send(message: ReplicationMessage): void {
+    this.transport.broadcast(encodeMessage(message));
+  }
+
+  private sendTo(to: ReplicaRef, message: ReplicationMessage): void {
+    this.transport.sendTo(to.name, encodeMessage(message));
+  }
+}
+
+/** Refuses a meta the codec could not encode, before it reaches a heartbeat in a timer. */
+function assertReplicable(meta: Meta): void {
+  const problem = metaProblem(meta);
+  if (problem) throw new InvalidInputError(`meta cannot be replicated: ${problem}`);
+}
