@@ -51,7 +51,11 @@ export interface PresenceClientEvents<M extends PresenceMeta = PresenceMeta> {
   error: [error: PresenceClientError];
   /** Connected (again). A fresh `presence_state` follows, then `sync`. */
   connect: [];
-  /** The connection is lost (`reason` from socket.io). The view keeps its last state. */
+  /**
+   * The connection is lost (`reason` from socket.io). The view keeps its last state. The client
+   * reconnects on its own, except after `"io server disconnect"` (the server closed this
+   * connection on purpose) or `"io client disconnect"`: call {@link PresenceClient.connect}.
+   */
   disconnect: [reason: string];
 }
 
