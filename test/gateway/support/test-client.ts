@@ -16,6 +16,8 @@ export type Received =
   | { readonly event: 'presence_diff'; readonly payload: PresenceDiff }
   | { readonly event: 'presence_error'; readonly payload: ClientError };
 
+export type Inspector = (client: TestClient, event: Received['event'], payload: unknown) => void;
+
 export class TestClient {
   view: PresenceState = {};
   readonly received: Received[] = [];
@@ -25,7 +27,14 @@ export class TestClient {
   constructor(
     readonly user: string,
     readonly socket: Socket,
+    /** Sees every payload before it is applied to the view. */
+    inspect?: Inspector,
   ) {
+    if (inspect) {
+      for (const event of ['presence_state', 'presence_diff', 'presence_error'] as const) {
+        socket.on(event, (payload: unknown) => inspect(this, event, payload));
+      }
+    }
     socket.on('presence_state', (payload: PresenceState) => {
       this.received.push({ event: 'presence_state', payload });
       this.states++;
@@ -75,6 +84,7 @@ export interface ConnectOptions {
   readonly invisible?: boolean;
   readonly token?: string | null;
   readonly auth?: Record<string, unknown>;
+  readonly inspect?: Inspector;
 }
 
 function openSocket(url: string, auth: Record<string, unknown>): Socket {
@@ -99,7 +109,7 @@ export async function connect(
   if (options.status !== undefined) auth['status'] = options.status;
   if (options.invisible !== undefined) auth['invisible'] = options.invisible;
   const socket = openSocket(url, auth);
-  const client = new TestClient(user, socket);
+  const client = new TestClient(user, socket, options.inspect);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (error) => reject(error));

@@ -22,13 +22,18 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: Partial<PresenceServerOptions> & { graph?: FriendsGraph } = {},
+  options: Partial<PresenceServerOptions> & {
+    graph?: FriendsGraph;
+    /** Wraps the test's graphology graph (to slow it down, make it fail...). */
+    wrapGraph?: (graph: GraphologyFriendsGraph) => FriendsGraph;
+  } = {},
 ): Promise<TestServer> {
   const graph = new GraphologyFriendsGraph();
+  const { wrapGraph, ...rest } = options;
   const server = createPresenceServer({
     jwtSecret: options.authenticate ? undefined : SECRET,
-    ...options,
-    graph: options.graph ?? graph,
+    ...rest,
+    graph: options.graph ?? wrapGraph?.(graph) ?? graph,
   });
   const http = server.httpServer!;
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

@@ -1,0 +1,275 @@
+/**
+ * The privacy property, over real sockets on one node. Random graphs (directed or undirected),
+ * random connects, disconnects, status updates, invisible toggles and graph edits. After each
+ * step, at quiescence, every client's view (synced by phoenix's Presence) equals exactly what a
+ * model says it may see: itself with all its connections, and every friend it may see with
+ * their visible connections. And across the whole run, no payload ever names a user the client
+ * may not see at that moment: every key of a state or of joins is the client itself or a user
+ * visible to it with no invisible meta, and a leave only names a user the client already had.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { FriendsGraph } from '../../src/ports/friends-graph.js';
+import { waitFor } from '../support/wait-for.js';
+import { connect, type TestClient } from './support/test-client.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+
+const USERS = ['u0', 'u1', 'u2', 'u3'] as const;
+
+type Op =
+  | { kind: 'connect'; user: number; invisible: boolean }
+  | { kind: 'disconnect'; client: number }
+  | { kind: 'status'; client: number; status: string }
+  | { kind: 'invisible'; client: number; invisible: boolean }
+  | { kind: 'edge'; add: boolean; a: number; b: number }
+  /** Removes an edge and, without waiting, has the lost friend update their status. */
+  | { kind: 'unfriend-then-update'; edge: number; status: string };
+
+const user = fc.integer({ min: 0, max: USERS.length - 1 });
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('connect' as const), user, invisible: fc.boolean() }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('disconnect' as const), client: fc.nat() }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('status' as const),
+      client: fc.nat(),
+      status: fc.constantFrom('online', 'away', 'busy'),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('invisible' as const),
+      client: fc.nat(),
+      invisible: fc.boolean(),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('edge' as const),
+      add: fc.boolean(),
+      a: user,
+      b: user,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('unfriend-then-update' as const),
+      edge: fc.nat(),
+      status: fc.constantFrom('online', 'away', 'busy'),
+    }),
+  },
+);
+
+/** The graph answering `visibleTo` late, as a remote store would: changes overtake lookups. */
+function slowGraph(inner: FriendsGraph, delayMs: number): FriendsGraph {
+  return {
+    visibleTo: (userId) =>
+      new Promise((resolve, reject) => {
+        setTimeout(() => inner.visibleTo(userId).then(resolve, reject), delayMs);
+      }),
+    subscribe: (listener) => inner.subscribe(listener),
+    close: () => inner.close(),
+  };
+}
+
+interface ModelConnection {
+  readonly client: TestClient;
+  status: string;
+  invisible: boolean;
+}
+
+/** The model: what each connection is, and the graph (the real adapter is the graph model). */
+class Run {
+  readonly connections: ModelConnection[] = [];
+  readonly violations: string[] = [];
+
+  constructor(
+    readonly server: TestServer,
+    readonly directed: boolean,
+  ) {}
+
+  visible(viewer: string): Set<string> {
+    return new Set(this.server.graph.visibleToNow(viewer));
+  }
+
+  /** user → sorted statuses of the connections `viewer` may see. */
+  expected(viewer: string): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    const visible = this.visible(viewer);
+    for (const c of this.connections) {
+      const u = c.client.user;
+      if (u === viewer || (visible.has(u) && !c.invisible)) out[u] = [...(out[u] ?? []), c.status];
+    }
+    for (const u of Object.keys(out)) out[u]!.sort();
+    return sortKeys(out);
+  }
+
+  /** Checks one payload against what `viewer` may see right now (before it is applied). */
+  check(client: TestClient, event: string, payload: unknown): void {
+    const viewer = client.user;
+    const visible = this.visible(viewer);
+    const allowed = (key: string, entry: unknown) => {
+      if (key === viewer) return true;
+      const metas = (entry as { metas?: Array<Record<string, unknown>> }).metas ?? [];
+      return visible.has(key) && metas.every((m) => m['invisible'] !== true);
+    };
+    const shown = (map: Record<string, unknown>, what: string) => {
+      for (const [key, entry] of Object.entries(map)) {
+        if (!allowed(key, entry)) this.violations.push(`${viewer} got ${key} in ${what}`);
+      }
+    };
+    if (event === 'presence_state') shown(payload as Record<string, unknown>, 'a state');
+    if (event === 'presence_diff') {
+      const diff = payload as { joins: Record<string, unknown>; leaves: Record<string, unknown> };
+      shown(diff.joins, 'joins');
+      for (const key of Object.keys(diff.leaves)) {
+        if (!(key in client.view)) this.violations.push(`${viewer} got a leave of unknown ${key}`);
+      }
+    }
+    if (event === 'presence_error') {
+      const text = JSON.stringify(payload);
+      for (const u of USERS)
+        if (u !== viewer && text.includes(u)) this.violations.push(`error names ${u}`);
+    }
+  }
+
+  pick(index: number): ModelConnection | undefined {
+    return this.connections.length === 0
+      ? undefined
+      : this.connections[index % this.connections.length];
+  }
+
+  async apply(step: Op): Promise<void> {
+    const { graph, server } = this.server;
+    switch (step.kind) {
+      case 'connect': {
+        const name = USERS[step.user]!;
+        // Every payload is checked before phoenix applies it.
+        const client = await connect(this.server.url, name, {
+          invisible: step.invisible,
+          inspect: (c, event, payload) => this.check(c, event, payload),
+        });
+        this.connections.push({ client, status: 'online', invisible: step.invisible });
+        await client.ready();
+        return;
+      }
+      case 'disconnect': {
+        const c = this.pick(step.client);
+        if (!c) return;
+        this.connections.splice(this.connections.indexOf(c), 1);
+        const id = c.client.socket.id!;
+        c.client.close();
+        await waitFor(() => server.replica.state.connectionPresences(id).length === 0);
+        return;
+      }
+      case 'status': {
+        const c = this.pick(step.client);
+        if (!c) return;
+        c.status = step.status;
+        expect(await c.client.update({ status: step.status })).toEqual({ ok: true });
+        return;
+      }
+      case 'invisible': {
+        const c = this.pick(step.client);
+        if (!c) return;
+        c.invisible = step.invisible;
+        expect(await c.client.update({ invisible: step.invisible })).toEqual({ ok: true });
+        return;
+      }
+      case 'edge': {
+        const a = USERS[step.a]!;
+        const b = USERS[step.b]!;
+        if (step.add) await graph.addEdge(a, b, { directed: this.directed });
+        else await graph.removeEdge(a, b, { directed: this.directed });
+        return;
+      }
+      case 'unfriend-then-update': {
+        // An existing edge, so that the race is there to lose.
+        const edges = graph.graph.edges();
+        if (edges.length === 0) return;
+        const edge = edges[step.edge % edges.length]!;
+        const a = graph.graph.source(edge);
+        const b = graph.graph.target(edge);
+        await graph.removeEdge(a, b, { directed: this.directed });
+        const updates = this.connections
+          .filter((c) => c.client.user === b)
+          .map((c) => {
+            // Always a change, so that it makes a diff.
+            c.status = c.status === step.status ? `${step.status}!` : step.status;
+            return c.client.update({ status: c.status });
+          });
+        for (const ack of await Promise.all(updates)) expect(ack).toEqual({ ok: true });
+        return;
+      }
+    }
+  }
+
+  async quiesce(): Promise<void> {
+    await waitFor(
+      () =>
+        this.connections.every(
+          (c) => JSON.stringify(viewOf(c.client)) === JSON.stringify(this.expected(c.client.user)),
+        ),
+      { description: 'every view equals the model', timeoutMs: 3_000 },
+    );
+  }
+}
+
+function viewOf(client: TestClient): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [u, entry] of Object.entries(client.view)) {
+    out[u] = entry.metas.map((m) => String(m['status'])).sort();
+  }
+  return sortKeys(out);
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+describe('privacy property', () => {
+  it('views equal the model at quiescence and no payload ever names a user not visible then', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.constantFrom(0, 15),
+        fc.array(fc.tuple(user, user), { maxLength: 6 }),
+        fc.array(fc.tuple(user, fc.boolean()), { minLength: 1, maxLength: 5 }),
+        fc.array(op, { minLength: 1, maxLength: 16 }),
+        async (directed, graphDelayMs, edges, initial, ops) => {
+          const server = await startTestServer({
+            rateLimit: { perSecond: 1000, burst: 1000 },
+            wrapGraph: (graph) => (graphDelayMs > 0 ? slowGraph(graph, graphDelayMs) : graph),
+          });
+          const run = new Run(server, directed);
+          try {
+            for (const [a, b] of edges)
+              await server.graph.addEdge(USERS[a]!, USERS[b]!, { directed });
+            const connects = initial.map(
+              ([u, invisible]): Op => ({ kind: 'connect', user: u, invisible }),
+            );
+            for (const step of [...connects, ...ops]) {
+              await run.apply(step);
+              await run.quiesce();
+              expect(run.violations).toEqual([]);
+            }
+          } finally {
+            for (const c of run.connections) c.client.close();
+            await server.close();
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
