@@ -74,3 +74,5 @@ export interface ClientToServerEvents {
 export const UNAUTHORIZED = 'unauthorized';
 /** The `connect_error` message when the handshake's device/status/invisible are malformed. */
 export const INVALID_HANDSHAKE = 'invalid_handshake';
+/** The `connect_error` message when the user already has too many connections on this node. */
+export const TOO_MANY_CONNECTIONS = 'too_many_connections';

@@ -22,6 +22,11 @@ export interface PresenceGatewayOptions {
   readonly rateLimit?: RateLimitOptions;
   /** How long a `visibleTo` call may take before it counts as failed. @default 5000 (ms) */
   readonly graphTimeoutMs?: number;
+  /**
+   * Open connections one user may have on this node; more are refused with
+   * `too_many_connections`. @default 100
+   */
+  readonly maxConnectionsPerUser?: number;
   /** Retries of a connection whose graph lookup failed. */
   readonly graphRetry?: GraphRetryOptions;
   /** @default silentLogger */
@@ -36,6 +41,7 @@ export interface ResolvedGatewayOptions {
   readonly authenticate: Authenticate;
   readonly rateLimit: Required<RateLimitOptions>;
   readonly graphTimeoutMs: number;
+  readonly maxConnectionsPerUser: number;
   readonly graphRetry: Required<GraphRetryOptions>;
   readonly logger: Logger;
   readonly now: () => number;
@@ -98,6 +104,7 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     authenticate,
     rateLimit,
     graphTimeoutMs: positive('graphTimeoutMs', options.graphTimeoutMs ?? 5_000),
+    maxConnectionsPerUser: positive('maxConnectionsPerUser', options.maxConnectionsPerUser ?? 100),
     graphRetry,
     logger: options.logger ?? silentLogger,
     now: options.now ?? Date.now,

@@ -13,6 +13,7 @@ import {
   INVALID_HANDSHAKE,
   PRESENCE_NAMESPACE,
   type ServerToClientEvents,
+  TOO_MANY_CONNECTIONS,
   UNAUTHORIZED,
 } from './client-protocol.js';
 import { ConnectionSession, type PresenceSocket } from './connection-session.js';
@@ -105,6 +106,11 @@ export class PresenceGateway {
       this.refused++;
       throw new Error(UNAUTHORIZED);
     }
+    if (this.sessions.ofUserCount(userId) >= this.options.maxConnectionsPerUser) {
+      // Checked again on connection: handshakes in flight together may pass this one together.
+      logger.warn({ user: userId }, 'connection refused: too many connections for this user');
+      throw new Error(TOO_MANY_CONNECTIONS);
+    }
     const meta = handshakeMeta(socket.handshake.auth, now());
     if (!meta.ok) {
       logger.debug({ user: userId, reason: meta.message }, 'connection refused: bad handshake');
@@ -120,6 +126,10 @@ export class PresenceGateway {
   private connected(socket: PresenceSocket): void {
     const data = socket.data as SocketData;
     if (this.closed || data.userId === undefined || data.connection === undefined) {
+      socket.disconnect(true);
+      return;
+    }
+    if (this.sessions.ofUserCount(data.userId) >= this.options.maxConnectionsPerUser) {
       socket.disconnect(true);
       return;
     }

@@ -29,6 +29,10 @@ export class SessionRegistry {
     return sessions === undefined ? [] : [...sessions];
   }
 
+  ofUserCount(userId: UserId): number {
+    return this.byUser.get(userId)?.size ?? 0;
+  }
+
   all(): ConnectionSession[] {
     const out: ConnectionSession[] = [];
     for (const sessions of this.byUser.values()) out.push(...sessions);

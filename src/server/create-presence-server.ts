@@ -60,6 +60,8 @@ export interface PresenceServerOptions {
   readonly rateLimit?: RateLimitOptions;
   /** How long a friends-graph lookup may take. @default 5000 (ms) */
   readonly graphTimeoutMs?: number;
+  /** Open connections one user may have on this node. @default 100 */
+  readonly maxConnectionsPerUser?: number;
   /** Backoff of a connection whose graph lookup failed. @default 250 ms doubling to 30 s */
   readonly graphRetry?: GraphRetryOptions;
   /** A pino-compatible logger. @default silent */
@@ -124,6 +126,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       rateLimit: options.rateLimit,
       graphTimeoutMs: options.graphTimeoutMs,
       graphRetry: options.graphRetry,
+      maxConnectionsPerUser: options.maxConnectionsPerUser,
       logger,
     });
   } catch (error) {

@@ -74,6 +74,28 @@ describe('authentication', () => {
   });
 });
 
+describe('limits', () => {
+  it('refuses connections of a user over maxConnectionsPerUser, others unaffected', async () => {
+    const capped = await startTestServer({ maxConnectionsPerUser: 3 });
+    try {
+      const own = [];
+      for (let i = 0; i < 3; i++) own.push(await connect(capped.url, 'alice'));
+      const token = await tokenFor('alice');
+      expect(await refusal(capped.url, { token })).toBe('too_many_connections');
+      const bob = await connect(capped.url, 'bob');
+      await bob.ready();
+      own[0]!.close();
+      await waitFor(() => capped.server.gateway.stats().connections === 3);
+      const again = await connect(capped.url, 'alice');
+      await again.ready();
+      expect(again.metas('alice')).toHaveLength(3);
+      for (const c of [...own, bob, again]) c.close();
+    } finally {
+      await capped.close();
+    }
+  });
+});
+
 describe('state and diffs', () => {
   it('sends the own presence in the first state with status, device and online_at', async () => {
     const before = Date.now();
