@@ -27,6 +27,9 @@ import { TrackerReplica } from '../runtime/tracker-replica.js';
 import { createInMemoryBus } from '../transports/in-memory-transport.js';
 import { assertValidReplicaId } from '../transports/replica-id.js';
 
+/** The largest client frame a socket.io server created here accepts. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+
 export interface PresenceServerOptions {
   /**
    * An existing socket.io server to add the `/presence` namespace to. Give at most one of `io`
@@ -36,7 +39,10 @@ export interface PresenceServerOptions {
   readonly io?: SocketIoServer;
   /** An existing HTTP server to attach a new socket.io server to. */
   readonly httpServer?: HttpServer;
-  /** Options of the socket.io server created here (ignored with `io`). */
+  /**
+   * Options of the socket.io server created here (ignored with `io`).
+   * @default `{ maxHttpBufferSize: 65536 }`: presence frames are small, so is the largest accepted
+   */
   readonly socketIo?: Partial<SocketIoOptions>;
   /** Whose presence each user may see: an adapter from `graph-adapters/`. Not closed by close(). */
   readonly graph: FriendsGraph;
@@ -114,7 +120,12 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   const ownHttp = options.io === undefined && options.httpServer === undefined;
   const httpServer = options.httpServer ?? (ownHttp ? createServer() : undefined);
   const ownIo = options.io === undefined;
-  const io = options.io ?? new SocketIoServer(httpServer, options.socketIo);
+  const io =
+    options.io ??
+    new SocketIoServer(httpServer, {
+      maxHttpBufferSize: DEFAULT_MAX_FRAME_BYTES,
+      ...options.socketIo,
+    });
 
   let gateway: PresenceGateway;
   try {

@@ -100,6 +100,15 @@ describe('presence:update', () => {
     await waitFor(() => bob.metas('bob')[0]?.['status'] === 'c');
   });
 
+  it('drops the connection of an oversized frame, others unaffected', async () => {
+    const alice = await open('alice');
+    const bob = await open('bob');
+    await waitFor(() => alice.users().includes('bob'));
+    bob.socket.emit('presence:update', { status: 'x'.repeat(100_000) });
+    await waitFor(() => !alice.users().includes('bob'), { description: 'bob dropped' });
+    expect(await alice.update({ status: 'still here' })).toEqual({ ok: true });
+  });
+
   it('rate limits per connection: over the limit the ack says so and nothing changes', async () => {
     const bob = await open('bob');
     const other = await open('bob');
