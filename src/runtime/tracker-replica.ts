@@ -287,7 +287,12 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
         return;
       case 'transfer-part':
         this.stats.transferPartsReceived++;
-        this.requests.partReceived(replicaKey(message.from), message.requestId, message.total);
+        this.requests.partReceived(
+          replicaKey(message.from),
+          message.requestId,
+          message.total,
+          this.clock.now(),
+        );
         if (message.part) this.report(this.state.mergeTransfer(message.part).change);
         return;
     }
@@ -356,6 +361,9 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
             ? this.state.replicaDown(transition.ref)
             : this.state.replicaPermdown(transition.ref);
       if (transition.type !== 'up') this.requests.forget(replicaKey(transition.ref));
+      // A newcomer learns our clock from our heartbeats: send one at the next tick, not after a
+      // quiet spell of up to maxSilentPeriods.
+      else this.silentPeriods = this.timing.maxSilentPeriods;
       this.logger.info({ replica: transition.ref }, `replica ${transition.type}`);
       this.emit('replica', { type: transition.type, ref: transition.ref });
       this.report(change);

@@ -6,11 +6,18 @@
  * are asked (Phoenix's clock sampling). One request per replica at a time: a large answer may
  * take longer than a sampling round, and asking again would restart it forever.
  */
-import { appendClock, type Context, type NamedClock, type ReplicaKey } from '../core/index.js';
+import {
+  appendClock,
+  type Context,
+  dominates,
+  type NamedClock,
+  type ReplicaKey,
+} from '../core/index.js';
 
 interface Outstanding {
   readonly requestId: string;
-  readonly sentAt: number;
+  /** When we last heard of this request (sent, or a part arrived): its timeout is silence. */
+  lastHeardAt: number;
   received: number;
   total: number | undefined;
 }
@@ -43,13 +50,17 @@ export class TransferRequests {
     this.ticksUntilSample = this.samplePeriods;
     const set = appendClock(this.heard, { replica: self, context: ownClock });
     this.heard = [];
-    return set.map((c) => c.replica).filter((r) => r !== self && !this.outstanding.has(r));
+    // Unlike Phoenix, also skip clocks ours covers: they would answer with nothing.
+    return set
+      .filter((c) => c.replica !== self && !this.outstanding.has(c.replica))
+      .filter((c) => !dominates(ownClock, c.context))
+      .map((c) => c.replica);
   }
 
   /** Records a request sent to `replica`; returns its id. */
   sent(replica: ReplicaKey, selfTag: string, now: number): string {
     const requestId = `${selfTag}-${++this.sequence}`;
-    this.outstanding.set(replica, { requestId, sentAt: now, received: 0, total: undefined });
+    this.outstanding.set(replica, { requestId, lastHeardAt: now, received: 0, total: undefined });
     return requestId;
   }
 
@@ -58,9 +69,10 @@ export class TransferRequests {
   }
 
   /** One part of an answer arrived; the request is done when all parts have. */
-  partReceived(replica: ReplicaKey, requestId: string, total: number): void {
+  partReceived(replica: ReplicaKey, requestId: string, total: number, now: number): void {
     const pending = this.outstanding.get(replica);
     if (pending?.requestId !== requestId) return;
+    pending.lastHeardAt = now; // a large answer is still arriving: do not ask again
     pending.total = total;
     pending.received++;
     if (pending.received >= total) this.outstanding.delete(replica);
@@ -78,7 +90,7 @@ export class TransferRequests {
 
   private expire(now: number): void {
     for (const [replica, pending] of this.outstanding) {
-      if (now - pending.sentAt > this.timeoutMs) this.outstanding.delete(replica);
+      if (now - pending.lastHeardAt > this.timeoutMs) this.outstanding.delete(replica);
     }
   }
 }
