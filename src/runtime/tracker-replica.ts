@@ -222,7 +222,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
   private requestTransfers(now: number): void {
     for (const key of this.requests.sample(this.state.self.key, this.state.clock(), now)) {
       const record = this.health.all().find((r) => replicaKey(r.ref) === key);
-      if (!record || record.status !== 'up') continue;
+      if (record?.status !== 'up') continue;
       this.requestTransfer(record.ref, now);
     }
   }

@@ -200,6 +200,7 @@ describe('replication (Phoenix shard_replication_test)', () => {
       (m) => m.type === 'transfer-request' && m.from.name === 'node2',
     );
     expect(requests.length).toBe(1);
+    expect(list(node2.replica, 'room')).toEqual(['p']);
     expect(
       primary.replica.state
         .replicas()
