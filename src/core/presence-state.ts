@@ -88,8 +88,13 @@ export class PresenceState {
   readonly self: ReplicaSlot;
   private readonly slots = new Map<ReplicaKey, ReplicaSlot>();
   private readonly index = new TopicIndex();
-  /** Own entries by connection: head of a list linked through `Entry.nextOfConn`. */
+  /**
+   * Own entries by connection: head of a list linked through `Entry.nextOfConn`. Own entries are
+   * found here (by their owner's connection) and never by dot, so they skip the dot index: one
+   * hash-map write less per local operation.
+   */
   private readonly connections = new Map<string, Entry>();
+  private ownCount = 0;
   private pending: PendingDelta;
   private readonly maxDeltaSizes: readonly number[];
   private readonly chunkSize: number;
@@ -108,10 +113,9 @@ export class PresenceState {
     if (this.findOwn(topic, key, conn)) return { ok: false, reason: 'already-tracked' };
     const counter = ++this.self.context;
     const entry = new Entry(topic, key, meta, this.self, counter, 0, conn);
-    this.self.dots.set(counter, entry);
+    this.ownCount++;
     this.index.link(entry);
-    entry.nextOfConn = this.connections.get(conn) ?? null;
-    this.connections.set(conn, entry);
+    this.appendToConnection(conn, entry);
     this.pending.added.push(entry);
     return { ok: true, presence: entry, change: { joins: [entry], leaves: [] } };
   }
@@ -142,8 +146,6 @@ export class PresenceState {
     if (!prev) return { ok: false, reason: 'no-presence' };
     const counter = ++this.self.context;
     const next = new Entry(topic, key, meta, this.self, counter, prev.counter, conn);
-    this.self.dots.delete(prev.counter);
-    this.self.dots.set(counter, next);
     this.index.replace(prev, next);
     this.replaceInConnection(prev, next);
     this.pending.removes.push(prev.counter);
@@ -151,7 +153,7 @@ export class PresenceState {
     return { ok: true, presence: next, change: { joins: [next], leaves: [prev] } };
   }
 
-  /** Own presences of a connection, newest first. */
+  /** Own presences of a connection, in tracking order. */
   connectionPresences(conn: string): Presence[] {
     const out: Presence[] = [];
     for (let e = this.connections.get(conn) ?? null; e !== null; e = e.nextOfConn) out.push(e);
@@ -205,12 +207,13 @@ export class PresenceState {
     // Copied: the pending log keeps growing after the transfer is sent.
     const { from, added, removes } = this.pending;
     const unsent = pendingWindow(this.self, { from, added: [...added], removes: [...removes] });
+    const own = { unsent, count: this.ownCount, entries: () => this.ownEntries() };
     return extractFor(
       this.slots.values(),
       replicaKey(requester),
       requesterContext,
       transferId,
-      unsent,
+      own,
       this.chunkSize,
     );
   }
@@ -364,15 +367,26 @@ export class PresenceState {
 
   /** Stored entries of one replica (visible or hidden). */
   entryCount(ref: ReplicaRef): number {
-    return this.slots.get(replicaKey(ref))?.dots.size ?? 0;
+    const slot = this.slots.get(replicaKey(ref));
+    if (slot === this.self) return this.ownCount;
+    return slot?.dots.size ?? 0;
   }
 
   /** Every stored entry of one replica, visible or not (for tests and diagnostics). */
   entriesOf(ref: ReplicaRef): Presence[] {
-    return [...(this.slots.get(replicaKey(ref))?.dots.values() ?? [])];
+    const slot = this.slots.get(replicaKey(ref));
+    if (slot === this.self) return [...this.ownEntries()];
+    return [...(slot?.dots.values() ?? [])];
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
+
+  /** Own entries, walked through the connection index (they are not in a dot index). */
+  private *ownEntries(): Generator<Entry> {
+    for (const head of this.connections.values()) {
+      for (let e: Entry | null = head; e !== null; e = e.nextOfConn) yield e;
+    }
+  }
 
   private findOwn(topic: string, key: string, conn: string): Entry | undefined {
     for (let e = this.connections.get(conn) ?? null; e !== null; e = e.nextOfConn) {
@@ -383,10 +397,20 @@ export class PresenceState {
 
   private removeOwn(entry: Entry): void {
     this.self.context++; // a remove consumes a counter too, so a missed one shows as a gap
-    this.self.dots.delete(entry.counter);
+    this.ownCount--;
     this.index.unlink(entry);
     this.unlinkFromConnection(entry);
     this.pending.removes.push(entry.counter);
+  }
+
+  private appendToConnection(conn: string, entry: Entry): void {
+    let tail = this.connections.get(conn);
+    if (tail === undefined) {
+      this.connections.set(conn, entry);
+      return;
+    }
+    while (tail.nextOfConn !== null) tail = tail.nextOfConn;
+    tail.nextOfConn = entry;
   }
 
   private unlinkFromConnection(entry: Entry): void {

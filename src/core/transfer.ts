@@ -33,14 +33,23 @@ export type TransferPart = WindowPart | SnapshotPart;
 
 export const DEFAULT_SNAPSHOT_CHUNK_SIZE = 10_000;
 
+/** The extracting replica's own entries: they live in its connection index, not a dot index. */
+export interface OwnEntries {
+  /** Operations not broadcast yet. */
+  readonly unsent: DeltaWindow;
+  readonly count: number;
+  entries(): Iterable<EntryData>;
+}
+
 export function extractFor(
   slots: Iterable<ReplicaSlot>,
   requester: ReplicaKey,
   requesterContext: Context,
   transferId: string,
-  ownUnsent: DeltaWindow,
+  own: OwnEntries,
   chunkSize: number = DEFAULT_SNAPSHOT_CHUNK_SIZE,
 ): TransferPart[] {
+  const ownUnsent = own.unsent;
   const parts: TransferPart[] = [];
   for (const slot of slots) {
     if (slot.key === requester) continue;
@@ -58,15 +67,24 @@ export function extractFor(
     if (window) {
       parts.push({ kind: 'window', window: trimWindow(window, known) });
     } else {
-      parts.push(...snapshotChunks(slot, `${transferId}/${slot.key}`, chunkSize));
+      const isOwn = slot.ref === ownUnsent.replica;
+      const count = isOwn ? own.count : slot.dots.size;
+      const entries = isOwn ? own.entries() : slot.dots.values();
+      parts.push(...snapshotChunks(slot, count, entries, `${transferId}/${slot.key}`, chunkSize));
     }
   }
   return parts;
 }
 
-function snapshotChunks(slot: ReplicaSlot, transferId: string, chunkSize: number): SnapshotPart[] {
+function snapshotChunks(
+  slot: ReplicaSlot,
+  count: number,
+  all: Iterable<EntryData>,
+  transferId: string,
+  chunkSize: number,
+): SnapshotPart[] {
   const size = Math.max(1, chunkSize);
-  const chunkCount = Math.max(1, Math.ceil(slot.dots.size / size));
+  const chunkCount = Math.max(1, Math.ceil(count / size));
   const chunks: SnapshotPart[] = [];
   let entries: EntryData[] = [];
   const flush = () => {
@@ -81,7 +99,7 @@ function snapshotChunks(slot: ReplicaSlot, transferId: string, chunkSize: number
     });
     entries = [];
   };
-  for (const entry of slot.dots.values()) {
+  for (const entry of all) {
     entries.push(entry);
     if (entries.length === size) flush();
   }

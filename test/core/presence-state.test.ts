@@ -233,14 +233,14 @@ describe('Phoenix state_test (§4.1)', () => {
   });
 
   it('7. get_by_pid', () => {
-    // Phoenix get_by_pid/2 → connectionPresences (own rows of a connection, newest first).
+    // Phoenix get_by_pid/2 → connectionPresences (own rows of a connection, in tracking order).
     const a = newState('a');
     trackOk(a, 'topic1', 'k1', 'conn', { x: 1 });
     trackOk(a, 'topic2', 'k2', 'conn', { x: 2 });
     trackOk(a, 'topic1', 'k1', 'other', {});
     expect(rows(a.connectionPresences('conn'))).toEqual([
-      { topic: 'topic2', key: 'k2', meta: { x: 2 }, dot: 'a:2' },
       { topic: 'topic1', key: 'k1', meta: { x: 1 }, dot: 'a:1' },
+      { topic: 'topic2', key: 'k2', meta: { x: 2 }, dot: 'a:2' },
     ]);
     expect(a.connectionPresences('nobody')).toEqual([]);
     // get_by_pid/4 (one row by pid/topic/key) has no public read; it is the duplicate check.
