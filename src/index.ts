@@ -1,5 +1,10 @@
 /** The public surface of graph-presence. */
 export * from './errors.js';
 export * from './gateway/index.js';
+export type { FriendsGraph, FriendsGraphChange } from './ports/friends-graph.js';
+export type { Logger } from './ports/logger.js';
+export type { ReplicationTransport } from './ports/replication-transport.js';
 export * from './server/index.js';
+export { createInMemoryBus } from './transports/in-memory-transport.js';
+export { createRedisTransport } from './transports/redis-transport.js';
 export { VERSION } from './version.js';
