@@ -1,8 +1,107 @@
 #!/usr/bin/env node
 /**
- * The `graph-presence` command. Until the server lands (gateway issue) it only reports its
- * version, so `npx graph-presence` is already a real, working entry point.
+ * The `graph-presence` command (CONTRACT.md, "Command line"). Parses and checks the options,
+ * starts one node and serves until SIGTERM/SIGINT, then leaves the cluster cleanly and exits 0.
+ * Operator mistakes (bad options, unreachable services) print one line and exit 2.
  */
+import { PresenceError } from '../errors.js';
+import type { Logger } from '../ports/logger.js';
 import { VERSION } from '../version.js';
+import { CliError, errorMessage, USAGE_EXIT_CODE } from './cli-error.js';
+import { type CliConfig, type Environment, resolveConfig } from './config.js';
+import { helpText } from './help.js';
+import { createCliLogger } from './logger.js';
+import { parseArguments } from './parse-arguments.js';
+import { type RunningNode, startNode } from './start-node.js';
 
-process.stdout.write(`graph-presence ${VERSION}: the server is not built yet; see README.md\n`);
+/** Longest a shutdown may take before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+export const DEMO_MODE_WARNING =
+  'graph-presence: no --jwt-secret: running in demo mode (demo tokens, demo page) — never in production';
+
+function fail(message: string): never {
+  process.stderr.write(`graph-presence: ${message}\n`);
+  process.exit(USAGE_EXIT_CODE);
+}
+
+function isOperatorMistake(error: unknown): error is Error {
+  return (
+    error instanceof CliError ||
+    (error instanceof PresenceError && error.code === 'PRESENCE_INVALID_OPTION')
+  );
+}
+
+async function main(argv: readonly string[], env: Environment): Promise<void> {
+  let config: CliConfig;
+  try {
+    const args = parseArguments(argv);
+    if (args.help) {
+      process.stdout.write(helpText(VERSION));
+      return;
+    }
+    if (args.version) {
+      process.stdout.write(`${VERSION}\n`);
+      return;
+    }
+    config = resolveConfig(args, env);
+  } catch (error) {
+    if (isOperatorMistake(error)) fail(errorMessage(error));
+    throw error;
+  }
+
+  const logger = createCliLogger(env['LOG_LEVEL']);
+  if (config.implicitDemo) {
+    process.stderr.write(`${DEMO_MODE_WARNING}\n`);
+    logger.warn({}, 'no --jwt-secret: demo mode, anyone can get a token for any user');
+  }
+  let node: RunningNode;
+  try {
+    node = await startNode(config, logger);
+  } catch (error) {
+    if (isOperatorMistake(error)) fail(errorMessage(error));
+    logger.error({ err: error }, 'failed to start');
+    process.stderr.write(`graph-presence: failed to start: ${errorMessage(error)}\n`);
+    process.exit(1);
+  }
+  handleSignals(node, logger);
+  const demo = config.demo ? ` (demo page at ${node.url}/)` : '';
+  process.stdout.write(
+    `graph-presence ${VERSION}: node ${node.nodeName} listening on ${node.url}${demo}\n`,
+  );
+}
+
+function handleSignals(node: RunningNode, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: leaving the cluster');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out: exiting anyway');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    node.shutdown().then(
+      () => {
+        logger.info({}, 'stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main(process.argv.slice(2), process.env).catch((error: unknown) => {
+  process.stderr.write(`graph-presence: unexpected error: ${errorMessage(error)}\n`);
+  if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+});

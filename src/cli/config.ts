@@ -1,0 +1,160 @@
+/**
+ * From parsed arguments and the environment to a checked configuration (CONTRACT.md, "Command
+ * line"). An option wins over its environment variable; an empty variable counts as unset.
+ * Every error names the option (or variable) and what to change.
+ */
+import { hostname } from 'node:os';
+import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
+import { CliError } from './cli-error.js';
+import { type GraphSpec, parseGraphSpec, redactUrl } from './graph-spec.js';
+import type { RawArguments } from './parse-arguments.js';
+
+export interface CliConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly nodeName: string;
+  /** Redis URL for replication; undefined = one node, in-memory transport. */
+  readonly redisUrl: string | undefined;
+  readonly graph: GraphSpec;
+  /** undefined only in demo mode: a random per-process secret is made then. */
+  readonly jwtSecret: string | undefined;
+  readonly demo: boolean;
+  /** Demo mode was chosen because no secret and no --demo were given (the embedded default). */
+  readonly implicitDemo: boolean;
+  readonly broadcastPeriodMs: number;
+  readonly downPeriodMs: number;
+  readonly permdownPeriodMs: number;
+}
+
+export const DEFAULTS = Object.freeze({
+  port: 4000,
+  host: '127.0.0.1',
+  broadcastPeriodMs: 1_500,
+  downPeriodMs: 30_000,
+  permdownPeriodMs: 1_200_000,
+});
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+interface Setting {
+  readonly value: string;
+  /** How the setting is named in messages: `--port` or `PORT (environment)`. */
+  readonly source: string;
+}
+
+function pick(option: string, value: string | undefined, env: Environment, variable?: string) {
+  if (value !== undefined) return { value, source: option };
+  const fromEnv = variable === undefined ? undefined : env[variable];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    return { value: fromEnv, source: `${variable} (environment, or ${option})` };
+  }
+  return undefined;
+}
+
+export function resolveConfig(args: RawArguments, env: Environment, pid = process.pid): CliConfig {
+  const port = integerSetting(pick('--port', args.port, env, 'PORT'), DEFAULTS.port, 0, 65_535);
+  const host =
+    nonEmpty(pick('--host', args.host, env, 'HOST'), 'an address such as 127.0.0.1 or 0.0.0.0') ??
+    DEFAULTS.host;
+  const nodeName = resolveNodeName(
+    pick('--node-name', args.nodeName, env, 'PRESENCE_NODE_NAME'),
+    pid,
+  );
+  const redisUrl = resolveRedisUrl(pick('--redis', args.redis, env, 'REDIS_URL'));
+  const graphSetting = pick('--graph', args.graph, env, 'PRESENCE_GRAPH');
+  const graph = parseGraphSpec(graphSetting?.value, graphSetting?.source);
+  const secret = nonEmpty(
+    pick('--jwt-secret', args.jwtSecret, env, 'PRESENCE_JWT_SECRET'),
+    'a long random string shared by every node',
+  );
+  const timing = resolvePeriods(args);
+  return {
+    port,
+    host,
+    nodeName,
+    redisUrl,
+    graph,
+    jwtSecret: secret,
+    demo: args.demo || secret === undefined,
+    implicitDemo: !args.demo && secret === undefined,
+    ...timing,
+  };
+}
+
+function integerSetting(setting: Setting | undefined, fallback: number, min: number, max: number) {
+  if (setting === undefined) return fallback;
+  const { value, source } = setting;
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new CliError(`${source} must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+function nonEmpty(setting: Setting | undefined, example: string): string | undefined {
+  if (setting === undefined) return undefined;
+  if (setting.value.trim() === '') {
+    throw new CliError(`${setting.source} must not be empty; give ${example}`);
+  }
+  return setting.value;
+}
+
+function resolveNodeName(setting: Setting | undefined, pid: number): string {
+  const name = nonEmpty(setting, 'a name unique in the cluster, e.g. presence-1');
+  if (name === undefined) return `${hostname()}-${pid}`;
+  if (Buffer.byteLength(name, 'utf8') > MAX_REPLICA_ID_BYTES) {
+    throw new CliError(
+      `${setting?.source} must be at most ${MAX_REPLICA_ID_BYTES} bytes of UTF-8; pick a shorter node name`,
+    );
+  }
+  return name;
+}
+
+function resolveRedisUrl(setting: Setting | undefined): string | undefined {
+  const text = nonEmpty(setting, 'a URL such as redis://127.0.0.1:6379');
+  if (text === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+    throw new CliError(
+      `${setting?.source} "${redactUrl(text)}" is not a Redis URL; write e.g. redis://127.0.0.1:6379`,
+    );
+  }
+  return text;
+}
+
+function resolvePeriods(args: RawArguments) {
+  const period = (option: string, value: string | undefined, fallback: number) =>
+    integerSetting(
+      value === undefined ? undefined : { value, source: option },
+      fallback,
+      1,
+      2_147_483_647,
+    );
+  const broadcastPeriodMs = period(
+    '--broadcast-period-ms',
+    args.broadcastPeriodMs,
+    DEFAULTS.broadcastPeriodMs,
+  );
+  const downPeriodMs = period('--down-period-ms', args.downPeriodMs, DEFAULTS.downPeriodMs);
+  const permdownPeriodMs = period(
+    '--permdown-period-ms',
+    args.permdownPeriodMs,
+    DEFAULTS.permdownPeriodMs,
+  );
+  if (downPeriodMs < 2 * broadcastPeriodMs) {
+    throw new CliError(
+      `--down-period-ms (${downPeriodMs}) must be at least twice --broadcast-period-ms (${broadcastPeriodMs}): raise --down-period-ms to ${2 * broadcastPeriodMs} or more, or lower --broadcast-period-ms`,
+    );
+  }
+  if (permdownPeriodMs <= downPeriodMs) {
+    throw new CliError(
+      `--permdown-period-ms (${permdownPeriodMs}) must be larger than --down-period-ms (${downPeriodMs}): raise --permdown-period-ms`,
+    );
+  }
+  return { broadcastPeriodMs, downPeriodMs, permdownPeriodMs };
+}

@@ -1,0 +1,31 @@
+/** The text of `graph-presence --help`. */
+import { DEFAULTS } from './config.js';
+
+export function helpText(version: string): string {
+  return `graph-presence ${version}: friend-graph presence over socket.io
+
+Usage: graph-presence [options]
+
+Options (an option wins over its environment variable):
+  --port <n>                 HTTP and socket.io port; 0 picks a free one  [PORT, default ${DEFAULTS.port}]
+  --host <addr>              address to bind  [HOST, default ${DEFAULTS.host}]
+  --node-name <name>         this replica's name, unique in the cluster  [PRESENCE_NODE_NAME, default <hostname>-<pid>]
+  --redis <url>              Redis for replication between nodes  [REDIS_URL, default: one node, in memory]
+  --graph <spec>             graphology:<file.json|file.csv>, redis:<url>, postgres:<connection string>,
+                             http:<base url>  [PRESENCE_GRAPH, default: the built-in demo graph]
+  --jwt-secret <s>           HS256 secret of client tokens; required unless --demo  [PRESENCE_JWT_SECRET]
+  --demo                     serve the demo page and demo tokens (never in production)
+  --broadcast-period-ms <n>  heartbeat/delta period  [default ${DEFAULTS.broadcastPeriodMs}]
+  --down-period-ms <n>       silence before a replica is down  [default ${DEFAULTS.downPeriodMs}]
+  --permdown-period-ms <n>   silence before its entries are deleted  [default ${DEFAULTS.permdownPeriodMs}]
+  -h, --help                 print this help
+  -v, --version              print the version
+
+With neither --jwt-secret nor --demo (nor PRESENCE_JWT_SECRET), the node starts in demo mode
+with a warning: demo tokens for anyone, a random secret. Never run that in production.
+
+HTTP: GET /healthz, GET /metrics; with --demo also GET / (demo page), GET /demo/token?user=<id>.
+Logs: JSON lines (pino) on stderr; LOG_LEVEL sets the level (default info).
+Exit codes: 0 after SIGTERM/SIGINT, 2 for an invalid option or an unreachable service.
+`;
+}

@@ -1,0 +1,46 @@
+/** Binds the HTTP server; a taken port or an address this machine does not have is a CliError. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CliError } from './cli-error.js';
+
+export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(describeListenError(error, port, host));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function describeListenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new CliError(
+        `--port ${port}: the port is already in use on ${host}; stop what uses it, pick another port or pass --port 0 for a free one`,
+      );
+    case 'EACCES':
+      return new CliError(
+        `--port ${port}: not allowed to bind it on ${host}; use a port above 1023 or --port 0`,
+      );
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new CliError(
+        `--host ${host}: not an address of this machine (${error.code}); use e.g. 127.0.0.1 or 0.0.0.0`,
+      );
+    default:
+      return error;
+  }
+}
+
+/** `http://host:port`, brackets around an IPv6 address. */
+export function httpUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

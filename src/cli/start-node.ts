@@ -1,0 +1,147 @@
+/**
+ * Starts one presence node from a checked configuration: transports (waiting for the Redis link),
+ * the friends graph, the HTTP server with the gateway, metrics and the HTTP routes; then listens.
+ * Returns the URL and a shutdown that stops accepting, announces the leave and closes everything.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createHttpHandler } from '../http/http-handler.js';
+import { createPresenceMetrics } from '../http/metrics.js';
+import type { Logger } from '../ports/logger.js';
+import { createTransportGraphChangeRelay } from '../relay/transport-graph-change-relay.js';
+import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
+import type { CliConfig } from './config.js';
+import { createDemoRoutesFor } from './demo-setup.js';
+import { httpUrl, listen } from './listen.js';
+import { type OpenedGraph, openGraph } from './open-graph.js';
+import { openTransports } from './open-transport.js';
+
+/** Longest wait for open HTTP connections to close at shutdown before they are cut. */
+const HTTP_CLOSE_GRACE_MS = 3_000;
+
+export interface RunningNode {
+  readonly url: string;
+  readonly nodeName: string;
+  readonly presence: PresenceServer;
+  /** Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+export async function startNode(config: CliConfig, logger: Logger): Promise<RunningNode> {
+  const inMemoryGraph = config.graph.kind === 'demo' || config.graph.kind === 'graphology';
+  const transports = await openTransports({
+    nodeName: config.nodeName,
+    redisUrl: config.redisUrl,
+    withGraphRelay: inMemoryGraph,
+    logger,
+  });
+  const relay = transports.graph
+    ? createTransportGraphChangeRelay(transports.graph, logger)
+    : undefined;
+  let opened: OpenedGraph;
+  try {
+    opened = await openGraph(config.graph, logger, relay);
+  } catch (error) {
+    await transports.close();
+    throw error;
+  }
+  const secret = config.jwtSecret ?? randomBytes(32).toString('base64url');
+
+  // socket.io wraps the server's request listeners when it attaches (its own paths first), so
+  // the HTTP routes are registered now and bound once the replica and metrics exist.
+  let route: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const httpServer = createServer((req, res) => route(req, res));
+  let presence: PresenceServer;
+  try {
+    presence = createPresenceServer({
+      httpServer,
+      graph: opened.graph,
+      transport: transports.tracker,
+      jwtSecret: secret,
+      timing: {
+        broadcastPeriodMs: config.broadcastPeriodMs,
+        downPeriodMs: config.downPeriodMs,
+        permdownPeriodMs: config.permdownPeriodMs,
+      },
+      logger,
+    });
+  } catch (error) {
+    await opened.graph.close();
+    await transports.close();
+    throw error;
+  }
+  const { replica, gateway } = presence;
+  const metrics = createPresenceMetrics({
+    replica,
+    connections: () => gateway.stats().connections,
+    transports: [transports.tracker, ...(transports.graph ? [transports.graph] : [])],
+    relayFramesDropped: relay ? () => relay.droppedFrames : undefined,
+  });
+  replica.on('replica', (event) =>
+    logger.info(
+      { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },
+      'replica status changed',
+    ),
+  );
+  let listening = false;
+  let shuttingDown = false;
+  route = createHttpHandler({
+    node: config.nodeName,
+    isReady: () =>
+      listening &&
+      !shuttingDown &&
+      transports.tracker.isLinkUp() &&
+      (transports.graph?.isLinkUp() ?? true),
+    replicaCounts: () => replica.health.counts(),
+    metrics,
+    routes: config.demo
+      ? createDemoRoutesFor({ secret, graph: opened.graph, graphology: opened.graphology })
+      : undefined,
+    logger,
+  });
+
+  let closing: Promise<void> | undefined;
+  const shutdown = () => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await presence.close();
+      metrics.close();
+      httpServer.closeIdleConnections();
+      await opened.graph.close();
+      // Closing the transports flushes the leave the replica just announced.
+      await transports.close();
+      const grace = setTimeout(() => httpServer.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+      await httpClosed;
+      clearTimeout(grace);
+    })();
+    return closing;
+  };
+
+  try {
+    const address = await listen(httpServer, config.port, config.host);
+    listening = true;
+    logger.info(
+      {
+        port: address.port,
+        host: config.host,
+        graph: opened.description,
+        redis: config.redisUrl !== undefined,
+        demo: config.demo,
+      },
+      'serving',
+    );
+    return {
+      url: httpUrl(config.host, address.port),
+      nodeName: config.nodeName,
+      presence,
+      shutdown,
+    };
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The demo's HTTP routes (only with --demo): the page, a token for any user id, the demo graph's
+ * users for the picker, and a user's friends so the page can list them offline too.
+ * Demo tokens let anyone be anyone: never in production.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SignJWT } from 'jose';
+import { DEMO_PAGE_HTML } from '../demo/demo-page.js';
+import { sendError, sendJson } from './json-response.js';
+
+/** How long a demo token lives. */
+export const DEMO_TOKEN_TTL = '12h';
+const MAX_USER_ID_LENGTH = 256;
+
+export interface DemoRoutesOptions {
+  readonly secret: Uint8Array;
+  /** The users offered by the picker. */
+  readonly users: () => readonly string[];
+  /** Whose presence a user may see (the friends graph). */
+  readonly friendsOf: (userId: string) => Promise<readonly string[]>;
+}
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+export function demoRoutes(options: DemoRoutesOptions): Map<string, RouteHandler> {
+  return new Map<string, RouteHandler>([
+    [
+      '/',
+      async (_req, res) => {
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+        });
+        res.end(DEMO_PAGE_HTML);
+      },
+    ],
+    [
+      '/demo/token',
+      async (_req, res, url) => {
+        const user = userParameter(res, url);
+        if (user === undefined) return;
+        const token = await new SignJWT({})
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(user)
+          .setIssuedAt()
+          .setExpirationTime(DEMO_TOKEN_TTL)
+          .sign(options.secret);
+        sendJson(res, 200, { token });
+      },
+    ],
+    ['/demo/users', async (_req, res) => sendJson(res, 200, { users: options.users() })],
+    [
+      '/demo/friends',
+      async (_req, res, url) => {
+        const user = userParameter(res, url);
+        if (user === undefined) return;
+        sendJson(res, 200, { user, friends: await options.friendsOf(user) });
+      },
+    ],
+  ]);
+}
+
+function userParameter(res: ServerResponse, url: URL): string | undefined {
+  const users = url.searchParams.getAll('user');
+  const user = users[0];
+  if (users.length !== 1 || user === undefined || user.length === 0) {
+    sendError(res, 400, 'bad_request', 'give exactly one user id: ?user=<id>');
+    return undefined;
+  }
+  if (user.length > MAX_USER_ID_LENGTH) {
+    sendError(res, 400, 'bad_request', `user ids are at most ${MAX_USER_ID_LENGTH} characters`);
+    return undefined;
+  }
+  return user;
+}

@@ -1,0 +1,84 @@
+/**
+ * A FriendsGraphChangeRelay over a replication transport: carries the edge changes of an
+ * in-memory (graphology) friends graph between the nodes of a cluster. Give it a transport of its
+ * own (with Redis: channel prefix `<prefix>:graph`), never the tracker's: frames here are JSON
+ * EdgeChanges, not tracker messages.
+ *
+ * A frame that is not a valid EdgeChange is dropped with a warning and counted; a transport never
+ * delivers a node's own broadcast back to it. Changes published while the link is down are lost
+ * (the transport drops them): nodes that load the same graph file agree again after a restart.
+ */
+import type { EdgeChange, FriendsGraphChangeRelay } from '../ports/friends-graph.js';
+import { type Logger, silentLogger } from '../ports/logger.js';
+import type { ReplicationTransport } from '../ports/replication-transport.js';
+
+/** Longest user id a relayed change may carry (the graph adapters' limit). */
+const MAX_USER_ID_LENGTH = 1024;
+/** Largest frame worth parsing: two ids and a few fields. */
+const MAX_FRAME_BYTES = 4 * MAX_USER_ID_LENGTH + 256;
+
+export interface TransportGraphChangeRelay extends FriendsGraphChangeRelay {
+  /** Frames dropped because they were not valid EdgeChanges. */
+  readonly droppedFrames: number;
+}
+
+export function createTransportGraphChangeRelay(
+  transport: ReplicationTransport,
+  logger: Logger = silentLogger,
+): TransportGraphChangeRelay {
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let dropped = 0;
+  return {
+    get droppedFrames() {
+      return dropped;
+    },
+    publish(change) {
+      const { kind, source, target, directed } = change;
+      transport.broadcast(encoder.encode(JSON.stringify({ kind, source, target, directed })));
+    },
+    subscribe(onRemoteChange) {
+      return transport.onFrame((frame) => {
+        const parsed = decodeEdgeChange(frame, decoder);
+        if (typeof parsed === 'string') {
+          dropped++;
+          logger.warn(
+            { reason: parsed, bytes: frame.byteLength },
+            'graph change relay: dropped a bad frame',
+          );
+          return;
+        }
+        onRemoteChange(parsed);
+      });
+    },
+  };
+}
+
+/** The change, or why the frame is not one. */
+export function decodeEdgeChange(
+  frame: Uint8Array,
+  decoder = new TextDecoder(),
+): EdgeChange | string {
+  if (frame.byteLength > MAX_FRAME_BYTES) return `frame too large (${frame.byteLength} bytes)`;
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(frame));
+  } catch {
+    return 'not UTF-8 JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'not a JSON object';
+  }
+  const { kind, source, target, directed } = value as Record<string, unknown>;
+  if (kind !== 'edge-added' && kind !== 'edge-removed') {
+    return 'kind must be "edge-added" or "edge-removed"';
+  }
+  if (!isUserId(source) || !isUserId(target)) return 'source and target must be user ids';
+  if (source === target) return 'source and target must differ';
+  if (typeof directed !== 'boolean') return 'directed must be a boolean';
+  return { kind, source, target, directed };
+}
+
+function isUserId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_USER_ID_LENGTH;
+}
