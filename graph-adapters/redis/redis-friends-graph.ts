@@ -5,6 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { GraphProviderError, InvalidOptionError } from '../../src/errors.js';
+import { withDeadline } from '../../src/graph-deadline.js';
 import type {
   FriendsGraph,
   FriendsGraphEditor,
@@ -13,7 +14,6 @@ import type {
   UserId,
 } from '../../src/ports/friends-graph.js';
 import { ChangeFeed, closedError, warnOnStderr } from '../shared/change-feed.js';
-import { withDeadline } from '../shared/deadline.js';
 import { parseChangeJson } from '../shared/edge-change-json.js';
 import { assertUserId } from '../shared/user-id.js';
 import {

@@ -4,6 +4,7 @@
  * crash and never a subscription to something that is not a user id.
  */
 import { GraphProviderError } from '../errors.js';
+import { withDeadline } from '../graph-deadline.js';
 import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
 
 export async function lookupVisible(
@@ -11,36 +12,20 @@ export async function lookupVisible(
   userId: UserId,
   timeoutMs: number,
 ): Promise<Set<UserId>> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new GraphProviderError(
-          'PRESENCE_GRAPH_TIMEOUT',
-          `friends graph: visibleTo took longer than ${timeoutMs} ms`,
-        ),
-      );
-    }, timeoutMs);
-    timer.unref();
-  });
   let work: Promise<readonly UserId[]>;
   try {
     work = Promise.resolve(graph.visibleTo(userId));
   } catch (error) {
     work = Promise.reject(error);
   }
-  // The loser of the race may settle later; never let it become an unhandled rejection.
-  work.catch(() => {});
   let answer: unknown;
   try {
-    answer = await Promise.race([work, timeout]);
+    answer = await withDeadline(work, timeoutMs, 'friends graph: visibleTo');
   } catch (error) {
     if (error instanceof GraphProviderError) throw error;
     throw new GraphProviderError('PRESENCE_GRAPH_UNAVAILABLE', 'friends graph: visibleTo failed', {
       cause: error,
     });
-  } finally {
-    clearTimeout(timer);
   }
   if (!Array.isArray(answer)) {
     throw new GraphProviderError(
