@@ -51,10 +51,6 @@ async function main(argv: readonly string[], env: Environment): Promise<void> {
   }
 
   const logger = createCliLogger(env['LOG_LEVEL']);
-  if (config.implicitDemo) {
-    process.stderr.write(`${DEMO_MODE_WARNING}\n`);
-    logger.warn({}, 'no --jwt-secret: demo mode, anyone can get a token for any user');
-  }
   let node: RunningNode;
   try {
     node = await startNode(config, logger);
@@ -65,6 +61,11 @@ async function main(argv: readonly string[], env: Environment): Promise<void> {
     process.exit(1);
   }
   handleSignals(node, logger);
+  if (config.implicitDemo) {
+    // Once started, so a failed start still prints one line only.
+    process.stderr.write(`${DEMO_MODE_WARNING}\n`);
+    logger.warn({}, 'no --jwt-secret: demo mode, anyone can get a token for any user');
+  }
   const demo = config.demo ? ` (demo page at ${node.url}/)` : '';
   process.stdout.write(
     `graph-presence ${VERSION}: node ${node.nodeName} listening on ${node.url}${demo}\n`,
