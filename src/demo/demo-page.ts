@@ -55,7 +55,7 @@ const SCRIPT = `
 (function () {
   'use strict';
   var $ = function (id) { return document.getElementById(id); };
-  var view = { me: null, device: null, connected: false, state: new Map(), friends: [], pending: null };
+  var view = { me: null, device: null, connected: false, state: new Map(), friends: [], pending: null, seen: new Set() };
   window.presenceDemo = view;
   var socket = null;
 
@@ -85,11 +85,13 @@ const SCRIPT = `
     Object.keys(raw || {}).forEach(function (user) {
       var metas = (raw[user] && raw[user].metas) || [];
       if (metas.length) next.set(user, metas.slice());
+      view.seen.add(user);
     });
     view.state = next;
   }
   function syncDiff(diff) {
     var joins = diff.joins || {}, leaves = diff.leaves || {};
+    Object.keys(joins).concat(Object.keys(leaves)).forEach(function (user) { view.seen.add(user); });
     Object.keys(joins).forEach(function (user) {
       var incoming = joins[user].metas || [];
       var refs = new Set(incoming.map(function (m) { return m.phx_ref; }));
@@ -211,7 +213,13 @@ const SCRIPT = `
           if (view.pending) { view.pending.push(diff); return; }
           syncDiff(diff);
           var j = Object.keys(diff.joins || {}), l = Object.keys(diff.leaves || {});
-          log('diff: ' + (j.length ? '+' + j.join(',') : '') + (l.length ? ' -' + l.join(',') : ''));
+          var both = j.filter(function (u) { return l.indexOf(u) >= 0; });
+          var only = function (us) { return us.filter(function (u) { return both.indexOf(u) < 0; }); };
+          var parts = [];
+          if (only(j).length) parts.push('joined: ' + only(j).join(', '));
+          if (both.length) parts.push('updated: ' + both.join(', '));
+          if (only(l).length) parts.push('left: ' + only(l).join(', '));
+          log(parts.join('; '));
           render();
         });
         socket.on('presence_error', function (e) { error((e && e.code) + ': ' + (e && e.message)); });
@@ -222,7 +230,7 @@ const SCRIPT = `
   function disconnect() {
     if (socket) socket.disconnect();
     socket = null;
-    view.me = null; view.connected = false; view.state = new Map(); view.friends = [];
+    view.me = null; view.connected = false; view.state = new Map(); view.friends = []; view.seen = new Set();
     $('login').classList.remove('hide');
     $('me').classList.add('hide');
     setConn('not connected', false);
