@@ -112,4 +112,17 @@ describe('a cluster of two graph-presence nodes over Redis', () => {
     expect(alice.users()).toEqual(['alice']);
     expect((await healthz(node1.url)).status).toBe('ok');
   });
+
+  it('/healthz answers 503 while the Redis link is down, 200 again once it is back', async () => {
+    await redis.stop();
+    await waitFor(async () => (await fetch(`${node1.url}/healthz`)).status === 503, {
+      timeoutMs: 10_000,
+      description: 'node 1 unhealthy without Redis',
+    });
+    await redis.start();
+    await waitFor(async () => (await fetch(`${node1.url}/healthz`)).status === 200, {
+      timeoutMs: 20_000,
+      description: 'node 1 healthy again',
+    });
+  });
 });
