@@ -15,6 +15,7 @@ import type { FriendsGraph, FriendsGraphChangeRelay } from '../ports/friends-gra
 import type { Logger } from '../ports/logger.js';
 import { CliError, errorMessage } from './cli-error.js';
 import { type GraphSpec, redactUrl } from './graph-spec.js';
+import { withoutStacks } from './logger.js';
 
 /** How long a graph store may take to answer at startup. */
 export const GRAPH_CONNECT_TIMEOUT_MS = 5_000;
@@ -31,7 +32,15 @@ export async function openGraph(
   logger: Logger,
   relay: FriendsGraphChangeRelay | undefined,
 ): Promise<OpenedGraph> {
-  const onError = (error: Error) => logger.warn({ err: error }, 'friends graph: feed problem');
+  // A store outage repeats the same error on every reconnect: warn once, then debug.
+  const quiet = withoutStacks(logger);
+  let lastProblem: string | undefined;
+  const onError = (error: Error) => {
+    const message = errorMessage(error);
+    const level = message === lastProblem ? 'debug' : 'warn';
+    lastProblem = message;
+    quiet[level]({ err: error }, 'friends graph: feed problem');
+  };
   switch (spec.kind) {
     case 'demo': {
       const graph = new GraphologyFriendsGraph({ graph: createDemoGraph(), relay, onError });
