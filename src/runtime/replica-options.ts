@@ -21,6 +21,13 @@ export interface ReplicaTimingOptions {
   readonly maxDeltaSizes?: readonly number[];
   /** Entries per snapshot chunk in a transfer. @default 10000 */
   readonly snapshotChunkSize?: number;
+  /**
+   * Rate at which transfer answers are sent, so a large one does not overflow the receiver's
+   * Redis pub/sub output buffer. @default 20 MiB/s
+   */
+  readonly transferBytesPerSecond?: number;
+  /** Bytes of a transfer answer sent at once before pacing starts. @default 8 MiB */
+  readonly transferBurstBytes?: number;
 }
 
 export type ResolvedTimingOptions = Readonly<Required<ReplicaTimingOptions>>;
@@ -33,6 +40,8 @@ export const DEFAULT_TIMING = Object.freeze({
   clockSamplePeriods: 2,
   maxDeltaSizes: Object.freeze([100, 1_000, 10_000]),
   snapshotChunkSize: 10_000,
+  transferBytesPerSecond: 20 * 2 ** 20,
+  transferBurstBytes: 8 * 2 ** 20,
 });
 
 function positiveInteger(name: string, value: number): number {
@@ -88,6 +97,14 @@ export function resolveTiming(options: ReplicaTimingOptions = {}): ResolvedTimin
     snapshotChunkSize: positiveInteger(
       'snapshotChunkSize',
       options.snapshotChunkSize ?? DEFAULT_TIMING.snapshotChunkSize,
+    ),
+    transferBytesPerSecond: positiveInteger(
+      'transferBytesPerSecond',
+      options.transferBytesPerSecond ?? DEFAULT_TIMING.transferBytesPerSecond,
+    ),
+    transferBurstBytes: positiveInteger(
+      'transferBurstBytes',
+      options.transferBurstBytes ?? DEFAULT_TIMING.transferBurstBytes,
     ),
   });
 }

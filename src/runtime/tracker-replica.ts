@@ -28,6 +28,7 @@ import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 import { decodeMessage, encodeMessage, metaProblem } from '../protocol/codec.js';
 import type { ReplicationMessage } from '../protocol/messages.js';
+import { PacedSender } from './paced-sender.js';
 import {
   type ReplicaTimingOptions,
   type ResolvedTimingOptions,
@@ -94,6 +95,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
   private readonly random: () => number;
   private readonly logger: Logger;
   private readonly requests: TransferRequests;
+  private readonly answers: PacedSender;
   private silentPeriods: number;
   private tickHandle: unknown;
   private unsubscribers: (() => void)[] = [];
@@ -114,6 +116,12 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
       maxDeltaSizes: this.timing.maxDeltaSizes,
       snapshotChunkSize: this.timing.snapshotChunkSize,
     });
+    this.answers = new PacedSender(
+      this.clock,
+      this.timers,
+      this.timing.transferBytesPerSecond,
+      this.timing.transferBurstBytes,
+    );
     this.requests = new TransferRequests(
       this.timing.clockSamplePeriods,
       this.timing.transferTimeoutMs,
@@ -142,6 +150,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
     if (!this.running) return;
     if (options.announce !== false) this.send({ type: 'leave', from: this.ref });
     this.running = false;
+    this.answers.clear();
     if (this.tickHandle !== undefined) this.timers.clearTimeout(this.tickHandle);
     this.tickHandle = undefined;
     for (const unsubscribe of this.unsubscribers) unsubscribe();
@@ -322,14 +331,11 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
       return;
     }
     parts.forEach((part, index) => {
-      this.sendTo(requester, {
-        type: 'transfer-part',
-        from: this.ref,
-        requestId,
-        index,
-        total,
-        part,
-      });
+      this.answers.enqueue(
+        () =>
+          encodeMessage({ type: 'transfer-part', from: this.ref, requestId, index, total, part }),
+        (frame) => this.transport.sendTo(requester.name, frame),
+      );
     });
   }
 
