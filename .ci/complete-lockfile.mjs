@@ -8,7 +8,18 @@
 //   node .ci/complete-lockfile.mjs --check   exit 1 (naming what is missing) if it needs completing
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const OS = ['android', 'darwin', 'linux', 'win32', 'freebsd', 'openbsd', 'netbsd', 'sunos', 'aix', 'openharmony'];
+const OS = [
+  'android',
+  'darwin',
+  'linux',
+  'win32',
+  'freebsd',
+  'openbsd',
+  'netbsd',
+  'sunos',
+  'aix',
+  'openharmony',
+];
 const CPU = ['arm64', 'x64', 'arm', 'ia32', 'loong64', 'mips64el', 'ppc64', 'riscv64', 's390x'];
 
 const path = new URL('../package-lock.json', import.meta.url);
@@ -31,12 +42,18 @@ for (const [location, pkg] of Object.entries(lock.packages)) {
 }
 if (process.argv.includes('--check')) {
   if (missing.length > 0) {
-    console.error(`package-lock.json lacks ${missing.length} optional platform packages (${missing.map(([n]) => n.slice(13)).join(', ')}): run node .ci/complete-lockfile.mjs and commit the lock`);
+    console.error(
+      `package-lock.json lacks ${missing.length} optional platform packages (${missing.map(([n]) => n.slice(13)).join(', ')}): run node .ci/complete-lockfile.mjs and commit the lock`,
+    );
     process.exit(1);
   }
 } else {
   for (const [location, entry] of missing) lock.packages[location] = entry;
-  lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+  lock.packages = Object.fromEntries(
+    Object.entries(lock.packages).sort(([a], [b]) =>
+      a === '' ? -1 : b === '' ? 1 : a.localeCompare(b),
+    ),
+  );
   writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
   console.log(`added ${missing.length} entries`);
 }

@@ -1,12 +1,6 @@
-/** Every friends-graph adapter, and `openFriendsGraph` to pick one from a `--graph` spec. */
+/** Every friends-graph adapter. (The server's `--graph` spec is opened by src/cli/open-graph.ts.) */
 export * from './graphology/index.js';
 export * from './http/index.js';
-export {
-  type GraphSpec,
-  type OpenFriendsGraphOptions,
-  openFriendsGraph,
-  parseGraphSpec,
-} from './open-friends-graph.js';
 export {
   changesChannel,
   DEFAULT_SCHEMA,
