@@ -16,6 +16,8 @@ export type Handshake = Socket['handshake'];
 /** Who a connection belongs to. */
 export interface AuthenticatedUser {
   readonly userId: UserId;
+  /** When the credentials expire (ms since the epoch): the connection is closed then. */
+  readonly expiresAt?: number;
 }
 
 /**
@@ -44,7 +46,8 @@ export function jwtAuthenticate(secret: string | Uint8Array): Authenticate {
     if (typeof token !== 'string' || token.length === 0) throw new Unauthorized('no token');
     try {
       const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
-      return { userId: payload.sub as string };
+      const user: AuthenticatedUser = { userId: payload.sub as string };
+      return typeof payload.exp === 'number' ? { ...user, expiresAt: payload.exp * 1000 } : user;
     } catch (error) {
       const reason = error instanceof joseErrors.JOSEError ? error.code : 'invalid token';
       throw new Unauthorized(reason, { cause: error });
@@ -75,5 +78,6 @@ export async function authenticateHandshake(
     logger.debug({ address: handshake.address }, 'connection refused: no valid user id');
     throw new Unauthorized('unauthorized');
   }
-  return { userId: user.userId };
+  const { expiresAt } = user;
+  return Number.isFinite(expiresAt) ? { userId: user.userId, expiresAt } : { userId: user.userId };
 }

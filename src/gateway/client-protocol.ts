@@ -35,6 +35,8 @@ export type ClientErrorCode =
   | 'rate_limited'
   | 'not_ready'
   | 'graph_unavailable'
+  /** The connection's token expired: it is disconnected; reconnect with a fresh token. */
+  | 'token_expired'
   | 'internal';
 
 export interface ClientError {

@@ -32,8 +32,12 @@ export const UNAVAILABLE = 'unavailable';
 
 interface SocketData {
   userId?: string;
+  expiresAt?: number;
   connection?: ConnectionMeta;
 }
+
+/** setTimeout's longest delay; a later expiry is re-checked when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface GatewayStats {
   /** Open connections on this node. */
@@ -95,8 +99,9 @@ export class PresenceGateway {
     if (this.closed) throw new Error(UNAVAILABLE);
     const { authenticate, logger, now } = this.options;
     let userId: string;
+    let expiresAt: number | undefined;
     try {
-      ({ userId } = await authenticateHandshake(
+      ({ userId, expiresAt } = await authenticateHandshake(
         authenticate,
         socket.handshake as Handshake,
         logger,
@@ -120,6 +125,7 @@ export class PresenceGateway {
     }
     const data = socket.data as SocketData;
     data.userId = userId;
+    if (expiresAt !== undefined) data.expiresAt = expiresAt;
     data.connection = meta.value;
   }
 
@@ -148,11 +154,38 @@ export class PresenceGateway {
         this.options.logger.error({ err, user: session.userId }, 'presence:update failed');
       }
     });
+    const expiry = this.closeAtExpiry(socket, data.expiresAt);
     socket.on('disconnect', () => {
+      clearTimeout(expiry);
       this.sessions.remove(session);
       session.close();
     });
     session.start();
+  }
+
+  /** Credentials are checked at connect; this keeps an expired token from staying connected. */
+  private closeAtExpiry(
+    socket: PresenceSocket,
+    expiresAt: number | undefined,
+  ): NodeJS.Timeout | undefined {
+    if (expiresAt === undefined) return undefined;
+    const remaining = expiresAt - this.options.now();
+    const timer = setTimeout(
+      () => {
+        if (expiresAt > this.options.now()) {
+          this.closeAtExpiry(socket, expiresAt);
+          return;
+        }
+        socket.emit('presence_error', {
+          code: 'token_expired',
+          message: 'the connection token expired: reconnect with a fresh token',
+        });
+        socket.disconnect(true);
+      },
+      Math.min(Math.max(0, remaining), MAX_TIMER_MS),
+    );
+    timer.unref();
+    return timer;
   }
 }
 

@@ -46,6 +46,17 @@ describe('authentication', () => {
     expect(await refusal(server.url, { token: expired })).toBe('unauthorized');
   });
 
+  it('disconnects a connection when its token expires, with token_expired; friends see it leave', async () => {
+    const bob = await open('bob');
+    const soon = Math.floor(Date.now() / 1000) + 2; // JWT exp has whole seconds
+    const alice = await open('alice', { token: await tokenFor('alice', { expiresAt: soon }) });
+    await waitFor(() => bob.users().includes('alice'));
+    await waitFor(() => alice.socket.disconnected, { timeoutMs: 10_000 });
+    expect(alice.errors().map((e) => e.code)).toEqual(['token_expired']);
+    await waitFor(() => !bob.users().includes('alice'));
+    expect(bob.socket.connected).toBe(true);
+  });
+
   it('refuses a malformed handshake status or device with invalid_handshake', async () => {
     const token = await tokenFor('alice');
     expect(await refusal(server.url, { token, status: 'x'.repeat(65) })).toBe('invalid_handshake');
