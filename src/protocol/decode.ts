@@ -117,6 +117,13 @@ function readFrame(root: unknown): ReplicationMessage {
       }
       return { type, from, requestId, index, total, part };
     }
+    case 'transfer-ack':
+      return {
+        type,
+        from,
+        requestId: str(root[4], 'requestId'),
+        received: uint(root[5], 'received'),
+      };
     case 'leave':
       return { type, from };
   }

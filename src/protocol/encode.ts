@@ -54,6 +54,9 @@ export function encodeMessage(message: ReplicationMessage): Uint8Array {
       frame.push(str(message.requestId, 'requestId'), index, total, ...partFields(part));
       break;
     }
+    case 'transfer-ack':
+      frame.push(str(message.requestId, 'requestId'), uint(message.received, 'received'));
+      break;
     case 'leave':
       break;
   }

@@ -7,6 +7,8 @@
  * - transfer-part: one part of the answer (a delta window or one snapshot chunk); parts are
  *   numbered so the requester knows when the answer is complete. An answer with nothing to send
  *   is one message with `total = 0`.
+ * - transfer-ack: the requester has taken this many parts of an answer; the sender keeps only a
+ *   bounded window of parts unacknowledged, so a large answer flows at the receiver's pace.
  * - leave: a clean shutdown; receivers drop our entries at once.
  */
 import type { Context, DeltaWindow, ReplicaRef, TransferPart } from '../core/index.js';
@@ -38,6 +40,14 @@ export interface TransferPartMessage {
   readonly part: TransferPart | undefined;
 }
 
+export interface TransferAckMessage {
+  readonly type: 'transfer-ack';
+  readonly from: ReplicaRef;
+  readonly requestId: string;
+  /** Parts of the answer received so far. */
+  readonly received: number;
+}
+
 export interface LeaveMessage {
   readonly type: 'leave';
   readonly from: ReplicaRef;
@@ -47,4 +57,5 @@ export type ReplicationMessage =
   | HeartbeatMessage
   | TransferRequestMessage
   | TransferPartMessage
+  | TransferAckMessage
   | LeaveMessage;

@@ -13,6 +13,7 @@ export const TYPE_CODE = {
   'transfer-request': 2,
   'transfer-part': 3,
   leave: 4,
+  'transfer-ack': 5,
 } as const;
 
 /** The `partKind` field of a transfer-part. */
@@ -24,6 +25,7 @@ export const FRAME_LENGTH = {
   'transfer-request': 6,
   'transfer-part': 9,
   leave: 4,
+  'transfer-ack': 6,
 } as const;
 
 /** A window: `[replicaName, replicaVsn, from, to, addsFlat, removes]`. */

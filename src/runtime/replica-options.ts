@@ -22,12 +22,11 @@ export interface ReplicaTimingOptions {
   /** Entries per snapshot chunk in a transfer. @default 10000 */
   readonly snapshotChunkSize?: number;
   /**
-   * Rate at which transfer answers are sent, so a large one does not overflow the receiver's
-   * Redis pub/sub output buffer. @default 20 MiB/s
+   * Parts of a transfer answer in flight before the requester acknowledges them. Bounds what a
+   * large answer piles up in the receiver's Redis pub/sub output buffer (8 × a 10,000-entry chunk
+   * ≈ 6 MB, under Redis's default 8 MB soft limit). @default 8
    */
-  readonly transferBytesPerSecond?: number;
-  /** Bytes of a transfer answer sent at once before pacing starts. @default 8 MiB */
-  readonly transferBurstBytes?: number;
+  readonly transferWindowParts?: number;
 }
 
 export type ResolvedTimingOptions = Readonly<Required<ReplicaTimingOptions>>;
@@ -40,8 +39,7 @@ export const DEFAULT_TIMING = Object.freeze({
   clockSamplePeriods: 2,
   maxDeltaSizes: Object.freeze([100, 1_000, 10_000]),
   snapshotChunkSize: 10_000,
-  transferBytesPerSecond: 20 * 2 ** 20,
-  transferBurstBytes: 8 * 2 ** 20,
+  transferWindowParts: 8,
 });
 
 function positiveInteger(name: string, value: number): number {
@@ -98,13 +96,9 @@ export function resolveTiming(options: ReplicaTimingOptions = {}): ResolvedTimin
       'snapshotChunkSize',
       options.snapshotChunkSize ?? DEFAULT_TIMING.snapshotChunkSize,
     ),
-    transferBytesPerSecond: positiveInteger(
-      'transferBytesPerSecond',
-      options.transferBytesPerSecond ?? DEFAULT_TIMING.transferBytesPerSecond,
-    ),
-    transferBurstBytes: positiveInteger(
-      'transferBurstBytes',
-      options.transferBurstBytes ?? DEFAULT_TIMING.transferBurstBytes,
+    transferWindowParts: positiveInteger(
+      'transferWindowParts',
+      options.transferWindowParts ?? DEFAULT_TIMING.transferWindowParts,
     ),
   });
 }

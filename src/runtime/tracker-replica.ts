@@ -28,12 +28,12 @@ import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 import { decodeMessage, encodeMessage, metaProblem } from '../protocol/codec.js';
 import type { ReplicationMessage } from '../protocol/messages.js';
-import { PacedSender } from './paced-sender.js';
 import {
   type ReplicaTimingOptions,
   type ResolvedTimingOptions,
   resolveTiming,
 } from './replica-options.js';
+import { TransferAnswers } from './transfer-answers.js';
 import { TransferRequests } from './transfer-requests.js';
 
 export interface TrackerReplicaOptions extends ReplicaTimingOptions {
@@ -95,7 +95,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
   private readonly random: () => number;
   private readonly logger: Logger;
   private readonly requests: TransferRequests;
-  private readonly answers: PacedSender;
+  private readonly answers: TransferAnswers;
   private silentPeriods: number;
   private tickHandle: unknown;
   private unsubscribers: (() => void)[] = [];
@@ -116,11 +116,8 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
       maxDeltaSizes: this.timing.maxDeltaSizes,
       snapshotChunkSize: this.timing.snapshotChunkSize,
     });
-    this.answers = new PacedSender(
-      this.clock,
-      this.timers,
-      this.timing.transferBytesPerSecond,
-      this.timing.transferBurstBytes,
+    this.answers = new TransferAnswers(this.timing.transferWindowParts, (to, message) =>
+      this.sendTo(to, message),
     );
     this.requests = new TransferRequests(
       this.timing.clockSamplePeriods,
@@ -294,6 +291,9 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
       case 'transfer-request':
         this.serveTransfer(message.from, message.requestId, message.clock);
         return;
+      case 'transfer-ack':
+        this.answers.acknowledged(message.from, message.requestId, message.received);
+        return;
       case 'transfer-part':
         this.stats.transferPartsReceived++;
         this.requests.partReceived(
@@ -302,7 +302,16 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
           message.total,
           this.clock.now(),
         );
-        if (message.part) this.report(this.state.mergeTransfer(message.part).change);
+        if (message.part) {
+          this.report(this.state.mergeTransfer(message.part).change);
+          // Parts arrive in order from one sender: index + 1 of them are in.
+          this.sendTo(message.from, {
+            type: 'transfer-ack',
+            from: this.ref,
+            requestId: message.requestId,
+            received: message.index + 1,
+          });
+        }
         return;
     }
   }
@@ -330,13 +339,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
       });
       return;
     }
-    parts.forEach((part, index) => {
-      this.answers.enqueue(
-        () =>
-          encodeMessage({ type: 'transfer-part', from: this.ref, requestId, index, total, part }),
-        (frame) => this.transport.sendTo(requester.name, frame),
-      );
-    });
+    this.answers.start(requester, requestId, parts, this.ref);
   }
 
   private linkChanged(up: boolean): void {
@@ -366,10 +369,14 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
           : transition.type === 'down'
             ? this.state.replicaDown(transition.ref)
             : this.state.replicaPermdown(transition.ref);
-      if (transition.type !== 'up') this.requests.forget(replicaKey(transition.ref));
-      // A newcomer learns our clock from our heartbeats: send one at the next tick, not after a
-      // quiet spell of up to maxSilentPeriods.
-      else this.silentPeriods = this.timing.maxSilentPeriods;
+      if (transition.type !== 'up') {
+        this.requests.forget(replicaKey(transition.ref));
+        this.answers.forget(transition.ref);
+      } else {
+        // A newcomer learns our clock from our heartbeats: send one at the next tick, not after a
+        // quiet spell of up to maxSilentPeriods.
+        this.silentPeriods = this.timing.maxSilentPeriods;
+      }
       this.logger.info({ replica: transition.ref }, `replica ${transition.type}`);
       this.emit('replica', { type: transition.type, ref: transition.ref });
       this.report(change);

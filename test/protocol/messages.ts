@@ -86,6 +86,7 @@ export const canonical: Record<string, ReplicationMessage> = {
     part: undefined,
   },
   leave: { type: 'leave', from: nodeB },
+  transferAck: { type: 'transfer-ack', from: nodeB, requestId: 'node-b-3', received: 2 },
 };
 
 // ── generators ───────────────────────────────────────────────────────────────────────────────
@@ -215,4 +216,10 @@ export const messageArb: fc.Arbitrary<ReplicationMessage> = fc.oneof(
       ),
   ),
   fc.record({ type: fc.constant('leave' as const), from: refArb }),
+  fc.record({
+    type: fc.constant('transfer-ack' as const),
+    from: refArb,
+    requestId: stringArb,
+    received: counterArb,
+  }),
 );
