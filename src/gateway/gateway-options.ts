@@ -4,6 +4,7 @@
 import { InvalidOptionError } from '../errors.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
+import { positiveOption } from '../positive-option.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { type Authenticate, jwtAuthenticate } from './authentication.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
@@ -47,15 +48,6 @@ export interface ResolvedGatewayOptions {
   readonly now: () => number;
 }
 
-function positive(name: string, value: number, integer = true): number {
-  if (typeof value !== 'number' || !(value > 0) || (integer && !Number.isInteger(value))) {
-    throw new InvalidOptionError(
-      `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
 export function resolveGatewayOptions(options: PresenceGatewayOptions): ResolvedGatewayOptions {
   if (!options || typeof options !== 'object') {
     throw new InvalidOptionError('gateway options must be an object');
@@ -71,27 +63,27 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
   }
   const authenticate = resolveAuthenticate(options);
   const rateLimit = {
-    perSecond: positive(
+    perSecond: positiveOption(
       'rateLimit.perSecond',
       options.rateLimit?.perSecond ?? DEFAULT_RATE_LIMIT.perSecond,
       false,
     ),
-    burst: positive('rateLimit.burst', options.rateLimit?.burst ?? DEFAULT_RATE_LIMIT.burst),
+    burst: positiveOption('rateLimit.burst', options.rateLimit?.burst ?? DEFAULT_RATE_LIMIT.burst),
   };
   const retry = options.graphRetry ?? {};
   const graphRetry = {
-    initialDelayMs: positive(
+    initialDelayMs: positiveOption(
       'graphRetry.initialDelayMs',
       retry.initialDelayMs ?? DEFAULT_GRAPH_RETRY.initialDelayMs,
     ),
-    maxDelayMs: positive(
+    maxDelayMs: positiveOption(
       'graphRetry.maxDelayMs',
       retry.maxDelayMs ?? DEFAULT_GRAPH_RETRY.maxDelayMs,
     ),
     maxAttempts: retry.maxAttempts ?? DEFAULT_GRAPH_RETRY.maxAttempts,
   };
   if (graphRetry.maxAttempts !== Number.POSITIVE_INFINITY) {
-    positive('graphRetry.maxAttempts', graphRetry.maxAttempts);
+    positiveOption('graphRetry.maxAttempts', graphRetry.maxAttempts);
   }
   if (graphRetry.maxDelayMs < graphRetry.initialDelayMs) {
     throw new InvalidOptionError(
@@ -103,8 +95,11 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     graph,
     authenticate,
     rateLimit,
-    graphTimeoutMs: positive('graphTimeoutMs', options.graphTimeoutMs ?? 5_000),
-    maxConnectionsPerUser: positive('maxConnectionsPerUser', options.maxConnectionsPerUser ?? 100),
+    graphTimeoutMs: positiveOption('graphTimeoutMs', options.graphTimeoutMs ?? 5_000),
+    maxConnectionsPerUser: positiveOption(
+      'maxConnectionsPerUser',
+      options.maxConnectionsPerUser ?? 100,
+    ),
     graphRetry,
     logger: options.logger ?? silentLogger,
     now: options.now ?? Date.now,

@@ -3,6 +3,7 @@
  * start: down ≥ 2 × broadcast, permdown > down. Errors name the option and the fix.
  */
 import { InvalidOptionError } from '../errors.js';
+import { positiveOption } from '../positive-option.js';
 
 export interface ReplicaTimingOptions {
   /** Heartbeat period: deltas go out this often. @default 1500 (ms) */
@@ -42,23 +43,16 @@ export const DEFAULT_TIMING = Object.freeze({
   transferWindowParts: 8,
 });
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new InvalidOptionError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
 export function resolveTiming(options: ReplicaTimingOptions = {}): ResolvedTimingOptions {
-  const broadcastPeriodMs = positiveInteger(
+  const broadcastPeriodMs = positiveOption(
     'broadcastPeriodMs',
     options.broadcastPeriodMs ?? DEFAULT_TIMING.broadcastPeriodMs,
   );
-  const downPeriodMs = positiveInteger(
+  const downPeriodMs = positiveOption(
     'downPeriodMs',
     options.downPeriodMs ?? DEFAULT_TIMING.downPeriodMs,
   );
-  const permdownPeriodMs = positiveInteger(
+  const permdownPeriodMs = positiveOption(
     'permdownPeriodMs',
     options.permdownPeriodMs ?? DEFAULT_TIMING.permdownPeriodMs,
   );
@@ -74,29 +68,29 @@ export function resolveTiming(options: ReplicaTimingOptions = {}): ResolvedTimin
   }
   const maxDeltaSizes = options.maxDeltaSizes ?? DEFAULT_TIMING.maxDeltaSizes;
   if (maxDeltaSizes.length === 0) throw new InvalidOptionError('maxDeltaSizes must not be empty');
-  for (const size of maxDeltaSizes) positiveInteger('maxDeltaSizes[]', size);
+  for (const size of maxDeltaSizes) positiveOption('maxDeltaSizes[]', size);
   return Object.freeze({
     broadcastPeriodMs,
     downPeriodMs,
     permdownPeriodMs,
-    maxSilentPeriods: positiveInteger(
+    maxSilentPeriods: positiveOption(
       'maxSilentPeriods',
       options.maxSilentPeriods ?? DEFAULT_TIMING.maxSilentPeriods,
     ),
-    clockSamplePeriods: positiveInteger(
+    clockSamplePeriods: positiveOption(
       'clockSamplePeriods',
       options.clockSamplePeriods ?? DEFAULT_TIMING.clockSamplePeriods,
     ),
-    transferTimeoutMs: positiveInteger(
+    transferTimeoutMs: positiveOption(
       'transferTimeoutMs',
       options.transferTimeoutMs ?? 10 * broadcastPeriodMs,
     ),
     maxDeltaSizes: Object.freeze([...maxDeltaSizes]),
-    snapshotChunkSize: positiveInteger(
+    snapshotChunkSize: positiveOption(
       'snapshotChunkSize',
       options.snapshotChunkSize ?? DEFAULT_TIMING.snapshotChunkSize,
     ),
-    transferWindowParts: positiveInteger(
+    transferWindowParts: positiveOption(
       'transferWindowParts',
       options.transferWindowParts ?? DEFAULT_TIMING.transferWindowParts,
     ),
