@@ -8,11 +8,33 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { DEFAULT_SCHEMA, migrateFriendsGraph, migrationSql } from './postgres-schema.js';
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
+const USAGE =
+  'usage: npm run graph:migrate -- <postgres connection string> [--schema <name>] [--print]\n';
+
+function parse() {
+  return parseArgs({
     allowPositionals: true,
-    options: { schema: { type: 'string', default: DEFAULT_SCHEMA }, print: { type: 'boolean' } },
+    options: {
+      schema: { type: 'string', default: DEFAULT_SCHEMA },
+      print: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
+}
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
+  } catch (error) {
+    process.stderr.write(`graph:migrate: ${(error as Error).message.split('.')[0]}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const schema = values.schema ?? DEFAULT_SCHEMA;
   if (values.print) {
     process.stdout.write(migrationSql(schema));
@@ -20,9 +42,7 @@ async function main(): Promise<number> {
   }
   const connectionString = positionals[0] ?? process.env['DATABASE_URL'];
   if (!connectionString) {
-    process.stderr.write(
-      'usage: migrate.ts <postgres connection string> [--schema <name>] [--print]\n',
-    );
+    process.stderr.write(USAGE);
     return 2;
   }
   const pool = new pg.Pool({ connectionString, max: 1 });
