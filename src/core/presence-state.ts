@@ -13,6 +13,7 @@
  *   for a transfer (which brings a buffered delta or a chunked snapshot).
  */
 import type { Context } from './clock.js';
+import { ConnectionIndex } from './connection-index.js';
 import { DEFAULT_MAX_DELTA_SIZES } from './delta-generations.js';
 import { type DeltaWindow, isEmptyWindow } from './delta-window.js';
 import { Entry, type EntryData, type Meta, type Presence } from './entry.js';
@@ -88,13 +89,7 @@ export class PresenceState {
   readonly self: ReplicaSlot;
   private readonly slots = new Map<ReplicaKey, ReplicaSlot>();
   private readonly index = new TopicIndex();
-  /**
-   * Own entries by connection: head of a list linked through `Entry.nextOfConn`. Own entries are
-   * found here (by their owner's connection) and never by dot, so they skip the dot index: one
-   * hash-map write less per local operation.
-   */
-  private readonly connections = new Map<string, Entry>();
-  private ownCount = 0;
+  private readonly own = new ConnectionIndex();
   private pending: PendingDelta;
   private readonly maxDeltaSizes: readonly number[];
   private readonly chunkSize: number;
@@ -110,19 +105,18 @@ export class PresenceState {
   // ── local operations (own entries) ─────────────────────────────────────────────────────────
 
   track(topic: string, key: string, conn: string, meta: Meta): TrackResult {
-    if (this.findOwn(topic, key, conn)) return { ok: false, reason: 'already-tracked' };
+    if (this.own.find(topic, key, conn)) return { ok: false, reason: 'already-tracked' };
     const counter = ++this.self.context;
     const entry = new Entry(topic, key, meta, this.self, counter, 0, conn);
-    this.ownCount++;
     this.index.link(entry);
-    this.appendToConnection(conn, entry);
+    this.own.append(entry);
     this.pending.added.push(entry);
     return { ok: true, presence: entry, change: { joins: [entry], leaves: [] } };
   }
 
   /** Untracking what is not tracked is a no-op with no change. */
   untrack(topic: string, key: string, conn: string): PresenceChange {
-    const entry = this.findOwn(topic, key, conn);
+    const entry = this.own.find(topic, key, conn);
     if (!entry) return noChange();
     this.removeOwn(entry);
     return { joins: [], leaves: [entry] };
@@ -130,24 +124,19 @@ export class PresenceState {
 
   /** Untracks every presence of a connection (it closed). */
   untrackConnection(conn: string): PresenceChange {
-    const leaves: Presence[] = [];
-    for (let entry = this.connections.get(conn) ?? null; entry !== null; ) {
-      const next: Entry | null = entry.nextOfConn;
-      this.removeOwn(entry);
-      leaves.push(entry);
-      entry = next;
-    }
+    const leaves = this.own.of(conn);
+    for (const entry of leaves) this.removeOwn(entry);
     return { joins: [], leaves };
   }
 
   /** Replaces a presence's meta: one change with the new presence joining and the old leaving. */
   update(topic: string, key: string, conn: string, meta: Meta): UpdateResult {
-    const prev = this.findOwn(topic, key, conn);
+    const prev = this.own.find(topic, key, conn);
     if (!prev) return { ok: false, reason: 'no-presence' };
     const counter = ++this.self.context;
     const next = new Entry(topic, key, meta, this.self, counter, prev.counter, conn);
     this.index.replace(prev, next);
-    this.replaceInConnection(prev, next);
+    this.own.replace(prev, next);
     this.pending.removes.push(prev.counter);
     this.pending.added.push(next);
     return { ok: true, presence: next, change: { joins: [next], leaves: [prev] } };
@@ -155,9 +144,7 @@ export class PresenceState {
 
   /** Own presences of a connection, in tracking order. */
   connectionPresences(conn: string): Presence[] {
-    const out: Presence[] = [];
-    for (let e = this.connections.get(conn) ?? null; e !== null; e = e.nextOfConn) out.push(e);
-    return out;
+    return this.own.of(conn);
   }
 
   // ── deltas ─────────────────────────────────────────────────────────────────────────────────
@@ -207,7 +194,7 @@ export class PresenceState {
     // Copied: the pending log keeps growing after the transfer is sent.
     const { from, added, removes } = this.pending;
     const unsent = pendingWindow(this.self, { from, added: [...added], removes: [...removes] });
-    const own = { unsent, count: this.ownCount, entries: () => this.ownEntries() };
+    const own = { unsent, count: this.own.size, entries: () => this.own.all() };
     return extractFor(
       this.slots.values(),
       replicaKey(requester),
@@ -368,81 +355,24 @@ export class PresenceState {
   /** Stored entries of one replica (visible or hidden). */
   entryCount(ref: ReplicaRef): number {
     const slot = this.slots.get(replicaKey(ref));
-    if (slot === this.self) return this.ownCount;
+    if (slot === this.self) return this.own.size;
     return slot?.dots.size ?? 0;
   }
 
   /** Every stored entry of one replica, visible or not (for tests and diagnostics). */
   entriesOf(ref: ReplicaRef): Presence[] {
     const slot = this.slots.get(replicaKey(ref));
-    if (slot === this.self) return [...this.ownEntries()];
+    if (slot === this.self) return [...this.own.all()];
     return [...(slot?.dots.values() ?? [])];
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
 
-  /** Own entries, walked through the connection index (they are not in a dot index). */
-  private *ownEntries(): Generator<Entry> {
-    for (const head of this.connections.values()) {
-      for (let e: Entry | null = head; e !== null; e = e.nextOfConn) yield e;
-    }
-  }
-
-  private findOwn(topic: string, key: string, conn: string): Entry | undefined {
-    for (let e = this.connections.get(conn) ?? null; e !== null; e = e.nextOfConn) {
-      if (e.topic === topic && e.key === key) return e;
-    }
-    return undefined;
-  }
-
   private removeOwn(entry: Entry): void {
     this.self.context++; // a remove consumes a counter too, so a missed one shows as a gap
-    this.ownCount--;
     this.index.unlink(entry);
-    this.unlinkFromConnection(entry);
+    this.own.remove(entry);
     this.pending.removes.push(entry.counter);
-  }
-
-  private appendToConnection(conn: string, entry: Entry): void {
-    let tail = this.connections.get(conn);
-    if (tail === undefined) {
-      this.connections.set(conn, entry);
-      return;
-    }
-    while (tail.nextOfConn !== null) tail = tail.nextOfConn;
-    tail.nextOfConn = entry;
-  }
-
-  private unlinkFromConnection(entry: Entry): void {
-    const conn = entry.conn!;
-    const head = this.connections.get(conn);
-    if (head === entry) {
-      if (entry.nextOfConn) this.connections.set(conn, entry.nextOfConn);
-      else this.connections.delete(conn);
-    } else {
-      for (let e = head ?? null; e !== null; e = e.nextOfConn) {
-        if (e.nextOfConn === entry) {
-          e.nextOfConn = entry.nextOfConn;
-          break;
-        }
-      }
-    }
-    entry.nextOfConn = null;
-  }
-
-  private replaceInConnection(prev: Entry, next: Entry): void {
-    const conn = prev.conn!;
-    next.nextOfConn = prev.nextOfConn;
-    if (this.connections.get(conn) === prev) this.connections.set(conn, next);
-    else {
-      for (let e = this.connections.get(conn) ?? null; e !== null; e = e.nextOfConn) {
-        if (e.nextOfConn === prev) {
-          e.nextOfConn = next;
-          break;
-        }
-      }
-    }
-    prev.nextOfConn = null;
   }
 
   private addRemote(slot: ReplicaSlot, data: EntryData, change: PresenceChange): void {

@@ -171,12 +171,6 @@ export class TopicIndex {
     return slot instanceof RoomPresences ? slot.byKey.size : 1;
   }
 
-  /** Number of visible presences of one key on the topic. */
-  keySize(topic: string, key: string): number {
-    const keySlot = this.findKey(topic, key);
-    return keySlot ? sizeOf(keySlot) : 0;
-  }
-
   private findKey(topic: string, key: string): KeySlot | undefined {
     const slot = this.topics.get(topic);
     if (slot instanceof RoomPresences) return slot.byKey.get(key);
