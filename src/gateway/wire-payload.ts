@@ -12,12 +12,6 @@ export function emptyPresenceMap(): PresenceMap {
   return Object.create(null) as PresenceMap;
 }
 
-/** Appends presences to `map` under their keys. */
-export function addPresences(map: PresenceMap, presences: Iterable<Presence>): PresenceMap {
-  for (const presence of presences) addMetas(map, presence.key, [presence]);
-  return map;
-}
-
 /** Appends the metas of `presences` under `key` (all share that key). */
 export function addMetas(map: PresenceMap, key: string, presences: readonly Presence[]): void {
   if (presences.length === 0) return;
@@ -40,7 +34,8 @@ export interface TopicDiff {
 }
 
 /**
- * Splits a tracker change into one wire diff per topic, skipping topics nobody here listens to. Topics whose diff has joins come first:
+ * Splits a tracker change into one wire diff per topic, skipping topics nobody here listens to.
+ * Topics whose diff has joins come first:
  * when one change moves a connection between two topics (an invisibility toggle merged from
  * another node), the user's own devices then see the new meta before the old one leaves, and
  * never see them flicker offline.
