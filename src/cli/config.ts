@@ -4,6 +4,7 @@
  * Every error names the option (or variable) and what to change.
  */
 import { hostname } from 'node:os';
+import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-token.js';
 import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
 import { CliError } from './cli-error.js';
 import { type GraphSpec, parseGraphSpec, redactUrl } from './graph-spec.js';
@@ -18,6 +19,8 @@ export interface CliConfig {
   readonly graph: GraphSpec;
   /** undefined only in demo mode: a random per-process secret is made then. */
   readonly jwtSecret: string | undefined;
+  /** Bearer token of the admin HTTP routes; undefined = admin routes off. */
+  readonly adminToken: string | undefined;
   readonly demo: boolean;
   /** Demo mode was chosen because no secret and no --demo were given (the embedded default). */
   readonly implicitDemo: boolean;
@@ -67,6 +70,9 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     pick('--jwt-secret', args.jwtSecret, env, 'PRESENCE_JWT_SECRET'),
     'a long random string shared by every node',
   );
+  const adminToken = resolveAdminToken(
+    pick('--admin-token', args.adminToken, env, 'PRESENCE_ADMIN_TOKEN'),
+  );
   const timing = resolvePeriods(args);
   return {
     port,
@@ -75,6 +81,7 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     redisUrl,
     graph,
     jwtSecret: secret,
+    adminToken,
     demo: args.demo || secret === undefined,
     implicitDemo: !args.demo && secret === undefined,
     ...timing,
@@ -108,6 +115,16 @@ function resolveNodeName(setting: Setting | undefined, pid: number): string {
     );
   }
   return name;
+}
+
+function resolveAdminToken(setting: Setting | undefined): string | undefined {
+  if (setting === undefined) return undefined;
+  if (setting.value.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(setting.value)) {
+    throw new CliError(
+      `${setting.source} must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces; use a long random string, e.g. from openssl rand -hex 32`,
+    );
+  }
+  return setting.value;
 }
 
 function resolveRedisUrl(setting: Setting | undefined): string | undefined {

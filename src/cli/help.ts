@@ -14,6 +14,8 @@ Options (an option wins over its environment variable):
   --graph <spec>             graphology:<file.json|file.csv>, redis:<url>, postgres:<connection string>,
                              http:<base url>  [PRESENCE_GRAPH, default: the built-in demo graph]
   --jwt-secret <s>           HS256 secret of client tokens; required unless --demo  [PRESENCE_JWT_SECRET]
+  --admin-token <t>          bearer token of the admin HTTP routes (at least 16 characters)
+                             [PRESENCE_ADMIN_TOKEN, default: admin routes off]
   --demo                     serve the demo page and demo tokens (never in production)
   --broadcast-period-ms <n>  heartbeat/delta period  [default ${DEFAULTS.broadcastPeriodMs}]
   --down-period-ms <n>       silence before a replica is down  [default ${DEFAULTS.downPeriodMs}]
@@ -24,7 +26,8 @@ Options (an option wins over its environment variable):
 With neither --jwt-secret nor --demo (nor PRESENCE_JWT_SECRET), the node starts in demo mode
 with a warning: demo tokens for anyone, a random secret. Never run that in production.
 
-HTTP: GET /healthz, GET /metrics; with --demo also GET / (demo page), GET /demo/token?user=<id>.
+HTTP: GET /healthz, GET /metrics; with --demo also GET / (demo page), GET /demo/token?user=<id>;
+with --admin-token the admin routes (README, "Admin HTTP routes").
 Logs: JSON lines (pino) on stderr; LOG_LEVEL sets the level (default info).
 Exit codes: 0 after SIGTERM/SIGINT, 2 for an invalid option or an unreachable service.
 `;

@@ -12,6 +12,7 @@ export interface RawArguments {
   readonly redis?: string;
   readonly graph?: string;
   readonly jwtSecret?: string;
+  readonly adminToken?: string;
   readonly demo: boolean;
   readonly broadcastPeriodMs?: string;
   readonly downPeriodMs?: string;
@@ -27,6 +28,7 @@ const OPTIONS = {
   redis: { type: 'string' },
   graph: { type: 'string' },
   'jwt-secret': { type: 'string' },
+  'admin-token': { type: 'string' },
   demo: { type: 'boolean' },
   'broadcast-period-ms': { type: 'string' },
   'down-period-ms': { type: 'string' },
@@ -58,6 +60,7 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     redis: v.redis,
     graph: v.graph,
     jwtSecret: v['jwt-secret'],
+    adminToken: v['admin-token'],
     demo: v.demo === true,
     broadcastPeriodMs: v['broadcast-period-ms'],
     downPeriodMs: v['down-period-ms'],

@@ -97,9 +97,12 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       (transports.graph?.isLinkUp() ?? true),
     replicaCounts: () => replica.health.counts(),
     metrics,
-    routes: config.demo
-      ? createDemoRoutesFor({ secret, graph: opened.graph, graphology: opened.graphology })
-      : undefined,
+    routes: new Map([
+      ...(config.demo
+        ? createDemoRoutesFor({ secret, graph: opened.graph, graphology: opened.graphology })
+        : []),
+    ]),
+    adminToken: config.adminToken,
     logger,
   });
 

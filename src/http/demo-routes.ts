@@ -3,10 +3,11 @@
  * users for the picker, and a user's friends so the page can list them offline too.
  * Demo tokens let anyone be anyone: never in production.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import { DEMO_PAGE_HTML } from '../demo/demo-page.js';
 import { sendError, sendJson } from './json-response.js';
+import type { RouteHandler } from './route.js';
 
 /** How long a demo token lives. */
 export const DEMO_TOKEN_TTL = '12h';
@@ -19,8 +20,6 @@ export interface DemoRoutesOptions {
   /** Whose presence a user may see (the friends graph). */
   readonly friendsOf: (userId: string) => Promise<readonly string[]>;
 }
-
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
 export function demoRoutes(options: DemoRoutesOptions): Map<string, RouteHandler> {
   return new Map<string, RouteHandler>([

@@ -1,13 +1,16 @@
 /**
  * The node's plain HTTP routes, next to socket.io on the same server (socket.io answers its own
- * `/socket.io/` paths before this handler sees them): `/healthz`, `/metrics`, and with --demo the
- * demo routes. Unknown paths are 404 JSON; only GET and HEAD are served.
+ * `/socket.io/` paths before this handler sees them): `/healthz`, `/metrics`, with --demo the
+ * demo routes, and with an admin token the admin routes. Unknown paths are 404 JSON; a route
+ * answers its one method (GET routes HEAD too), others are 405.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../ports/logger.js';
-import type { RouteHandler } from './demo-routes.js';
+import { adminTokenChecker } from './admin-token.js';
 import { sendError, sendJson } from './json-response.js';
 import type { PresenceMetrics } from './metrics.js';
+import { HttpError } from './read-json-body.js';
+import { getRoute, type Route } from './route.js';
 
 export interface HttpHandlerOptions {
   readonly node: string;
@@ -15,29 +18,39 @@ export interface HttpHandlerOptions {
   readonly isReady: () => boolean;
   readonly replicaCounts: () => { up: number; down: number };
   readonly metrics: PresenceMetrics;
-  /** Extra routes by exact path (the demo's). */
-  readonly routes?: ReadonlyMap<string, RouteHandler>;
+  /** Extra routes by exact path (the demo's, the admin ones). */
+  readonly routes?: ReadonlyMap<string, Route>;
+  /** The admin routes' bearer token; without it admin routes answer 404. */
+  readonly adminToken?: string;
   readonly logger: Logger;
 }
 
 export function createHttpHandler(options: HttpHandlerOptions): RequestListener {
-  const routes = new Map<string, RouteHandler>(options.routes);
-  routes.set('/healthz', async (_req, res) => {
-    const ready = options.isReady();
-    sendJson(res, ready ? 200 : 503, {
-      status: ready ? 'ok' : 'unavailable',
-      node: options.node,
-      replicas: options.replicaCounts(),
-    });
-  });
-  routes.set('/metrics', async (_req, res) => {
-    const text = await options.metrics.render();
-    res.writeHead(200, {
-      'content-type': options.metrics.contentType,
-      'cache-control': 'no-store',
-    });
-    res.end(text);
-  });
+  const routes = new Map<string, Route>(options.routes);
+  routes.set(
+    '/healthz',
+    getRoute(async (_req, res) => {
+      const ready = options.isReady();
+      sendJson(res, ready ? 200 : 503, {
+        status: ready ? 'ok' : 'unavailable',
+        node: options.node,
+        replicas: options.replicaCounts(),
+      });
+    }),
+  );
+  routes.set(
+    '/metrics',
+    getRoute(async (_req, res) => {
+      const text = await options.metrics.render();
+      res.writeHead(200, {
+        'content-type': options.metrics.contentType,
+        'cache-control': 'no-store',
+      });
+      res.end(text);
+    }),
+  );
+  const isAdmin =
+    options.adminToken === undefined ? undefined : adminTokenChecker(options.adminToken);
 
   return (req: IncomingMessage, res: ServerResponse) => {
     let url: URL;
@@ -52,12 +65,36 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
       sendError(res, 404, 'not_found', `no route ${url.pathname}`);
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
-      sendError(res, 405, 'method_not_allowed', `${url.pathname} answers GET only`);
+    if (route.admin && !isAdmin) {
+      sendError(
+        res,
+        404,
+        'admin_disabled',
+        `${url.pathname} is an admin route: start the node with --admin-token (or PRESENCE_ADMIN_TOKEN) to enable it`,
+      );
       return;
     }
-    route(req, res, url).catch((err: unknown) => {
+    const method = req.method === 'HEAD' && route.method === 'GET' ? 'GET' : req.method;
+    if (method !== route.method) {
+      res.setHeader('allow', route.method === 'GET' ? 'GET, HEAD' : route.method);
+      sendError(res, 405, 'method_not_allowed', `${url.pathname} answers ${route.method} only`);
+      return;
+    }
+    if (route.admin && !isAdmin?.(req)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      sendError(
+        res,
+        401,
+        'unauthorized',
+        `${url.pathname} needs the admin token: send Authorization: Bearer <admin token>`,
+      );
+      return;
+    }
+    route.handler(req, res, url).catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        if (!res.headersSent) sendError(res, err.status, err.code, err.message);
+        return;
+      }
       options.logger.error({ err, path: url.pathname }, 'http route failed');
       if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
       else res.destroy();

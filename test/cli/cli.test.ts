@@ -33,6 +33,8 @@ describe('graph-presence: operator mistakes exit 2 with one line naming the opti
     [['--graph', 'graphology:/nonexistent/friends.json'], '--graph'],
     [['--redis', 'http://not-redis'], '--redis'],
     [['--jwt-secret', ''], '--jwt-secret'],
+    [['--admin-token', 'short'], '--admin-token'],
+    [['--admin-token', 'has spaces in the middle of it'], '--admin-token'],
     [['--broadcast-period-ms', '0'], '--broadcast-period-ms'],
     [['--broadcast-period-ms', '1000', '--down-period-ms', '1500'], '--down-period-ms'],
     [['--down-period-ms', '5000', '--permdown-period-ms', '5000'], '--permdown-period-ms'],
