@@ -1,7 +1,8 @@
 /**
  * Emits a message to one node's sockets of a user, each with a socket.io ack, and reports once:
- * at the first ack (`all: false`) or when every socket acked or timed out (`all: true`). No
- * socket: reported at once, with zero sockets.
+ * at the first ack (`all: false`) or when every socket acked, timed out or disconnected
+ * (`all: true`). A socket that disconnects counts as failed at once rather than at its timeout,
+ * so the origin retries elsewhere while the user reconnects. No socket: reported at once.
  */
 import type { PresenceMessage } from '../gateway/client-protocol.js';
 import type { PresenceSocket } from '../gateway/connection-session.js';
@@ -23,16 +24,24 @@ export function emitToSockets(
   let settled = 0;
   let acked = 0;
   let reported = false;
-  const onAck = (error: Error | null) => {
-    if (reported) return;
+  const settle = (ok: boolean) => {
     settled++;
-    if (!error) acked++;
-    if ((acked > 0 && !all) || settled === total) {
+    if (ok) acked++;
+    if (!reported && ((acked > 0 && !all) || settled === total)) {
       reported = true;
       done(total, acked);
     }
   };
   for (const socket of sockets) {
-    socket.timeout(ackTimeoutMs).emit('presence_message', message, onAck);
+    let open = true;
+    const once = (ok: boolean) => {
+      if (!open) return;
+      open = false;
+      socket.off('disconnect', onDisconnect);
+      settle(ok);
+    };
+    const onDisconnect = () => once(false);
+    socket.once('disconnect', onDisconnect);
+    socket.timeout(ackTimeoutMs).emit('presence_message', message, (error) => once(!error));
   }
 }

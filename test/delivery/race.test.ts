@@ -84,9 +84,11 @@ function presenceOf(node: TestServer): string[] {
 interface Sent {
   readonly naive: { id: string; outcome: NaiveOutcome }[];
   readonly deliveries: Promise<DeliveryResult>[];
+  /** The moment each delivery was sent in, by index. */
+  readonly moments: string[];
 }
 
-const sent: Sent = { naive: [], deliveries: [] };
+const sent: Sent = { naive: [], deliveries: [], moments: [] };
 let counter = 0;
 
 /** Sends one message each way from alternating origins, without waiting for anything. */
@@ -98,6 +100,7 @@ function sendBoth(moment: string): void {
   sent.deliveries.push(
     nodes[origin].server.deliver('alice', 'deliver', { n, moment }, { timeoutMs: 10_000 }),
   );
+  sent.moments.push(moment);
 }
 
 async function sendMany(moment: string): Promise<void> {
@@ -121,8 +124,9 @@ describe('the stale-presence race: a reconnect from node a to node b', () => {
       { description: 'node b sees alice on node a' },
     );
 
-    // 1. Settled: alice on a, both nodes agree.
+    // 1. Settled: alice on a, both nodes agree; all of these are delivered.
     await sendMany('before');
+    const before = await Promise.all(sent.deliveries);
     // 2. In flight when her connection drops.
     for (let i = 0; i < PER_MOMENT; i++) sendBoth('in flight');
     proxy.hold();
@@ -150,6 +154,9 @@ describe('the stale-presence race: a reconnect from node a to node b', () => {
     const naiveClaimed = sent.naive.filter((s) => s.outcome === 'claimed-delivered');
     const naiveLost = naiveClaimed.filter((s) => !shownNaive.has(s.id));
 
+    // Sent once she was back: settled with replication still frozen (node a has no idea where
+    // she is: only the retry to every node finds her).
+    const back = await Promise.all(sent.deliveries.filter((_d, i) => sent.moments[i] === 'back'));
     // Replication catches up (a learns alice is on b); deliveries still waiting get there.
     replicate();
     const results = await Promise.all(sent.deliveries);
@@ -171,6 +178,7 @@ describe('the stale-presence race: a reconnect from node a to node b', () => {
     expect(delivered.length + toFallback.length).toBe(results.length);
     expect(handed.map((m) => m.id).sort()).toEqual(toFallback.map((r) => r.id).sort());
     expect(shownTwice).toEqual([]);
+    expect([...before, ...back].filter((r) => !r.delivered)).toEqual([]);
     expect(new Set(shownDeliver.map((m) => m.id)).size).toBe(shownDeliver.length);
   });
 });
