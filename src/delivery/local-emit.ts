@@ -37,11 +37,30 @@ export function emitToSockets(
     const once = (ok: boolean) => {
       if (!open) return;
       open = false;
-      socket.off('disconnect', onDisconnect);
+      forget();
       settle(ok);
     };
-    const onDisconnect = () => once(false);
-    socket.once('disconnect', onDisconnect);
+    const forget = whenDisconnected(socket, () => once(false));
     socket.timeout(ackTimeoutMs).emit('presence_message', message, (error) => once(!error));
   }
+}
+
+/** Waiters per socket: one 'disconnect' listener however many messages await an ack. */
+const disconnectWaiters = new WeakMap<PresenceSocket, Set<() => void>>();
+
+/** Calls `waiter` when `socket` disconnects; returns a function that cancels it. */
+function whenDisconnected(socket: PresenceSocket, waiter: () => void): () => void {
+  let waiters = disconnectWaiters.get(socket);
+  if (!waiters) {
+    const set = new Set<() => void>();
+    waiters = set;
+    disconnectWaiters.set(socket, set);
+    socket.once('disconnect', () => {
+      disconnectWaiters.delete(socket);
+      for (const wake of [...set]) wake();
+    });
+  }
+  const set = waiters;
+  set.add(waiter);
+  return () => set.delete(waiter);
 }
