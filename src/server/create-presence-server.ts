@@ -104,7 +104,7 @@ export interface PresenceServer {
   /** The delivery service (stats, settled listeners); undefined when `deliver` cannot work. */
   readonly delivery: Deliverer | undefined;
   /**
-   * Shuts down: refuses new connections, disconnects the gateway's sockets, stops the replica
+   * Shuts down: hands pending deliveries to the fallback, refuses new connections, disconnects the gateway's sockets, stops the replica
    * announcing the leave (its presences leave the cluster at once), then closes what was created
    * here: the in-memory transport, the socket.io server and the HTTP server. A given `io`,
    * `httpServer`, `transport` and the graph stay open. Idempotent.
