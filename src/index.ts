@@ -1,4 +1,5 @@
 /** The public surface of graph-presence. */
+export * from './delivery/index.js';
 export * from './errors.js';
 export * from './gateway/index.js';
 export type { FriendsGraph, FriendsGraphChange } from './ports/friends-graph.js';

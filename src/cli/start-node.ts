@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { deliveryRoutes } from '../http/delivery-routes.js';
 import { createHttpHandler } from '../http/http-handler.js';
 import { createPresenceMetrics } from '../http/metrics.js';
 import type { Logger } from '../ports/logger.js';
@@ -60,6 +61,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       httpServer,
       graph: opened.graph,
       transport: transports.tracker,
+      deliveryTransport: transports.delivery,
       jwtSecret: secret,
       timing: {
         broadcastPeriodMs: config.broadcastPeriodMs,
@@ -77,8 +79,13 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   const metrics = createPresenceMetrics({
     replica,
     connections: () => gateway.stats().connections,
-    transports: [transports.tracker, ...(transports.graph ? [transports.graph] : [])],
+    transports: [
+      transports.tracker,
+      transports.delivery,
+      ...(transports.graph ? [transports.graph] : []),
+    ],
     relayFramesDropped: relay ? () => relay.droppedFrames : undefined,
+    delivery: presence.delivery,
   });
   replica.on('replica', (event) =>
     logger.info(
@@ -94,13 +101,15 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       listening &&
       !shuttingDown &&
       transports.tracker.isLinkUp() &&
-      (transports.graph?.isLinkUp() ?? true),
+      (transports.graph?.isLinkUp() ?? true) &&
+      transports.delivery.isLinkUp(),
     replicaCounts: () => replica.health.counts(),
     metrics,
     routes: new Map([
       ...(config.demo
         ? createDemoRoutesFor({ secret, graph: opened.graph, graphology: opened.graphology })
         : []),
+      ...deliveryRoutes(presence.deliver),
     ]),
     adminToken: config.adminToken,
     logger,

@@ -7,6 +7,10 @@
  *   the semantics of Phoenix's JS `Presence`, for apps that bring their own socket.
  */
 export { type ClientErrorCode, PresenceClientError } from './client-error.js';
+export {
+  DEFAULT_MESSAGE_MEMORY,
+  type PresenceMessage,
+} from './incoming-messages.js';
 export type { PresenceChange } from './presence-changes.js';
 export {
   createPresenceClient,

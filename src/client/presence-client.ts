@@ -4,6 +4,7 @@
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { PresenceClientError } from './client-error.js';
+import { IncomingMessages, type PresenceMessage } from './incoming-messages.js';
 import { isPresenceDiff, isPresenceState } from './payload-guards.js';
 import type { PresenceChange } from './presence-changes.js';
 import { PresenceView, type UserPresence } from './presence-view.js';
@@ -29,6 +30,8 @@ export interface PresenceClientOptions {
    * `auth` is set by the client and cannot be overridden.
    */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /** How many delivered message ids are remembered to drop retries. @default 1000 */
+  messageMemory?: number;
 }
 
 /** The client's events and their listener arguments. */
@@ -57,6 +60,11 @@ export interface PresenceClientEvents<M extends PresenceMeta = PresenceMeta> {
    * connection on purpose) or `"io client disconnect"`: call {@link PresenceClient.connect}.
    */
   disconnect: [reason: string];
+  /**
+   * A message the server delivered to this user (its `deliver`). Shown once per id, then acked
+   * for you once the listeners ran; without a listener it is not acked (the server falls back).
+   */
+  message: [message: PresenceMessage];
 }
 
 const DEFAULT_ACK_TIMEOUT_MS = 5_000;
@@ -94,6 +102,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   readonly #requests: UpdateRequests;
   /** The fields of every acked update, merged: what a reconnect must restore. */
   readonly #applied = new Map<string, PatchValue>();
+  readonly #messages: IncomingMessages;
 
   constructor(url: string, options: PresenceClientOptions) {
     this.#options = options;
@@ -118,6 +127,14 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
         });
       },
     });
+    this.#messages = new IncomingMessages(
+      {
+        listening: () => this.#emitter.listenerCount('message') > 0,
+        show: (message) => this.#emitter.emit('message', message),
+        badPayload: () => this.#badPayload('presence_message'),
+      },
+      options.messageMemory,
+    );
     const socket = this.socket;
     this.#requests = new UpdateRequests(
       {
@@ -165,6 +182,11 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   /** See {@link PresenceClientEvents.sync}. Returns an unsubscribe function. */
   onSync(listener: () => void): () => void {
     return this.on('sync', listener);
+  }
+
+  /** See {@link PresenceClientEvents.message}. Returns an unsubscribe function. */
+  onMessage(listener: (message: PresenceMessage) => void): () => void {
+    return this.on('message', listener);
   }
 
   /** See {@link PresenceClientEvents.error}. Returns an unsubscribe function. */
@@ -262,6 +284,9 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
       if (isPresenceDiff(payload)) this.#view.handleDiff(payload as never);
       else this.#badPayload('presence_diff');
     });
+    socket.on('presence_message', (payload: unknown, ack: unknown) =>
+      this.#messages.handle(payload, ack),
+    );
   }
 
   async #handshake(): Promise<Record<string, string>> {

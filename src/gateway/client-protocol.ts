@@ -28,6 +28,16 @@ export interface PresenceDiff {
   readonly leaves: PresenceMap;
 }
 
+/**
+ * A message delivered to a user's connections (`deliver`). `id` is unique per message: a retry
+ * carries the same id, so a client that saw it already acks again without showing it twice.
+ */
+export interface PresenceMessage {
+  readonly id: string;
+  readonly event: string;
+  readonly payload: unknown;
+}
+
 /** Error codes a client can meet in an ack or a `presence_error` event. */
 export type ClientErrorCode =
   | 'invalid_patch'
@@ -66,6 +76,8 @@ export interface ServerToClientEvents {
   presence_diff: (diff: PresenceDiff) => void;
   /** A problem on this connection that is not an answer to a request (e.g. the graph is down). */
   presence_error: (error: ClientError) => void;
+  /** A message for this user (`deliver`); call `ack()` once it is received. */
+  presence_message: (message: PresenceMessage, ack: () => void) => void;
 }
 
 export interface ClientToServerEvents {

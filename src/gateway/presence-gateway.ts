@@ -83,6 +83,11 @@ export class PresenceGateway {
     };
   }
 
+  /** The open sockets of `userId` on this node, invisible ones included (for delivery). */
+  socketsOf(userId: string): PresenceSocket[] {
+    return this.sessions.ofUser(userId).map((session) => session.socket);
+  }
+
   /**
    * Refuses new connections, disconnects this gateway's sockets (untracking them) and stops
    * listening to the tracker and the graph. The replica, graph and server are their owners' to

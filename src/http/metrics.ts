@@ -9,8 +9,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Deliverer } from '../delivery/deliverer.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import { registerDeliveryMetrics } from './delivery-metrics.js';
 
 export interface MetricsSources {
   readonly replica: TrackerReplica;
@@ -19,6 +21,8 @@ export interface MetricsSources {
   readonly transports: readonly ReplicationTransport[];
   /** Graph relay frames dropped as invalid. */
   readonly relayFramesDropped?: () => number;
+  /** The node's delivery service, when it has one. */
+  readonly delivery?: Deliverer | undefined;
 }
 
 export interface PresenceMetrics {
@@ -133,6 +137,9 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
   };
   replica.prependListener('diff', onDiffFirst);
   replica.on('diff', onDiffLast);
+  const stopDeliveryMetrics = sources.delivery
+    ? registerDeliveryMetrics(registry, sources.delivery)
+    : undefined;
 
   return {
     registry,
@@ -144,6 +151,7 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
     close() {
       replica.off('diff', onDiffFirst);
       replica.off('diff', onDiffLast);
+      stopDeliveryMetrics?.();
     },
   };
 }

@@ -13,6 +13,9 @@
 import { createServer, Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
 import { type ServerOptions as SocketIoOptions, Server as SocketIoServer } from 'socket.io';
+import type { Deliverer } from '../delivery/deliverer.js';
+import type { DeliveryServerOptions } from '../delivery/delivery-types.js';
+import { type Deliver, setUpDelivery } from '../delivery/server-delivery.js';
 import { InvalidOptionError } from '../errors.js';
 import type { Authenticate } from '../gateway/authentication.js';
 import { PRESENCE_NAMESPACE } from '../gateway/client-protocol.js';
@@ -52,6 +55,14 @@ export interface PresenceServerOptions {
    */
   readonly transport?: ReplicationTransport;
   /**
+   * The channel of `deliver` between nodes: a second transport with this node's name (with Redis:
+   * channel prefix `graph-presence:delivery`), never `transport` itself. Not closed by close().
+   * Needed with `transport`: without it `deliver` rejects. @default none: one node, local delivery
+   */
+  readonly deliveryTransport?: ReplicationTransport;
+  /** `deliver`'s fallback hook (e.g. a push notification) and default timeout. */
+  readonly delivery?: DeliveryServerOptions;
+  /**
    * This replica's name, unique in the cluster. Must equal `transport.selfId` when both are given.
    * @default transport.selfId, or `<hostname>-<pid>`
    */
@@ -83,7 +94,17 @@ export interface PresenceServer {
   readonly replica: TrackerReplica;
   readonly gateway: PresenceGateway;
   /**
-   * Shuts down: refuses new connections, disconnects the gateway's sockets, stops the replica
+   * Sends `event` and `payload` to every live connection of `userId` in the cluster; resolves
+   * `{ delivered: true, id, connections }` on a client ack (the first, or all with
+   * `{ ack: 'all' }`), else after `timeoutMs` hands it to `delivery.onUndelivered` and resolves
+   * `{ delivered: false, id, reason, fallback }`. Rejects only on bad arguments
+   * (InvalidDeliveryError) or a cluster without `deliveryTransport`.
+   */
+  readonly deliver: Deliver;
+  /** The delivery service (stats, settled listeners); undefined when `deliver` cannot work. */
+  readonly delivery: Deliverer | undefined;
+  /**
+   * Shuts down: hands pending deliveries to the fallback, refuses new connections, disconnects the gateway's sockets, stops the replica
    * announcing the leave (its presences leave the cluster at once), then closes what was created
    * here: the in-memory transport, the socket.io server and the HTTP server. A given `io`,
    * `httpServer`, `transport` and the graph stay open. Idempotent.
@@ -127,7 +148,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       ...options.socketIo,
     });
 
-  let gateway: PresenceGateway;
+  let gateway: PresenceGateway | undefined;
+  let delivery: ReturnType<typeof setUpDelivery>;
   try {
     gateway = new PresenceGateway(io, {
       replica,
@@ -140,7 +162,9 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       maxConnectionsPerUser: options.maxConnectionsPerUser,
       logger,
     });
+    delivery = setUpDelivery({ ...options, replica, gateway, logger });
   } catch (error) {
+    gateway?.close();
     if (ownIo) io.close();
     if (ownTransport) void transport.close();
     throw error;
@@ -151,6 +175,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // Pending deliveries go to the fallback before their sockets are disconnected.
+      const deliveriesClosed = delivery.deliverer?.close();
       gateway.close();
       replica.stop({ announce: true });
       if (ownTransport) await transport.close();
@@ -159,12 +185,22 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
         // Leave the app's HTTP server running: only drop the engine's connections.
         else io.engine.close();
       }
+      await deliveriesClosed;
       logger.info({ node: nodeName }, 'presence server closed');
     })();
     return closing;
   };
 
-  return { io, httpServer: httpServer ?? undefined, replica, gateway, close };
+  const { deliver, deliverer } = delivery;
+  return {
+    io,
+    httpServer: httpServer ?? undefined,
+    replica,
+    gateway,
+    deliver,
+    delivery: deliverer,
+    close,
+  };
 }
 
 function resolveNodeName(options: PresenceServerOptions): string {

@@ -1,0 +1,100 @@
+/**
+ * Delivery as createPresenceServer sets it up. One node (no `transport`): deliveries stay on
+ * this node. A cluster needs a `deliveryTransport` of its own; without one, `deliver` rejects
+ * with an InvalidOptionError saying so (rather than quietly reaching only this node's users),
+ * and servers that never deliver are not bothered.
+ */
+import { InvalidOptionError } from '../errors.js';
+import type { PresenceGateway } from '../gateway/presence-gateway.js';
+import type { Logger } from '../ports/logger.js';
+import type { ReplicationTransport } from '../ports/replication-transport.js';
+import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import { Deliverer } from './deliverer.js';
+import type { DeliverOptions, DeliveryResult, DeliveryServerOptions } from './delivery-types.js';
+
+export type Deliver = (
+  userId: string,
+  event: string,
+  payload?: unknown,
+  options?: DeliverOptions,
+) => Promise<DeliveryResult>;
+
+export interface ServerDeliveryOptions {
+  readonly replica: TrackerReplica;
+  readonly gateway: PresenceGateway;
+  /** The tracker's transport as given to createPresenceServer (undefined: one node). */
+  readonly transport?: ReplicationTransport | undefined;
+  readonly deliveryTransport?: ReplicationTransport | undefined;
+  readonly delivery?: DeliveryServerOptions | undefined;
+  readonly logger: Logger;
+}
+
+export function setUpDelivery(options: ServerDeliveryOptions): {
+  deliverer: Deliverer | undefined;
+  deliver: Deliver;
+} {
+  const { transport, deliveryTransport, replica, gateway } = options;
+  checkDeliveryTransport(deliveryTransport, transport, replica.ref.name);
+  if (
+    options.delivery !== undefined &&
+    (typeof options.delivery !== 'object' || !options.delivery)
+  ) {
+    throw new InvalidOptionError(
+      'createPresenceServer: delivery must be an object { onUndelivered?, timeoutMs? }',
+    );
+  }
+  const hook = options.delivery?.onUndelivered;
+  if (hook !== undefined && typeof hook !== 'function') {
+    throw new InvalidOptionError(
+      'createPresenceServer: delivery.onUndelivered must be a function (message) => void | Promise<void>',
+    );
+  }
+  if (transport !== undefined && deliveryTransport === undefined) {
+    const missing = () =>
+      Promise.reject(
+        new InvalidOptionError(
+          "deliver: this server replicates over `transport` but has no `deliveryTransport`, so it cannot reach users on other nodes; give createPresenceServer a deliveryTransport (a second transport with this node's name, e.g. createRedisTransport({ ..., channelPrefix: 'graph-presence:delivery' }))",
+        ),
+      );
+    return { deliverer: undefined, deliver: missing };
+  }
+  const deliverer = new Deliverer({
+    ...options.delivery,
+    replica,
+    localSockets: (userId) => gateway.socketsOf(userId),
+    transport: deliveryTransport,
+    logger: options.logger,
+  });
+  return {
+    deliverer,
+    deliver: (userId, event, payload, callOptions) =>
+      deliverer.deliver(userId, event, payload, callOptions),
+  };
+}
+
+function checkDeliveryTransport(
+  deliveryTransport: ReplicationTransport | undefined,
+  transport: ReplicationTransport | undefined,
+  nodeName: string,
+): void {
+  if (deliveryTransport === undefined) return;
+  if (
+    !deliveryTransport ||
+    typeof deliveryTransport.onFrame !== 'function' ||
+    typeof deliveryTransport.sendTo !== 'function'
+  ) {
+    throw new InvalidOptionError(
+      'createPresenceServer: deliveryTransport must be a ReplicationTransport (createRedisTransport or createInMemoryBus().createTransport)',
+    );
+  }
+  if (deliveryTransport === transport) {
+    throw new InvalidOptionError(
+      "createPresenceServer: deliveryTransport must not be the tracker's transport (it carries only tracker frames); create a second one, e.g. with channelPrefix 'graph-presence:delivery'",
+    );
+  }
+  if (deliveryTransport.selfId !== nodeName) {
+    throw new InvalidOptionError(
+      `createPresenceServer: deliveryTransport.selfId "${deliveryTransport.selfId}" differs from the node name "${nodeName}"; create it with the node name`,
+    );
+  }
+}
