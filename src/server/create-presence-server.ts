@@ -13,12 +13,15 @@
 import { createServer, Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
 import { type ServerOptions as SocketIoOptions, Server as SocketIoServer } from 'socket.io';
+import type { PresenceCounts } from '../counts/presence-counts.js';
+import type { CountRoomOptions } from '../counts/room-options.js';
 import { InvalidOptionError } from '../errors.js';
 import type { Authenticate } from '../gateway/authentication.js';
 import { PRESENCE_NAMESPACE } from '../gateway/client-protocol.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
 import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
 import type { RateLimitOptions } from '../gateway/token-bucket.js';
+import { USER_TOPIC_PREFIX } from '../gateway/topics.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
@@ -72,6 +75,8 @@ export interface PresenceServerOptions {
   readonly graphRetry?: GraphRetryOptions;
   /** A pino-compatible logger. @default silent */
   readonly logger?: Logger;
+  /** Count-only rooms: `maxRoomsPerConnection` (16), `authorizeRoom(userId, room)`. */
+  readonly rooms?: CountRoomOptions;
 }
 
 export interface PresenceServer {
@@ -82,6 +87,8 @@ export interface PresenceServer {
   /** This node's tracker replica (started). */
   readonly replica: TrackerReplica;
   readonly gateway: PresenceGateway;
+  /** Counts: `online()`, `topic(topic)`, `friendsOnline(userId)`, `room(room)`. */
+  readonly counts: PresenceCounts;
   /**
    * Shuts down: refuses new connections, disconnects the gateway's sockets, stops the replica
    * announcing the leave (its presences leave the cluster at once), then closes what was created
@@ -115,6 +122,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     name: nodeName,
     transport,
     logger,
+    countedTopicPrefixes: [USER_TOPIC_PREFIX],
   });
 
   const ownHttp = options.io === undefined && options.httpServer === undefined;
@@ -139,6 +147,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       graphRetry: options.graphRetry,
       maxConnectionsPerUser: options.maxConnectionsPerUser,
       logger,
+      rooms: options.rooms,
     });
   } catch (error) {
     if (ownIo) io.close();
@@ -164,7 +173,14 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     return closing;
   };
 
-  return { io, httpServer: httpServer ?? undefined, replica, gateway, close };
+  return {
+    io,
+    httpServer: httpServer ?? undefined,
+    replica,
+    gateway,
+    counts: gateway.counts,
+    close,
+  };
 }
 
 function resolveNodeName(options: PresenceServerOptions): string {
