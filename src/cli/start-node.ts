@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { registerCountMetrics } from '../counts/count-metrics.js';
+import { countRoutes } from '../http/count-routes.js';
 import { createHttpHandler } from '../http/http-handler.js';
 import { createPresenceMetrics } from '../http/metrics.js';
 import type { Logger } from '../ports/logger.js';
@@ -80,6 +82,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     transports: [transports.tracker, ...(transports.graph ? [transports.graph] : [])],
     relayFramesDropped: relay ? () => relay.droppedFrames : undefined,
   });
+  registerCountMetrics(metrics.registry, presence.counts);
   replica.on('replica', (event) =>
     logger.info(
       { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },
@@ -101,6 +104,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       ...(config.demo
         ? createDemoRoutesFor({ secret, graph: opened.graph, graphology: opened.graphology })
         : []),
+      ...countRoutes(presence.counts),
     ]),
     adminToken: config.adminToken,
     logger,
