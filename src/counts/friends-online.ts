@@ -26,8 +26,8 @@ class Watch implements FriendWatch {
 }
 
 export class FriendsOnline {
-  /** Friend → the watches that include them. */
-  private readonly watchers = new Map<UserId, Set<Watch>>();
+  /** Friend → the watches that include them: one alone (the common case: no Set), or a Set. */
+  private readonly watchers = new Map<UserId, Watch | Set<Watch>>();
   /** Watched friends whose topic is non-empty, as of the last diff that touched it. */
   private readonly onlineFriends = new Set<UserId>();
   private readonly watches = new Map<object, Watch>();
@@ -100,19 +100,19 @@ export class FriendsOnline {
     if (online) this.onlineFriends.add(friend);
     else this.onlineFriends.delete(friend);
     const step = online ? 1 : -1;
-    for (const watch of watchers) watch.online += step;
+    if (watchers instanceof Watch) watchers.online += step;
+    else for (const watch of watchers) watch.online += step;
   }
 
   private add(watch: Watch, friend: UserId): void {
     watch.friends.add(friend);
-    let watchers = this.watchers.get(friend);
+    const watchers = this.watchers.get(friend);
     if (watchers === undefined) {
       // First watcher: the cache starts from the tracker; later diffs keep it current.
-      watchers = new Set();
-      this.watchers.set(friend, watchers);
+      this.watchers.set(friend, watch);
       if (this.isOnline(friend)) this.onlineFriends.add(friend);
-    }
-    watchers.add(watch);
+    } else if (watchers instanceof Watch) this.watchers.set(friend, new Set([watchers, watch]));
+    else watchers.add(watch);
     if (this.onlineFriends.has(friend)) watch.online++;
   }
 
@@ -120,9 +120,10 @@ export class FriendsOnline {
     watch.friends.delete(friend);
     if (this.onlineFriends.has(friend)) watch.online--;
     const watchers = this.watchers.get(friend);
-    if (watchers === undefined) return;
-    watchers.delete(watch);
-    if (watchers.size === 0) {
+    if (watchers instanceof Set) {
+      watchers.delete(watch);
+      if (watchers.size === 1) this.watchers.set(friend, [...watchers][0]!);
+    } else if (watchers === watch) {
       this.watchers.delete(friend);
       this.onlineFriends.delete(friend);
     }
