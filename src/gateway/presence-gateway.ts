@@ -7,11 +7,7 @@
  * does, and so do its cluster adapters for local sockets): subscription steps rely on it.
  */
 import type { Server } from 'socket.io';
-import type { PresenceChange } from '../core/index.js';
-import { FriendsOnline } from '../counts/friends-online.js';
-import { PresenceCounts } from '../counts/presence-counts.js';
-import { RoomCounts } from '../counts/room-counts.js';
-import { type ResolvedCountRoomOptions, resolveCountRoomOptions } from '../counts/room-options.js';
+import type { PresenceCounts } from '../counts/presence-counts.js';
 import { authenticateHandshake, type Handshake } from './authentication.js';
 import {
   type ClientToServerEvents,
@@ -22,8 +18,8 @@ import {
   UNAUTHORIZED,
 } from './client-protocol.js';
 import { ConnectionSession, type PresenceSocket } from './connection-session.js';
-import { emitRoomCount, RoomMembership } from './count-room-events.js';
 import { fanOutDiffs, type PresenceNamespace } from './fan-out.js';
+import { GatewayCounts } from './gateway-counts.js';
 import {
   type PresenceGatewayOptions,
   type ResolvedGatewayOptions,
@@ -32,8 +28,6 @@ import {
 import { followGraphChanges } from './graph-feed.js';
 import { type ConnectionMeta, handshakeMeta } from './handshake-meta.js';
 import { SessionRegistry } from './session-registry.js';
-import { TokenBucket } from './token-bucket.js';
-import { USER_TOPIC_PREFIX, userTopic } from './topics.js';
 
 /** The connect_error message while the gateway is shutting down. */
 export const UNAVAILABLE = 'unavailable';
@@ -58,12 +52,8 @@ export interface GatewayStats {
 
 export class PresenceGateway {
   readonly namespace: PresenceNamespace;
-  /** Online users and connections, per topic, friends online, count-only rooms. */
-  readonly counts: PresenceCounts;
   private readonly options: ResolvedGatewayOptions;
-  private readonly friendsOnline: FriendsOnline;
-  private readonly rooms: RoomCounts;
-  private readonly roomOptions: ResolvedCountRoomOptions;
+  private readonly gatewayCounts: GatewayCounts;
   private readonly sessions = new SessionRegistry();
   private readonly detach: (() => void)[] = [];
   private refused = 0;
@@ -72,32 +62,8 @@ export class PresenceGateway {
   /** Sets up the `/presence` namespace of `io` (or `namespace` when given). */
   constructor(io: Server, options: PresenceGatewayOptions, namespace = PRESENCE_NAMESPACE) {
     this.options = resolveGatewayOptions(options);
-    this.roomOptions = resolveCountRoomOptions(options.rooms);
     this.namespace = io.of(namespace) as unknown as PresenceNamespace;
-    const { replica, graph, graphTimeoutMs, logger } = this.options;
-    this.friendsOnline = new FriendsOnline(
-      (friend) => replica.state.count(userTopic(friend)) > 0,
-      USER_TOPIC_PREFIX,
-    );
-    this.rooms = new RoomCounts({
-      replica,
-      onCount: (room, count) => emitRoomCount(this.namespace, room, count),
-    });
-    this.counts = new PresenceCounts({
-      state: replica.state,
-      graph,
-      graphTimeoutMs,
-      friends: this.friendsOnline,
-      rooms: this.rooms,
-    });
-    const countFriends = (change: PresenceChange) => {
-      try {
-        this.friendsOnline.applyChange(change);
-      } catch (err) {
-        logger.error({ err }, 'counting friends online failed');
-      }
-    };
-    replica.on('diff', countFriends);
+    this.gatewayCounts = new GatewayCounts(this.namespace, this.options, options.rooms);
     this.namespace.use((socket, next) => {
       this.admit(socket as PresenceSocket).then(
         () => next(),
@@ -108,11 +74,15 @@ export class PresenceGateway {
     this.namespace.on('connection', onConnection);
     this.detach.push(
       () => this.namespace.off('connection', onConnection),
-      () => replica.off('diff', countFriends),
-      () => this.rooms.close(),
+      () => this.gatewayCounts.close(),
       fanOutDiffs(this.options.replica, this.namespace, this.options.logger),
       followGraphChanges(this.options.graph, this.sessions, this.options.logger),
     );
+  }
+
+  /** Online users and connections, per topic, friends online, count-only rooms. */
+  get counts(): PresenceCounts {
+    return this.gatewayCounts.counts;
   }
 
   stats(): GatewayStats {
@@ -185,25 +155,10 @@ export class PresenceGateway {
       data.connection.meta,
       data.connection.invisible,
       this.options,
-      this.friendsOnline,
+      this.gatewayCounts.friendsOnline,
     );
     this.sessions.add(session);
-    const rooms = new RoomMembership(
-      socket,
-      session.userId,
-      {
-        rooms: this.rooms,
-        options: this.roomOptions,
-        bucket: new TokenBucket(
-          this.options.rateLimit.perSecond,
-          this.options.rateLimit.burst,
-          this.options.now(),
-        ),
-        now: this.options.now,
-        logger: this.options.logger,
-      },
-      !session.isInvisible,
-    );
+    const rooms = this.gatewayCounts.connected(socket, session);
     socket.on('presence:update', (...args: unknown[]) => {
       try {
         session.update(args);
