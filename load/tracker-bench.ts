@@ -29,6 +29,8 @@ if (!gc) {
 
 const DELTA_SIZE = 10_000;
 const ONLINE_AT = 1_763_000_000_000;
+// The server counts `user:` topics (online users and connections) on every link and unlink.
+const COUNTED = { countedTopicPrefixes: ['user:'] };
 const local: ReplicaRef = { name: 'bench-a', vsn: 1 };
 const remote: ReplicaRef = { name: 'bench-b', vsn: 1 };
 
@@ -48,7 +50,7 @@ function log(line: string): void {
 
 // ── track, and memory per entry ──────────────────────────────────────────────────────────────
 const heapBefore = heapUsed();
-const state = new PresenceState(local);
+const state = new PresenceState(local, COUNTED);
 let start = process.hrtime.bigint();
 for (let i = 0; i < entries; i++) {
   const id = String(i);
@@ -82,7 +84,7 @@ if (listed !== LIST_SAMPLES)
   throw new Error(`list returned ${listed} presences, expected ${LIST_SAMPLES}`);
 
 // ── full transfer: extract for an empty replica, merge every chunk ───────────────────────────
-const fresh = new PresenceState({ name: 'bench-fresh', vsn: 1 });
+const fresh = new PresenceState({ name: 'bench-fresh', vsn: 1 }, COUNTED);
 fresh.replicaUp(local);
 start = process.hrtime.bigint();
 const parts = state.extract(fresh.self.ref, fresh.clock(), 'bench');
@@ -95,7 +97,7 @@ if (transferred !== entries || fresh.size !== entries) {
 log(`full transfer in ${fullTransferMs.toFixed(0)} ms (${parts.length} chunks)`);
 
 // ── merge a remote replica's deltas of 10,000 changes each ───────────────────────────────────
-const source = new PresenceState(remote);
+const source = new PresenceState(remote, COUNTED);
 const windows = [];
 for (let i = 0; i < entries; i++) {
   const id = `r${i}`;
@@ -114,6 +116,7 @@ let merged = 0;
 for (const window of windows) merged += state.mergeDelta(window).change.joins.length;
 const mergeSeconds = seconds(start);
 if (merged !== entries) throw new Error(`merged ${merged} of ${entries}`);
+if (state.prefixCounts('user:')?.topics !== 2 * entries) throw new Error('online count is off');
 log(`merged ${merged} remote entries in ${mergeSeconds.toFixed(2)} s`);
 
 // ── update and untrack (local) ───────────────────────────────────────────────────────────────

@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { registerCountMetrics } from '../counts/count-metrics.js';
+import { countRoutes } from '../http/count-routes.js';
 import { deliveryRoutes } from '../http/delivery-routes.js';
 import { createHttpHandler } from '../http/http-handler.js';
 import { createPresenceMetrics } from '../http/metrics.js';
@@ -87,6 +89,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     relayFramesDropped: relay ? () => relay.droppedFrames : undefined,
     delivery: presence.delivery,
   });
+  registerCountMetrics(metrics.registry, presence.counts);
   replica.on('replica', (event) =>
     logger.info(
       { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },
@@ -110,6 +113,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
         ? createDemoRoutesFor({ secret, graph: opened.graph, graphology: opened.graphology })
         : []),
       ...deliveryRoutes(presence.deliver),
+      ...countRoutes(presence.counts),
     ]),
     adminToken: config.adminToken,
     logger,

@@ -14,6 +14,7 @@
  *   read; it was ignored.
  * - `reapply_failed`: after a reconnect, re-sending the earlier updates failed.
  * - `listener_error`: one of your listeners threw; the view stays consistent.
+ * - `rejoin_failed`: after a reconnect, joining a count-only room again failed.
  */
 export type ClientErrorCode =
   | 'unauthorized'
@@ -22,7 +23,8 @@ export type ClientErrorCode =
   | 'disconnected'
   | 'bad_payload'
   | 'reapply_failed'
-  | 'listener_error';
+  | 'listener_error'
+  | 'rejoin_failed';
 
 /** An error from the presence client: `code` says what happened. */
 export class PresenceClientError extends Error {

@@ -8,6 +8,7 @@ import { IncomingMessages, type PresenceMessage } from './incoming-messages.js';
 import { isPresenceDiff, isPresenceState } from './payload-guards.js';
 import type { PresenceChange } from './presence-changes.js';
 import { PresenceView, type UserPresence } from './presence-view.js';
+import { RoomSubscriptions } from './room-subscriptions.js';
 import { TypedEmitter } from './typed-emitter.js';
 import type { PatchValue, Presence, PresenceMeta, UpdatePatch } from './types.js';
 import { UpdateRequests } from './update-requests.js';
@@ -65,6 +66,8 @@ export interface PresenceClientEvents<M extends PresenceMeta = PresenceMeta> {
    * for you once the listeners ran; without a listener it is not acked (the server falls back).
    */
   message: [message: PresenceMessage];
+  /** A joined count-only room's count changed (at most once per server broadcast period). */
+  count: [room: string, count: number];
 }
 
 const DEFAULT_ACK_TIMEOUT_MS = 5_000;
@@ -100,6 +103,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   readonly #emitter: TypedEmitter<PresenceClientEvents<M>>;
   readonly #view: PresenceView<M>;
   readonly #requests: UpdateRequests;
+  readonly #rooms: RoomSubscriptions;
   /** The fields of every acked update, merged: what a reconnect must restore. */
   readonly #applied = new Map<string, PatchValue>();
   readonly #messages: IncomingMessages;
@@ -145,7 +149,31 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
       },
       options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
     );
+    this.#rooms = new RoomSubscriptions(socket, options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, {
+      count: (room, count) => this.#emitter.emit('count', room, count),
+      error: (error) => this.#emitter.emit('error', error),
+    });
     this.#listen();
+  }
+
+  /**
+   * Joins a count-only room: resolves with its member count (connections, cluster-wide); later
+   * changes arrive as `count` events. The room is joined again after every reconnect. Rejects
+   * with the server's code (`invalid_room`, `too_many_rooms`, `forbidden`, `rate_limited`) or
+   * `timeout`. Count-only rooms never say who is in them.
+   */
+  joinRoom(room: string): Promise<number> {
+    return this.#rooms.join(room);
+  }
+
+  /** Leaves a count-only room (no more `count` events for it). */
+  leaveRoom(room: string): Promise<void> {
+    return this.#rooms.leave(room);
+  }
+
+  /** The last count heard for a joined count-only room. */
+  roomCount(room: string): number | undefined {
+    return this.#rooms.count(room);
   }
 
   /** Adds a listener; returns a function that removes it. */

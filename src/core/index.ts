@@ -3,6 +3,7 @@ export * from './clock.js';
 export * from './delta-generations.js';
 export * from './delta-window.js';
 export { type EntryData, type Meta, type Presence, phxRef, wireMeta } from './entry.js';
+export type { PrefixCounts } from './prefix-tally.js';
 export * from './presence-state.js';
 export * from './replica-health.js';
 export * from './replica-ref.js';

@@ -17,6 +17,7 @@ import { ConnectionIndex } from './connection-index.js';
 import { DEFAULT_MAX_DELTA_SIZES } from './delta-generations.js';
 import { type DeltaWindow, isEmptyWindow } from './delta-window.js';
 import { Entry, type EntryData, type Meta, type Presence } from './entry.js';
+import { createPrefixTallies, type PrefixCounts } from './prefix-tally.js';
 import { type ReplicaKey, type ReplicaRef, replicaKey } from './replica-ref.js';
 import { ReplicaSlot } from './replica-slot.js';
 import { TopicIndex } from './topic-index.js';
@@ -64,6 +65,11 @@ export interface PresenceStateOptions {
   readonly maxDeltaSizes?: readonly number[];
   /** Entries per snapshot chunk in transfers. @default 10000 */
   readonly snapshotChunkSize?: number;
+  /**
+   * Topic prefixes whose visible presences and non-empty topics are counted as they change
+   * (read with `prefixCounts`); they must not overlap. @default none
+   */
+  readonly countedTopicPrefixes?: readonly string[];
 }
 
 const noChange = (): PresenceChange => ({ joins: [], leaves: [] });
@@ -88,7 +94,7 @@ function pendingWindow(self: ReplicaSlot, pending: PendingDelta): DeltaWindow {
 export class PresenceState {
   readonly self: ReplicaSlot;
   private readonly slots = new Map<ReplicaKey, ReplicaSlot>();
-  private readonly index = new TopicIndex();
+  private readonly index: TopicIndex;
   private readonly own = new ConnectionIndex();
   private pending: PendingDelta;
   private readonly maxDeltaSizes: readonly number[];
@@ -97,6 +103,7 @@ export class PresenceState {
   constructor(self: ReplicaRef, options: PresenceStateOptions = {}) {
     this.maxDeltaSizes = options.maxDeltaSizes ?? DEFAULT_MAX_DELTA_SIZES;
     this.chunkSize = options.snapshotChunkSize ?? DEFAULT_SNAPSHOT_CHUNK_SIZE;
+    this.index = new TopicIndex(createPrefixTallies(options.countedTopicPrefixes ?? []));
     this.self = new ReplicaSlot(self, this.maxDeltaSizes);
     this.slots.set(this.self.key, this.self);
     this.pending = { from: 0, added: [], removes: [] };
@@ -341,6 +348,14 @@ export class PresenceState {
 
   keyCount(topic: string): number {
     return this.index.keyCount(topic);
+  }
+
+  /**
+   * Visible presences and non-empty topics under a prefix given in `countedTopicPrefixes`, in
+   * O(1); undefined for a prefix not counted. The object is live: it always shows the counts now.
+   */
+  prefixCounts(prefix: string): PrefixCounts | undefined {
+    return this.index.prefixCounts(prefix);
   }
 
   /** Visible presences in all topics. */

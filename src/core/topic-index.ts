@@ -7,6 +7,7 @@
  * `Map` by key. Counts are maintained on every link/unlink, never computed.
  */
 import { Entry, type Presence } from './entry.js';
+import { type PrefixCounts, type PrefixTally, tallyOf } from './prefix-tally.js';
 
 class KeyPresences {
   head: Entry | null = null;
@@ -57,6 +58,14 @@ export class TopicIndex {
   private readonly topics = new Map<string, TopicSlot>();
   private visible = 0;
 
+  /** `tallies`: counts maintained per topic prefix (see prefix-tally.ts). */
+  constructor(private readonly tallies: readonly PrefixTally[] = []) {}
+
+  /** The maintained counts of a configured prefix; undefined for a prefix not configured. */
+  prefixCounts(prefix: string): PrefixCounts | undefined {
+    return this.tallies.find((tally) => tally.prefix === prefix);
+  }
+
   /** Number of visible presences across all topics. */
   get size(): number {
     return this.visible;
@@ -71,6 +80,11 @@ export class TopicIndex {
     entry.nextInKey = null;
     this.visible++;
     const slot = this.topics.get(entry.topic);
+    const tally = this.tallies.length === 0 ? undefined : tallyOf(this.tallies, entry.topic);
+    if (tally !== undefined) {
+      tally.presences++;
+      if (slot === undefined) tally.topics++;
+    }
     if (slot === undefined) {
       this.topics.set(entry.topic, entry);
     } else if (slot instanceof RoomPresences) {
@@ -96,6 +110,7 @@ export class TopicIndex {
     const remaining = this.shrink(keySlot, entry);
     if (remaining === NOT_LINKED) return;
     this.visible--;
+    let emptied = false;
     if (slot instanceof RoomPresences) {
       slot.size--;
       if (remaining === undefined) slot.byKey.delete(entry.key);
@@ -104,9 +119,15 @@ export class TopicIndex {
         // back to one key: drop the Map so a quiet room costs what a user topic costs
         const [only] = slot.byKey.values();
         this.topics.set(entry.topic, only!);
-      } else if (slot.byKey.size === 0) this.topics.delete(entry.topic);
-    } else if (remaining === undefined) this.topics.delete(entry.topic);
+      } else if (slot.byKey.size === 0) emptied = this.topics.delete(entry.topic);
+    } else if (remaining === undefined) emptied = this.topics.delete(entry.topic);
     else if (remaining !== keySlot) this.topics.set(entry.topic, remaining);
+    if (this.tallies.length === 0) return;
+    const tally = tallyOf(this.tallies, entry.topic);
+    if (tally !== undefined) {
+      tally.presences--;
+      if (emptied) tally.topics--;
+    }
   }
 
   /** Puts `next` where `prev` stands (an update keeps its place among the key's presences). */

@@ -47,6 +47,10 @@ export type ClientErrorCode =
   | 'graph_unavailable'
   /** The connection's token expired: it is disconnected; reconnect with a fresh token. */
   | 'token_expired'
+  /** Count-only rooms (extension): a malformed room name, too many rooms, a refused room. */
+  | 'invalid_room'
+  | 'too_many_rooms'
+  | 'forbidden'
   | 'internal';
 
 export interface ClientError {
@@ -78,11 +82,26 @@ export interface ServerToClientEvents {
   presence_error: (error: ClientError) => void;
   /** A message for this user (`deliver`); call `ack()` once it is received. */
   presence_message: (message: PresenceMessage, ack: () => void) => void;
+  /** A joined count-only room's count changed (extension; at most once per broadcast period). */
+  presence_count: (update: RoomCount) => void;
 }
 
 export interface ClientToServerEvents {
   'presence:update': (patch: PresencePatch, ack: (result: UpdateAck) => void) => void;
+  /** Joins a count-only room (extension): the ack carries its count. */
+  'presence:room:join': (room: string, ack: (result: RoomJoinAck) => void) => void;
+  'presence:room:leave': (room: string, ack: (result: UpdateAck) => void) => void;
 }
+
+/** The member count of a count-only room: connections in it, cluster-wide. */
+export interface RoomCount {
+  readonly room: string;
+  readonly count: number;
+}
+
+export type RoomJoinAck =
+  | { readonly ok: true; readonly count: number }
+  | { readonly ok: false; readonly error: ClientError };
 
 /** The `connect_error` message of a refused connection without valid credentials. */
 export const UNAUTHORIZED = 'unauthorized';

@@ -15,6 +15,7 @@
  */
 import type { Socket } from 'socket.io';
 import type { Meta } from '../core/index.js';
+import type { FriendsOnline } from '../counts/friends-online.js';
 import type { UserId } from '../ports/friends-graph.js';
 import type { ClientToServerEvents, PresenceMap, ServerToClientEvents } from './client-protocol.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
@@ -46,6 +47,8 @@ export class ConnectionSession {
     private meta: Meta,
     private invisible: boolean,
     private readonly options: ResolvedGatewayOptions,
+    /** Counts this connection's friends online as its subscription changes. */
+    private readonly friendsOnline?: FriendsOnline,
   ) {
     this.bucket = new TokenBucket(
       options.rateLimit.perSecond,
@@ -56,6 +59,11 @@ export class ConnectionSession {
 
   get conn(): string {
     return this.socket.id;
+  }
+
+  /** True while the connection is hidden from friends (tracked on `self:`). */
+  get isInvisible(): boolean {
+    return this.invisible;
   }
 
   /** True once the first `presence_state` went out. */
@@ -108,6 +116,7 @@ export class ConnectionSession {
         addMetas(leaves, user, this.options.replica.state.get(topic, user));
         this.socket.leave(topic);
       }
+      this.friendsOnline?.unwatchSome(this, users);
       if (!isEmptyMap(leaves))
         this.socket.emit('presence_diff', { joins: emptyPresenceMap(), leaves });
     }
@@ -119,6 +128,7 @@ export class ConnectionSession {
     if (this.closed) return;
     this.closed = true;
     this.clearRetry();
+    this.friendsOnline?.unwatch(this);
     this.options.replica.untrackConnection(this.conn);
   }
 
@@ -189,6 +199,7 @@ export class ConnectionSession {
       addMetas(presences, this.userId, state.get(own[1]!, this.userId));
       for (const user of visible) addMetas(presences, user, state.get(userTopic(user), user));
       this.friends = visible;
+      this.friendsOnline?.watch(this, this.userId, visible);
       this.socket.emit('presence_state', presences);
       return;
     }
@@ -209,6 +220,7 @@ export class ConnectionSession {
     }
     if (added.length > 0) this.socket.join(added);
     this.friends = visible;
+    this.friendsOnline?.watch(this, this.userId, visible);
     if (!isEmptyMap(joins) || !isEmptyMap(leaves)) {
       this.socket.emit('presence_diff', { joins, leaves });
     }

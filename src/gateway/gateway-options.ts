@@ -1,6 +1,7 @@
 /**
  * Options of the gateway, their defaults and their validation. Errors name the option and the fix.
  */
+import type { CountRoomOptions } from '../counts/room-options.js';
 import { InvalidOptionError } from '../errors.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
@@ -34,6 +35,8 @@ export interface PresenceGatewayOptions {
   readonly logger?: Logger;
   /** Wall clock in ms since the epoch (`online_at`, rate limiting). @default Date.now */
   readonly now?: () => number;
+  /** Count-only rooms: cap per connection and the app's authorizeRoom hook. */
+  readonly rooms?: CountRoomOptions;
 }
 
 export interface ResolvedGatewayOptions {

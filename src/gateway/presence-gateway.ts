@@ -7,6 +7,7 @@
  * does, and so do its cluster adapters for local sockets): subscription steps rely on it.
  */
 import type { Server } from 'socket.io';
+import type { PresenceCounts } from '../counts/presence-counts.js';
 import { authenticateHandshake, type Handshake } from './authentication.js';
 import {
   type ClientToServerEvents,
@@ -18,6 +19,7 @@ import {
 } from './client-protocol.js';
 import { ConnectionSession, type PresenceSocket } from './connection-session.js';
 import { fanOutDiffs, type PresenceNamespace } from './fan-out.js';
+import { GatewayCounts } from './gateway-counts.js';
 import {
   type PresenceGatewayOptions,
   type ResolvedGatewayOptions,
@@ -51,6 +53,7 @@ export interface GatewayStats {
 export class PresenceGateway {
   readonly namespace: PresenceNamespace;
   private readonly options: ResolvedGatewayOptions;
+  private readonly gatewayCounts: GatewayCounts;
   private readonly sessions = new SessionRegistry();
   private readonly detach: (() => void)[] = [];
   private refused = 0;
@@ -60,6 +63,7 @@ export class PresenceGateway {
   constructor(io: Server, options: PresenceGatewayOptions, namespace = PRESENCE_NAMESPACE) {
     this.options = resolveGatewayOptions(options);
     this.namespace = io.of(namespace) as unknown as PresenceNamespace;
+    this.gatewayCounts = new GatewayCounts(this.namespace, this.options, options.rooms);
     this.namespace.use((socket, next) => {
       this.admit(socket as PresenceSocket).then(
         () => next(),
@@ -70,9 +74,15 @@ export class PresenceGateway {
     this.namespace.on('connection', onConnection);
     this.detach.push(
       () => this.namespace.off('connection', onConnection),
+      () => this.gatewayCounts.close(),
       fanOutDiffs(this.options.replica, this.namespace, this.options.logger),
       followGraphChanges(this.options.graph, this.sessions, this.options.logger),
     );
+  }
+
+  /** Online users and connections, per topic, friends online, count-only rooms. */
+  get counts(): PresenceCounts {
+    return this.gatewayCounts.counts;
   }
 
   stats(): GatewayStats {
@@ -150,11 +160,14 @@ export class PresenceGateway {
       data.connection.meta,
       data.connection.invisible,
       this.options,
+      this.gatewayCounts.friendsOnline,
     );
     this.sessions.add(session);
+    const rooms = this.gatewayCounts.connected(socket, session);
     socket.on('presence:update', (...args: unknown[]) => {
       try {
         session.update(args);
+        rooms.setCounted(!session.isInvisible);
       } catch (err) {
         this.options.logger.error({ err, user: session.userId }, 'presence:update failed');
       }

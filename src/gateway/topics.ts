@@ -12,8 +12,11 @@
  */
 import type { UserId } from '../ports/friends-graph.js';
 
+/** The prefix of visible users' topics: the tracker counts these as the online users. */
+export const USER_TOPIC_PREFIX = 'user:';
+
 export function userTopic(userId: UserId): string {
-  return `user:${userId}`;
+  return USER_TOPIC_PREFIX + userId;
 }
 
 export function selfTopic(userId: UserId): string {

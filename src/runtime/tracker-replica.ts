@@ -47,6 +47,8 @@ export interface TrackerReplicaOptions extends ReplicaTimingOptions {
   /** Random numbers in [0, 1) for the first tick's jitter. @default Math.random */
   readonly random?: () => number;
   readonly logger?: Logger;
+  /** Topic prefixes whose presences and topics the state counts (see PresenceState). */
+  readonly countedTopicPrefixes?: readonly string[];
 }
 
 export interface ReplicaEvent {
@@ -115,6 +117,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
     this.state = new PresenceState(this.ref, {
       maxDeltaSizes: this.timing.maxDeltaSizes,
       snapshotChunkSize: this.timing.snapshotChunkSize,
+      countedTopicPrefixes: options.countedTopicPrefixes,
     });
     this.answers = new TransferAnswers(this.timing.transferWindowParts, (to, message) =>
       this.sendTo(to, message),

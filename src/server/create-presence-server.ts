@@ -13,6 +13,8 @@
 import { createServer, Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
 import { type ServerOptions as SocketIoOptions, Server as SocketIoServer } from 'socket.io';
+import type { PresenceCounts } from '../counts/presence-counts.js';
+import type { CountRoomOptions } from '../counts/room-options.js';
 import type { Deliverer } from '../delivery/deliverer.js';
 import type { DeliveryServerOptions } from '../delivery/delivery-types.js';
 import { type Deliver, setUpDelivery } from '../delivery/server-delivery.js';
@@ -22,6 +24,7 @@ import { PRESENCE_NAMESPACE } from '../gateway/client-protocol.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
 import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
 import type { RateLimitOptions } from '../gateway/token-bucket.js';
+import { USER_TOPIC_PREFIX } from '../gateway/topics.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
@@ -83,6 +86,8 @@ export interface PresenceServerOptions {
   readonly graphRetry?: GraphRetryOptions;
   /** A pino-compatible logger. @default silent */
   readonly logger?: Logger;
+  /** Count-only rooms: `maxRoomsPerConnection` (16), `authorizeRoom(userId, room)`. */
+  readonly rooms?: CountRoomOptions;
 }
 
 export interface PresenceServer {
@@ -93,6 +98,8 @@ export interface PresenceServer {
   /** This node's tracker replica (started). */
   readonly replica: TrackerReplica;
   readonly gateway: PresenceGateway;
+  /** Counts: `online()`, `topic(topic)`, `friendsOnline(userId)`, `room(room)`. */
+  readonly counts: PresenceCounts;
   /**
    * Sends `event` and `payload` to every live connection of `userId` in the cluster; resolves
    * `{ delivered: true, id, connections }` on a client ack (the first, or all with
@@ -136,6 +143,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     name: nodeName,
     transport,
     logger,
+    countedTopicPrefixes: [USER_TOPIC_PREFIX],
   });
 
   const ownHttp = options.io === undefined && options.httpServer === undefined;
@@ -161,6 +169,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       graphRetry: options.graphRetry,
       maxConnectionsPerUser: options.maxConnectionsPerUser,
       logger,
+      rooms: options.rooms,
     });
     delivery = setUpDelivery({ ...options, replica, gateway, logger });
   } catch (error) {
@@ -199,6 +208,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     gateway,
     deliver,
     delivery: deliverer,
+    counts: gateway.counts,
     close,
   };
 }

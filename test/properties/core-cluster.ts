@@ -110,13 +110,26 @@ export class CoreCluster {
   readonly inflight: Message[] = [];
   private transfers = 0;
 
-  constructor(size: number, options: { chunkSize?: number; maxDeltaSizes?: number[] } = {}) {
+  /** Topic names by step index (a step's `topic` is 0..3). */
+  readonly topics: readonly string[];
+
+  constructor(
+    size: number,
+    options: {
+      chunkSize?: number;
+      maxDeltaSizes?: number[];
+      topics?: readonly string[];
+      countedTopicPrefixes?: readonly string[];
+    } = {},
+  ) {
+    this.topics = options.topics ?? ['t0', 't1', 't2', 't3'];
     this.refs = Array.from({ length: size }, (_, i) => ({ name: `node${i}`, vsn: 1 }));
     this.states = this.refs.map(
       (ref) =>
         new PresenceState(ref, {
           snapshotChunkSize: options.chunkSize ?? 3,
           maxDeltaSizes: options.maxDeltaSizes ?? [2, 5, 10],
+          countedTopicPrefixes: options.countedTopicPrefixes,
         }),
     );
     this.mirrors = this.refs.map(() => new Map());
@@ -142,8 +155,8 @@ export class CoreCluster {
   visible(i: number): string[] {
     const state = this.states[i]!;
     const out: string[] = [];
-    for (let topic = 0; topic < 4; topic++) {
-      for (const p of state.list(`t${topic}`)) out.push(presenceId(p));
+    for (const topic of this.topics) {
+      for (const p of state.list(topic)) out.push(presenceId(p));
     }
     return out.sort();
   }
@@ -161,7 +174,7 @@ export class CoreCluster {
     switch (step.kind) {
       case 'track': {
         const r = this.states[step.replica]!.track(
-          `t${step.topic}`,
+          this.topics[step.topic]!,
           `k${step.key}`,
           `c${step.conn}`,
           { v: step.value },
@@ -172,7 +185,11 @@ export class CoreCluster {
       case 'untrack':
         this.observe(
           step.replica,
-          this.states[step.replica]!.untrack(`t${step.topic}`, `k${step.key}`, `c${step.conn}`),
+          this.states[step.replica]!.untrack(
+            this.topics[step.topic]!,
+            `k${step.key}`,
+            `c${step.conn}`,
+          ),
         );
         return;
       case 'untrackConnection':
@@ -180,7 +197,7 @@ export class CoreCluster {
         return;
       case 'update': {
         const r = this.states[step.replica]!.update(
-          `t${step.topic}`,
+          this.topics[step.topic]!,
           `k${step.key}`,
           `c${step.conn}`,
           { v: step.value, u: true },

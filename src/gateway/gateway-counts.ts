@@ -1,0 +1,83 @@
+/**
+ * The gateway's counts, in one place: friends online per subscribed connection (fed by every
+ * tracker diff), count-only rooms (their replicated counts and each connection's membership) and
+ * the `counts` read API over both and the tracker.
+ */
+import type { PresenceChange } from '../core/index.js';
+import { FriendsOnline } from '../counts/friends-online.js';
+import { PresenceCounts } from '../counts/presence-counts.js';
+import { RoomCounts } from '../counts/room-counts.js';
+import {
+  type CountRoomOptions,
+  type ResolvedCountRoomOptions,
+  resolveCountRoomOptions,
+} from '../counts/room-options.js';
+import type { ConnectionSession, PresenceSocket } from './connection-session.js';
+import { emitRoomCount, RoomMembership } from './count-room-events.js';
+import type { PresenceNamespace } from './fan-out.js';
+import type { ResolvedGatewayOptions } from './gateway-options.js';
+import { TokenBucket } from './token-bucket.js';
+import { USER_TOPIC_PREFIX, userTopic } from './topics.js';
+
+export class GatewayCounts {
+  readonly counts: PresenceCounts;
+  readonly friendsOnline: FriendsOnline;
+  private readonly rooms: RoomCounts;
+  private readonly roomOptions: ResolvedCountRoomOptions;
+  private readonly countFriends: (change: PresenceChange) => void;
+
+  constructor(
+    nsp: PresenceNamespace,
+    private readonly options: ResolvedGatewayOptions,
+    rooms: CountRoomOptions | undefined,
+  ) {
+    const { replica, graph, graphTimeoutMs, logger } = options;
+    this.roomOptions = resolveCountRoomOptions(rooms);
+    this.friendsOnline = new FriendsOnline(
+      (friend) => replica.state.count(userTopic(friend)) > 0,
+      USER_TOPIC_PREFIX,
+    );
+    this.rooms = new RoomCounts({
+      replica,
+      onCount: (room, count) => emitRoomCount(nsp, room, count),
+    });
+    this.counts = new PresenceCounts({
+      state: replica.state,
+      graph,
+      graphTimeoutMs,
+      friends: this.friendsOnline,
+      rooms: this.rooms,
+    });
+    this.countFriends = (change) => {
+      try {
+        this.friendsOnline.applyChange(change);
+      } catch (err) {
+        logger.error({ err }, 'counting friends online failed');
+      }
+    };
+    replica.on('diff', this.countFriends);
+  }
+
+  /** A connection's count-only rooms; call `setCounted` when its visibility may have changed. */
+  connected(socket: PresenceSocket, session: ConnectionSession): RoomMembership {
+    const { rateLimit, now, logger } = this.options;
+    return new RoomMembership(
+      socket,
+      session.userId,
+      {
+        rooms: this.rooms,
+        options: this.roomOptions,
+        bucket: new TokenBucket(rateLimit.perSecond, rateLimit.burst, now()),
+        now,
+        logger,
+      },
+      !session.isInvisible,
+    );
+  }
+
+  /** Publishes the last room counts and stops following the tracker. */
+  close(): void {
+    this.options.replica.off('diff', this.countFriends);
+    this.rooms.close();
+  }
+}
