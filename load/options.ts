@@ -1,0 +1,147 @@
+/**
+ * Options of `npm run load -- <scenario> [options]`: one set for every scenario, each scenario
+ * overriding some defaults (see load/scenarios/*.ts). Printed with the results so a row can be
+ * reproduced.
+ */
+import { parseArgs } from 'node:util';
+
+export interface LoadOptions {
+  /** Client connections M (≈ M/2 users: 1..devices devices each). */
+  connections: number;
+  nodes: number;
+  workers: number;
+  seed: number;
+  /** Mean friend count of the generated graph. */
+  degree: number;
+  maxDegree: number;
+  /** Devices per user: 1..devices, uniform. */
+  devices: number;
+  broadcastPeriodMs: number;
+  downPeriodMs: number;
+  /** Connections opened per second during the ramp, in all. */
+  rampRate: number;
+  /** Connections being opened at once during the ramp, in all. */
+  concurrency: number;
+  /** Seconds of the measured phase. */
+  duration: number;
+  /** steady/failover: status updates per second; churn: joins + leaves per second. */
+  rate: number;
+  /** churn: share of the connections that come and go. */
+  churnFraction: number;
+  connectTimeoutMs: number;
+  reconnectJitterMs: number;
+  /** Results folder (default load/results). */
+  out: string | undefined;
+  /** NODE_OPTIONS for the node processes (profiling). */
+  nodeOptions: string | undefined;
+  logLevel: string;
+  progress: boolean;
+}
+
+export const COMMON_DEFAULTS: LoadOptions = {
+  connections: 20_000,
+  nodes: 2,
+  workers: 3,
+  seed: 1,
+  degree: 100,
+  maxDegree: 3_000,
+  devices: 3,
+  broadcastPeriodMs: 20,
+  downPeriodMs: 5_000,
+  rampRate: 1_000,
+  concurrency: 200,
+  duration: 30,
+  rate: 1_000,
+  churnFraction: 0.2,
+  connectTimeoutMs: 10_000,
+  reconnectJitterMs: 1_000,
+  out: undefined,
+  nodeOptions: undefined,
+  logLevel: 'warn',
+  progress: true,
+};
+
+const NUMERIC: Record<string, keyof LoadOptions> = {
+  connections: 'connections',
+  nodes: 'nodes',
+  workers: 'workers',
+  seed: 'seed',
+  degree: 'degree',
+  'max-degree': 'maxDegree',
+  devices: 'devices',
+  'broadcast-period-ms': 'broadcastPeriodMs',
+  'down-period-ms': 'downPeriodMs',
+  'ramp-rate': 'rampRate',
+  concurrency: 'concurrency',
+  duration: 'duration',
+  rate: 'rate',
+  'churn-fraction': 'churnFraction',
+  'connect-timeout-ms': 'connectTimeoutMs',
+  'reconnect-jitter-ms': 'reconnectJitterMs',
+};
+
+export function optionsHelp(defaults: LoadOptions): string {
+  const flag = (name: string) => {
+    const key = NUMERIC[name]!;
+    return `  --${name.padEnd(22)} default ${String(defaults[key])}`;
+  };
+  return [
+    ...Object.keys(NUMERIC).map(flag),
+    '  --out <dir>              results folder  default load/results',
+    '  --node-options <flags>   NODE_OPTIONS of the node processes (e.g. "--cpu-prof")',
+    '  --log-level <level>      LOG_LEVEL of the node processes  default warn',
+    '  --no-progress            no progress line on stderr',
+  ].join('\n');
+}
+
+export class OptionsError extends Error {}
+
+export function parseLoadArguments(argv: readonly string[]): {
+  scenario: string | undefined;
+  help: boolean;
+  given: Partial<LoadOptions>;
+} {
+  const spec: Record<string, { type: 'string' | 'boolean' }> = {
+    out: { type: 'string' },
+    'node-options': { type: 'string' },
+    'log-level': { type: 'string' },
+    'no-progress': { type: 'boolean' },
+    help: { type: 'boolean' },
+  };
+  for (const name of Object.keys(NUMERIC)) spec[name] = { type: 'string' };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: spec, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new OptionsError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const given: Partial<LoadOptions> = {};
+  for (const [name, key] of Object.entries(NUMERIC)) {
+    const raw = values[name];
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) {
+      throw new OptionsError(`--${name} must be a non-negative number, got "${String(raw)}"`);
+    }
+    (given as Record<string, number>)[key] = value;
+  }
+  if (typeof values['out'] === 'string') given.out = values['out'];
+  if (typeof values['node-options'] === 'string') given.nodeOptions = values['node-options'];
+  if (typeof values['log-level'] === 'string') given.logLevel = values['log-level'];
+  if (values['no-progress'] === true) given.progress = false;
+  return { scenario: positionals[0], help: values['help'] === true, given };
+}
+
+export function checkOptions(options: LoadOptions): void {
+  const positive: (keyof LoadOptions)[] = ['connections', 'nodes', 'workers', 'devices'];
+  for (const key of positive) {
+    if (!Number.isInteger(options[key]) || (options[key] as number) < 1) {
+      throw new OptionsError(`--${key} must be a positive integer`);
+    }
+  }
+  if (options.downPeriodMs < 2 * options.broadcastPeriodMs) {
+    throw new OptionsError('--down-period-ms must be at least twice --broadcast-period-ms');
+  }
+  if (options.churnFraction > 1) throw new OptionsError('--churn-fraction must be at most 1');
+}

@@ -1,0 +1,103 @@
+/**
+ * `steady`: M connections up, R status updates per second for D seconds, spread over the
+ * connections. Fan-out latency from the update's send to each receipt (same node and cross node
+ * apart: cross-node includes waiting for the sender node's next broadcast), diffs and
+ * deliveries per second, expected vs received receipts, node and Redis CPU.
+ */
+import { Histogram } from '../histogram.js';
+import { cpuRow, enterPhase, maxNodeFigure, percentiles, rampUp, sleep } from './common.js';
+import { accountDeliveries } from './deliveries.js';
+import type { Scenario } from './scenario.js';
+
+export const steady: Scenario = {
+  name: 'steady',
+  summary: 'M connected, R status updates/s: fan-out latency same/cross node, lost deliveries',
+  defaults: { duration: 30, rate: 1_000 },
+  poolOptions: () => ({ countReceipts: true, reconnect: { enabled: false, jitterMs: 0 } }),
+  async run(context) {
+    const { options, recorder, pool, population } = context;
+    await rampUp(context);
+    await enterPhase(context, 'settle', 2);
+    await sleep(2_000);
+    await enterPhase(context, 'steady', options.duration);
+    pool.broadcast({ kind: 'updates', ratePerSec: options.rate / options.workers });
+    await sleep(options.duration * 1000);
+    pool.broadcast({ kind: 'stopUpdates' });
+    const drainMs = Math.max(3_000, 50 * options.broadcastPeriodMs);
+    await sleep(drainMs);
+    const finals = await pool.final();
+    await enterPhase(context, 'done');
+
+    const totals = recorder.totals('steady');
+    const c = totals.counters;
+    const seconds = options.duration;
+    const same = recorder.histogram('steady', 'fanOutSame');
+    const cross = recorder.histogram('steady', 'fanOutCross');
+    const all = new Histogram();
+    all.merge(same);
+    all.merge(cross);
+    const account = accountDeliveries(population, finals);
+    const lag = maxNodeFigure(context, 'steady', (m) => m.eventLoopLagP99Ms);
+    const clientLag = recorder.histogram('steady', 'workerLoopLag');
+    const figures = {
+      updatesPerSecondAsked: options.rate,
+      updatesPerSecond: Math.round(c.updatesSent / seconds),
+      updatesAcked: c.updatesAcked,
+      updatesRejected: c.updatesRejected,
+      diffsPerSecond: Math.round(c.diffs / seconds),
+      deliveriesPerSecond: Math.round(c.deliveries / seconds),
+      fanOutMs: { all: all.summary(), sameNode: same.summary(), crossNode: cross.summary() },
+      deliveries: account,
+      droppedConnections: c.droppedConnections,
+      nodeEventLoopLagP99MaxMs: lag,
+      clientEventLoopLagP99Ms: clientLag.summary(),
+      cpu: recorder.cores('steady'),
+    };
+    const rows = [
+      [
+        'status updates sent / acked / rejected',
+        `${c.updatesSent} / ${c.updatesAcked} / ${c.updatesRejected} (${figures.updatesPerSecond} /s)`,
+        `${options.rate} /s`,
+      ],
+      [
+        'fan-out same node p50 / p99 / p999',
+        percentiles(same, ['p50', 'p99', 'p999']),
+        'p99 < 50 ms',
+      ],
+      [
+        'fan-out cross node p50 / p99 / p999',
+        percentiles(cross, ['p50', 'p99', 'p999']),
+        'p99 < 50 ms',
+      ],
+      ['fan-out all p50 / p99 / p999', percentiles(all, ['p50', 'p99', 'p999']), 'p99 < 50 ms'],
+      [
+        'diffs / deliveries per second',
+        `${figures.diffsPerSecond} / ${figures.deliveriesPerSecond} /s`,
+        '',
+      ],
+      [
+        'receipts expected / received / lost',
+        `${account.expected} / ${account.received} / ${account.lost}`,
+        'lost 0',
+      ],
+      [
+        'event-loop lag p99: nodes (max) / clients (p99)',
+        `${lag ?? '-'} / ${clientLag.summary().p99 ?? '-'} ms`,
+        '',
+      ],
+      cpuRow(context, 'steady'),
+    ];
+    return {
+      figures,
+      rows,
+      chart: [
+        { label: 'same node p50', histogram: 'fanOutSame', percentile: 'p50' },
+        { label: 'same node p99', histogram: 'fanOutSame', percentile: 'p99' },
+        { label: 'cross node p50', histogram: 'fanOutCross', percentile: 'p50' },
+        { label: 'cross node p99', histogram: 'fanOutCross', percentile: 'p99' },
+        { label: 'cross node p999', histogram: 'fanOutCross', percentile: 'p999' },
+        { label: 'time to presence_state p99', histogram: 'timeToState', percentile: 'p99' },
+      ],
+    };
+  },
+};
