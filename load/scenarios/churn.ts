@@ -69,6 +69,7 @@ export const churn: Scenario = {
     };
     const pending = c.connectAttempts - c.presenceStates - c.connectTimeouts - c.connectErrors;
     const figures = {
+      gotPresenceState: new Set(finals.flatMap((f) => f.everConnectedIds)).size,
       churningConnections: churners.size,
       meanLifetimeMs: Math.round(meanLifetimeMs),
       eventsPerSecondAsked: options.rate,

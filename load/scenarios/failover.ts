@@ -101,6 +101,7 @@ export const failover: Scenario = {
     );
     const offlineMax = offlineTimes.summary().max;
     const figures = {
+      gotPresenceState: new Set(finals.flatMap((f) => f.everConnectedIds)).size,
       killedNode: killed,
       downPeriodMs: options.downPeriodMs,
       broadcastPeriodMs: options.broadcastPeriodMs,

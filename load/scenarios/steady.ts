@@ -40,6 +40,7 @@ export const steady: Scenario = {
     const lag = maxNodeFigure(context, 'steady', (m) => m.eventLoopLagP99Ms);
     const clientLag = recorder.histogram('steady', 'workerLoopLag');
     const figures = {
+      gotPresenceState: new Set(finals.flatMap((f) => f.everConnectedIds)).size,
       updatesPerSecondAsked: options.rate,
       updatesPerSecond: Math.round(c.updatesSent / seconds),
       updatesAcked: c.updatesAcked,
