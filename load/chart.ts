@@ -57,7 +57,8 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: input.title,
-    config: { font: 'sans-serif', view: { stroke: '#ddd' } },
+    config: { font: 'sans-serif', view: { stroke: '#ddd' }, legend: { labelLimit: 320 } },
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
     vconcat: [
       {
         width: 760,

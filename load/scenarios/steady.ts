@@ -7,7 +7,7 @@
 import { Histogram } from '../histogram.js';
 import { cpuRow, enterPhase, maxNodeFigure, percentiles, rampUp, sleep } from './common.js';
 import { accountDeliveries } from './deliveries.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario, ScenarioContext } from './scenario.js';
 
 export const steady: Scenario = {
   name: 'steady',
@@ -23,28 +23,36 @@ export const steady: Scenario = {
     pool.broadcast({ kind: 'updates', ratePerSec: options.rate / options.workers });
     await sleep(options.duration * 1000);
     pool.broadcast({ kind: 'stopUpdates' });
-    const drainMs = Math.max(3_000, 50 * options.broadcastPeriodMs);
-    await sleep(drainMs);
+    await enterPhase(context, 'drain');
+    const drained = await drain(context);
     const finals = await pool.final();
     await enterPhase(context, 'done');
 
     const totals = recorder.totals('steady');
     const c = totals.counters;
     const seconds = options.duration;
-    const same = recorder.histogram('steady', 'fanOutSame');
-    const cross = recorder.histogram('steady', 'fanOutCross');
+    // Receipts of updates sent during the steady phase that arrive while draining count too.
+    const same = new Histogram();
+    const cross = new Histogram();
+    for (const phase of ['steady', 'drain']) {
+      same.merge(recorder.histogram(phase, 'fanOutSame'));
+      cross.merge(recorder.histogram(phase, 'fanOutCross'));
+    }
     const all = new Histogram();
     all.merge(same);
     all.merge(cross);
     const account = accountDeliveries(population, finals);
     const lag = maxNodeFigure(context, 'steady', (m) => m.eventLoopLagP99Ms);
     const clientLag = recorder.histogram('steady', 'workerLoopLag');
+    const d = recorder.totals('drain').counters;
     const figures = {
+      drainSeconds: drained.seconds,
+      drained: drained.done,
       gotPresenceState: new Set(finals.flatMap((f) => f.everConnectedIds)).size,
       updatesPerSecondAsked: options.rate,
       updatesPerSecond: Math.round(c.updatesSent / seconds),
-      updatesAcked: c.updatesAcked,
-      updatesRejected: c.updatesRejected,
+      updatesAcked: c.updatesAcked + d.updatesAcked,
+      updatesRejected: c.updatesRejected + d.updatesRejected,
       diffsPerSecond: Math.round(c.diffs / seconds),
       deliveriesPerSecond: Math.round(c.deliveries / seconds),
       fanOutMs: { all: all.summary(), sameNode: same.summary(), crossNode: cross.summary() },
@@ -57,7 +65,7 @@ export const steady: Scenario = {
     const rows = [
       [
         'status updates sent / acked / rejected',
-        `${c.updatesSent} / ${c.updatesAcked} / ${c.updatesRejected} (${figures.updatesPerSecond} /s)`,
+        `${c.updatesSent} / ${figures.updatesAcked} / ${figures.updatesRejected} (${figures.updatesPerSecond} /s)`,
         `${options.rate} /s`,
       ],
       [
@@ -74,6 +82,11 @@ export const steady: Scenario = {
       [
         'diffs / deliveries per second',
         `${figures.diffsPerSecond} / ${figures.deliveriesPerSecond} /s`,
+        '',
+      ],
+      [
+        'drained after the last update',
+        `${drained.done ? 'yes' : 'NO'}, in ${drained.seconds} s`,
         '',
       ],
       [
@@ -102,3 +115,31 @@ export const steady: Scenario = {
     };
   },
 };
+
+const MAX_DRAIN_MS = 120_000;
+
+/**
+ * After the last update: wait until every update has its ack and no receipt arrived for a
+ * second (an overloaded run catches up here; its latencies show the backlog), at most 2 min.
+ */
+async function drain(context: ScenarioContext): Promise<{ done: boolean; seconds: number }> {
+  const { pool, recorder } = context;
+  const started = performance.now();
+  let quietSince: number | undefined;
+  let lastDeliveries = -1;
+  for (;;) {
+    await sleep(250);
+    await pool.flush();
+    const c = recorder.totals('steady').counters;
+    const d = recorder.totals('drain').counters;
+    const answered = c.updatesAcked + c.updatesRejected + d.updatesAcked + d.updatesRejected;
+    const now = performance.now();
+    const seconds = Math.round((now - started) / 100) / 10;
+    if (answered >= c.updatesSent && d.deliveries === lastDeliveries) {
+      quietSince ??= now;
+      if (now - quietSince >= 1_000) return { done: true, seconds };
+    } else quietSince = undefined;
+    lastDeliveries = d.deliveries;
+    if (now - started > MAX_DRAIN_MS) return { done: false, seconds };
+  }
+}
