@@ -32,8 +32,10 @@ export interface LoadOptions {
   reconnectJitterMs: number;
   /** Results folder (default load/results). */
   out: string | undefined;
-  /** NODE_OPTIONS for the node processes (profiling). */
-  nodeOptions: string | undefined;
+  /** Node flags of the node processes, space-separated (profiling: `--cpu-prof`). */
+  nodeArgs: string;
+  /** Node flags of the client workers, space-separated. */
+  workerArgs: string;
   logLevel: string;
   progress: boolean;
 }
@@ -56,7 +58,8 @@ export const COMMON_DEFAULTS: LoadOptions = {
   connectTimeoutMs: 10_000,
   reconnectJitterMs: 1_000,
   out: undefined,
-  nodeOptions: undefined,
+  nodeArgs: '',
+  workerArgs: '',
   logLevel: 'warn',
   progress: true,
 };
@@ -88,7 +91,8 @@ export function optionsHelp(defaults: LoadOptions): string {
   return [
     ...Object.keys(NUMERIC).map(flag),
     '  --out <dir>              results folder  default load/results',
-    '  --node-options <flags>   NODE_OPTIONS of the node processes (e.g. "--cpu-prof")',
+    '  --node-args="<flags>"    Node flags of the node processes (e.g. --node-args="--cpu-prof --cpu-prof-dir=prof")',
+    '  --worker-args="<flags>"  Node flags of the client workers',
     '  --log-level <level>      LOG_LEVEL of the node processes  default warn',
     '  --no-progress            no progress line on stderr',
   ].join('\n');
@@ -103,7 +107,8 @@ export function parseLoadArguments(argv: readonly string[]): {
 } {
   const spec: Record<string, { type: 'string' | 'boolean' }> = {
     out: { type: 'string' },
-    'node-options': { type: 'string' },
+    'node-args': { type: 'string' },
+    'worker-args': { type: 'string' },
     'log-level': { type: 'string' },
     'no-progress': { type: 'boolean' },
     help: { type: 'boolean' },
@@ -127,7 +132,8 @@ export function parseLoadArguments(argv: readonly string[]): {
     (given as Record<string, number>)[key] = value;
   }
   if (typeof values['out'] === 'string') given.out = values['out'];
-  if (typeof values['node-options'] === 'string') given.nodeOptions = values['node-options'];
+  if (typeof values['node-args'] === 'string') given.nodeArgs = values['node-args'];
+  if (typeof values['worker-args'] === 'string') given.workerArgs = values['worker-args'];
   if (typeof values['log-level'] === 'string') given.logLevel = values['log-level'];
   if (values['no-progress'] === true) given.progress = false;
   return { scenario: positionals[0], help: values['help'] === true, given };

@@ -63,7 +63,7 @@ export async function runScenario(
       broadcastPeriodMs: options.broadcastPeriodMs,
       downPeriodMs: options.downPeriodMs,
       logLevel: options.logLevel,
-      ...(options.nodeOptions ? { nodeOptions: options.nodeOptions } : {}),
+      nodeArgs: splitFlags(options.nodeArgs),
     });
     const rec = new Recorder(cluster, progress, scenario.name);
     recorder = rec;
@@ -74,6 +74,7 @@ export async function runScenario(
       connections: population.connections,
       seed: options.seed,
       connectTimeoutMs: options.connectTimeoutMs,
+      workerArgs: splitFlags(options.workerArgs),
       ...scenario.poolOptions(options),
       onTick: (tick) => rec.onTick(tick),
     });
@@ -148,4 +149,8 @@ export async function runScenario(
     await cluster?.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function splitFlags(flags: string): string[] {
+  return flags.split(' ').filter((f) => f !== '');
 }

@@ -23,6 +23,8 @@ export interface PoolOptions {
   readonly connections: readonly Connection[];
   readonly seed: number;
   readonly connectTimeoutMs: number;
+  /** Node flags of the workers (profiling). */
+  readonly workerArgs: readonly string[];
   readonly reconnect: WorkerInit['reconnect'];
   readonly countReceipts: boolean;
   readonly watchNode?: number;
@@ -51,7 +53,7 @@ export class ClientPool {
     const ready = this.expect('ready');
     for (let index = 0; index < options.workers; index += 1) {
       const child = fork(WORKER, [], {
-        execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
+        execArgv: [...options.workerArgs, '--import', 'tsx', '--max-old-space-size=4096'],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         serialization: 'advanced',
       });

@@ -3,9 +3,9 @@
  * `graph-presence` node processes (the sources via tsx, so src/ changes are measured), all
  * reading the same generated graph file.
  */
-import { type CliRun, runCli } from '../../test/cli/support/cli-process.js';
 import { type RedisServer, startRedisServer } from '../../test/support/redis-server.js';
 import { waitFor } from '../../test/support/wait-for.js';
+import { type NodeProcess, spawnNode } from './node-process.js';
 import { findRedisPid } from './proc-stats.js';
 
 export interface ClusterOptions {
@@ -14,8 +14,8 @@ export interface ClusterOptions {
   readonly secret: string;
   readonly broadcastPeriodMs: number;
   readonly downPeriodMs: number;
-  /** NODE_OPTIONS for the node processes only (e.g. `--cpu-prof --cpu-prof-dir=prof`). */
-  readonly nodeOptions?: string;
+  /** Node flags of the node processes (e.g. `--cpu-prof --cpu-prof-dir=prof`). */
+  readonly nodeArgs: readonly string[];
   readonly logLevel: string;
 }
 
@@ -30,16 +30,15 @@ export class Cluster {
   private constructor(
     readonly redis: RedisServer,
     readonly redisPid: number | undefined,
-    readonly nodes: CliRun[],
+    readonly nodes: NodeProcess[],
     readonly urls: string[],
   ) {}
 
   static async start(options: ClusterOptions): Promise<Cluster> {
     const redis = await startRedisServer();
     const env: Record<string, string> = { LOG_LEVEL: options.logLevel };
-    if (options.nodeOptions) env['NODE_OPTIONS'] = options.nodeOptions;
     const nodes = Array.from({ length: options.nodes }, (_, i) =>
-      runCli(
+      spawnNode(
         [
           ...['--port', '0', '--node-name', `load-n${i}`, '--redis', redis.url],
           ...['--jwt-secret', options.secret, '--graph', `graphology:${options.graphFile}`],
@@ -47,6 +46,7 @@ export class Cluster {
           ...['--down-period-ms', String(options.downPeriodMs)],
         ],
         env,
+        options.nodeArgs,
       ),
     );
     try {
@@ -64,7 +64,7 @@ export class Cluster {
     if (failed) {
       for (const node of nodes) node.child.kill('SIGKILL');
       await redis.dispose();
-      throw new Error(`a node exited before listening:\n${failed.stdout}\n${failed.stderr}`);
+      throw new Error(`a node exited before listening:\n${failed.output()}`);
     }
     const cluster = new Cluster(
       redis,
