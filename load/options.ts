@@ -83,10 +83,29 @@ const NUMERIC: Record<string, keyof LoadOptions> = {
   'reconnect-jitter-ms': 'reconnectJitterMs',
 };
 
+const DESCRIPTIONS: Record<string, string> = {
+  connections: 'client connections M (users ≈ M / 2)',
+  nodes: 'graph-presence node processes',
+  workers: 'client worker processes',
+  seed: 'graph, placement and schedule seed',
+  degree: 'mean friends per user',
+  'max-degree': 'cap on a user’s expected friends',
+  devices: 'devices per user: 1..n',
+  'broadcast-period-ms': 'node heartbeat/delta period (cross-node latency floor)',
+  'down-period-ms': 'silence before a node is down (failover)',
+  'ramp-rate': 'connections opened per second',
+  concurrency: 'connections being opened at once',
+  duration: 'seconds of the measured phase',
+  rate: 'updates/s (steady, failover); joins+leaves/s (churn)',
+  'churn-fraction': 'share of connections that come and go (churn)',
+  'connect-timeout-ms': 'no presence_state by then = a timeout',
+  'reconnect-jitter-ms': 'a dropped client reconnects after 0..n ms (failover)',
+};
+
 export function optionsHelp(defaults: LoadOptions): string {
   const flag = (name: string) => {
     const key = NUMERIC[name]!;
-    return `  --${name.padEnd(22)} default ${String(defaults[key])}`;
+    return `  --${name.padEnd(22)} ${(DESCRIPTIONS[name] ?? '').padEnd(56)} [${String(defaults[key])}]`;
   };
   return [
     ...Object.keys(NUMERIC).map(flag),
