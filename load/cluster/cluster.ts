@@ -66,6 +66,15 @@ export class Cluster {
       await redis.dispose();
       throw new Error(`a node exited before listening:\n${failed.output()}`);
     }
+    nodes.forEach((node, i) => {
+      void node.exited.then(() => {
+        const { exitCode, signalCode } = node.child;
+        if (signalCode === 'SIGKILL' || (exitCode === 0 && signalCode === null)) return;
+        process.stderr.write(
+          `load: node${i} exited unexpectedly (${exitCode ?? signalCode}):\n${node.output().slice(-4000)}\n`,
+        );
+      });
+    });
     const cluster = new Cluster(
       redis,
       findRedisPid(redis.port),
