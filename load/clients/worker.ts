@@ -205,8 +205,10 @@ function open(client: Client, status: string, done: (ok: boolean) => void): void
     settle(true);
   });
   socket.on('presence_diff', (diff: Diff) => onDiff(client, diff));
-  socket.on('connect_error', () => {
-    counters.connectErrors += 1;
+  socket.on('connect_error', (err: Error) => {
+    // socket.io-client's own handshake timeout is a timeout too, not a refusal.
+    if (err.message === 'timeout') counters.connectTimeouts += 1;
+    else counters.connectErrors += 1;
     settle(false);
   });
   socket.on('disconnect', () => {
