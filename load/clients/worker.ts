@@ -100,7 +100,8 @@ function onDiff(observer: Client, diff: Diff): void {
   const now = nowMs();
   counters.diffs += 1;
   let updatedRefs: Set<string> | undefined;
-  const watching = init.watchNode !== undefined && observer.steady;
+  const watching =
+    init.watchNode !== undefined && observer.steady && observer.node !== init.watchNode;
   for (const user in diff.joins) {
     for (const meta of diff.joins[user]!.metas) {
       const from = parseDevice(meta.device);
@@ -225,15 +226,19 @@ function open(client: Client, status: string, done: (ok: boolean) => void): void
   });
 }
 
-function scheduleReconnect(client: Client): void {
+const MAX_RECONNECT_DELAY_MS = 30_000;
+
+/** Like socket.io-client's reconnection: random delay, window doubling after each failure. */
+function scheduleReconnect(client: Client, attempt = 0): void {
+  const window = Math.min(init.reconnect.jitterMs * 2 ** attempt, MAX_RECONNECT_DELAY_MS);
   setTimeout(
     () => {
       client.node = (client.node + 1) % init.urls.length;
       open(client, 's', (ok) => {
-        if (!ok) scheduleReconnect(client);
+        if (!ok) scheduleReconnect(client, attempt + 1);
       });
     },
-    Math.floor(random() * init.reconnect.jitterMs),
+    Math.floor(random() * window),
   );
 }
 
