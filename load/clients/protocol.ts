@@ -90,8 +90,10 @@ export interface TickCounters {
   updatesSent: number;
   updatesAcked: number;
   updatesRejected: number;
-  /** Leaves of presences that did not go away (failover: on the surviving nodes). */
+  /** Failover: leaves of presences that never went away (connections on the surviving nodes). */
   spuriousLeaves: number;
+  /** Failover: leaves of reconnect attempts (incarnation ≥ 1) a client gave up on (timeout). */
+  reconnectLeaves: number;
 }
 
 export function emptyCounters(): TickCounters {
@@ -108,6 +110,7 @@ export function emptyCounters(): TickCounters {
     updatesAcked: 0,
     updatesRejected: 0,
     spuriousLeaves: 0,
+    reconnectLeaves: 0,
   };
 }
 

@@ -138,7 +138,8 @@ function onDiff(observer: Client, diff: Diff): void {
         hist(same ? 'leaveStalenessSame' : 'leaveStalenessCross').record(now - churn[1]);
       }
       if (watching) {
-        if (from.node === init.watchNode && from.incarnation === 0) bump(offlineSeen, from.id, now);
+        if (from.incarnation >= 1) counters.reconnectLeaves += 1;
+        else if (from.node === init.watchNode) bump(offlineSeen, from.id, now);
         else counters.spuriousLeaves += 1;
       }
     }

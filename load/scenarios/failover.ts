@@ -111,6 +111,10 @@ export const failover: Scenario = {
       (n, p) => n + p.counters.spuriousLeaves,
       0,
     );
+    const reconnectLeaves = [...recorder.phases.values()].reduce(
+      (n, p) => n + p.counters.reconnectLeaves,
+      0,
+    );
     const offlineMax = offlineTimes.summary().max;
     const figures = {
       gotPresenceState: new Set(finals.flatMap((f) => f.everConnectedIds)).size,
@@ -134,6 +138,7 @@ export const failover: Scenario = {
       },
       onlineAgain: { incomplete: onlineIncomplete, msAfterKill: onlineTimes.summary() },
       undisturbed: { spuriousLeaves, survivorsDropped },
+      abandonedReconnectLeaves: reconnectLeaves,
       cpu: recorder.cores('after-kill'),
     };
     const rows = [
