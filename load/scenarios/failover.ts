@@ -163,6 +163,7 @@ export const failover: Scenario = {
         '',
       ],
       ['spurious leaves / survivors dropped', `${spuriousLeaves} / ${survivorsDropped}`, '0 / 0'],
+      ['leaves of reconnect attempts given up', String(reconnectLeaves), '(a retry follows)'],
       cpuRow(context, 'after-kill'),
     ];
     return {
