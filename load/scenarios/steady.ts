@@ -57,7 +57,7 @@ export const steady: Scenario = {
       deliveriesPerSecond: Math.round(c.deliveries / seconds),
       fanOutMs: { all: all.summary(), sameNode: same.summary(), crossNode: cross.summary() },
       deliveries: account,
-      droppedConnections: c.droppedConnections,
+      droppedConnections: c.droppedConnections + d.droppedConnections,
       nodeEventLoopLagP99MaxMs: lag,
       clientEventLoopLagP99Ms: clientLag.summary(),
       cpu: recorder.cores('steady'),
@@ -93,6 +93,11 @@ export const steady: Scenario = {
         'receipts expected / received / lost',
         `${account.expected} / ${account.received} / ${account.lost}`,
         'lost 0',
+      ],
+      [
+        'connections dropped (not counted above)',
+        String(c.droppedConnections + d.droppedConnections),
+        '0',
       ],
       [
         'event-loop lag p99: nodes (max) / clients (p99)',
