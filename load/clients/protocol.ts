@@ -1,0 +1,176 @@
+/**
+ * Messages between the load driver and its client workers (child_process IPC, JSON).
+ *
+ * Identity on the wire: every connection's handshake `device` is `<conn id>.<incarnation>.<node>`
+ * so any receiver knows which connection (and which reconnect of it) a meta belongs to and
+ * which node it is on. Status updates carry `t` (send time, ms since the epoch, sub-ms) and `q`
+ * (the connection's sequence number). Churn connections carry their connect time and planned
+ * leave time in `status` (`c<t connect>:<t leave>`), so observers measure staleness locally.
+ */
+import type { HistogramData } from '../histogram.js';
+
+export interface WorkerConnection {
+  readonly id: number;
+  readonly user: string;
+  readonly node: number;
+}
+
+export interface WorkerInit {
+  readonly kind: 'init';
+  readonly index: number;
+  readonly urls: readonly string[];
+  readonly secret: string;
+  readonly connections: readonly WorkerConnection[];
+  readonly seed: number;
+  readonly connectTimeoutMs: number;
+  /** After a disconnect the worker did not ask for, reconnect (to the next node) after 0..jitter ms. */
+  readonly reconnect: { readonly enabled: boolean; readonly jitterMs: number };
+  /** Count receipts per update (steady: lost-delivery accounting). */
+  readonly countReceipts: boolean;
+  /** Failover: the node that will be killed; observers elsewhere record its leaves. */
+  readonly watchNode?: number;
+}
+
+export type DriverMessage =
+  | WorkerInit
+  | {
+      readonly kind: 'connect';
+      readonly ids?: readonly number[];
+      readonly ratePerSec: number;
+      readonly concurrency: number;
+    }
+  | { readonly kind: 'updates'; readonly ratePerSec: number }
+  | { readonly kind: 'stopUpdates' }
+  | {
+      readonly kind: 'churn';
+      readonly ids: readonly number[];
+      /** Mean time online (and offline) of a churning connection. */
+      readonly meanLifetimeMs: number;
+    }
+  | { readonly kind: 'stopChurn' }
+  | { readonly kind: 'final' }
+  /** Report now (a tick), then answer 'flushed': the driver changes phase in between. */
+  | { readonly kind: 'flush' }
+  | { readonly kind: 'close' };
+
+export type HistogramName =
+  | 'timeToState'
+  | 'fanOutSame'
+  | 'fanOutCross'
+  | 'joinStalenessSame'
+  | 'joinStalenessCross'
+  | 'leaveStalenessSame'
+  | 'leaveStalenessCross'
+  | 'workerLoopLag';
+
+export const HISTOGRAM_NAMES: readonly HistogramName[] = [
+  'timeToState',
+  'fanOutSame',
+  'fanOutCross',
+  'joinStalenessSame',
+  'joinStalenessCross',
+  'leaveStalenessSame',
+  'leaveStalenessCross',
+  'workerLoopLag',
+];
+
+/** Counters a worker adds up between two ticks. */
+export interface TickCounters {
+  connectAttempts: number;
+  presenceStates: number;
+  connectTimeouts: number;
+  connectErrors: number;
+  /** Disconnects the worker did not ask for. */
+  droppedConnections: number;
+  /** Disconnects the worker did (churn leaves). */
+  leaves: number;
+  diffs: number;
+  /** Update metas received by other connections (fan-out deliveries). */
+  deliveries: number;
+  updatesSent: number;
+  updatesAcked: number;
+  updatesRejected: number;
+  /** Failover: leaves of presences that never went away (connections on the surviving nodes). */
+  spuriousLeaves: number;
+  /** Failover: leaves of reconnect attempts (incarnation ≥ 1) a client gave up on (timeout). */
+  reconnectLeaves: number;
+}
+
+export function emptyCounters(): TickCounters {
+  return {
+    connectAttempts: 0,
+    presenceStates: 0,
+    connectTimeouts: 0,
+    connectErrors: 0,
+    droppedConnections: 0,
+    leaves: 0,
+    diffs: 0,
+    deliveries: 0,
+    updatesSent: 0,
+    updatesAcked: 0,
+    updatesRejected: 0,
+    spuriousLeaves: 0,
+    reconnectLeaves: 0,
+  };
+}
+
+export interface WorkerTick {
+  readonly kind: 'tick';
+  readonly index: number;
+  /** Connections with their presence_state, now. */
+  readonly connected: number;
+  readonly counters: TickCounters;
+  readonly histograms: Partial<Record<HistogramName, HistogramData>>;
+}
+
+/** Per watched connection: how many observers saw the event, and when the last one did. */
+export interface SeenRecord {
+  count: number;
+  lastAt: number;
+}
+
+export interface WorkerFinal {
+  readonly kind: 'final';
+  readonly index: number;
+  /** Connection ids that have their presence_state now. */
+  readonly connectedIds: number[];
+  /** Ids that ever got a presence_state. */
+  readonly everConnectedIds: number[];
+  /** Updates acked ok: [connection id, sequence] pairs, flattened. */
+  readonly ackedUpdates: number[];
+  /** `<conn>:<seq>` → receipts by other connections. */
+  readonly receipts: [string, number][];
+  /** Failover: leaves of the watched node's original connections, seen by steady observers. */
+  readonly offlineSeen: [number, SeenRecord][];
+  /** Failover: joins of reconnected connections (incarnation ≥ 1), seen by steady observers. */
+  readonly onlineSeen: [number, SeenRecord][];
+  /** Reconnects: [id, dropped at, presence_state at] of connections that dropped and came back. */
+  readonly reconnects: [number, number, number][];
+  /** Ids of connections that dropped without being asked to (ever). */
+  readonly droppedIds: number[];
+}
+
+export type WorkerMessage =
+  | { readonly kind: 'ready'; readonly index: number }
+  | { readonly kind: 'connectDone'; readonly index: number }
+  | { readonly kind: 'flushed'; readonly index: number }
+  | WorkerTick
+  | WorkerFinal;
+
+export function deviceName(id: number, incarnation: number, node: number): string {
+  return `${id}.${incarnation}.${node}`;
+}
+
+export function parseDevice(
+  device: unknown,
+): { id: number; incarnation: number; node: number } | undefined {
+  if (typeof device !== 'string') return undefined;
+  const [id, incarnation, node] = device.split('.').map(Number);
+  if (id === undefined || incarnation === undefined || node === undefined) return undefined;
+  return { id, incarnation, node };
+}
+
+/** Wall clock in ms with sub-ms precision, comparable across processes on one machine. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}

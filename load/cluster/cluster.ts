@@ -1,0 +1,153 @@
+/**
+ * The server side of a load run: a local redis-server (the test harness, free port) and K real
+ * `graph-presence` node processes (the sources via tsx, so src/ changes are measured), all
+ * reading the same generated graph file.
+ */
+import { type RedisServer, startRedisServer } from '../../test/support/redis-server.js';
+import { waitFor } from '../../test/support/wait-for.js';
+import { type NodeProcess, spawnNode } from './node-process.js';
+import { findRedisPid } from './proc-stats.js';
+
+export interface ClusterOptions {
+  readonly nodes: number;
+  readonly graphFile: string;
+  readonly secret: string;
+  readonly broadcastPeriodMs: number;
+  readonly downPeriodMs: number;
+  /** Node flags of the node processes (e.g. `--cpu-prof --cpu-prof-dir=prof`). */
+  readonly nodeArgs: readonly string[];
+  readonly logLevel: string;
+}
+
+export interface NodeMetrics {
+  readonly heapUsedBytes: number;
+  readonly eventLoopLagP99Ms: number;
+  readonly connections: number;
+  readonly presences: number;
+}
+
+export class Cluster {
+  private constructor(
+    readonly redis: RedisServer,
+    readonly redisPid: number | undefined,
+    readonly nodes: NodeProcess[],
+    readonly urls: string[],
+  ) {}
+
+  static async start(options: ClusterOptions): Promise<Cluster> {
+    const redis = await startRedisServer();
+    const env: Record<string, string> = { LOG_LEVEL: options.logLevel };
+    const nodes = Array.from({ length: options.nodes }, (_, i) =>
+      spawnNode(
+        [
+          ...['--port', '0', '--node-name', `load-n${i}`, '--redis', redis.url],
+          ...['--jwt-secret', options.secret, '--graph', `graphology:${options.graphFile}`],
+          ...['--broadcast-period-ms', String(options.broadcastPeriodMs)],
+          ...['--down-period-ms', String(options.downPeriodMs)],
+        ],
+        env,
+        options.nodeArgs,
+      ),
+    );
+    try {
+      await waitFor(() => nodes.every((n) => n.url() !== undefined || n.child.exitCode !== null), {
+        timeoutMs: 180_000,
+        intervalMs: 100,
+        description: 'every node listening',
+      });
+    } catch (err) {
+      for (const node of nodes) node.child.kill('SIGKILL');
+      await redis.dispose();
+      throw err;
+    }
+    const failed = nodes.find((n) => n.url() === undefined);
+    if (failed) {
+      for (const node of nodes) node.child.kill('SIGKILL');
+      await redis.dispose();
+      throw new Error(`a node exited before listening:\n${failed.output()}`);
+    }
+    nodes.forEach((node, i) => {
+      void node.exited.then(() => {
+        const { exitCode, signalCode } = node.child;
+        if (signalCode === 'SIGKILL' || (exitCode === 0 && signalCode === null)) return;
+        process.stderr.write(
+          `load: node${i} exited unexpectedly (${exitCode ?? signalCode}):\n${node.output().slice(-4000)}\n`,
+        );
+      });
+    });
+    const cluster = new Cluster(
+      redis,
+      findRedisPid(redis.port),
+      nodes,
+      nodes.map((n) => n.url()!),
+    );
+    await cluster.waitForReplicas();
+    return cluster;
+  }
+
+  /** Every node sees every other replica up (so the run starts on a formed cluster). */
+  private async waitForReplicas(): Promise<void> {
+    const others = this.nodes.length - 1;
+    await waitFor(
+      async () => {
+        for (const url of this.urls) {
+          const health = (await (await fetch(`${url}/healthz`)).json()) as {
+            replicas?: { up: number };
+          };
+          if ((health.replicas?.up ?? 0) < others) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, description: 'every replica up on every node' },
+    );
+  }
+
+  get nodePids(): number[] {
+    return this.nodes.map((n) => n.child.pid!);
+  }
+
+  isAlive(index: number): boolean {
+    const child = this.nodes[index]!.child;
+    return child.exitCode === null && child.signalCode === null;
+  }
+
+  kill(index: number): void {
+    this.nodes[index]!.child.kill('SIGKILL');
+  }
+
+  /** A few figures from a node's /metrics; undefined if it does not answer in time. */
+  async metrics(index: number): Promise<NodeMetrics | undefined> {
+    if (!this.isAlive(index)) return undefined;
+    try {
+      const response = await fetch(`${this.urls[index]}/metrics`, {
+        signal: AbortSignal.timeout(2_000),
+      });
+      const text = await response.text();
+      const read = (name: string) => {
+        const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+        return line ? Number(line.slice(name.length + 1)) : Number.NaN;
+      };
+      return {
+        heapUsedBytes: read('nodejs_heap_size_used_bytes'),
+        eventLoopLagP99Ms: read('nodejs_eventloop_lag_p99_seconds') * 1000,
+        connections: read('presence_connections'),
+        presences: read('presence_presences'),
+      };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SIGTERM every live node (SIGKILL after a grace), then stop redis. */
+  async stop(): Promise<void> {
+    const exits = this.nodes.map(async (node, i) => {
+      if (!this.isAlive(i)) return;
+      node.child.kill('SIGTERM');
+      const timer = setTimeout(() => node.child.kill('SIGKILL'), 15_000);
+      await node.exited;
+      clearTimeout(timer);
+    });
+    await Promise.all(exits);
+    await this.redis.dispose();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * One `graph-presence` node process for a load run: `node [node args] --import tsx
+ * src/cli/main.ts ...` (like test/cli/support/cli-process.ts, plus Node flags such as
+ * `--cpu-prof`, which NODE_OPTIONS does not accept). Killed when the driver exits.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CLI_VARIABLES = ['PORT', 'HOST', 'PRESENCE_NODE_NAME', 'REDIS_URL', 'PRESENCE_GRAPH'];
+const KEPT_CHARS = 20_000;
+
+export interface NodeProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  /** The URL from the `listening on http://HOST:PORT` line, once printed. */
+  url(): string | undefined;
+  /** The last output, for error messages. */
+  output(): string;
+}
+
+export function spawnNode(
+  args: readonly string[],
+  env: Record<string, string>,
+  nodeArgs: readonly string[],
+): NodeProcess {
+  const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
+  for (const name of CLI_VARIABLES) delete childEnv[name];
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', ...args],
+    { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  process.once('exit', () => child.kill('SIGKILL'));
+  let stdout = '';
+  let tail = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (stdout.length < KEPT_CHARS) stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-KEPT_CHARS);
+  });
+  return {
+    child,
+    exited: once(child, 'exit').then(() => undefined),
+    url: () => /listening on (http:\/\/[^\s]+:\d+)/.exec(stdout)?.[1],
+    output: () => `${stdout}\n${tail}`,
+  };
+}

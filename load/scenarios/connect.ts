@@ -1,0 +1,97 @@
+/**
+ * `connect`: ramp to M connections at --ramp-rate (at most --concurrency being opened at once),
+ * hold --duration seconds. Connections per second, time from io() to the first presence_state,
+ * memory per connection on each node (RSS from /proc, V8 heap from /metrics; the heap includes
+ * the replica's copy of the other nodes' entries).
+ */
+import { sampleProcess } from '../cluster/proc-stats.js';
+import { cpuRow, enterPhase, percentiles, rampUp, sleep } from './common.js';
+import type { Scenario, ScenarioContext } from './scenario.js';
+
+async function memory(context: ScenarioContext) {
+  const { cluster } = context;
+  return Promise.all(
+    cluster.nodePids.map(async (pid, i) => ({
+      rss: sampleProcess(pid)?.rssBytes ?? Number.NaN,
+      heap: (await cluster.metrics(i))?.heapUsedBytes ?? Number.NaN,
+      connections: (await cluster.metrics(i))?.connections ?? Number.NaN,
+    })),
+  );
+}
+
+export const connect: Scenario = {
+  name: 'connect',
+  summary: 'ramp to M connections: connections/s, time to presence_state, memory per connection',
+  defaults: { duration: 5 },
+  poolOptions: () => ({ countReceipts: false, reconnect: { enabled: false, jitterMs: 0 } }),
+  async run(context) {
+    const { options, recorder, pool } = context;
+    const before = await memory(context);
+    const rampSeconds = await rampUp(context);
+    await enterPhase(context, 'hold', options.duration);
+    await sleep(options.duration * 1000);
+    const after = await memory(context);
+    const finals = await pool.final();
+
+    const ramp = recorder.totals('ramp').counters;
+    const timeToState = recorder.histogram('ramp', 'timeToState');
+    const everConnected = finals.reduce((n, f) => n + f.everConnectedIds.length, 0);
+    const connectedNow = finals.reduce((n, f) => n + f.connectedIds.length, 0);
+    const perNode = after.map((a, i) => {
+      const b = before[i]!;
+      const n = a.connections;
+      return {
+        node: i,
+        connections: n,
+        rssBytesPerConnection: Math.round((a.rss - b.rss) / n),
+        heapBytesPerConnection: Math.round((a.heap - b.heap) / n),
+        rssMiB: Math.round(a.rss / 2 ** 20),
+      };
+    });
+    const figures = {
+      connections: options.connections,
+      connected: connectedNow,
+      gotPresenceState: everConnected,
+      rampSeconds: Math.round(rampSeconds * 100) / 100,
+      connectionsPerSecond: Math.round(ramp.presenceStates / rampSeconds),
+      connectTimeouts: ramp.connectTimeouts,
+      connectErrors: ramp.connectErrors,
+      timeToPresenceStateMs: timeToState.summary(),
+      memoryPerNode: perNode,
+      cpu: recorder.cores('ramp'),
+    };
+    const rows = [
+      [
+        'connections with presence_state',
+        `${everConnected} / ${options.connections}`,
+        `${options.connections}`,
+      ],
+      [
+        'connections per second (ramp)',
+        `${figures.connectionsPerSecond} /s (asked ${options.rampRate} /s, ${options.concurrency} at once)`,
+        '',
+      ],
+      ['connect timeouts / errors', `${ramp.connectTimeouts} / ${ramp.connectErrors}`, '0 / 0'],
+      [
+        'time to presence_state p50 / p99 / max',
+        percentiles(timeToState, ['p50', 'p99', 'max']),
+        '',
+      ],
+      ...perNode.map((m) => [
+        `node${m.node} memory per connection (RSS / heap)`,
+        `${m.rssBytesPerConnection} / ${m.heapBytesPerConnection} bytes (${m.connections} conns, RSS ${m.rssMiB} MiB)`,
+        '',
+      ]),
+      cpuRow(context, 'ramp'),
+    ];
+    return {
+      figures,
+      rows,
+      chart: [
+        { label: 'time to presence_state p50', histogram: 'timeToState', percentile: 'p50' },
+        { label: 'time to presence_state p99', histogram: 'timeToState', percentile: 'p99' },
+        { label: 'client event-loop lag p99', histogram: 'workerLoopLag', percentile: 'p99' },
+      ],
+    };
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * Runs `load/load.ts <scenario>` as a real process at a tiny scale into a temporary results
+ * folder, and reads back what it wrote. Load tests assert on correctness, never on timing.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/** 60 connections on 2 nodes and 2 workers, a small graph, short phases. */
+export const TINY = [
+  ...['--connections', '60', '--nodes', '2', '--workers', '2', '--degree', '8'],
+  ...['--ramp-rate', '200', '--no-progress'],
+];
+
+export interface LoadRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly json: {
+    scenario: string;
+    options: Record<string, unknown>;
+    machine: { cpus: number; node: string };
+    // biome-ignore lint/suspicious/noExplicitAny: figures are JSON read back, checked field by field
+    figures: Record<string, any>;
+    series: { t: number; connected: number }[];
+  };
+  readonly svg: string;
+}
+
+export async function runLoad(scenario: string, args: readonly string[]): Promise<LoadRun> {
+  const out = mkdtempSync(join(tmpdir(), 'load-test-'));
+  try {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'load/load.ts', scenario, ...TINY, ...args, '--out', out],
+      { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    const jsonFile = join(out, `load-${scenario}.json`);
+    const svgFile = join(out, `load-${scenario}.svg`);
+    if (code !== 0 || !existsSync(jsonFile) || !existsSync(svgFile)) {
+      throw new Error(`load ${scenario} exited ${code}:\n${stdout}\n${stderr}`);
+    }
+    return {
+      code,
+      stdout,
+      stderr,
+      json: JSON.parse(readFileSync(jsonFile, 'utf8')),
+      svg: readFileSync(svgFile, 'utf8'),
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** What every run must have written: the table, a parseable JSON with a series, an SVG chart. */
+export function expectWellFormed(
+  run: LoadRun,
+  scenario: string,
+  expect: typeof import('vitest').expect,
+): void {
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain(`load ${scenario}:`);
+  expect(run.json.scenario).toBe(scenario);
+  expect(run.json.options['connections']).toBe(60);
+  expect(run.json.machine.cpus).toBeGreaterThan(0);
+  expect(run.json.series.length).toBeGreaterThan(0);
+  expect(run.svg.startsWith('<svg')).toBe(true);
+  expect(run.svg).toContain('</svg>');
+}
