@@ -83,8 +83,7 @@ describe('admission control', () => {
     const refused = await attempt(server.url, 'u4');
     expect(refused).toBeInstanceOf(Error);
     expect((refused as Error).message).toBe('overloaded');
-    const hint = ((refused as Error & { data?: { retryAfterMs?: unknown } }).data ?? {})
-      .retryAfterMs;
+    const hint = (refused as Error & { data?: { retryAfterMs?: unknown } }).data?.retryAfterMs;
     expect(hint).toBeGreaterThanOrEqual(1_000);
     expect(hint).toBeLessThanOrEqual(3_000);
     expect(stats().overloaded).toBe(1);
