@@ -5,6 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -41,10 +43,28 @@ export function spawnNode(
   child.stderr?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-KEPT_CHARS);
   });
+  keepLog(child);
   return {
     child,
     exited: once(child, 'exit').then(() => undefined),
     url: () => /listening on (http:\/\/[^\s]+:\d+)/.exec(stdout)?.[1],
     output: () => `${stdout}\n${tail}`,
   };
+}
+
+/**
+ * With LOAD_NODE_LOG_DIR set, a node's whole stderr (its pino JSON lines) goes to
+ * `<dir>/node-<pid>.log`, ended by a line with the time the driver saw it exit (for a SIGKILL:
+ * the kill), to line up node log times with the run.
+ */
+function keepLog(child: ChildProcess): void {
+  const dir = process.env['LOAD_NODE_LOG_DIR'];
+  if (!dir || child.pid === undefined) return;
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `node-${child.pid}.log`);
+  child.stderr?.on('data', (chunk: Buffer) => appendFileSync(file, chunk));
+  child.once('exit', (code, signal) => {
+    const time = performance.timeOrigin + performance.now();
+    appendFileSync(file, `${JSON.stringify({ driver: 'exited', code, signal, time })}\n`);
+  });
 }

@@ -15,6 +15,8 @@
  * - `reapply_failed`: after a reconnect, re-sending the earlier updates failed.
  * - `listener_error`: one of your listeners threw; the view stays consistent.
  * - `rejoin_failed`: after a reconnect, joining a count-only room again failed.
+ * - `overloaded`: the server is admitting as many connections as it can; the client tries again
+ *   on its own after the server's hint, backing off (pending updates keep waiting meanwhile).
  */
 export type ClientErrorCode =
   | 'unauthorized'
@@ -24,7 +26,8 @@ export type ClientErrorCode =
   | 'bad_payload'
   | 'reapply_failed'
   | 'listener_error'
-  | 'rejoin_failed';
+  | 'rejoin_failed'
+  | 'overloaded';
 
 /** An error from the presence client: `code` says what happened. */
 export class PresenceClientError extends Error {

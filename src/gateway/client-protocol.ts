@@ -109,3 +109,13 @@ export const UNAUTHORIZED = 'unauthorized';
 export const INVALID_HANDSHAKE = 'invalid_handshake';
 /** The `connect_error` message when the user already has too many connections on this node. */
 export const TOO_MANY_CONNECTIONS = 'too_many_connections';
+/**
+ * The `connect_error` message when the node is admitting as many connections as it can and its
+ * queue is full; `data.retryAfterMs` says when to try again (the SDK does, with backoff).
+ */
+export const OVERLOADED = 'overloaded';
+
+/** The `data` of an `overloaded` connect_error. */
+export interface OverloadedData {
+  readonly retryAfterMs: number;
+}

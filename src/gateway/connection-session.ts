@@ -38,6 +38,8 @@ export class ConnectionSession {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Frees the admission slot: once the first state went out, the first lookup failed, or closed. */
+  private admitted: (() => void) | undefined;
   private readonly bucket: TokenBucket;
 
   constructor(
@@ -71,8 +73,12 @@ export class ConnectionSession {
     return this.friends !== undefined;
   }
 
-  /** Tracks the connection and starts the first subscription step. */
-  start(): void {
+  /**
+   * Tracks the connection and starts the first subscription step. `admitted` is called once that
+   * step is over (its state sent, or its lookup failed) or the connection closed.
+   */
+  start(admitted?: () => void): void {
+    this.admitted = admitted;
     const { replica } = this.options;
     replica.track(
       topicFor(this.userId, this.invisible),
@@ -128,6 +134,7 @@ export class ConnectionSession {
     if (this.closed) return;
     this.closed = true;
     this.clearRetry();
+    this.releaseAdmission();
     this.friendsOnline?.unwatch(this);
     this.options.replica.untrackConnection(this.conn);
   }
@@ -201,6 +208,7 @@ export class ConnectionSession {
       this.friends = visible;
       this.friendsOnline?.watch(this, this.userId, visible);
       this.socket.emit('presence_state', presences);
+      this.releaseAdmission();
       return;
     }
     const joins = emptyPresenceMap();
@@ -228,6 +236,8 @@ export class ConnectionSession {
 
   private lookupFailed(error: unknown): void {
     const { graphRetry, logger } = this.options;
+    // Retries wait in a timer: they hold no admission slot.
+    this.releaseAdmission();
     this.failures++;
     const code = (error as { code?: unknown } | null)?.code;
     if (this.failures >= graphRetry.maxAttempts) {
@@ -257,6 +267,12 @@ export class ConnectionSession {
       this.resubscribe();
     }, delay);
     this.retryTimer.unref();
+  }
+
+  private releaseAdmission(): void {
+    const release = this.admitted;
+    this.admitted = undefined;
+    release?.();
   }
 
   private clearRetry(): void {

@@ -11,6 +11,9 @@ import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import type { ClientToServerEvents, ServerToClientEvents } from './client-protocol.js';
 import { diffsByTopic } from './wire-payload.js';
 
+/** A fan-out that held the event loop this long is logged (warn). */
+const SLOW_FAN_OUT_MS = 100;
+
 export type PresenceNamespace = Namespace<ClientToServerEvents, ServerToClientEvents>;
 
 export function fanOutDiffs(
@@ -20,9 +23,14 @@ export function fanOutDiffs(
 ): () => void {
   const onDiff = (change: PresenceChange) => {
     try {
+      const started = performance.now();
+      let topics = 0;
       for (const { topic, diff } of diffsByTopic(change, (topic) => nsp.adapter.rooms.has(topic))) {
         nsp.local.to(topic).emit('presence_diff', diff);
+        topics++;
       }
+      const ms = performance.now() - started;
+      if (ms >= SLOW_FAN_OUT_MS) logger.warn({ topics, ms: Math.round(ms) }, 'slow fan-out');
     } catch (err) {
       logger.error({ err }, 'presence fan-out failed');
     }

@@ -1,12 +1,14 @@
 /**
  * Options of the gateway, their defaults and their validation. Errors name the option and the fix.
  */
+
 import type { CountRoomOptions } from '../counts/room-options.js';
 import { InvalidOptionError } from '../errors.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import { positiveOption } from '../positive-option.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import { type AdmissionOptions, resolveAdmissionOptions } from './admission.js';
 import { type Authenticate, jwtAuthenticate } from './authentication.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
@@ -37,6 +39,12 @@ export interface PresenceGatewayOptions {
   readonly now?: () => number;
   /** Count-only rooms: cap per connection and the app's authorizeRoom hook. */
   readonly rooms?: CountRoomOptions;
+  /**
+   * Admission control of new connections: how many are admitted at once, how many handshakes
+   * may wait, and the retry hint of those refused with `overloaded`.
+   * @default { concurrency: 64, queue: 1024, retryAfterMs: 1000 }
+   */
+  readonly admission?: AdmissionOptions;
 }
 
 export interface ResolvedGatewayOptions {
@@ -49,6 +57,7 @@ export interface ResolvedGatewayOptions {
   readonly graphRetry: Required<GraphRetryOptions>;
   readonly logger: Logger;
   readonly now: () => number;
+  readonly admission: Required<AdmissionOptions>;
 }
 
 export function resolveGatewayOptions(options: PresenceGatewayOptions): ResolvedGatewayOptions {
@@ -106,6 +115,7 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     graphRetry,
     logger: options.logger ?? silentLogger,
     now: options.now ?? Date.now,
+    admission: resolveAdmissionOptions(options.admission),
   };
 }
 

@@ -8,10 +8,13 @@
  */
 import type { Server } from 'socket.io';
 import type { PresenceCounts } from '../counts/presence-counts.js';
+import { Admission, Overloaded, type Release } from './admission.js';
 import { authenticateHandshake, type Handshake } from './authentication.js';
 import {
   type ClientToServerEvents,
   INVALID_HANDSHAKE,
+  OVERLOADED,
+  type OverloadedData,
   PRESENCE_NAMESPACE,
   type ServerToClientEvents,
   TOO_MANY_CONNECTIONS,
@@ -36,6 +39,8 @@ interface SocketData {
   userId?: string;
   expiresAt?: number;
   connection?: ConnectionMeta;
+  /** Frees this connection's admission slot (once its first state went out, or it closed). */
+  admitted?: Release;
 }
 
 /** setTimeout's longest delay; a later expiry is re-checked when it fires. */
@@ -48,6 +53,14 @@ export interface GatewayStats {
   readonly users: number;
   /** Connections refused by authentication since start. */
   readonly refused: number;
+  /** Connections being admitted now (handshake to first state). */
+  readonly admitting: number;
+  /** Handshakes waiting for an admission slot now. */
+  readonly admissionQueue: number;
+  /** Handshakes refused with `overloaded` since start. */
+  readonly overloaded: number;
+  /** Waiting handshakes dropped because their client went away, since start. */
+  readonly abandoned: number;
 }
 
 export class PresenceGateway {
@@ -55,6 +68,7 @@ export class PresenceGateway {
   private readonly options: ResolvedGatewayOptions;
   private readonly gatewayCounts: GatewayCounts;
   private readonly sessions = new SessionRegistry();
+  private readonly admission: Admission;
   private readonly detach: (() => void)[] = [];
   private refused = 0;
   private closed = false;
@@ -64,8 +78,9 @@ export class PresenceGateway {
     this.options = resolveGatewayOptions(options);
     this.namespace = io.of(namespace) as unknown as PresenceNamespace;
     this.gatewayCounts = new GatewayCounts(this.namespace, this.options, options.rooms);
+    this.admission = new Admission(this.options.admission);
     this.namespace.use((socket, next) => {
-      this.admit(socket as PresenceSocket).then(
+      this.enter(socket as PresenceSocket).then(
         () => next(),
         (error: Error) => next(error),
       );
@@ -86,10 +101,15 @@ export class PresenceGateway {
   }
 
   stats(): GatewayStats {
+    const admission = this.admission.stats();
     return {
       connections: this.sessions.size,
       users: this.sessions.userCount,
       refused: this.refused,
+      admitting: admission.admitting,
+      admissionQueue: admission.queued,
+      overloaded: admission.refused,
+      abandoned: admission.abandoned,
     };
   }
 
@@ -108,6 +128,37 @@ export class PresenceGateway {
     this.closed = true;
     for (const session of this.sessions.all()) session.socket.disconnect(true);
     for (const stop of this.detach.splice(0)) stop();
+  }
+
+  /**
+   * Waits for an admission slot (or is refused with `overloaded`), then admits. The slot is held
+   * until the connection's first state went out (or it failed, or closed): see connected().
+   */
+  private async enter(socket: PresenceSocket): Promise<void> {
+    if (this.closed) throw new Error(UNAVAILABLE);
+    let release: Release | undefined;
+    try {
+      release = await this.admission.enter(() => !this.closed && socket.conn.readyState === 'open');
+    } catch (error) {
+      if (!(error instanceof Overloaded)) throw error;
+      const { admitting, queued } = this.admission.stats();
+      this.options.logger.debug({ admitting, queued }, 'connection refused: overloaded');
+      const refusal = new Error(OVERLOADED) as Error & { data?: OverloadedData };
+      refusal.data = { retryAfterMs: error.retryAfterMs };
+      throw refusal;
+    }
+    // The client went away while it waited (or the gateway closed): nothing to admit.
+    if (release === undefined) throw new Error(this.closed ? UNAVAILABLE : OVERLOADED);
+    // socket.io drops a socket whose client closed during the middleware without a
+    // 'connection' event: the slot must come back then too.
+    socket.conn.once('close', release);
+    try {
+      await this.admit(socket);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    (socket.data as SocketData).admitted = release;
   }
 
   private async admit(socket: PresenceSocket): Promise<void> {
@@ -146,11 +197,15 @@ export class PresenceGateway {
 
   private connected(socket: PresenceSocket): void {
     const data = socket.data as SocketData;
+    const admitted = data.admitted;
+    data.admitted = undefined;
     if (this.closed || data.userId === undefined || data.connection === undefined) {
+      admitted?.();
       socket.disconnect(true);
       return;
     }
     if (this.sessions.ofUserCount(data.userId) >= this.options.maxConnectionsPerUser) {
+      admitted?.();
       socket.disconnect(true);
       return;
     }
@@ -178,7 +233,7 @@ export class PresenceGateway {
       this.sessions.remove(session);
       session.close();
     });
-    session.start();
+    session.start(admitted);
   }
 
   /** Credentials are checked at connect; this keeps an expired token from staying connected. */

@@ -19,6 +19,7 @@ import type { Deliverer } from '../delivery/deliverer.js';
 import type { DeliveryServerOptions } from '../delivery/delivery-types.js';
 import { type Deliver, setUpDelivery } from '../delivery/server-delivery.js';
 import { InvalidOptionError } from '../errors.js';
+import type { AdmissionOptions } from '../gateway/admission.js';
 import type { Authenticate } from '../gateway/authentication.js';
 import { PRESENCE_NAMESPACE } from '../gateway/client-protocol.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
@@ -88,6 +89,12 @@ export interface PresenceServerOptions {
   readonly logger?: Logger;
   /** Count-only rooms: `maxRoomsPerConnection` (16), `authorizeRoom(userId, room)`. */
   readonly rooms?: CountRoomOptions;
+  /**
+   * Admission control of new connections (a reconnect storm is served at the node's pace; beyond
+   * the queue, handshakes are refused with `overloaded` and a retry hint).
+   * @default { concurrency: 64, queue: 1024, retryAfterMs: 1000 }
+   */
+  readonly admission?: AdmissionOptions;
 }
 
 export interface PresenceServer {
@@ -170,6 +177,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       maxConnectionsPerUser: options.maxConnectionsPerUser,
       logger,
       rooms: options.rooms,
+      admission: options.admission,
     });
     delivery = setUpDelivery({ ...options, replica, gateway, logger });
   } catch (error) {
