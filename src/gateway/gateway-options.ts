@@ -10,6 +10,7 @@ import { positiveOption } from '../positive-option.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { type AdmissionOptions, resolveAdmissionOptions } from './admission.js';
 import { type Authenticate, jwtAuthenticate } from './authentication.js';
+import { DEFAULT_COALESCE_DIFFS_AT } from './fan-out.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
 
@@ -45,6 +46,12 @@ export interface PresenceGatewayOptions {
    * @default { concurrency: 64, queue: 1024, retryAfterMs: 1000 }
    */
   readonly admission?: AdmissionOptions;
+  /**
+   * From this many topics in one tracker change (a node down or up, a transfer, a long
+   * broadcast period's delta), each socket gets one merged `presence_diff` instead of one per
+   * topic: far fewer socket writes. @default 16
+   */
+  readonly coalesceDiffsAt?: number;
 }
 
 export interface ResolvedGatewayOptions {
@@ -58,6 +65,7 @@ export interface ResolvedGatewayOptions {
   readonly logger: Logger;
   readonly now: () => number;
   readonly admission: Required<AdmissionOptions>;
+  readonly coalesceDiffsAt: number;
 }
 
 export function resolveGatewayOptions(options: PresenceGatewayOptions): ResolvedGatewayOptions {
@@ -116,6 +124,10 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     logger: options.logger ?? silentLogger,
     now: options.now ?? Date.now,
     admission: resolveAdmissionOptions(options.admission),
+    coalesceDiffsAt: positiveOption(
+      'coalesceDiffsAt',
+      options.coalesceDiffsAt ?? DEFAULT_COALESCE_DIFFS_AT,
+    ),
   };
 }
 

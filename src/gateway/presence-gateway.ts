@@ -90,7 +90,12 @@ export class PresenceGateway {
     this.detach.push(
       () => this.namespace.off('connection', onConnection),
       () => this.gatewayCounts.close(),
-      fanOutDiffs(this.options.replica, this.namespace, this.options.logger),
+      fanOutDiffs(
+        this.options.replica,
+        this.namespace,
+        this.options.logger,
+        this.options.coalesceDiffsAt,
+      ),
       followGraphChanges(this.options.graph, this.sessions, this.options.logger),
     );
   }

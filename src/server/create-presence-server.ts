@@ -95,6 +95,8 @@ export interface PresenceServerOptions {
    * @default { concurrency: 64, queue: 1024, retryAfterMs: 1000 }
    */
   readonly admission?: AdmissionOptions;
+  /** Topics in one change from which sockets get one merged diff each. @default 16 */
+  readonly coalesceDiffsAt?: number;
 }
 
 export interface PresenceServer {
@@ -178,6 +180,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       logger,
       rooms: options.rooms,
       admission: options.admission,
+      coalesceDiffsAt: options.coalesceDiffsAt,
     });
     delivery = setUpDelivery({ ...options, replica, gateway, logger });
   } catch (error) {

@@ -243,12 +243,15 @@ describe('privacy property', () => {
       fc.asyncProperty(
         fc.boolean(),
         fc.constantFrom(0, 15),
+        // 1: every change goes out as merged per-socket diffs; 16: the default split.
+        fc.constantFrom(1, 16),
         fc.array(fc.tuple(user, user), { maxLength: 6 }),
         fc.array(fc.tuple(user, fc.boolean()), { minLength: 1, maxLength: 5 }),
         fc.array(op, { minLength: 1, maxLength: 16 }),
-        async (directed, graphDelayMs, edges, initial, ops) => {
+        async (directed, graphDelayMs, coalesceDiffsAt, edges, initial, ops) => {
           const server = await startTestServer({
             rateLimit: { perSecond: 1000, burst: 1000 },
+            coalesceDiffsAt,
             wrapGraph: (graph) => (graphDelayMs > 0 ? slowGraph(graph, graphDelayMs) : graph),
           });
           const run = new Run(server, directed);
