@@ -50,7 +50,13 @@ interface DeliverAnswer {
 
 export class DeliverySender {
   readonly messages: SentMessage[] = [];
-  private readonly agent = new Agent({ keepAlive: true });
+  /**
+   * Keep-alive. Node's agent honours the server's `Keep-Alive: timeout=5` hint (closing an idle
+   * socket 1 s before the server does) only when it has a timeout of its own; without one an idle
+   * socket can be reused just as the server closes it: ECONNRESET on a request never read.
+   * The timeout only ever closes idle sockets (a pending call is never cut).
+   */
+  private readonly agent = new Agent({ keepAlive: true, timeout: 60_000 });
   private readonly random: () => number;
   private counters = emptyCounters();
   private latency = new Histogram();
