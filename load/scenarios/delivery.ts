@@ -25,10 +25,25 @@ import type { Scenario, ScenarioContext } from './scenario.js';
 const MOVE_MARGIN_MS = 1_000;
 
 type UserState = 'online' | 'moving' | 'away';
-type Tally = { sent: number; acked: number; fallback: number; errors: number };
+interface Tally {
+  sent: number;
+  acked: number;
+  fallback: number;
+  errors: number;
+  /** Acked after half the timeout: the presence-routed attempt got no ack, the retry did. */
+  ackedAfterHalfTimeout: number;
+  readonly latency: Histogram;
+}
 
 function emptyTally(): Tally {
-  return { sent: 0, acked: 0, fallback: 0, errors: 0 };
+  return {
+    sent: 0,
+    acked: 0,
+    fallback: 0,
+    errors: 0,
+    ackedAfterHalfTimeout: 0,
+    latency: new Histogram(),
+  };
 }
 
 /** Intervals [from, to] during which a connection was not connected (to = Infinity: never back). */
@@ -209,6 +224,8 @@ export const delivery: Scenario = {
         acked += 1;
         tally.acked += 1;
         resultLatency.record(m.resultAt - m.sentAt);
+        tally.latency.record(m.resultAt - m.sentAt);
+        if (m.resultAt - m.sentAt >= options.deliverTimeoutMs / 2) tally.ackedAfterHalfTimeout += 1;
         if (!arrivedAtUser[m.seq]) lostAckedNotReceived += 1;
       } else if (m.outcome === 'fallback') {
         fallback += 1;
@@ -276,7 +293,12 @@ export const delivery: Scenario = {
       misdelivered,
       unknownMessageArrivals: unknownSeq,
       fallbackButReceived,
-      byUserState: byState,
+      byUserState: Object.fromEntries(
+        Object.entries(byState).map(([state, { latency, ...t }]) => [
+          state,
+          { ...t, sendToResultAckedMs: latency.summary() },
+        ]),
+      ),
       latencyMs: {
         sendToResultAcked: resultLatency.summary(),
         sendToFirstArrival: firstArrivalLatency.summary(),
@@ -297,7 +319,7 @@ export const delivery: Scenario = {
       cpu: recorder.cores('deliver'),
     };
     const tallyText = (t: Tally) =>
-      `${t.sent} sent: ${t.acked} acked, ${t.fallback} fallback${t.errors ? `, ${t.errors} HTTP errors` : ''}`;
+      `${t.sent} sent: ${t.acked} acked (p50 / p99 ${percentiles(t.latency, ['p50', 'p99'])}, ${t.ackedAfterHalfTimeout} after half the timeout), ${t.fallback} fallback${t.errors ? `, ${t.errors} HTTP errors` : ''}`;
     const errorText = Object.entries(httpErrors)
       .map(([name, n]) => `${n} ${name}`)
       .join(', ');
