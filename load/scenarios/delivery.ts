@@ -240,6 +240,23 @@ export const delivery: Scenario = {
       }
     }
     const lost = lostAckedNotReceived + errors;
+    // The slowest acked messages, to tell a late first arrival (the retry reached the device)
+    // from a late ack (an arrival in time whose ack came slowly).
+    const slowestAcked = messages
+      .filter((m) => m.outcome === 'acked')
+      .sort((a, b) => b.resultAt - b.sentAt - (a.resultAt - a.sentAt))
+      .slice(0, 10)
+      .map((m) => ({
+        seq: m.seq,
+        user: m.user,
+        devices: population.devicesOf.get(m.user)?.length ?? 0,
+        state: stateOf(m),
+        sentToNode: m.node,
+        sendToResultMs: Math.round(m.resultAt - m.sentAt),
+        sendToFirstArrivalMs: arrivedAtUser[m.seq]
+          ? Math.round(firstArrival[m.seq]! - m.sentAt)
+          : null,
+      }));
 
     // ── moves ──
     let moves = 0;
@@ -304,6 +321,7 @@ export const delivery: Scenario = {
         sendToFirstArrival: firstArrivalLatency.summary(),
         sendToArrivalPerConnection: recorder.histogram('deliver', 'deliverReceipt').summary(),
       },
+      slowestAcked,
       mostCallsInFlight: sender.mostInFlight,
       moves: {
         started: moves,
