@@ -107,7 +107,7 @@ const DESCRIPTIONS: Record<string, string> = {
   rate: 'updates/s (steady, failover); joins+leaves/s (churn); messages/s (delivery)',
   'churn-fraction': 'share of connections that come and go (churn)',
   'connect-timeout-ms': 'no presence_state by then = a timeout',
-  'reconnect-jitter-ms': 'a dropped client reconnects after 0..n ms (failover, delivery)',
+  'reconnect-jitter-ms': 'a dropped (failover) or moved (delivery) client reconnects after 0..n ms',
   'reconnect-rate': 'connections/s moving to the other node (delivery)',
   'deliver-timeout-ms': 'ack wait of each deliver call before the fallback (delivery)',
 };
