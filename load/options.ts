@@ -34,6 +34,8 @@ export interface LoadOptions {
   reconnectRate: number;
   /** delivery: `timeoutMs` of each deliver call (ack wait before the fallback). */
   deliverTimeoutMs: number;
+  /** delivery: keep-alive HTTP connections of the sender per node (calls beyond them queue). */
+  httpConnections: number;
   /** Results folder (default load/results). */
   out: string | undefined;
   /** Node flags of the node processes, space-separated (profiling: `--cpu-prof`). */
@@ -63,6 +65,7 @@ export const COMMON_DEFAULTS: LoadOptions = {
   reconnectJitterMs: 1_000,
   reconnectRate: 50,
   deliverTimeoutMs: 5_000,
+  httpConnections: 64,
   out: undefined,
   nodeArgs: '',
   workerArgs: '',
@@ -89,6 +92,7 @@ const NUMERIC: Record<string, keyof LoadOptions> = {
   'reconnect-jitter-ms': 'reconnectJitterMs',
   'reconnect-rate': 'reconnectRate',
   'deliver-timeout-ms': 'deliverTimeoutMs',
+  'http-connections': 'httpConnections',
 };
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -110,6 +114,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'reconnect-jitter-ms': 'a dropped (failover) or moved (delivery) client reconnects after 0..n ms',
   'reconnect-rate': 'connections/s moving to the other node (delivery)',
   'deliver-timeout-ms': 'ack wait of each deliver call before the fallback (delivery)',
+  'http-connections': 'sender keep-alive connections per node; more calls queue (delivery)',
 };
 
 export function optionsHelp(defaults: LoadOptions): string {
@@ -169,7 +174,13 @@ export function parseLoadArguments(argv: readonly string[]): {
 }
 
 export function checkOptions(options: LoadOptions): void {
-  const positive: (keyof LoadOptions)[] = ['connections', 'nodes', 'workers', 'devices'];
+  const positive: (keyof LoadOptions)[] = [
+    'connections',
+    'nodes',
+    'workers',
+    'devices',
+    'httpConnections',
+  ];
   for (const key of positive) {
     if (!Number.isInteger(options[key]) || (options[key] as number) < 1) {
       throw new OptionsError(`--${key} must be a positive integer`);

@@ -110,6 +110,7 @@ export const delivery: Scenario = {
     reconnectRate: 50,
     reconnectJitterMs: 1_000,
     deliverTimeoutMs: 5_000,
+    httpConnections: 64,
   },
   poolOptions: (options) => ({
     countReceipts: false,
@@ -126,6 +127,7 @@ export const delivery: Scenario = {
       users: population.users,
       ratePerSec: options.rate,
       timeoutMs: options.deliverTimeoutMs,
+      connections: options.httpConnections,
       seed: options.seed,
       onTick: (tick) => recorder.onTick(tick),
     });
@@ -323,6 +325,7 @@ export const delivery: Scenario = {
       },
       slowestAcked,
       mostCallsInFlight: sender.mostInFlight,
+      httpConnectionsPerNode: options.httpConnections,
       moves: {
         started: moves,
         back: movesBack,
@@ -346,6 +349,11 @@ export const delivery: Scenario = {
         'messages sent / per second',
         `${messages.length} in ${figures.sendingSeconds} s = ${figures.messagesPerSecond} /s (${figures.ackedPerSecond} acked/s)`,
         `${options.rate} /s`,
+      ],
+      [
+        'sender: most calls in flight (keep-alive connections)',
+        `${sender.mostInFlight} (${options.httpConnections} per node, more wait)`,
+        '',
       ],
       [
         'acked / fallback / HTTP errors',
