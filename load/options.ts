@@ -30,6 +30,12 @@ export interface LoadOptions {
   churnFraction: number;
   connectTimeoutMs: number;
   reconnectJitterMs: number;
+  /** delivery: connections per second that disconnect and reconnect to the other node. */
+  reconnectRate: number;
+  /** delivery: `timeoutMs` of each deliver call (ack wait before the fallback). */
+  deliverTimeoutMs: number;
+  /** delivery: keep-alive HTTP connections of the sender per node (calls beyond them queue). */
+  httpConnections: number;
   /** Results folder (default load/results). */
   out: string | undefined;
   /** Node flags of the node processes, space-separated (profiling: `--cpu-prof`). */
@@ -57,6 +63,9 @@ export const COMMON_DEFAULTS: LoadOptions = {
   churnFraction: 0.2,
   connectTimeoutMs: 10_000,
   reconnectJitterMs: 1_000,
+  reconnectRate: 50,
+  deliverTimeoutMs: 5_000,
+  httpConnections: 64,
   out: undefined,
   nodeArgs: '',
   workerArgs: '',
@@ -81,6 +90,9 @@ const NUMERIC: Record<string, keyof LoadOptions> = {
   'churn-fraction': 'churnFraction',
   'connect-timeout-ms': 'connectTimeoutMs',
   'reconnect-jitter-ms': 'reconnectJitterMs',
+  'reconnect-rate': 'reconnectRate',
+  'deliver-timeout-ms': 'deliverTimeoutMs',
+  'http-connections': 'httpConnections',
 };
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -96,10 +108,13 @@ const DESCRIPTIONS: Record<string, string> = {
   'ramp-rate': 'connections opened per second',
   concurrency: 'connections being opened at once',
   duration: 'seconds of the measured phase',
-  rate: 'updates/s (steady, failover); joins+leaves/s (churn)',
+  rate: 'updates/s (steady, failover); joins+leaves/s (churn); messages/s (delivery)',
   'churn-fraction': 'share of connections that come and go (churn)',
   'connect-timeout-ms': 'no presence_state by then = a timeout',
-  'reconnect-jitter-ms': 'a dropped client reconnects after 0..n ms (failover)',
+  'reconnect-jitter-ms': 'a dropped (failover) or moved (delivery) client reconnects after 0..n ms',
+  'reconnect-rate': 'connections/s moving to the other node (delivery)',
+  'deliver-timeout-ms': 'ack wait of each deliver call before the fallback (delivery)',
+  'http-connections': 'sender keep-alive connections per node; more calls queue (delivery)',
 };
 
 export function optionsHelp(defaults: LoadOptions): string {
@@ -159,7 +174,13 @@ export function parseLoadArguments(argv: readonly string[]): {
 }
 
 export function checkOptions(options: LoadOptions): void {
-  const positive: (keyof LoadOptions)[] = ['connections', 'nodes', 'workers', 'devices'];
+  const positive: (keyof LoadOptions)[] = [
+    'connections',
+    'nodes',
+    'workers',
+    'devices',
+    'httpConnections',
+  ];
   for (const key of positive) {
     if (!Number.isInteger(options[key]) || (options[key] as number) < 1) {
       throw new OptionsError(`--${key} must be a positive integer`);
@@ -169,4 +190,11 @@ export function checkOptions(options: LoadOptions): void {
     throw new OptionsError('--down-period-ms must be at least twice --broadcast-period-ms');
   }
   if (options.churnFraction > 1) throw new OptionsError('--churn-fraction must be at most 1');
+  if (
+    !Number.isInteger(options.deliverTimeoutMs) ||
+    options.deliverTimeoutMs < 1 ||
+    options.deliverTimeoutMs > 60_000
+  ) {
+    throw new OptionsError('--deliver-timeout-ms must be an integer from 1 to 60000');
+  }
 }

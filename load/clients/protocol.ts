@@ -48,6 +48,12 @@ export type DriverMessage =
       readonly meanLifetimeMs: number;
     }
   | { readonly kind: 'stopChurn' }
+  /**
+   * Delivery: `ratePerSec` of the worker's connected clients (picked at random) disconnect and,
+   * after 0..awayMs, reconnect to the OTHER node (the next one).
+   */
+  | { readonly kind: 'moves'; readonly ratePerSec: number; readonly awayMs: number }
+  | { readonly kind: 'stopMoves' }
   | { readonly kind: 'final' }
   /** Report now (a tick), then answer 'flushed': the driver changes phase in between. */
   | { readonly kind: 'flush' }
@@ -61,7 +67,11 @@ export type HistogramName =
   | 'joinStalenessCross'
   | 'leaveStalenessSame'
   | 'leaveStalenessCross'
-  | 'workerLoopLag';
+  | 'workerLoopLag'
+  /** Delivery: from the HTTP send to the `deliver` result (recorded by the sender). */
+  | 'deliverResult'
+  /** Delivery: from the HTTP send to an arrival of the message at a connection (not a copy). */
+  | 'deliverReceipt';
 
 export const HISTOGRAM_NAMES: readonly HistogramName[] = [
   'timeToState',
@@ -72,6 +82,8 @@ export const HISTOGRAM_NAMES: readonly HistogramName[] = [
   'leaveStalenessSame',
   'leaveStalenessCross',
   'workerLoopLag',
+  'deliverResult',
+  'deliverReceipt',
 ];
 
 /** Counters a worker adds up between two ticks. */
@@ -94,6 +106,17 @@ export interface TickCounters {
   spuriousLeaves: number;
   /** Failover: leaves of reconnect attempts (incarnation ≥ 1) a client gave up on (timeout). */
   reconnectLeaves: number;
+  /** Delivery: disconnects to reconnect on the other node (moves) the worker started. */
+  moves: number;
+  /** Delivery: `presence_message` arrivals, first ones per connection and message. */
+  messagesReceived: number;
+  /** Delivery: arrivals of a message a connection had already received (retries). */
+  messageDuplicates: number;
+  /** Delivery (sender): POST /admin/deliver calls made, and their results. */
+  messagesSent: number;
+  messagesAcked: number;
+  messagesFallback: number;
+  httpErrors: number;
 }
 
 export function emptyCounters(): TickCounters {
@@ -111,6 +134,13 @@ export function emptyCounters(): TickCounters {
     updatesRejected: 0,
     spuriousLeaves: 0,
     reconnectLeaves: 0,
+    moves: 0,
+    messagesReceived: 0,
+    messageDuplicates: 0,
+    messagesSent: 0,
+    messagesAcked: 0,
+    messagesFallback: 0,
+    httpErrors: 0,
   };
 }
 
@@ -148,6 +178,16 @@ export interface WorkerFinal {
   readonly reconnects: [number, number, number][];
   /** Ids of connections that dropped without being asked to (ever). */
   readonly droppedIds: number[];
+  /**
+   * Delivery: `presence_message` receipts, flattened [message seq, connection id, first arrival
+   * (ms since the epoch), arrivals] per message and connection.
+   */
+  readonly messageReceipts: number[];
+  /**
+   * Delivery: moves, flattened [connection id, closed at, presence_state on the other node at
+   * (-1 if it never came back)].
+   */
+  readonly moves: number[];
 }
 
 export type WorkerMessage =

@@ -31,6 +31,12 @@ interface Meta {
   readonly q?: number;
 }
 type Presences = Record<string, { metas: Meta[] }>;
+/** A `deliver` message; the load sender's payload is `{ q: sequence, t: send time }`. */
+interface PresenceMessage {
+  readonly id: string;
+  readonly event: string;
+  readonly payload?: { readonly q?: number; readonly t?: number };
+}
 interface Diff {
   joins: Presences;
   leaves: Presences;
@@ -67,6 +73,11 @@ const everConnected = new Set<number>();
 const droppedIds = new Set<number>();
 let updatesTimer: NodeJS.Timeout | undefined;
 let churning = false;
+/** Delivery: `<conn id>:<message seq>` → its receipt record (first arrival, arrivals). */
+const messageReceipts = new Map<string, { seq: number; id: number; at: number; n: number }>();
+/** Delivery: [id, closed at, back at (-1 until then)] per move. */
+const moves: [number, number, number][] = [];
+let movesTimer: NodeJS.Timeout | undefined;
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
 function send(message: WorkerMessage): void {
@@ -146,6 +157,24 @@ function onDiff(observer: Client, diff: Diff): void {
   }
 }
 
+/** Records a message's arrival before the caller acks it: an acked message is always counted. */
+function onMessage(client: Client, message: PresenceMessage): void {
+  const now = nowMs();
+  const seq = message.payload?.q;
+  if (typeof seq !== 'number') return;
+  const key = `${client.id}:${seq}`;
+  const receipt = messageReceipts.get(key);
+  if (receipt) {
+    receipt.n += 1;
+    counters.messageDuplicates += 1;
+    return;
+  }
+  messageReceipts.set(key, { seq, id: client.id, at: now, n: 1 });
+  counters.messagesReceived += 1;
+  const sentAt = message.payload?.t;
+  if (typeof sentAt === 'number') hist('deliverReceipt').record(now - sentAt);
+}
+
 async function tokenFor(user: string): Promise<string> {
   let token = tokens.get(user);
   if (token === undefined) {
@@ -207,6 +236,10 @@ function open(client: Client, status: string, done: (ok: boolean) => void): void
     settle(true);
   });
   socket.on('presence_diff', (diff: Diff) => onDiff(client, diff));
+  socket.on('presence_message', (message: PresenceMessage, ack?: () => void) => {
+    onMessage(client, message);
+    ack?.();
+  });
   socket.on('connect_error', (err: Error) => {
     // socket.io-client's own handshake timeout is a timeout too, not a refusal.
     if (err.message === 'timeout') counters.connectTimeouts += 1;
@@ -351,6 +384,42 @@ function startChurn(ids: readonly number[], meanLifetimeMs: number): void {
   }
 }
 
+/**
+ * Moves: `ratePerSec` connected clients (at random) disconnect, and reconnect to the next node
+ * after 0..awayMs (a failed attempt is retried there after 0..awayMs again).
+ */
+function startMoves(ratePerSec: number, awayMs: number): void {
+  const ids = [...clients.keys()];
+  let started = 0;
+  const begun = performance.now();
+  const reopen = (client: Client, move: [number, number, number]) => {
+    open(client, 's', (ok) => {
+      if (ok) move[2] = nowMs();
+      else setTimeout(() => reopen(client, move), Math.floor(random() * awayMs));
+    });
+  };
+  const tick = () => {
+    const due = Math.floor(((performance.now() - begun) / 1000) * ratePerSec) - started;
+    for (let k = 0; k < due; k += 1) {
+      started += 1;
+      let client: Client | undefined;
+      for (let tries = 0; tries < 20 && !client; tries += 1) {
+        const candidate = clients.get(ids[Math.floor(random() * ids.length)]!)!;
+        if (candidate.up && candidate.socket) client = candidate;
+      }
+      if (!client) continue;
+      const move: [number, number, number] = [client.id, nowMs(), -1];
+      moves.push(move);
+      counters.moves += 1;
+      close(client);
+      const moving = client;
+      moving.node = (moving.node + 1) % init.urls.length;
+      setTimeout(() => reopen(moving, move), Math.floor(random() * awayMs));
+    }
+  };
+  movesTimer = setInterval(tick, 10);
+}
+
 function stopChurn(): void {
   churning = false;
   for (const client of clients.values()) clearTimeout(client.churnTimer);
@@ -387,6 +456,8 @@ function final(): void {
     onlineSeen: [...onlineSeen.entries()],
     reconnects,
     droppedIds: [...droppedIds],
+    messageReceipts: [...messageReceipts.values()].flatMap((r) => [r.seq, r.id, r.at, r.n]),
+    moves: moves.flat(),
   });
 }
 
@@ -428,6 +499,12 @@ process.on('message', (message: DriverMessage) => {
     case 'stopChurn':
       stopChurn();
       break;
+    case 'moves':
+      startMoves(message.ratePerSec, message.awayMs);
+      break;
+    case 'stopMoves':
+      clearInterval(movesTimer);
+      break;
     case 'flush':
       tick();
       send({ kind: 'flushed', index: init.index });
@@ -438,6 +515,7 @@ process.on('message', (message: DriverMessage) => {
       break;
     case 'close':
       stopChurn();
+      clearInterval(movesTimer);
       clearInterval(updatesTimer);
       for (const client of clients.values()) close(client);
       setTimeout(() => process.exit(0), 200);

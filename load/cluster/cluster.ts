@@ -8,6 +8,9 @@ import { waitFor } from '../../test/support/wait-for.js';
 import { type NodeProcess, spawnNode } from './node-process.js';
 import { findRedisPid } from './proc-stats.js';
 
+/** The admin token of every load node (POST /admin/deliver, GET /admin/counts). */
+export const ADMIN_TOKEN = 'load-admin-token-0123456789';
+
 export interface ClusterOptions {
   readonly nodes: number;
   readonly graphFile: string;
@@ -44,6 +47,7 @@ export class Cluster {
           ...['--jwt-secret', options.secret, '--graph', `graphology:${options.graphFile}`],
           ...['--broadcast-period-ms', String(options.broadcastPeriodMs)],
           ...['--down-period-ms', String(options.downPeriodMs)],
+          ...['--admin-token', ADMIN_TOKEN],
         ],
         env,
         options.nodeArgs,

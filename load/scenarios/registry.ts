@@ -1,10 +1,11 @@
 /** Every scenario of `npm run load`, by name. A new scenario: its file, then one line here. */
 import { churn } from './churn.js';
 import { connect } from './connect.js';
+import { delivery } from './delivery.js';
 import { failover } from './failover.js';
 import type { Scenario } from './scenario.js';
 import { steady } from './steady.js';
 
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
-  [connect, steady, churn, failover].map((s) => [s.name, s]),
+  [connect, steady, churn, failover, delivery].map((s) => [s.name, s]),
 );
