@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { registerCountMetrics } from '../counts/count-metrics.js';
+import { registerAdmissionMetrics } from '../http/admission-metrics.js';
 import { countRoutes } from '../http/count-routes.js';
 import { deliveryRoutes } from '../http/delivery-routes.js';
 import { createHttpHandler } from '../http/http-handler.js';
@@ -90,6 +91,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     delivery: presence.delivery,
   });
   registerCountMetrics(metrics.registry, presence.counts);
+  registerAdmissionMetrics(metrics.registry, () => gateway.stats());
   replica.on('replica', (event) =>
     logger.info(
       { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },

@@ -84,8 +84,10 @@ function emitPerSocket(nsp: PresenceNamespace, diffs: readonly TopicDiff[]): voi
 
 /**
  * One diff of several topics' diffs, in their order (topics with joins first, see
- * diffsByTopic). A key can come from two topics (a user's `user:` and `self:` topics reach that
- * user's own sockets), so metas are appended, never replaced.
+ * diffsByTopic). The topics' `{ metas }` slots are shared, not copied, by every socket's diff
+ * (socket.io encodes at emit, and nothing here mutates a shared slot): merging costs one key per
+ * topic. A key can come from two topics (a user's `user:` and `self:` topics reach that user's
+ * own sockets): those metas are concatenated into a new slot, never replaced.
  */
 function mergeDiffs(list: readonly TopicDiff[]): PresenceDiff {
   const joins = emptyPresenceMap();
@@ -101,7 +103,6 @@ function appendMap(into: PresenceDiff['joins'], from: PresenceDiff['joins']): vo
   for (const key in from) {
     const slot = into[key];
     const metas = from[key]!.metas;
-    if (slot === undefined) into[key] = { metas: [...metas] };
-    else slot.metas.push(...metas);
+    into[key] = slot === undefined ? from[key]! : { metas: slot.metas.concat(metas) };
   }
 }

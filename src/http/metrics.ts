@@ -157,7 +157,12 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
 }
 
 /** A counter mirroring a monotonic total read from elsewhere at scrape time. */
-function monotonic(registry: Registry, name: string, help: string, read: () => number): void {
+export function monotonic(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: () => number,
+): void {
   let last = 0;
   new Counter({
     name,

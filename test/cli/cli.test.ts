@@ -183,6 +183,9 @@ describe('graph-presence --port 0 --demo --jwt-secret', () => {
       });
       socket.disconnect();
       expect(message).toBe('unauthorized');
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/^presence_connections_unauthorized_total [1-9]/m);
+      expect(metrics).toMatch(/^presence_admission_queue 0$/m);
     } finally {
       expect((await stopCli(other.run)).code).toBe(0);
     }
