@@ -9,7 +9,8 @@
  *
  * `decodeDeliveryFrame` never throws: anything else is reported as a string saying why.
  */
-import { Packr } from 'msgpackr';
+// The replication codec's plain MessagePack: no records, no extensions, 64-bit integers as numbers.
+import { packr } from '../protocol/wire-layout.js';
 
 export const DELIVERY_FORMAT_VERSION = 1;
 export const FLAG_ALL = 1;
@@ -38,17 +39,6 @@ export type DeliveryFrame = DeliverFrame | AnswerFrame;
 
 const KIND_DELIVER = 0;
 const KIND_ANSWER = 1;
-
-/** Plain MessagePack: no records, no extensions, 64-bit integers as numbers. */
-const packr = new Packr({
-  useRecords: false,
-  mapsAsObjects: false,
-  int64AsType: 'number',
-  useFloat32: 0,
-  moreTypes: false,
-  structuredClone: false,
-  bundleStrings: false,
-});
 
 export function encodeDeliveryFrame(frame: DeliveryFrame): Uint8Array {
   const body =
