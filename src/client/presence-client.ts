@@ -5,6 +5,7 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { PresenceClientError } from './client-error.js';
 import { IncomingMessages, type PresenceMessage } from './incoming-messages.js';
+import { OverloadedRetry } from './overloaded-retry.js';
 import { isPresenceDiff, isPresenceState } from './payload-guards.js';
 import type { PresenceChange } from './presence-changes.js';
 import { PresenceView, type UserPresence } from './presence-view.js';
@@ -71,26 +72,6 @@ export interface PresenceClientEvents<M extends PresenceMeta = PresenceMeta> {
 }
 
 const DEFAULT_ACK_TIMEOUT_MS = 5_000;
-/** Retries after `overloaded`: from the server's hint (or this) doubling up to the cap, jittered. */
-const OVERLOADED_RETRY_MS = 1_000;
-const OVERLOADED_RETRY_CAP_MS = 30_000;
-
-/**
- * The wait before connecting again after the `attempt`-th `overloaded` in a row: at least the
- * server's hint, doubling with each refusal up to a cap, with ±50 % jitter so refused clients
- * spread out.
- */
-export function overloadedRetryDelay(
-  attempt: number,
-  hintMs: number | undefined,
-  random: () => number = Math.random,
-): number {
-  const base =
-    hintMs !== undefined && Number.isFinite(hintMs) && hintMs > 0 ? hintMs : OVERLOADED_RETRY_MS;
-  const grown = Math.min(OVERLOADED_RETRY_CAP_MS, base * 2 ** Math.max(0, attempt - 1));
-  return Math.max(1, Math.round(grown * (0.5 + random())));
-}
-
 /**
  * A connection to a graph-presence server that keeps the visible users' presence in sync.
  *
@@ -126,9 +107,9 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   /** The fields of every acked update, merged: what a reconnect must restore. */
   readonly #applied = new Map<string, PatchValue>();
   readonly #messages: IncomingMessages;
-  /** `overloaded` refusals since the last connection, and the timer of the next try. */
-  #overloaded = 0;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #overloaded = new OverloadedRetry(() => {
+    if (!this.socket.connected && !this.socket.active) this.socket.connect();
+  });
 
   constructor(url: string, options: PresenceClientOptions) {
     this.#options = options;
@@ -290,7 +271,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
 
   /** Connects again after {@link disconnect} or a refused connection (e.g. with a new token). */
   connect(): void {
-    this.#cancelRetry();
+    this.#overloaded.cancel();
     this.socket.connect();
   }
 
@@ -299,7 +280,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
    * `disconnected`, the view is emptied without leave events.
    */
   disconnect(): void {
-    this.#cancelRetry();
+    this.#overloaded.cancel();
     this.socket.disconnect();
     this.#requests.failAll(new PresenceClientError('disconnected', 'the client was disconnected'));
     this.#view.clear();
@@ -308,7 +289,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   #listen(): void {
     const socket = this.socket;
     socket.on('connect', () => {
-      this.#overloaded = 0;
+      this.#overloaded.reset();
       this.#reapply();
       this.#requests.flush();
       this.#emitter.emit('connect');
@@ -351,17 +332,8 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
    * after the server's hint, backing off. Pending updates keep waiting (within their timeout).
    */
   #retryOverloaded(error: Error & { data?: unknown }): void {
-    this.#overloaded++;
     const hint = (error.data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
-    const delay = overloadedRetryDelay(
-      this.#overloaded,
-      typeof hint === 'number' ? hint : undefined,
-    );
-    this.#cancelRetry();
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      if (!this.socket.connected && !this.socket.active) this.socket.connect();
-    }, delay);
+    const delay = this.#overloaded.refused(hint);
     this.#emitter.emit(
       'error',
       new PresenceClientError(
@@ -370,11 +342,6 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
         { cause: error },
       ),
     );
-  }
-
-  #cancelRetry(): void {
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
   }
 
   async #handshake(): Promise<Record<string, string>> {
