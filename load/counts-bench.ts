@@ -7,7 +7,6 @@
  *   npm run bench:counts -- --entries 100000
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { GraphologyFriendsGraph } from '../graph-adapters/graphology/index.js';
 import { PresenceState } from '../src/core/index.js';
@@ -16,6 +15,7 @@ import { PresenceCounts } from '../src/counts/presence-counts.js';
 import { RoomCounts } from '../src/counts/room-counts.js';
 import { TrackerReplica } from '../src/runtime/tracker-replica.js';
 import { createInMemoryBus } from '../src/transports/in-memory-transport.js';
+import { machineInfo } from './machine.js';
 import { printTable, resultsPath, round } from './report.js';
 
 const { values } = parseArgs({
@@ -125,12 +125,7 @@ if (sink === 42) log('');
 const results = {
   benchmark: 'counts',
   date: new Date().toISOString(),
-  machine: {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    memoryGiB: round(totalmem() / 2 ** 30, 1),
-    node: process.version,
-  },
+  machine: machineInfo(),
   entries,
   onlineReadNs: round(onlineNs, 1),
   topicReadNs: round(topicNs, 1),

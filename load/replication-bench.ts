@@ -18,11 +18,12 @@
  *   the entries; from its boot until its state holds all of them.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { type RedisServer, startRedisServer } from '../test/support/redis-server.js';
 import { ReplicaCluster, type ReplicaNode } from '../test/support/replica-cluster.js';
+import { machineInfo } from './machine.js';
 import { printTable, resultsPath, round } from './report.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -239,10 +240,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       quick,
       machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        memoryGiB: round(totalmem() / 2 ** 30, 1),
-        node: process.version,
+        ...machineInfo(),
         loadAvgBefore: loadBefore.map((v) => round(v, 2)),
         loadAvgAfter: loadavg().map((v) => round(v, 2)),
       },

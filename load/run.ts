@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { writeChart } from './chart.js';
 import { ClientPool } from './clients/client-pool.js';
 import { Cluster } from './cluster/cluster.js';
-import { machineInfo } from './cluster/machine.js';
+import { machineInfo } from './machine.js';
 import type { LoadOptions } from './options.js';
 import { Progress } from './progress.js';
 import { Recorder, type WatchedProcess } from './recorder.js';

@@ -8,9 +8,9 @@
  * Needs --expose-gc (the npm script passes it) for the memory figure.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { PresenceState, type ReplicaRef } from '../src/core/index.js';
+import { machineInfo } from './machine.js';
 import { printTable, resultsPath, round } from './report.js';
 
 const { values } = parseArgs({
@@ -143,12 +143,7 @@ if (state.entryCount(local) !== 0) throw new Error('untrack left entries behind'
 const results = {
   benchmark: 'tracker',
   date: new Date().toISOString(),
-  machine: {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    memoryGiB: round(totalmem() / 2 ** 30, 1),
-    node: process.version,
-  },
+  machine: machineInfo(),
   entries,
   trackPerSec: Math.round(entries / trackSeconds),
   updatePerSec: Math.round(entries / updateSeconds),
