@@ -15,7 +15,8 @@ import { describe, expect, it } from 'vitest';
 import type { Presence } from '../../src/core/index.js';
 import { RoomCounts } from '../../src/counts/room-counts.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { CALM, SimNetwork, SimWorld } from '../simulation/sim-network.js';
+import { chaosStep, heal } from '../simulation/sim-chaos.js';
+import { SimNetwork, SimWorld } from '../simulation/sim-network.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 const TIMING = {
@@ -81,6 +82,7 @@ function runSimulation(seed: number): void {
   const size = 3 + Math.floor(random() * 2);
   for (let i = 0; i < size; i++) nodes.push(boot(`n${i}`));
   const live = () => nodes.filter((n) => n.alive);
+  const chaos = { network, nodes, random, boot, beforeStop: (n: SimNode) => n.rooms.close() };
   const checkOnline = (when: string) => {
     for (const n of live()) {
       const counts = n.replica.state.prefixCounts('user:')!;
@@ -110,33 +112,13 @@ function runSimulation(seed: number): void {
         node.members.set(room, n - 1);
         node.rooms.remove(room);
       }
-    } else if (roll < 0.6) {
-      network.faults = {
-        dropRate: random() * 0.3,
-        duplicateRate: random() * 0.2,
-        maxDelayMs: Math.floor(random() * 400),
-      };
-    } else if (roll < 0.65) network.partition(pick(nodes).name, pick(nodes).name);
-    else if (roll < 0.68) network.healPartitions();
-    else if (roll < 0.72) node.link.setLink(false);
-    else if (roll < 0.76) for (const n of nodes) n.link.setLink(true);
-    else if (roll < 0.78 && live().length > 2) {
-      node.rooms.close();
-      node.replica.stop({ announce: random() < 0.5 });
-      network.leave(node.name);
-      node.alive = false;
-    } else if (roll < 0.8) {
-      const dead = nodes.findIndex((n) => !n.alive);
-      if (dead >= 0) nodes[dead] = boot(nodes[dead]!.name);
-    }
+    } else chaosStep(chaos, roll, node);
     checkOnline(`after step ${step}`);
     world.advance(Math.floor(random() * 150));
     checkOnline(`after time passed at step ${step}`);
   }
 
-  network.faults = CALM;
-  network.healPartitions();
-  for (const n of live()) n.link.setLink(true);
+  heal(network, nodes);
   world.advance(TIMING.downPeriodMs * 3);
   checkOnline('after healing');
 

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { type Presence, replicaKey } from '../../src/core/index.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
 import { seededRandom } from '../support/seeded-random.js';
-import { CALM, SimNetwork, SimWorld } from './sim-network.js';
+import { chaosStep, heal } from './sim-chaos.js';
+import { SimNetwork, SimWorld } from './sim-network.js';
 
 const TIMING = {
   broadcastPeriodMs: 100,
@@ -71,6 +72,7 @@ function runSimulation(seed: number): void {
   for (let i = 0; i < size; i++) nodes.push(boot(`n${i}`));
 
   const live = () => nodes.filter((n) => n.alive);
+  const chaos = { network, nodes, random, boot };
   for (let step = 0; step < 250; step++) {
     const roll = random();
     const node = pick(live());
@@ -81,32 +83,12 @@ function runSimulation(seed: number): void {
     else if (roll < 0.5) {
       const own = node.replica.state.connectionPresences(conn)[0];
       if (own) node.replica.update(own.topic, own.key, conn, { v: step, updated: true });
-    } else if (roll < 0.6) {
-      network.faults = {
-        dropRate: random() * 0.3,
-        duplicateRate: random() * 0.2,
-        maxDelayMs: Math.floor(random() * 400),
-      };
-    } else if (roll < 0.65) network.partition(pick(nodes).name, pick(nodes).name);
-    else if (roll < 0.68) network.healPartitions();
-    else if (roll < 0.72) node.link.setLink(false);
-    else if (roll < 0.76) for (const n of nodes) n.link.setLink(true);
-    else if (roll < 0.78 && live().length > 2) {
-      // a crash (no goodbye) or a clean shutdown; the name comes back later as a new incarnation
-      node.replica.stop({ announce: random() < 0.5 });
-      network.leave(node.name);
-      node.alive = false;
-    } else if (roll < 0.8) {
-      const dead = nodes.findIndex((n) => !n.alive);
-      if (dead >= 0) nodes[dead] = boot(nodes[dead]!.name);
-    }
+    } else chaosStep(chaos, roll, node);
     world.advance(Math.floor(random() * 150));
   }
 
   // heal: calm network, every link up, then longer than the down period
-  network.faults = CALM;
-  network.healPartitions();
-  for (const n of live()) n.link.setLink(true);
+  heal(network, nodes);
   world.advance(TIMING.downPeriodMs * 3);
 
   const truth = live()
