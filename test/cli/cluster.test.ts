@@ -5,21 +5,14 @@
  * period is a minute, so only the announced leave can explain a prompt departure.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import type { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
-import { type CliRun, killAll, startCli, stopCli } from './support/cli-process.js';
+import { stopCli } from './support/cli-process.js';
 import { connectClient, type WatchedClient } from './support/presence-clients.js';
+import { type CliNode, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 const SECRET = 'cluster-test-secret';
 const LEAVE_WAIT_MS = 10_000;
-
-function nodeArgs(redisUrl: string, name: string): string[] {
-  return [
-    ...['--port', '0', '--redis', redisUrl, '--node-name', name, '--demo'],
-    ...['--jwt-secret', SECRET, '--broadcast-period-ms', '100'],
-    ...['--down-period-ms', '60000', '--permdown-period-ms', '120000'],
-  ];
-}
 
 async function healthz(url: string): Promise<{ status: string; replicas: { up: number } }> {
   return (await (await fetch(`${url}/healthz`)).json()) as {
@@ -29,9 +22,10 @@ async function healthz(url: string): Promise<{ status: string; replicas: { up: n
 }
 
 describe('a cluster of two graph-presence nodes over Redis', () => {
+  let cluster: TwoNodes;
   let redis: RedisServer;
-  let node1: { run: CliRun; url: string };
-  let node2: { run: CliRun; url: string };
+  let node1: CliNode;
+  let node2: CliNode;
   const clients: WatchedClient[] = [];
   let alice: WatchedClient;
   let bob: WatchedClient;
@@ -39,24 +33,13 @@ describe('a cluster of two graph-presence nodes over Redis', () => {
   let ivan: WatchedClient;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    [node1, node2] = await Promise.all([
-      startCli(nodeArgs(redis.url, 'node-1')),
-      startCli(nodeArgs(redis.url, 'node-2')),
-    ]);
-    await waitFor(
-      async () =>
-        (await healthz(node1.url)).replicas.up === 1 &&
-        (await healthz(node2.url)).replicas.up === 1,
-      { timeoutMs: 15_000, description: 'each node sees the other up' },
-    );
+    cluster = await startTwoNodes({ secret: SECRET });
+    ({ redis, node1, node2 } = cluster);
   }, 60_000);
 
   afterAll(async () => {
     for (const c of clients) c.client.disconnect();
-    await Promise.all([node1 && stopCli(node1.run), node2 && stopCli(node2.run)]);
-    killAll();
-    await redis?.dispose();
+    await cluster?.stop();
   });
 
   it('friends connected to different nodes see each other', async () => {

@@ -6,22 +6,14 @@
  * once (the down period is a minute, so only the announced leave explains it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
-import { type CliRun, killAll, startCli, stopCli } from './support/cli-process.js';
+import { stopCli } from './support/cli-process.js';
 import { connectClient, type WatchedClient } from './support/presence-clients.js';
+import { type CliNode, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 const SECRET = 'counts-cluster-test-secret';
 const ADMIN = 'counts-admin-token-0123456789';
 const WAIT = { timeoutMs: 10_000 };
-
-function nodeArgs(redisUrl: string, name: string): string[] {
-  return [
-    ...['--port', '0', '--redis', redisUrl, '--node-name', name, '--demo'],
-    ...['--jwt-secret', SECRET, '--admin-token', ADMIN, '--broadcast-period-ms', '100'],
-    ...['--down-period-ms', '60000', '--permdown-period-ms', '120000'],
-  ];
-}
 
 async function admin(url: string, path: string): Promise<Record<string, unknown>> {
   const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } });
@@ -35,33 +27,19 @@ async function online(url: string): Promise<string> {
 }
 
 describe('counts on a cluster of two graph-presence nodes over Redis', () => {
-  let redis: RedisServer;
-  let node1: { run: CliRun; url: string };
-  let node2: { run: CliRun; url: string };
+  let cluster: TwoNodes;
+  let node1: CliNode;
+  let node2: CliNode;
   const clients: WatchedClient[] = [];
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    [node1, node2] = await Promise.all([
-      startCli(nodeArgs(redis.url, 'node-1')),
-      startCli(nodeArgs(redis.url, 'node-2')),
-    ]);
-    await waitFor(
-      async () => {
-        const health = await Promise.all(
-          [node1, node2].map(async (n) => (await fetch(`${n.url}/healthz`)).json()),
-        );
-        return health.every((h) => (h as { replicas: { up: number } }).replicas.up === 1);
-      },
-      { timeoutMs: 15_000, description: 'each node sees the other up' },
-    );
+    cluster = await startTwoNodes({ secret: SECRET, extraArgs: ['--admin-token', ADMIN] });
+    ({ node1, node2 } = cluster);
   }, 60_000);
 
   afterAll(async () => {
     for (const c of clients) c.client.disconnect();
-    await Promise.all([node1 && stopCli(node1.run), node2 && stopCli(node2.run)]);
-    killAll();
-    await redis?.dispose();
+    await cluster?.stop();
   });
 
   it('count online users cluster-wide on either node, not the invisible one', async () => {
