@@ -15,19 +15,10 @@ import { describe, expect, it } from 'vitest';
 import type { Presence } from '../../src/core/index.js';
 import { RoomCounts } from '../../src/counts/room-counts.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { chaosStep, heal } from '../simulation/sim-chaos.js';
+import { chaosStep, heal, SIM_TIMING as TIMING } from '../simulation/sim-chaos.js';
 import { SimNetwork, SimWorld } from '../simulation/sim-network.js';
 import { seededRandom } from '../support/seeded-random.js';
 
-const TIMING = {
-  broadcastPeriodMs: 100,
-  maxSilentPeriods: 3,
-  downPeriodMs: 1_000,
-  permdownPeriodMs: 4_000,
-  clockSamplePeriods: 2,
-  maxDeltaSizes: [4, 16, 64],
-  snapshotChunkSize: 5,
-};
 const USERS = ['u0', 'u1', 'u2', 'u3', 'u4'];
 const ROOMS = ['lobby', 'stage'];
 

@@ -9,18 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { type Presence, replicaKey } from '../../src/core/index.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
 import { seededRandom } from '../support/seeded-random.js';
-import { chaosStep, heal } from './sim-chaos.js';
+import { chaosStep, heal, SIM_TIMING as TIMING } from './sim-chaos.js';
 import { SimNetwork, SimWorld } from './sim-network.js';
 
-const TIMING = {
-  broadcastPeriodMs: 100,
-  maxSilentPeriods: 3,
-  downPeriodMs: 1_000,
-  permdownPeriodMs: 4_000,
-  clockSamplePeriods: 2,
-  maxDeltaSizes: [4, 16, 64],
-  snapshotChunkSize: 5,
-};
 const TOPICS = ['t0', 't1', 't2', 't3'];
 
 interface SimNode {

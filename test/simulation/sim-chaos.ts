@@ -6,6 +6,18 @@
 import type { TrackerReplica } from '../../src/runtime/tracker-replica.js';
 import { CALM, type SimNetwork } from './sim-network.js';
 
+/** Short periods (ms) and small buffers, so that faults reach every path of the tracker: gaps,
+ * transfers by window and by snapshot, down, up and permdown. The odds below are tuned to them. */
+export const SIM_TIMING = {
+  broadcastPeriodMs: 100,
+  maxSilentPeriods: 3,
+  downPeriodMs: 1_000,
+  permdownPeriodMs: 4_000,
+  clockSamplePeriods: 2,
+  maxDeltaSizes: [4, 16, 64],
+  snapshotChunkSize: 5,
+};
+
 export interface ChaosNode {
   readonly name: string;
   readonly replica: TrackerReplica;
