@@ -4,6 +4,7 @@
  * Every error names the option (or variable) and what to change.
  */
 import { hostname } from 'node:os';
+import { DEFAULT_MAX_BATCH_DELAY_MS } from '../gateway/batch-window.js';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-token.js';
 import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
 import { CliError } from './cli-error.js';
@@ -27,6 +28,8 @@ export interface CliConfig {
   readonly broadcastPeriodMs: number;
   readonly downPeriodMs: number;
   readonly permdownPeriodMs: number;
+  /** The longest a socket's diffs wait to be merged under load. */
+  readonly maxBatchDelayMs: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -35,6 +38,7 @@ export const DEFAULTS = Object.freeze({
   broadcastPeriodMs: 1_500,
   downPeriodMs: 30_000,
   permdownPeriodMs: 1_200_000,
+  maxBatchDelayMs: DEFAULT_MAX_BATCH_DELAY_MS,
 });
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -85,6 +89,12 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     demo: args.demo || secret === undefined,
     implicitDemo: !args.demo && secret === undefined,
     ...timing,
+    maxBatchDelayMs: integerSetting(
+      pick('--max-batch-delay-ms', args.maxBatchDelayMs, env, 'PRESENCE_MAX_BATCH_DELAY_MS'),
+      DEFAULTS.maxBatchDelayMs,
+      0,
+      10_000,
+    ),
   };
 }
 

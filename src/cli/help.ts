@@ -20,6 +20,8 @@ Options (an option wins over its environment variable):
   --broadcast-period-ms <n>  heartbeat/delta period  [default ${DEFAULTS.broadcastPeriodMs}]
   --down-period-ms <n>       silence before a replica is down  [default ${DEFAULTS.downPeriodMs}]
   --permdown-period-ms <n>   silence before its entries are deleted  [default ${DEFAULTS.permdownPeriodMs}]
+  --max-batch-delay-ms <n>   longest wait to merge a socket's diffs into one message under load;
+                             0: merge one event-loop turn's only  [PRESENCE_MAX_BATCH_DELAY_MS, default ${DEFAULTS.maxBatchDelayMs}]
   -h, --help                 print this help
   -v, --version              print the version
 

@@ -14,10 +14,11 @@
  * and is retried with backoff; others are unaffected.
  */
 import type { Socket } from 'socket.io';
-import type { Meta } from '../core/index.js';
+import { type Meta, phxRef } from '../core/index.js';
 import type { FriendsOnline } from '../counts/friends-online.js';
 import type { UserId } from '../ports/friends-graph.js';
 import type { ClientToServerEvents, PresenceMap, ServerToClientEvents } from './client-protocol.js';
+import type { DiffOutboxes } from './diff-outboxes.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
 import { lookupVisible } from './graph-lookup.js';
 import { moveConnection, trackedMeta } from './invisibility.js';
@@ -49,6 +50,8 @@ export class ConnectionSession {
     private meta: Meta,
     private invisible: boolean,
     private readonly options: ResolvedGatewayOptions,
+    /** What this socket is owed by the fan-out: withdrawn for a user it stops watching. */
+    private readonly outboxes: DiffOutboxes,
     /** Counts this connection's friends online as its subscription changes. */
     private readonly friendsOnline?: FriendsOnline,
   ) {
@@ -118,9 +121,7 @@ export class ConnectionSession {
       for (const user of users) {
         if (!this.friends.has(user)) continue;
         this.friends.delete(user);
-        const topic = userTopic(user);
-        addMetas(leaves, user, this.options.replica.state.get(topic, user));
-        this.socket.leave(topic);
+        this.stopWatching(user, leaves);
       }
       this.friendsOnline?.unwatchSome(this, users);
       if (!isEmptyMap(leaves))
@@ -214,10 +215,7 @@ export class ConnectionSession {
     const joins = emptyPresenceMap();
     const leaves = emptyPresenceMap();
     for (const user of this.friends) {
-      if (visible.has(user)) continue;
-      const topic = userTopic(user);
-      addMetas(leaves, user, state.get(topic, user));
-      this.socket.leave(topic);
+      if (!visible.has(user)) this.stopWatching(user, leaves);
     }
     const added: string[] = [];
     for (const user of visible) {
@@ -232,6 +230,28 @@ export class ConnectionSession {
     if (!isEmptyMap(joins) || !isEmptyMap(leaves)) {
       this.socket.emit('presence_diff', { joins, leaves });
     }
+  }
+
+  /**
+   * Leaves `user`'s topic and adds to `leaves` every meta of theirs this socket holds: the
+   * tracker's, less the joins it is still owed, plus the leaves it is still owed (both taken out
+   * of its outbox, so nothing of that topic is written to it afterwards).
+   */
+  private stopWatching(user: UserId, leaves: PresenceMap): void {
+    const topic = userTopic(user);
+    const owed = this.outboxes.withdraw(this.conn, user);
+    const metas = this.options.replica.state.get(topic, user);
+    addMetas(
+      leaves,
+      user,
+      owed === undefined ? metas : metas.filter((p) => !owed.joined.has(phxRef(p))),
+    );
+    if (owed !== undefined && owed.left.length > 0) {
+      const slot = leaves[user];
+      if (slot === undefined) leaves[user] = { metas: [...owed.left] };
+      else slot.metas.push(...owed.left);
+    }
+    this.socket.leave(topic);
   }
 
   private lookupFailed(error: unknown): void {

@@ -10,7 +10,7 @@ import { positiveOption } from '../positive-option.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { type AdmissionOptions, resolveAdmissionOptions } from './admission.js';
 import { type Authenticate, jwtAuthenticate } from './authentication.js';
-import { DEFAULT_COALESCE_DIFFS_AT } from './fan-out.js';
+import { DEFAULT_MAX_BATCH_DELAY_MS } from './batch-window.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
 
@@ -47,11 +47,17 @@ export interface PresenceGatewayOptions {
    */
   readonly admission?: AdmissionOptions;
   /**
-   * From this many topics in one tracker change (a node down or up, a transfer, a long
-   * broadcast period's delta), each socket gets one merged `presence_diff` instead of one per
-   * topic: far fewer socket writes. @default 16
+   * The longest a socket's presence diffs wait to be merged into one `presence_diff` under load
+   * (0: only the diffs of one event-loop turn are merged). At low load they go out at once; the
+   * wait grows with the node's event-loop utilisation up to this (see diff-outboxes.ts).
+   * @default 500 (ms)
    */
-  readonly coalesceDiffsAt?: number;
+  readonly maxBatchDelayMs?: number;
+  /**
+   * The shortest that wait ever is: diffs always wait this long to be merged, whatever the load.
+   * At most `maxBatchDelayMs`. @default 0
+   */
+  readonly minBatchDelayMs?: number;
 }
 
 export interface ResolvedGatewayOptions {
@@ -65,7 +71,8 @@ export interface ResolvedGatewayOptions {
   readonly logger: Logger;
   readonly now: () => number;
   readonly admission: Required<AdmissionOptions>;
-  readonly coalesceDiffsAt: number;
+  readonly maxBatchDelayMs: number;
+  readonly minBatchDelayMs: number;
 }
 
 export function resolveGatewayOptions(options: PresenceGatewayOptions): ResolvedGatewayOptions {
@@ -124,11 +131,34 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     logger: options.logger ?? silentLogger,
     now: options.now ?? Date.now,
     admission: resolveAdmissionOptions(options.admission),
-    coalesceDiffsAt: positiveOption(
-      'coalesceDiffsAt',
-      options.coalesceDiffsAt ?? DEFAULT_COALESCE_DIFFS_AT,
-    ),
+    ...batchDelayOptions(options),
   };
+}
+
+function batchDelayOptions(options: PresenceGatewayOptions): {
+  maxBatchDelayMs: number;
+  minBatchDelayMs: number;
+} {
+  const maxBatchDelayMs = delayOption(
+    'maxBatchDelayMs',
+    options.maxBatchDelayMs ?? DEFAULT_MAX_BATCH_DELAY_MS,
+  );
+  const minBatchDelayMs = delayOption('minBatchDelayMs', options.minBatchDelayMs ?? 0);
+  if (minBatchDelayMs > maxBatchDelayMs) {
+    throw new InvalidOptionError(
+      `minBatchDelayMs (${minBatchDelayMs}) must be at most maxBatchDelayMs (${maxBatchDelayMs}): lower it or raise maxBatchDelayMs`,
+    );
+  }
+  return { maxBatchDelayMs, minBatchDelayMs };
+}
+
+function delayOption(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10_000) {
+    throw new InvalidOptionError(
+      `${name} must be an integer from 0 to 10000 (ms), got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 function resolveAuthenticate(options: PresenceGatewayOptions): Authenticate {

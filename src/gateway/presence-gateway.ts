@@ -21,6 +21,8 @@ import {
   UNAUTHORIZED,
 } from './client-protocol.js';
 import { ConnectionSession, type PresenceSocket } from './connection-session.js';
+import { DiffOutboxes, type DiffOutboxStats } from './diff-outboxes.js';
+import { rawPacketsSupported } from './diff-packet.js';
 import { fanOutDiffs, type PresenceNamespace } from './fan-out.js';
 import { GatewayCounts } from './gateway-counts.js';
 import {
@@ -61,6 +63,8 @@ export interface GatewayStats {
   readonly overloaded: number;
   /** Waiting handshakes dropped because their client went away, since start. */
   readonly abandoned: number;
+  /** Presence diff messages written and the batch window (diff-outboxes.ts). */
+  readonly diffs: DiffOutboxStats;
 }
 
 export class PresenceGateway {
@@ -69,6 +73,7 @@ export class PresenceGateway {
   private readonly gatewayCounts: GatewayCounts;
   private readonly sessions = new SessionRegistry();
   private readonly admission: Admission;
+  private readonly outboxes: DiffOutboxes;
   private readonly detach: (() => void)[] = [];
   private refused = 0;
   private closed = false;
@@ -79,6 +84,12 @@ export class PresenceGateway {
     this.namespace = io.of(namespace) as unknown as PresenceNamespace;
     this.gatewayCounts = new GatewayCounts(this.namespace, this.options, options.rooms);
     this.admission = new Admission(this.options.admission);
+    this.outboxes = new DiffOutboxes(
+      this.namespace.name,
+      this.options.minBatchDelayMs,
+      this.options.maxBatchDelayMs,
+      rawPacketsSupported(io, this.namespace.name),
+    );
     this.namespace.use((socket, next) => {
       this.enter(socket as PresenceSocket).then(
         () => next(),
@@ -90,12 +101,8 @@ export class PresenceGateway {
     this.detach.push(
       () => this.namespace.off('connection', onConnection),
       () => this.gatewayCounts.close(),
-      fanOutDiffs(
-        this.options.replica,
-        this.namespace,
-        this.options.logger,
-        this.options.coalesceDiffsAt,
-      ),
+      fanOutDiffs(this.options.replica, this.namespace, this.outboxes, this.options.logger),
+      () => this.outboxes.close(),
       followGraphChanges(this.options.graph, this.sessions, this.options.logger),
     );
   }
@@ -115,6 +122,7 @@ export class PresenceGateway {
       admissionQueue: admission.queued,
       overloaded: admission.refused,
       abandoned: admission.abandoned,
+      diffs: this.outboxes.stats(),
     };
   }
 
@@ -220,6 +228,7 @@ export class PresenceGateway {
       data.connection.meta,
       data.connection.invisible,
       this.options,
+      this.outboxes,
       this.gatewayCounts.friendsOnline,
     );
     this.sessions.add(session);
@@ -236,6 +245,7 @@ export class PresenceGateway {
     socket.on('disconnect', () => {
       clearTimeout(expiry);
       this.sessions.remove(session);
+      this.outboxes.drop(socket.id);
       session.close();
     });
     session.start(admitted);

@@ -6,7 +6,8 @@
  */
 import { type Presence, wireMeta } from '../core/index.js';
 import type { PresenceChange } from '../core/presence-state.js';
-import type { PresenceDiff, PresenceMap, WireMeta } from './client-protocol.js';
+import type { PresenceMap, WireMeta } from './client-protocol.js';
+import { KeyChange } from './key-change.js';
 
 export function emptyPresenceMap(): PresenceMap {
   return Object.create(null) as PresenceMap;
@@ -28,50 +29,47 @@ export function isEmptyMap(map: PresenceMap): boolean {
   return true;
 }
 
-export interface TopicDiff {
+/** A topic's share of a tracker change: one {@link KeyChange} per user key in it. */
+export interface TopicChange {
   readonly topic: string;
-  readonly diff: PresenceDiff;
+  readonly changes: readonly KeyChange[];
 }
 
 /**
- * Splits a tracker change into one wire diff per topic, skipping topics nobody here listens to.
- * Topics whose diff has joins come first:
- * when one change moves a connection between two topics (an invisibility toggle merged from
- * another node), the user's own devices then see the new meta before the old one leaves, and
- * never see them flicker offline.
+ * Splits a tracker change by topic and key, skipping topics nobody here listens to. Each key's
+ * metas are converted once and shared by every socket the change reaches.
  */
-export function diffsByTopic(
+export function changesByTopic(
   change: PresenceChange,
   hasAudience: (topic: string) => boolean = () => true,
-): TopicDiff[] {
-  const audience = new Map<string, boolean>();
-  const heard = (topic: string) => {
-    let yes = audience.get(topic);
-    if (yes === undefined) {
-      yes = hasAudience(topic);
-      audience.set(topic, yes);
+): TopicChange[] {
+  const byTopic = new Map<string, Map<string, { joins: WireMeta[]; leaves: WireMeta[] }> | null>();
+  const slot = (presence: Presence) => {
+    let keys = byTopic.get(presence.topic);
+    if (keys === undefined) {
+      keys = hasAudience(presence.topic) ? new Map() : null;
+      byTopic.set(presence.topic, keys);
     }
-    return yes;
-  };
-  const byTopic = new Map<string, { joins: PresenceMap; leaves: PresenceMap }>();
-  const slot = (topic: string) => {
-    let diff = byTopic.get(topic);
-    if (diff === undefined) {
-      diff = { joins: emptyPresenceMap(), leaves: emptyPresenceMap() };
-      byTopic.set(topic, diff);
+    if (keys === null) return undefined;
+    let metas = keys.get(presence.key);
+    if (metas === undefined) {
+      metas = { joins: [], leaves: [] };
+      keys.set(presence.key, metas);
     }
-    return diff;
+    return metas;
   };
-  for (const presence of change.joins) {
-    if (heard(presence.topic)) addMetas(slot(presence.topic).joins, presence.key, [presence]);
+  for (const presence of change.joins) slot(presence)?.joins.push(toWire(presence));
+  for (const presence of change.leaves) slot(presence)?.leaves.push(toWire(presence));
+  const out: TopicChange[] = [];
+  for (const [topic, keys] of byTopic) {
+    if (keys === null) continue;
+    const changes: KeyChange[] = [];
+    for (const [key, { joins, leaves }] of keys) changes.push(new KeyChange(key, joins, leaves));
+    out.push({ topic, changes });
   }
-  for (const presence of change.leaves) {
-    if (heard(presence.topic)) addMetas(slot(presence.topic).leaves, presence.key, [presence]);
-  }
-  const withJoins: TopicDiff[] = [];
-  const leavesOnly: TopicDiff[] = [];
-  for (const [topic, diff] of byTopic) {
-    (isEmptyMap(diff.joins) ? leavesOnly : withJoins).push({ topic, diff });
-  }
-  return withJoins.concat(leavesOnly);
+  return out;
+}
+
+function toWire(presence: Presence): WireMeta {
+  return wireMeta(presence) as unknown as WireMeta;
 }

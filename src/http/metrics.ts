@@ -3,9 +3,9 @@
  * presences, replicas up/down, deltas, transfers, dropped frames, fan-out latency and the
  * default Node.js metrics (event-loop lag among them).
  *
- * Fan-out latency: the tracker emits 'diff' synchronously to its listeners, the gateway's fan-out
- * (socket.io room emits) among them. A listener put first and one put last time that span with
- * performance.now(): from the tracker's diff to the last socket.io emit, encoding included.
+ * Fan-out time: the tracker emits 'diff' synchronously to its listeners, the gateway's fan-out
+ * (into per-socket outboxes) among them. A listener put first and one put last time that span
+ * with performance.now(); the writes happen later, when the outboxes flush.
  */
 import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -122,7 +122,7 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
   };
   const fanOut = new Histogram({
     name: 'presence_fanout_seconds',
-    help: 'From a tracker diff to its socket.io emits done, on this node',
+    help: 'From a tracker diff to its changes owed to every watching socket, on this node',
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [registry],
   });

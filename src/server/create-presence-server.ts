@@ -95,8 +95,13 @@ export interface PresenceServerOptions {
    * @default { concurrency: 64, queue: 1024, retryAfterMs: 1000 }
    */
   readonly admission?: AdmissionOptions;
-  /** Topics in one change from which sockets get one merged diff each. @default 16 */
-  readonly coalesceDiffsAt?: number;
+  /**
+   * The longest a socket's diffs wait to be merged into one message under load; at low load they
+   * go out at once. @default 500 (ms)
+   */
+  readonly maxBatchDelayMs?: number;
+  /** The shortest wait, whatever the load (at most `maxBatchDelayMs`). @default 0 */
+  readonly minBatchDelayMs?: number;
 }
 
 export interface PresenceServer {
@@ -180,7 +185,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       logger,
       rooms: options.rooms,
       admission: options.admission,
-      coalesceDiffsAt: options.coalesceDiffsAt,
+      maxBatchDelayMs: options.maxBatchDelayMs,
+      minBatchDelayMs: options.minBatchDelayMs,
     });
     delivery = setUpDelivery({ ...options, replica, gateway, logger });
   } catch (error) {

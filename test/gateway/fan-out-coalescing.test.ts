@@ -1,7 +1,8 @@
 /**
- * Big changes (a node down, a node's connections arriving by transfer) reach each socket as one
- * merged presence_diff, and nobody gets a user the graph hides from them in a merged diff.
- * Two gateway nodes on an in-memory bus; the clients' views are synced by phoenix's Presence.
+ * Per-socket batching: big changes (a node down, a node's connections arriving by transfer) and
+ * many small changes made together reach each socket as one merged presence_diff, and nobody gets
+ * a user the graph hides from them in a merged diff. Two gateway nodes on an in-memory bus; the
+ * clients' views are synced by phoenix's Presence.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphologyFriendsGraph } from '../../graph-adapters/graphology/index.js';
@@ -31,7 +32,7 @@ async function open(server: TestServer, user: string): Promise<TestClient> {
 const diffsOf = (client: TestClient) =>
   client.received.filter((r) => r.event === 'presence_diff').length;
 
-async function cluster(coalesceDiffsAt: number) {
+async function cluster() {
   const bus = createInMemoryBus();
   const graph = new GraphologyFriendsGraph();
   for (const f of FRIENDS) await graph.addEdge('alice', f);
@@ -40,13 +41,11 @@ async function cluster(coalesceDiffsAt: number) {
     transport: bus.createTransport('a'),
     timing,
     graph,
-    coalesceDiffsAt,
   });
   const b = await startTestServer({
     transport: bus.createTransport('b'),
     timing,
     graph,
-    coalesceDiffsAt,
   });
   servers.push(a, b);
   const alice = await open(a, 'alice');
@@ -55,8 +54,8 @@ async function cluster(coalesceDiffsAt: number) {
   return { bus, a, b, alice, eve, carl };
 }
 
-async function friendsArriveByTransfer(coalesceDiffsAt: number) {
-  const run = await cluster(coalesceDiffsAt);
+async function friendsArriveByTransfer() {
+  const run = await cluster();
   const { bus, b, alice, eve, carl } = run;
   bus.setLinkUp('b', false);
   for (const f of FRIENDS) await open(b, f);
@@ -71,7 +70,7 @@ async function friendsArriveByTransfer(coalesceDiffsAt: number) {
 
 describe('fan-out of big changes', () => {
   it('a node going down: one merged diff with every leave, per socket', async () => {
-    const { b, alice, eve, carl } = await friendsArriveByTransfer(16);
+    const { b, alice, eve, carl } = await friendsArriveByTransfer();
     const before = { alice: diffsOf(alice), eve: diffsOf(eve), carl: diffsOf(carl) };
     b.server.replica.stop({ announce: false }); // silent: the other node marks it down
     await waitFor(() => alice.users().length === 1, { description: 'alice sees them leave' });
@@ -88,7 +87,7 @@ describe('fan-out of big changes', () => {
   });
 
   it('connections arriving by transfer: a few merged diffs, only the visible users in each', async () => {
-    const { alice, eve, carl, before } = await friendsArriveByTransfer(16);
+    const { alice, eve, carl, before } = await friendsArriveByTransfer();
     expect(diffsOf(alice) - before.alice).toBeLessThanOrEqual(3);
     for (const r of eve.received) {
       if (r.event !== 'presence_diff') continue;
@@ -99,8 +98,31 @@ describe('fan-out of big changes', () => {
     expect(carl.users()).toEqual(['carl']);
   });
 
-  it('below the threshold every topic is its own diff (the same view)', async () => {
-    const { alice, before } = await friendsArriveByTransfer(1_000);
-    expect(diffsOf(alice) - before.alice).toBe(FRIENDS.length);
+  it('many separate tracker changes in one turn: one message per socket, the same view', async () => {
+    const { a, alice, carl } = await cluster();
+    const friends = await Promise.all(FRIENDS.map((f) => open(a, f)));
+    await waitFor(() => alice.users().length === FRIENDS.length + 1, {
+      description: 'alice sees every friend',
+    });
+    const before = { alice: diffsOf(alice), carl: diffsOf(carl) };
+    const { replica } = a.server;
+    // One update per friend, each its own tracker change and diff event, in one turn.
+    for (const [i, f] of FRIENDS.entries()) {
+      const [entry] = replica.state.get(`user:${f}`, f);
+      if (entry === undefined) throw new Error(`${f} is not tracked`);
+      const conn = friends[i]!.socket.id!;
+      expect(replica.update(`user:${f}`, f, conn, { ...entry.meta, status: 'away' }).ok).toBe(true);
+    }
+    await waitFor(
+      () => FRIENDS.every((f) => alice.view[f]?.metas.every((m) => m['status'] === 'away')),
+      { description: 'alice sees every friend away' },
+    );
+    expect(diffsOf(alice) - before.alice).toBe(1);
+    const last = alice.received.at(-1);
+    if (last?.event !== 'presence_diff') throw new Error('the last payload is not a diff');
+    expect(Object.keys(last.payload.joins).sort()).toEqual([...FRIENDS].sort());
+    expect(Object.keys(last.payload.leaves).sort()).toEqual([...FRIENDS].sort());
+    for (const f of FRIENDS) expect(alice.view[f]?.metas).toHaveLength(1);
+    expect(diffsOf(carl)).toBe(before.carl);
   });
 });
