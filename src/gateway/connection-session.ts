@@ -19,6 +19,7 @@ import type { FriendsOnline } from '../counts/friends-online.js';
 import type { UserId } from '../ports/friends-graph.js';
 import type { ClientToServerEvents, PresenceMap, ServerToClientEvents } from './client-protocol.js';
 import type { DiffOutboxes } from './diff-outboxes.js';
+import type { TopicSettler } from './fan-out.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
 import { lookupVisible } from './graph-lookup.js';
 import { moveConnection, trackedMeta } from './invisibility.js';
@@ -52,6 +53,8 @@ export class ConnectionSession {
     private readonly options: ResolvedGatewayOptions,
     /** What this socket is owed by the fan-out: withdrawn for a user it stops watching. */
     private readonly outboxes: DiffOutboxes,
+    /** Topics are settled before this socket joins or leaves them (see fan-out.ts). */
+    private readonly fanOut: TopicSettler,
     /** Counts this connection's friends online as its subscription changes. */
     private readonly friendsOnline?: FriendsOnline,
   ) {
@@ -201,6 +204,7 @@ export class ConnectionSession {
     if (this.friends === undefined) {
       const own = [userTopic(this.userId), selfTopic(this.userId)];
       const rooms = own.concat([...visible].map(userTopic));
+      for (const topic of rooms) this.fanOut.settle(topic);
       this.socket.join(rooms);
       const presences: PresenceMap = emptyPresenceMap();
       addMetas(presences, this.userId, state.get(own[0]!, this.userId));
@@ -221,6 +225,7 @@ export class ConnectionSession {
     for (const user of visible) {
       if (this.friends.has(user)) continue;
       const topic = userTopic(user);
+      this.fanOut.settle(topic);
       added.push(topic);
       addMetas(joins, user, state.get(topic, user));
     }
@@ -239,6 +244,7 @@ export class ConnectionSession {
    */
   private stopWatching(user: UserId, leaves: PresenceMap): void {
     const topic = userTopic(user);
+    this.fanOut.settle(topic);
     const owed = this.outboxes.withdraw(this.conn, user);
     const metas = this.options.replica.state.get(topic, user);
     addMetas(

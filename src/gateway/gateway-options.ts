@@ -11,6 +11,7 @@ import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { type AdmissionOptions, resolveAdmissionOptions } from './admission.js';
 import { type Authenticate, jwtAuthenticate } from './authentication.js';
 import { DEFAULT_MAX_BATCH_DELAY_MS } from './batch-window.js';
+import { DEFAULT_FAN_OUT_SLICE_MS } from './fan-out.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
 
@@ -58,6 +59,11 @@ export interface PresenceGatewayOptions {
    * At most `maxBatchDelayMs`. @default 0
    */
   readonly minBatchDelayMs?: number;
+  /**
+   * The longest one event-loop turn spends handing a big change (a node down, a transfer) to
+   * sockets before it yields to timers and I/O; 0 yields after every topic. @default 8 (ms)
+   */
+  readonly fanOutSliceMs?: number;
 }
 
 export interface ResolvedGatewayOptions {
@@ -73,6 +79,7 @@ export interface ResolvedGatewayOptions {
   readonly admission: Required<AdmissionOptions>;
   readonly maxBatchDelayMs: number;
   readonly minBatchDelayMs: number;
+  readonly fanOutSliceMs: number;
 }
 
 export function resolveGatewayOptions(options: PresenceGatewayOptions): ResolvedGatewayOptions {
@@ -132,6 +139,7 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     now: options.now ?? Date.now,
     admission: resolveAdmissionOptions(options.admission),
     ...batchDelayOptions(options),
+    fanOutSliceMs: delayOption('fanOutSliceMs', options.fanOutSliceMs ?? DEFAULT_FAN_OUT_SLICE_MS),
   };
 }
 

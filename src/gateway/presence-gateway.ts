@@ -23,7 +23,7 @@ import {
 import { ConnectionSession, type PresenceSocket } from './connection-session.js';
 import { DiffOutboxes, type DiffOutboxStats } from './diff-outboxes.js';
 import { rawPacketsSupported } from './diff-packet.js';
-import { fanOutDiffs, type PresenceNamespace } from './fan-out.js';
+import { DiffFanOut, type PresenceNamespace } from './fan-out.js';
 import { GatewayCounts } from './gateway-counts.js';
 import {
   type PresenceGatewayOptions,
@@ -74,6 +74,7 @@ export class PresenceGateway {
   private readonly sessions = new SessionRegistry();
   private readonly admission: Admission;
   private readonly outboxes: DiffOutboxes;
+  private readonly fanOut: DiffFanOut;
   private readonly detach: (() => void)[] = [];
   private refused = 0;
   private closed = false;
@@ -90,6 +91,13 @@ export class PresenceGateway {
       this.options.maxBatchDelayMs,
       rawPacketsSupported(io, this.namespace.name),
     );
+    this.fanOut = new DiffFanOut(
+      this.options.replica,
+      this.namespace,
+      this.outboxes,
+      this.options.logger,
+      this.options.fanOutSliceMs,
+    );
     this.namespace.use((socket, next) => {
       this.enter(socket as PresenceSocket).then(
         () => next(),
@@ -101,7 +109,7 @@ export class PresenceGateway {
     this.detach.push(
       () => this.namespace.off('connection', onConnection),
       () => this.gatewayCounts.close(),
-      fanOutDiffs(this.options.replica, this.namespace, this.outboxes, this.options.logger),
+      () => this.fanOut.close(),
       () => this.outboxes.close(),
       followGraphChanges(this.options.graph, this.sessions, this.options.logger),
     );
@@ -229,6 +237,7 @@ export class PresenceGateway {
       data.connection.invisible,
       this.options,
       this.outboxes,
+      this.fanOut,
       this.gatewayCounts.friendsOnline,
     );
     this.sessions.add(session);

@@ -102,6 +102,8 @@ export interface PresenceServerOptions {
   readonly maxBatchDelayMs?: number;
   /** The shortest wait, whatever the load (at most `maxBatchDelayMs`). @default 0 */
   readonly minBatchDelayMs?: number;
+  /** How long one turn may spend handing a big change to sockets before it yields. @default 8 */
+  readonly fanOutSliceMs?: number;
 }
 
 export interface PresenceServer {
@@ -187,6 +189,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       admission: options.admission,
       maxBatchDelayMs: options.maxBatchDelayMs,
       minBatchDelayMs: options.minBatchDelayMs,
+      fanOutSliceMs: options.fanOutSliceMs,
     });
     delivery = setUpDelivery({ ...options, replica, gateway, logger });
   } catch (error) {

@@ -32,7 +32,7 @@ async function open(server: TestServer, user: string): Promise<TestClient> {
 const diffsOf = (client: TestClient) =>
   client.received.filter((r) => r.event === 'presence_diff').length;
 
-async function cluster() {
+async function cluster(fanOutSliceMs?: number) {
   const bus = createInMemoryBus();
   const graph = new GraphologyFriendsGraph();
   for (const f of FRIENDS) await graph.addEdge('alice', f);
@@ -41,6 +41,7 @@ async function cluster() {
     transport: bus.createTransport('a'),
     timing,
     graph,
+    ...(fanOutSliceMs === undefined ? {} : { fanOutSliceMs }),
   });
   const b = await startTestServer({
     transport: bus.createTransport('b'),
@@ -51,11 +52,11 @@ async function cluster() {
   const alice = await open(a, 'alice');
   const eve = await open(a, 'eve');
   const carl = await open(a, 'carl'); // nobody's friend
-  return { bus, a, b, alice, eve, carl };
+  return { bus, a, b, alice, eve, carl, graph };
 }
 
-async function friendsArriveByTransfer() {
-  const run = await cluster();
+async function friendsArriveByTransfer(fanOutSliceMs?: number) {
+  const run = await cluster(fanOutSliceMs);
   const { bus, b, alice, eve, carl } = run;
   bus.setLinkUp('b', false);
   for (const f of FRIENDS) await open(b, f);
@@ -124,5 +125,22 @@ describe('fan-out of big changes', () => {
     expect(Object.keys(last.payload.leaves).sort()).toEqual([...FRIENDS].sort());
     for (const f of FRIENDS) expect(alice.view[f]?.metas).toHaveLength(1);
     expect(diffsOf(carl)).toBe(before.carl);
+  });
+
+  it('a friend removed while a node-down change is still being handed out: the leave still reaches', async () => {
+    // One topic per turn: the down change's leaves wait in the fan-out queue for many turns.
+    const { b, alice, graph } = await friendsArriveByTransfer(0);
+    const { replica } = servers[0]!.server;
+    let removed = false;
+    replica.on('diff', (change) => {
+      // In the very turn of the down change, after the fan-out queued it.
+      if (removed || change.leaves.length < FRIENDS.length) return;
+      removed = true;
+      void graph.removeEdge('alice', 'f29');
+    });
+    b.server.replica.stop({ announce: false });
+    await waitFor(() => removed, { description: 'the down change' });
+    await waitFor(() => alice.users().length === 1, { description: 'alice sees them all leave' });
+    expect(alice.users()).toEqual(['alice']);
   });
 });

@@ -278,13 +278,17 @@ describe('privacy property', () => {
         // The shortest batch window: 0 (the default, at rest) or long enough that diffs wait in
         // the outboxes while the next step runs.
         fc.constantFrom(0, 150),
+        // How much of a change is handed to sockets per turn: the default, or one topic per turn
+        // (changes then wait in the fan-out queue while subscription steps run).
+        fc.constantFrom(8, 0),
         fc.array(fc.tuple(user, user), { maxLength: 6 }),
         fc.array(fc.tuple(user, fc.boolean()), { minLength: 1, maxLength: 5 }),
         fc.array(op, { minLength: 1, maxLength: 16 }),
-        async (directed, graphDelayMs, minBatchDelayMs, edges, initial, ops) => {
+        async (directed, graphDelayMs, minBatchDelayMs, fanOutSliceMs, edges, initial, ops) => {
           const server = await startTestServer({
             rateLimit: { perSecond: 1000, burst: 1000 },
             minBatchDelayMs,
+            fanOutSliceMs,
             wrapGraph: (graph) => (graphDelayMs > 0 ? slowGraph(graph, graphDelayMs) : graph),
           });
           const run = new Run(server, directed, minBatchDelayMs);
