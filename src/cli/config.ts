@@ -27,6 +27,8 @@ export interface CliConfig {
   readonly broadcastPeriodMs: number;
   readonly downPeriodMs: number;
   readonly permdownPeriodMs: number;
+  /** How long a dropped connection stays visible for a reconnect (0: none). */
+  readonly leaveGraceMs: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -35,6 +37,7 @@ export const DEFAULTS = Object.freeze({
   broadcastPeriodMs: 1_500,
   downPeriodMs: 30_000,
   permdownPeriodMs: 1_200_000,
+  leaveGraceMs: 5_000,
 });
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -74,6 +77,12 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     pick('--admin-token', args.adminToken, env, 'PRESENCE_ADMIN_TOKEN'),
   );
   const timing = resolvePeriods(args);
+  const leaveGraceMs = integerSetting(
+    pick('--leave-grace-ms', args.leaveGraceMs, env, 'PRESENCE_LEAVE_GRACE_MS'),
+    DEFAULTS.leaveGraceMs,
+    0,
+    2_147_483_647,
+  );
   return {
     port,
     host,
@@ -85,6 +94,7 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     demo: args.demo || secret === undefined,
     implicitDemo: !args.demo && secret === undefined,
     ...timing,
+    leaveGraceMs,
   };
 }
 

@@ -20,6 +20,8 @@ Options (an option wins over its environment variable):
   --broadcast-period-ms <n>  heartbeat/delta period  [default ${DEFAULTS.broadcastPeriodMs}]
   --down-period-ms <n>       silence before a replica is down  [default ${DEFAULTS.downPeriodMs}]
   --permdown-period-ms <n>   silence before its entries are deleted  [default ${DEFAULTS.permdownPeriodMs}]
+  --leave-grace-ms <n>       how long a dropped connection stays visible for a reconnect of its
+                             device (0: leave at once)  [PRESENCE_LEAVE_GRACE_MS, default ${DEFAULTS.leaveGraceMs}]
   -h, --help                 print this help
   -v, --version              print the version
 

@@ -17,6 +17,7 @@ export interface RawArguments {
   readonly broadcastPeriodMs?: string;
   readonly downPeriodMs?: string;
   readonly permdownPeriodMs?: string;
+  readonly leaveGraceMs?: string;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -33,6 +34,7 @@ const OPTIONS = {
   'broadcast-period-ms': { type: 'string' },
   'down-period-ms': { type: 'string' },
   'permdown-period-ms': { type: 'string' },
+  'leave-grace-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -65,6 +67,7 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     broadcastPeriodMs: v['broadcast-period-ms'],
     downPeriodMs: v['down-period-ms'],
     permdownPeriodMs: v['permdown-period-ms'],
+    leaveGraceMs: v['leave-grace-ms'],
     help: v.help === true,
     version: v.version === true,
   };

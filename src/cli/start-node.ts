@@ -10,6 +10,7 @@ import { registerAdmissionMetrics } from '../http/admission-metrics.js';
 import { countRoutes } from '../http/count-routes.js';
 import { deliveryRoutes } from '../http/delivery-routes.js';
 import { createHttpHandler } from '../http/http-handler.js';
+import { registerLeaveGraceMetrics } from '../http/leave-grace-metrics.js';
 import { createPresenceMetrics } from '../http/metrics.js';
 import type { Logger } from '../ports/logger.js';
 import { createTransportGraphChangeRelay } from '../relay/transport-graph-change-relay.js';
@@ -71,6 +72,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
         downPeriodMs: config.downPeriodMs,
         permdownPeriodMs: config.permdownPeriodMs,
       },
+      leaveGraceMs: config.leaveGraceMs,
       logger,
     });
   } catch (error) {
@@ -92,6 +94,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   });
   registerCountMetrics(metrics.registry, presence.counts);
   registerAdmissionMetrics(metrics.registry, () => gateway.stats());
+  registerLeaveGraceMetrics(metrics.registry, () => gateway.stats());
   replica.on('replica', (event) =>
     logger.info(
       { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },

@@ -30,6 +30,7 @@ import {
 } from './gateway-options.js';
 import { followGraphChanges } from './graph-feed.js';
 import { type ConnectionMeta, handshakeMeta } from './handshake-meta.js';
+import { isExplicitLeave, LeaveGrace } from './leave-grace.js';
 import { SessionRegistry } from './session-registry.js';
 
 /** The connect_error message while the gateway is shutting down. */
@@ -61,6 +62,12 @@ export interface GatewayStats {
   readonly overloaded: number;
   /** Waiting handshakes dropped because their client went away, since start. */
   readonly abandoned: number;
+  /** Dropped connections in their leave grace now (tracked, no socket; not in `connections`). */
+  readonly graced: number;
+  /** Graced entries ended by a reconnect of their user and device, since start. */
+  readonly graceResumed: number;
+  /** Graced entries untracked when their grace ran out, since start. */
+  readonly graceExpired: number;
 }
 
 export class PresenceGateway {
@@ -69,6 +76,7 @@ export class PresenceGateway {
   private readonly gatewayCounts: GatewayCounts;
   private readonly sessions = new SessionRegistry();
   private readonly admission: Admission;
+  private readonly grace: LeaveGrace;
   private readonly detach: (() => void)[] = [];
   private refused = 0;
   private closed = false;
@@ -79,6 +87,8 @@ export class PresenceGateway {
     this.namespace = io.of(namespace) as unknown as PresenceNamespace;
     this.gatewayCounts = new GatewayCounts(this.namespace, this.options, options.rooms);
     this.admission = new Admission(this.options.admission);
+    const { replica, leaveGraceMs, leaveGraceClock, logger } = this.options;
+    this.grace = new LeaveGrace(replica, leaveGraceMs, leaveGraceClock, logger);
     this.namespace.use((socket, next) => {
       this.enter(socket as PresenceSocket).then(
         () => next(),
@@ -107,6 +117,7 @@ export class PresenceGateway {
 
   stats(): GatewayStats {
     const admission = this.admission.stats();
+    const grace = this.grace.stats();
     return {
       connections: this.sessions.size,
       users: this.sessions.userCount,
@@ -115,6 +126,9 @@ export class PresenceGateway {
       admissionQueue: admission.queued,
       overloaded: admission.refused,
       abandoned: admission.abandoned,
+      graced: grace.graced,
+      graceResumed: grace.resumed,
+      graceExpired: grace.expired,
     };
   }
 
@@ -124,14 +138,15 @@ export class PresenceGateway {
   }
 
   /**
-   * Refuses new connections, disconnects this gateway's sockets (untracking them) and stops
-   * listening to the tracker and the graph. The replica, graph and server are their owners' to
-   * stop. Idempotent.
+   * Refuses new connections, disconnects this gateway's sockets (untracking them, and the
+   * connections in their leave grace: all leave at once) and stops listening to the tracker and
+   * the graph. The replica, graph and server are their owners' to stop. Idempotent.
    */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const session of this.sessions.all()) session.socket.disconnect(true);
+    this.grace.close();
     for (const stop of this.detach.splice(0)) stop();
   }
 
@@ -214,13 +229,17 @@ export class PresenceGateway {
       socket.disconnect(true);
       return;
     }
+    const { meta, invisible } = data.connection;
+    const device = meta['device'];
     const session = new ConnectionSession(
       data.userId,
       socket,
-      data.connection.meta,
-      data.connection.invisible,
+      meta,
+      invisible,
       this.options,
       this.gatewayCounts.friendsOnline,
+      // A visible reconnect takes over its device's graced entry here, if any (leave-grace.ts).
+      invisible ? undefined : this.grace.claim(data.userId, device),
     );
     this.sessions.add(session);
     const rooms = this.gatewayCounts.connected(socket, session);
@@ -233,12 +252,17 @@ export class PresenceGateway {
       }
     });
     const expiry = this.closeAtExpiry(socket, data.expiresAt);
-    socket.on('disconnect', () => {
+    socket.on('disconnect', (reason) => {
       clearTimeout(expiry);
       this.sessions.remove(session);
-      session.close();
+      // A drop keeps the entry for the leave grace; an explicit leave untracks it at once.
+      const graced =
+        !this.closed && !isExplicitLeave(reason) && this.grace.hold(session.userId, session.conn);
+      session.close(!graced);
     });
     session.start(admitted);
+    // Tracked first, then any other dropped connection of this device ends: never zero metas.
+    this.grace.supersede(data.userId, device);
   }
 
   /** Credentials are checked at connect; this keeps an expired token from staying connected. */

@@ -26,6 +26,7 @@ import { PresenceGateway } from '../gateway/presence-gateway.js';
 import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
 import type { RateLimitOptions } from '../gateway/token-bucket.js';
 import { USER_TOPIC_PREFIX } from '../gateway/topics.js';
+import type { Clock, Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
@@ -97,6 +98,14 @@ export interface PresenceServerOptions {
   readonly admission?: AdmissionOptions;
   /** Topics in one change from which sockets get one merged diff each. @default 16 */
   readonly coalesceDiffsAt?: number;
+  /**
+   * How long a connection that dropped without an explicit leave stays visible: a reconnect of
+   * the same user and device within it, on any node, is no leave and no join for friends (at
+   * most a meta change). 0: a drop leaves at once. @default 5000 (ms)
+   */
+  readonly leaveGraceMs?: number;
+  /** The leave grace's clock and timers (tests drive them). @default the system's */
+  readonly leaveGraceClock?: Clock & Timers;
 }
 
 export interface PresenceServer {
@@ -181,6 +190,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       rooms: options.rooms,
       admission: options.admission,
       coalesceDiffsAt: options.coalesceDiffsAt,
+      leaveGraceMs: options.leaveGraceMs,
+      leaveGraceClock: options.leaveGraceClock,
     });
     delivery = setUpDelivery({ ...options, replica, gateway, logger });
   } catch (error) {
