@@ -26,6 +26,8 @@ const DEVICES = ['d0', 'd1', undefined] as const;
 
 type Op =
   | { kind: 'connect'; device: number; node: number; invisible: boolean }
+  /** A dropped device comes back, visible, on its node or the other one. */
+  | { kind: 'reconnect'; graced: number; otherNode: boolean }
   | { kind: 'drop'; conn: number }
   | { kind: 'leave'; conn: number }
   | { kind: 'toggle'; conn: number }
@@ -38,7 +40,15 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('connect' as const),
       device: fc.integer({ min: 0, max: DEVICES.length - 1 }),
       node: fc.integer({ min: 0, max: 1 }),
-      invisible: fc.boolean(),
+      invisible: fc.constantFrom(false, false, true),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('reconnect' as const),
+      graced: fc.nat(),
+      otherNode: fc.boolean(),
     }),
   },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('drop' as const), conn: fc.nat() }) },
@@ -114,6 +124,15 @@ class Run {
   async apply(step: Op): Promise<void> {
     const { nodes, clock } = this.cluster;
     switch (step.kind) {
+      case 'reconnect': {
+        const graced = this.connections.filter((c) => c.state === 'graced');
+        const g = graced[step.graced % Math.max(1, graced.length)];
+        if (!g) return;
+        const device = DEVICES.indexOf(g.device as (typeof DEVICES)[number]);
+        const node = step.otherNode ? 1 - g.node : g.node;
+        await this.apply({ kind: 'connect', device, node, invisible: false });
+        return;
+      }
       case 'connect': {
         const device = DEVICES[step.device];
         const status = `c${this.made++}`;
