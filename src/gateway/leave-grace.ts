@@ -16,6 +16,10 @@
  *   transfer: the replica's `diff`) and untracks them then. The join always comes first, so the
  *   user never has zero metas in between: friends see join(new meta), then leave(old meta).
  *
+ * A drop is graced only when no other connection of the same user and device is tracked (on any
+ * node, as this node knows it): otherwise that device is shown anyway (it reconnected before the
+ * drop was noticed, e.g. after a ping timeout), and the dropped entry leaves at once.
+ *
  * An update of an existing presence (`prev` > 0) is not a reconnect and ends nothing. A fresh
  * track on `self:` (the device reconnected invisible, or went invisible) ends the grace too: the
  * user asked to be hidden. Invisible connections are never graced: nobody but the user's own
@@ -78,7 +82,9 @@ export class LeaveGrace {
 
   /**
    * Keeps a dropped connection's entry for the grace. False when it gets none (grace off, closed,
-   * or the connection is not tracked visible): the caller untracks it at once.
+   * the connection is not tracked visible, or another connection of the same user and device is
+   * tracked: that device is shown anyway, e.g. it reconnected before this drop was noticed): the
+   * caller untracks it at once.
    */
   hold(userId: UserId, conn: string): boolean {
     if (this.closed || this.graceMs === 0 || this.byConn.has(conn)) return false;
@@ -87,10 +93,18 @@ export class LeaveGrace {
     const visible = presences.find((p) => p.topic === topic && p.key === userId);
     // Invisible (tracked on self:): no grace.
     if (visible === undefined) return false;
+    const deviceKey = deviceKeyOf(userId, visible.meta['device']);
+    for (const own of [topic, selfTopic(userId)]) {
+      for (const other of this.replica.state.get(own, userId)) {
+        if (other !== visible && deviceKeyOf(userId, other.meta['device']) === deviceKey) {
+          return false;
+        }
+      }
+    }
     const graced: Graced = {
       userId,
       conn,
-      deviceKey: deviceKeyOf(userId, visible.meta['device']),
+      deviceKey,
       expiresAt: this.clock.now() + this.graceMs,
     };
     this.byConn.set(conn, graced);

@@ -7,8 +7,9 @@
  *
  * A model says which of alice's connections friends should see: live visible ones, and dropped
  * visible ones whose grace has not run out and that no connection of the same device replaced
- * (leave-grace.ts: a visible reconnect on the holding node takes the oldest over; any fresh track
- * of the device, visible or not, ends the device's graced entries everywhere).
+ * (leave-grace.ts: a drop is graced only if no other connection of its device is tracked; a
+ * visible reconnect on the holding node takes the oldest over; any fresh track of the device,
+ * visible or not, ends the device's graced entries everywhere).
  *
  * Checked: after each step, once quiet, every view (synced by phoenix's Presence) equals the
  * model, and so does each node's tracker; during any step where alice was shown before and
@@ -168,7 +169,9 @@ class Run {
         const c = this.live(step.conn);
         if (!c) return;
         await dropConnection(nodes[c.node]!, c.client);
-        if (c.invisible) this.remove((x) => x === c);
+        // No grace for an invisible connection, nor when its device is shown by another one.
+        const twin = this.connections.some((x) => x !== c && x.device === c.device);
+        if (c.invisible || twin) this.remove((x) => x === c);
         else {
           c.state = 'graced';
           c.gracedAt = this.now;

@@ -197,6 +197,30 @@ describe('leave grace', () => {
     }
   });
 
+  it('a drop noticed after its device came back elsewhere (a ping timeout) is not graced', async () => {
+    const { nodes } = await start(2);
+    const [a, b] = [nodes[0]!, nodes[1]!];
+    const bob = await open(a, 'bob');
+    const stale = await open(a, 'alice', { device: 'phone', status: 'stale' });
+    // The phone is already back on node b while node a still holds its old connection.
+    await open(b, 'alice', { device: 'phone', status: 'back' });
+    await waitFor(() => bob.metas('alice').length === 2);
+    const mark = bob.history.length;
+    await dropConnection(a, stale);
+    expect(a.server.gateway.stats().graced).toBe(0);
+    await waitFor(
+      () =>
+        bob
+          .metas('alice')
+          .map((m) => m['status'])
+          .join() === 'back',
+      {
+        description: 'the stale meta left at once',
+      },
+    );
+    expect(bob.history.slice(mark).every((users) => users.includes('alice'))).toBe(true);
+  });
+
   it('close() announces graced connections at once too', async () => {
     const { nodes } = await start(2);
     const [a, b] = [nodes[0]!, nodes[1]!];
