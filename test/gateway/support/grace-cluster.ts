@@ -38,6 +38,11 @@ export class ManualClock implements Clock, Timers {
     this.queue = this.queue.filter((item) => item !== handle);
   }
 
+  /** Timers waiting now. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
   advance(ms: number): void {
     const until = this.time + ms;
     for (;;) {
