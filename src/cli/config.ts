@@ -30,6 +30,8 @@ export interface CliConfig {
   readonly permdownPeriodMs: number;
   /** The longest a socket's diffs wait to be merged under load. */
   readonly maxBatchDelayMs: number;
+  /** How long a dropped connection stays visible for a reconnect (0: none). */
+  readonly leaveGraceMs: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -39,6 +41,7 @@ export const DEFAULTS = Object.freeze({
   downPeriodMs: 30_000,
   permdownPeriodMs: 1_200_000,
   maxBatchDelayMs: DEFAULT_MAX_BATCH_DELAY_MS,
+  leaveGraceMs: 5_000,
 });
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -78,6 +81,12 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     pick('--admin-token', args.adminToken, env, 'PRESENCE_ADMIN_TOKEN'),
   );
   const timing = resolvePeriods(args);
+  const leaveGraceMs = integerSetting(
+    pick('--leave-grace-ms', args.leaveGraceMs, env, 'PRESENCE_LEAVE_GRACE_MS'),
+    DEFAULTS.leaveGraceMs,
+    0,
+    2_147_483_647,
+  );
   return {
     port,
     host,
@@ -95,6 +104,7 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
       0,
       10_000,
     ),
+    leaveGraceMs,
   };
 }
 

@@ -22,6 +22,8 @@ Options (an option wins over its environment variable):
   --permdown-period-ms <n>   silence before its entries are deleted  [default ${DEFAULTS.permdownPeriodMs}]
   --max-batch-delay-ms <n>   longest wait to merge a socket's diffs into one message under load;
                              0: merge one event-loop turn's only  [PRESENCE_MAX_BATCH_DELAY_MS, default ${DEFAULTS.maxBatchDelayMs}]
+  --leave-grace-ms <n>       how long a dropped connection stays visible for a reconnect of its
+                             device (0: leave at once)  [PRESENCE_LEAVE_GRACE_MS, default ${DEFAULTS.leaveGraceMs}]
   -h, --help                 print this help
   -v, --version              print the version
 

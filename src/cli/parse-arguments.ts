@@ -18,6 +18,7 @@ export interface RawArguments {
   readonly downPeriodMs?: string;
   readonly permdownPeriodMs?: string;
   readonly maxBatchDelayMs?: string;
+  readonly leaveGraceMs?: string;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -35,6 +36,7 @@ const OPTIONS = {
   'down-period-ms': { type: 'string' },
   'permdown-period-ms': { type: 'string' },
   'max-batch-delay-ms': { type: 'string' },
+  'leave-grace-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -68,6 +70,7 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     downPeriodMs: v['down-period-ms'],
     permdownPeriodMs: v['permdown-period-ms'],
     maxBatchDelayMs: v['max-batch-delay-ms'],
+    leaveGraceMs: v['leave-grace-ms'],
     help: v.help === true,
     version: v.version === true,
   };

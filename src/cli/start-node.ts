@@ -11,6 +11,7 @@ import { countRoutes } from '../http/count-routes.js';
 import { deliveryRoutes } from '../http/delivery-routes.js';
 import { registerFanOutMetrics } from '../http/fan-out-metrics.js';
 import { createHttpHandler } from '../http/http-handler.js';
+import { registerLeaveGraceMetrics } from '../http/leave-grace-metrics.js';
 import { createPresenceMetrics } from '../http/metrics.js';
 import type { Logger } from '../ports/logger.js';
 import { createTransportGraphChangeRelay } from '../relay/transport-graph-change-relay.js';
@@ -73,6 +74,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
         permdownPeriodMs: config.permdownPeriodMs,
       },
       maxBatchDelayMs: config.maxBatchDelayMs,
+      leaveGraceMs: config.leaveGraceMs,
       logger,
     });
   } catch (error) {
@@ -95,6 +97,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   registerCountMetrics(metrics.registry, presence.counts);
   registerAdmissionMetrics(metrics.registry, () => gateway.stats());
   registerFanOutMetrics(metrics.registry, () => gateway.stats());
+  registerLeaveGraceMetrics(metrics.registry, () => gateway.stats());
   replica.on('replica', (event) =>
     logger.info(
       { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },

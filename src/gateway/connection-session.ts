@@ -57,6 +57,11 @@ export class ConnectionSession {
     private readonly fanOut: TopicSettler,
     /** Counts this connection's friends online as its subscription changes. */
     private readonly friendsOnline?: FriendsOnline,
+    /**
+     * The tracker connection id of a graced entry this connection takes over (leave-grace.ts):
+     * it is then updated with this connection's meta instead of a new entry being tracked.
+     */
+    private readonly takenOver?: string,
   ) {
     this.bucket = new TokenBucket(
       options.rateLimit.perSecond,
@@ -65,8 +70,9 @@ export class ConnectionSession {
     );
   }
 
+  /** The connection id in the tracker: the socket's, or the graced entry's it took over. */
   get conn(): string {
-    return this.socket.id;
+    return this.takenOver ?? this.socket.id;
   }
 
   /** True while the connection is hidden from friends (tracked on `self:`). */
@@ -86,12 +92,12 @@ export class ConnectionSession {
   start(admitted?: () => void): void {
     this.admitted = admitted;
     const { replica } = this.options;
-    replica.track(
-      topicFor(this.userId, this.invisible),
-      this.userId,
-      this.conn,
-      trackedMeta(this.meta, this.invisible),
-    );
+    const topic = topicFor(this.userId, this.invisible);
+    const meta = trackedMeta(this.meta, this.invisible);
+    // A graced entry taken over: one update (friends see a meta change, not a leave and a join).
+    if (this.takenOver === undefined || !replica.update(topic, this.userId, this.conn, meta).ok) {
+      replica.track(topic, this.userId, this.conn, meta);
+    }
     this.resubscribe();
   }
 
@@ -133,14 +139,17 @@ export class ConnectionSession {
     this.resubscribe();
   }
 
-  /** The connection closed: untrack it (its leaves reach everyone through the tracker). */
-  close(): void {
+  /**
+   * The connection closed: untrack it (its leaves reach everyone through the tracker), unless
+   * `untrack` is false (its entry stays for the leave grace, see leave-grace.ts).
+   */
+  close(untrack = true): void {
     if (this.closed) return;
     this.closed = true;
     this.clearRetry();
     this.releaseAdmission();
     this.friendsOnline?.unwatch(this);
-    this.options.replica.untrackConnection(this.conn);
+    if (untrack) this.options.replica.untrackConnection(this.conn);
   }
 
   /** Handles `presence:update (patch, ack)`, whatever the client sent. */

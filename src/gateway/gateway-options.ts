@@ -4,6 +4,7 @@
 
 import type { CountRoomOptions } from '../counts/room-options.js';
 import { InvalidOptionError } from '../errors.js';
+import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import { positiveOption } from '../positive-option.js';
@@ -64,6 +65,15 @@ export interface PresenceGatewayOptions {
    * sockets before it yields to timers and I/O; 0 yields after every topic. @default 8 (ms)
    */
   readonly fanOutSliceMs?: number;
+  /**
+   * How long a connection that dropped without an explicit leave (network loss, ping timeout,
+   * a closed tab) stays visible to friends: a reconnect of the same user and device within it,
+   * on any node, replaces it without a leave. 0 turns it off. See leave-grace.ts.
+   * @default 5000 (ms)
+   */
+  readonly leaveGraceMs?: number;
+  /** The monotonic clock and timers of the leave grace (tests drive them). @default the system's */
+  readonly leaveGraceClock?: Clock & Timers;
 }
 
 export interface ResolvedGatewayOptions {
@@ -80,7 +90,13 @@ export interface ResolvedGatewayOptions {
   readonly maxBatchDelayMs: number;
   readonly minBatchDelayMs: number;
   readonly fanOutSliceMs: number;
+  readonly leaveGraceMs: number;
+  readonly leaveGraceClock: Clock & Timers;
 }
+
+export const DEFAULT_LEAVE_GRACE_MS = 5_000;
+/** The longest leave grace: setTimeout's longest delay. */
+export const MAX_LEAVE_GRACE_MS = 2 ** 31 - 1;
 
 export function resolveGatewayOptions(options: PresenceGatewayOptions): ResolvedGatewayOptions {
   if (!options || typeof options !== 'object') {
@@ -140,6 +156,8 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     admission: resolveAdmissionOptions(options.admission),
     ...batchDelayOptions(options),
     fanOutSliceMs: delayOption('fanOutSliceMs', options.fanOutSliceMs ?? DEFAULT_FAN_OUT_SLICE_MS),
+    leaveGraceMs: leaveGraceOption(options.leaveGraceMs),
+    leaveGraceClock: options.leaveGraceClock ?? { ...systemClock, ...systemTimers },
   };
 }
 
@@ -164,6 +182,21 @@ function delayOption(name: string, value: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10_000) {
     throw new InvalidOptionError(
       `${name} must be an integer from 0 to 10000 (ms), got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function leaveGraceOption(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_LEAVE_GRACE_MS;
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 0 ||
+    value > MAX_LEAVE_GRACE_MS
+  ) {
+    throw new InvalidOptionError(
+      `leaveGraceMs must be an integer from 0 (no grace: a dropped connection leaves at once) to ${MAX_LEAVE_GRACE_MS} ms, got ${String(value)}`,
     );
   }
   return value;

@@ -32,6 +32,7 @@ import {
 } from './gateway-options.js';
 import { followGraphChanges } from './graph-feed.js';
 import { type ConnectionMeta, handshakeMeta } from './handshake-meta.js';
+import { isExplicitLeave, LeaveGrace } from './leave-grace.js';
 import { SessionRegistry } from './session-registry.js';
 
 /** The connect_error message while the gateway is shutting down. */
@@ -65,6 +66,12 @@ export interface GatewayStats {
   readonly abandoned: number;
   /** Presence diff messages written and the batch window (diff-outboxes.ts). */
   readonly diffs: DiffOutboxStats;
+  /** Dropped connections in their leave grace now (tracked, no socket; not in `connections`). */
+  readonly graced: number;
+  /** Graced entries ended by a reconnect of their user and device, since start. */
+  readonly graceResumed: number;
+  /** Graced entries untracked when their grace ran out, since start. */
+  readonly graceExpired: number;
 }
 
 export class PresenceGateway {
@@ -75,6 +82,7 @@ export class PresenceGateway {
   private readonly admission: Admission;
   private readonly outboxes: DiffOutboxes;
   private readonly fanOut: DiffFanOut;
+  private readonly grace: LeaveGrace;
   private readonly detach: (() => void)[] = [];
   private refused = 0;
   private closed = false;
@@ -98,6 +106,8 @@ export class PresenceGateway {
       this.options.logger,
       this.options.fanOutSliceMs,
     );
+    const { replica, leaveGraceMs, leaveGraceClock, logger } = this.options;
+    this.grace = new LeaveGrace(replica, leaveGraceMs, leaveGraceClock, logger);
     this.namespace.use((socket, next) => {
       this.enter(socket as PresenceSocket).then(
         () => next(),
@@ -122,6 +132,7 @@ export class PresenceGateway {
 
   stats(): GatewayStats {
     const admission = this.admission.stats();
+    const grace = this.grace.stats();
     return {
       connections: this.sessions.size,
       users: this.sessions.userCount,
@@ -131,6 +142,9 @@ export class PresenceGateway {
       overloaded: admission.refused,
       abandoned: admission.abandoned,
       diffs: this.outboxes.stats(),
+      graced: grace.graced,
+      graceResumed: grace.resumed,
+      graceExpired: grace.expired,
     };
   }
 
@@ -140,14 +154,15 @@ export class PresenceGateway {
   }
 
   /**
-   * Refuses new connections, disconnects this gateway's sockets (untracking them) and stops
-   * listening to the tracker and the graph. The replica, graph and server are their owners' to
-   * stop. Idempotent.
+   * Refuses new connections, disconnects this gateway's sockets (untracking them, and the
+   * connections in their leave grace: all leave at once) and stops listening to the tracker and
+   * the graph. The replica, graph and server are their owners' to stop. Idempotent.
    */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const session of this.sessions.all()) session.socket.disconnect(true);
+    this.grace.close();
     for (const stop of this.detach.splice(0)) stop();
   }
 
@@ -230,15 +245,19 @@ export class PresenceGateway {
       socket.disconnect(true);
       return;
     }
+    const { meta, invisible } = data.connection;
+    const device = meta['device'];
     const session = new ConnectionSession(
       data.userId,
       socket,
-      data.connection.meta,
-      data.connection.invisible,
+      meta,
+      invisible,
       this.options,
       this.outboxes,
       this.fanOut,
       this.gatewayCounts.friendsOnline,
+      // A visible reconnect takes over its device's graced entry here, if any (leave-grace.ts).
+      invisible ? undefined : this.grace.claim(data.userId, device),
     );
     this.sessions.add(session);
     const rooms = this.gatewayCounts.connected(socket, session);
@@ -251,13 +270,18 @@ export class PresenceGateway {
       }
     });
     const expiry = this.closeAtExpiry(socket, data.expiresAt);
-    socket.on('disconnect', () => {
+    socket.on('disconnect', (reason) => {
       clearTimeout(expiry);
       this.sessions.remove(session);
       this.outboxes.drop(socket.id);
-      session.close();
+      // A drop keeps the entry for the leave grace; an explicit leave untracks it at once.
+      const graced =
+        !this.closed && !isExplicitLeave(reason) && this.grace.hold(session.userId, session.conn);
+      session.close(!graced);
     });
     session.start(admitted);
+    // Tracked first, then any other dropped connection of this device ends: never zero metas.
+    this.grace.supersede(data.userId, device);
   }
 
   /** Credentials are checked at connect; this keeps an expired token from staying connected. */

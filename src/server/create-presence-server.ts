@@ -26,6 +26,7 @@ import { PresenceGateway } from '../gateway/presence-gateway.js';
 import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
 import type { RateLimitOptions } from '../gateway/token-bucket.js';
 import { USER_TOPIC_PREFIX } from '../gateway/topics.js';
+import type { Clock, Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
@@ -104,6 +105,14 @@ export interface PresenceServerOptions {
   readonly minBatchDelayMs?: number;
   /** How long one turn may spend handing a big change to sockets before it yields. @default 8 */
   readonly fanOutSliceMs?: number;
+  /**
+   * How long a connection that dropped without an explicit leave stays visible: a reconnect of
+   * the same user and device within it, on any node, is no leave and no join for friends (at
+   * most a meta change). 0: a drop leaves at once. @default 5000 (ms)
+   */
+  readonly leaveGraceMs?: number;
+  /** The leave grace's clock and timers (tests drive them). @default the system's */
+  readonly leaveGraceClock?: Clock & Timers;
 }
 
 export interface PresenceServer {
@@ -190,6 +199,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       maxBatchDelayMs: options.maxBatchDelayMs,
       minBatchDelayMs: options.minBatchDelayMs,
       fanOutSliceMs: options.fanOutSliceMs,
+      leaveGraceMs: options.leaveGraceMs,
+      leaveGraceClock: options.leaveGraceClock,
     });
     delivery = setUpDelivery({ ...options, replica, gateway, logger });
   } catch (error) {

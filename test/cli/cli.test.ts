@@ -39,6 +39,7 @@ describe('graph-presence: operator mistakes exit 2 with one line naming the opti
     [['--broadcast-period-ms', '1000', '--down-period-ms', '1500'], '--down-period-ms'],
     [['--down-period-ms', '5000', '--permdown-period-ms', '5000'], '--permdown-period-ms'],
     [['--max-batch-delay-ms', '20000'], '--max-batch-delay-ms'],
+    [['--leave-grace-ms', 'soon'], '--leave-grace-ms'],
     [['extra'], 'extra'],
   ])('%j', async (args, names) => {
     await expectUsageError(args, names);

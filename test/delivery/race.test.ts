@@ -52,6 +52,10 @@ beforeAll(async () => {
       transport: tracker,
       deliveryTransport: delivery,
       timing: FROZEN,
+      // The race as it was before leave grace: node a lets her go at once when her connection
+      // drops. (A graced entry answers like a stale one: no socket, no ack; see
+      // test/gateway/leave-grace.test.ts.)
+      leaveGraceMs: 0,
       delivery: { onUndelivered: (message) => void handed.push(message) },
     });
     naive[name] = new NaiveRouter(nodes[name].server, naiveChannel);

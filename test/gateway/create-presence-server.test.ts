@@ -29,6 +29,9 @@ describe('options', () => {
     ['an empty secret', { graph, jwtSecret: '' }],
     ['no graph', { jwtSecret: SECRET }],
     ['a bad rate limit', { graph, jwtSecret: SECRET, rateLimit: { perSecond: -1 } }],
+    ['a negative leave grace', { graph, jwtSecret: SECRET, leaveGraceMs: -1 }],
+    ['a fractional leave grace', { graph, jwtSecret: SECRET, leaveGraceMs: 1.5 }],
+    ['a leave grace beyond a timer', { graph, jwtSecret: SECRET, leaveGraceMs: 2 ** 31 }],
     [
       'a bad timing',
       { graph, jwtSecret: SECRET, timing: { broadcastPeriodMs: 100, downPeriodMs: 150 } },
