@@ -203,6 +203,10 @@ export class ConnectionSession {
     }
     this.meta = meta;
     this.invisible = invisible;
+    // This socket sees its own change before the ack, as an app awaiting the update expects.
+    this.fanOut.settle(userTopic(this.userId));
+    this.fanOut.settle(selfTopic(this.userId));
+    this.outboxes.flushNow(this.conn);
     request.reply(OK);
   }
 

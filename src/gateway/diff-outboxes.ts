@@ -128,6 +128,12 @@ export class DiffOutboxes {
     return owedDifference(change);
   }
 
+  /** Writes what `socketId` is owed now, whatever the window (the rest of its queue entry is a no-op). */
+  flushNow(socketId: string): void {
+    const box = this.outboxes.get(socketId);
+    if (box !== undefined && box.owed.size > 0) this.flush(box);
+  }
+
   /** The socket closed: what it was owed is dropped. */
   drop(socketId: string): void {
     const box = this.outboxes.get(socketId);
