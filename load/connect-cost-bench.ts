@@ -346,7 +346,8 @@ async function runBench(): Promise<void> {
       0,
     );
   const memory = {
-    rss: Math.round((after.rss - before.rss) / n),
+    // A heap snapshot's own native memory stays resident: RSS says nothing in a --heap run.
+    rss: values.heap ? null : Math.round((after.rss - before.rss) / n),
     heapUsed: Math.round((after.heapUsed - before.heapUsed) / n),
     external: Math.round((after.external - before.external) / n),
     arrayBuffers: Math.round((after.arrayBuffers - before.arrayBuffers) / n),
@@ -416,7 +417,11 @@ async function runBench(): Promise<void> {
 
   client.disconnect();
   await presence.close();
+  httpServer.closeAllConnections();
+  httpServer.close();
   if (values.heap) rmSync(dir, { recursive: true, force: true });
+  // Exit now: a --cpu-prof profile is written on exit, and lingering sockets must not hold it.
+  process.exit(0);
 }
 
 interface ConstructorDelta {
