@@ -4,11 +4,11 @@
  * graph). Light clients in a child process speak engine.io/socket.io over raw websockets (the
  * `ws` package), so the gateway's process does only server work.
  *
- * Synchronous parts are timed in place, in process CPU time (on a shared machine wall time would
- * count other processes' turns): room joins, tracker track, the join diff's listeners (fan-out to
- * friends' sockets, counts), the state's read, build and encoding, its socket write.
- * Asynchronous parts (JWT verification, graph lookup) are timed alone, sequentially, on the same
- * inputs (CPU time, all threads). "other" is the process CPU
+ * Synchronous parts are timed in place (wall time around the gateway's steps): room joins,
+ * tracker track, the join diff's listeners (fan-out to friends' sockets, counts), the state's
+ * read, build and encoding, its socket write. Asynchronous parts (JWT verification, graph lookup)
+ * are timed alone, sequentially, on the same inputs (CPU time, all threads). "other" is the
+ * process CPU
  * per connect minus the timed parts: engine.io/socket.io handshake, websocket upgrade, HTTP,
  * middleware, promises, GC. Memory per connection is RSS, heap and external after a forced GC,
  * against the same process before connecting; `--heap` adds heap snapshots compared by
@@ -155,27 +155,23 @@ class Parts {
 }
 
 /**
- * Wraps a method to report its CPU time (and wall time) per call. CPU time costs a getrusage call
- * on each side: `cpu: false` keeps only the wall clock, for methods called hundreds of times per
- * connect (socket writes).
+ * Wraps a method to report its wall time per call. Not CPU time: getrusage costs far more than
+ * most of the parts measured (in a profile it was 9 % of the process), and on a quiet machine a
+ * synchronous step's wall time is its CPU time.
  */
 function timeMethod<T extends object>(
   target: T,
   name: string,
-  onTime: (cpuMs: number, wallMs: number, args: unknown[]) => void,
-  cpu = true,
+  onTime: (ms: number, args: unknown[]) => void,
 ): () => void {
   const record = target as Record<string, unknown>;
   const original = record[name] as (...args: unknown[]) => unknown;
   record[name] = function timed(this: unknown, ...args: unknown[]) {
-    const started = cpu ? process.cpuUsage() : undefined;
-    const wallStarted = performance.now();
+    const started = performance.now();
     try {
       return original.apply(this, args);
     } finally {
-      const wall = performance.now() - wallStarted;
-      const used = started === undefined ? undefined : process.cpuUsage(started);
-      onTime(used === undefined ? 0 : (used.user + used.system) / 1000, wall, args);
+      onTime(performance.now() - started, args);
     }
   };
   return () => {
@@ -236,23 +232,15 @@ async function runBench(): Promise<void> {
   const restore = [
     timeMethod(nsp.adapter, 'addAll', (ms) => parts.add('rooms', ms)),
     timeMethod(presence.replica, 'track', (ms) => parts.add('track+diff', ms)),
-    timeMethod(presence.replica, 'emit', (ms, wall, args) => {
-      if (args[0] !== 'diff') return;
-      parts.add('joinDiff', ms);
-      parts.add('joinDiffWall', wall);
+    timeMethod(presence.replica, 'emit', (ms, args) => {
+      if (args[0] === 'diff') parts.add('joinDiff', ms);
     }),
     timeMethod(FriendsOnline.prototype, 'watch', (ms) => parts.add('watch', ms)),
     timeMethod(session, 'subscribe', (ms) => parts.add('subscribe', ms)),
-    timeMethod(
-      EngineSocket.prototype,
-      'sendPacket',
-      (_ms, wall) => {
-        if (inState) parts.add('stateWriteWall', wall);
-        else if (inJoinDiff) parts.add('joinDiffWriteWall', wall);
-      },
-      false,
-    ),
-    timeMethod(session, 'subscribe', (_ms, wall) => parts.add('subscribeWall', wall)),
+    timeMethod(EngineSocket.prototype, 'sendPacket', (ms) => {
+      if (inState) parts.add('stateWrite', ms);
+      else if (inJoinDiff) parts.add('joinDiffWrite', ms);
+    }),
   ];
   const flag = (target: Record<string, unknown>, name: string, set: (on: boolean) => void) => {
     const original = target[name] as (...args: unknown[]) => unknown;
@@ -323,21 +311,19 @@ async function runBench(): Promise<void> {
   const n = report.states;
   const per = (part: string) => parts.perConnect(part, n);
   const cpuUs = round((cpu.user + cpu.system) / n, 1);
-  // Socket writes are many small calls: their CPU is the caller's CPU split by wall time.
-  const share = (wall: string, of: string) =>
-    (per(wall) / Math.max(1e-9, per(`${of}Wall`))) * per(of);
-  const joinDiffWrites = share('joinDiffWriteWall', 'joinDiff');
-  const stateWrite = share('stateWriteWall', 'subscribe');
   const breakdown = {
     jwtVerify: round(jwtUs, 1),
     graphLookup: round(graphUs, 1),
     roomJoins: per('rooms'),
     trackerTrack: round(per('track+diff') - per('joinDiff'), 1),
-    joinDiffBuildEncode: round(per('joinDiff') - joinDiffWrites, 1),
-    joinDiffSocketWrites: round(joinDiffWrites, 1),
+    joinDiffBuildEncode: round(per('joinDiff') - per('joinDiffWrite'), 1),
+    joinDiffSocketWrites: per('joinDiffWrite'),
     friendsOnlineWatch: per('watch'),
-    stateReadBuildEncode: round(per('subscribe') - per('rooms') - per('watch') - stateWrite, 1),
-    stateSocketWrite: round(stateWrite, 1),
+    stateReadBuildEncode: round(
+      per('subscribe') - per('rooms') - per('watch') - per('stateWrite'),
+      1,
+    ),
+    stateSocketWrite: per('stateWrite'),
   };
   const timed = Object.values(breakdown).reduce((a, b) => a + b, 0);
   const pct = (p: number) =>
