@@ -17,15 +17,17 @@ import type { Socket } from 'socket.io';
 import type { Meta } from '../core/index.js';
 import type { FriendsOnline } from '../counts/friends-online.js';
 import type { UserId } from '../ports/friends-graph.js';
-import type { ClientToServerEvents, PresenceMap, ServerToClientEvents } from './client-protocol.js';
+import type { ClientToServerEvents, ServerToClientEvents } from './client-protocol.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
 import { lookupVisible } from './graph-lookup.js';
 import { moveConnection, trackedMeta } from './invisibility.js';
 import { MAX_META_BYTES, MAX_META_KEYS, utf8Length } from './limits.js';
 import { checkPatch } from './patch-validation.js';
+import { sendPresenceState } from './presence-state-message.js';
 import { failure, OK, readUpdateRequest } from './presence-update.js';
 import { backoffDelay } from './retry-backoff.js';
 import { TokenBucket } from './token-bucket.js';
+import { userTopicNames } from './topic-names.js';
 import { selfTopic, topicFor, userTopic } from './topics.js';
 import { addMetas, emptyPresenceMap, isEmptyMap } from './wire-payload.js';
 
@@ -197,17 +199,14 @@ export class ConnectionSession {
 
   private subscribe(visible: Set<UserId>): void {
     const { state } = this.options.replica;
+    const topicOf = userTopicNames(this.socket.nsp.adapter);
     if (this.friends === undefined) {
-      const own = [userTopic(this.userId), selfTopic(this.userId)];
-      const rooms = own.concat([...visible].map(userTopic));
+      const own: [string, string] = [userTopic(this.userId), selfTopic(this.userId)];
+      const rooms = own.concat([...visible].map((user) => topicOf(user)));
       this.socket.join(rooms);
-      const presences: PresenceMap = emptyPresenceMap();
-      addMetas(presences, this.userId, state.get(own[0]!, this.userId));
-      addMetas(presences, this.userId, state.get(own[1]!, this.userId));
-      for (const user of visible) addMetas(presences, user, state.get(userTopic(user), user));
       this.friends = visible;
       this.friendsOnline?.watch(this, this.userId, visible);
-      this.socket.emit('presence_state', presences);
+      sendPresenceState(this.socket, this.options.replica, this.userId, own, visible, topicOf);
       this.releaseAdmission();
       return;
     }
@@ -222,7 +221,7 @@ export class ConnectionSession {
     const added: string[] = [];
     for (const user of visible) {
       if (this.friends.has(user)) continue;
-      const topic = userTopic(user);
+      const topic = topicOf(user);
       added.push(topic);
       addMetas(joins, user, state.get(topic, user));
     }
