@@ -309,6 +309,7 @@ async function runBench(): Promise<void> {
   const snapshotAfter = snapshot('after.heapsnapshot');
 
   const n = report.states;
+  const roomIndex = gc ? await measureRoomIndexes(nsp.adapter, n, gc) : undefined;
   const per = (part: string) => parts.perConnect(part, n);
   const cpuUs = round((cpu.user + cpu.system) / n, 1);
   const breakdown = {
@@ -363,6 +364,7 @@ async function runBench(): Promise<void> {
       processCpu: cpuUs,
     },
     bytesPerConnection: memory,
+    ...(roomIndex ? { roomIndexBytesPerConnection: roomIndex } : {}),
     ...(byConstructor ? { heapDeltaPerConnection: byConstructor } : {}),
   };
 
@@ -389,6 +391,15 @@ async function runBench(): Promise<void> {
         `${memory.rss} / ${memory.heapUsed} / ${memory.external}`,
         'RSS ≤ 40,000',
       ],
+      ...(roomIndex
+        ? [
+            [
+              'room index per connection: socket.io adapter / arrays',
+              `${roomIndex.socketIoAdapter} / ${roomIndex.arrays} B`,
+              '',
+            ],
+          ]
+        : []),
       ...(byConstructor ?? [])
         .slice(0, 20)
         .map((row) => [`heap: ${row.name}`, `${row.bytes} B, ${row.count} objects`, '']),
@@ -458,6 +469,54 @@ function compareSnapshots(before: string, after: string, n: number): Constructor
     });
   }
   return rows.sort((x, y) => y.bytes - x.bytes).filter((row) => row.bytes !== 0);
+}
+
+/**
+ * The heap of socket.io's room index (`rooms: Map<room, Set<id>>` and `sids: Map<id, Set<room>>`,
+ * rebuilt here with the same shape and strings) against an index of arrays (per room its socket
+ * ids, per socket its rooms), per connection: what a subscription index of our own could save.
+ */
+async function measureRoomIndexes(
+  adapter: { rooms: Map<string, Set<string>>; sids: Map<string, Set<string>> },
+  n: number,
+  gc: () => void,
+): Promise<{ socketIoAdapter: number; arrays: number }> {
+  const heapOf = async (build: () => unknown) => {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const built = build();
+    gc();
+    const bytes = process.memoryUsage().heapUsed - before;
+    void built;
+    return Math.round(bytes / n);
+  };
+  const socketIoAdapter = await heapOf(() => {
+    const rooms = new Map<string, Set<string>>();
+    const sids = new Map<string, Set<string>>();
+    for (const [id, joined] of adapter.sids) {
+      sids.set(id, new Set(joined));
+      for (const room of joined) {
+        let members = rooms.get(room);
+        if (members === undefined) rooms.set(room, (members = new Set()));
+        members.add(id);
+      }
+    }
+    return [rooms, sids];
+  });
+  const arrays = await heapOf(() => {
+    const rooms = new Map<string, string[]>();
+    const sids = new Map<string, string[]>();
+    for (const [id, joined] of adapter.sids) {
+      sids.set(id, [...joined]);
+      for (const room of joined) {
+        const members = rooms.get(room);
+        if (members === undefined) rooms.set(room, [id]);
+        else members.push(id);
+      }
+    }
+    return [rooms, sids];
+  });
+  return { socketIoAdapter, arrays };
 }
 
 if (values.client) runClient();
