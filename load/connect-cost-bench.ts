@@ -496,9 +496,9 @@ async function measureRoomIndexes(
     for (const [id, joined] of adapter.sids) {
       sids.set(id, new Set(joined));
       for (const room of joined) {
-        let members = rooms.get(room);
-        if (members === undefined) rooms.set(room, (members = new Set()));
-        members.add(id);
+        const members = rooms.get(room);
+        if (members === undefined) rooms.set(room, new Set([id]));
+        else members.add(id);
       }
     }
     return [rooms, sids];
