@@ -56,6 +56,11 @@ export class FriendsOnline {
       watch = new Watch(owner);
       this.watches.set(handle, watch);
       this.byOwner.set(owner, [...(this.byOwner.get(owner) ?? []), watch]);
+      // A connection's first subscription (every connect): nothing to diff against, no copy.
+      for (const friend of friends) {
+        if (friend !== owner && !watch.friends.has(friend)) this.add(watch, friend);
+      }
+      return;
     }
     const next = new Set<UserId>();
     for (const friend of friends) if (friend !== owner) next.add(friend);

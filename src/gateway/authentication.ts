@@ -5,6 +5,7 @@
  * message `unauthorized` (the client's `connect_error`), and nothing about why goes to the
  * client; the reason is logged.
  */
+import { webcrypto } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Socket } from 'socket.io';
 import type { UserId } from '../ports/friends-graph.js';
@@ -39,13 +40,19 @@ export function isValidUserId(value: unknown): value is UserId {
 
 /** An authenticate function that verifies `handshake.auth.token` as an HS256 JWT. */
 export function jwtAuthenticate(secret: string | Uint8Array): Authenticate {
-  const key = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
+  const raw = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret.slice();
+  // Imported once: given raw bytes, jose imports the key again on every verification, which
+  // cost more than the verification itself (load/connect-cost-bench.ts).
+  let key: Promise<webcrypto.CryptoKey> | undefined;
+  const importKey = () =>
+    webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   return async (handshake) => {
     const auth = handshake.auth as Record<string, unknown> | undefined;
     const token = auth?.['token'];
     if (typeof token !== 'string' || token.length === 0) throw new Unauthorized('no token');
     try {
-      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
+      key ??= importKey();
+      const { payload } = await jwtVerify(token, await key, { algorithms: ['HS256'] });
       const user: AuthenticatedUser = { userId: payload.sub as string };
       return typeof payload.exp === 'number' ? { ...user, expiresAt: payload.exp * 1000 } : user;
     } catch (error) {

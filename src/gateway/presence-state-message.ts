@@ -1,0 +1,122 @@
+/**
+ * A connection's first `presence_state`, concatenated from cached JSON fragments instead of
+ * built as objects and encoded for that one socket.
+ *
+ * A friend's part of the state (`"<id>":{"metas":[...]}`) is the same for every viewer, so it is
+ * encoded once and kept until a tracker diff touches its topic. A connect then costs a lookup per
+ * friend and one string join, and a user with thousands of online friends holds the loop for a
+ * join of cached strings, not for thousands of meta copies and one huge JSON.stringify (with
+ * socket.io's binary scan before it). Only topics with presences are cached: the cache is bounded
+ * by the online topics.
+ *
+ * The string goes straight to the engine.io connection, framed exactly as socket.io's default
+ * parser frames an event. Sockets whose server uses another parser get the object as before.
+ * Like any direct engine write, it skips socket.io's `onAnyOutgoing` listeners.
+ */
+import type { PresenceState } from '../core/presence-state.js';
+import type { UserId } from '../ports/friends-graph.js';
+import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceMap } from './client-protocol.js';
+import type { PresenceSocket } from './connection-session.js';
+import { addMetas, emptyPresenceMap } from './wire-payload.js';
+
+class StateFragments {
+  private readonly fragments = new Map<string, string>();
+
+  constructor(
+    replica: TrackerReplica,
+    private readonly state: PresenceState,
+  ) {
+    // First of the diff listeners: nothing reads a fragment of a changed topic before it is gone.
+    replica.prependListener('diff', (change) => {
+      for (const presence of change.joins) this.fragments.delete(presence.topic);
+      for (const presence of change.leaves) this.fragments.delete(presence.topic);
+    });
+  }
+
+  /** `"<key>":{"metas":[...]}` of `key` on `topic`, or '' when nobody is there. */
+  of(topic: string, key: string): string {
+    const cached = this.fragments.get(topic);
+    if (cached !== undefined) return cached;
+    const presences = this.state.get(topic, key);
+    if (presences.length === 0) return '';
+    const map = emptyPresenceMap();
+    addMetas(map, key, presences);
+    const fragment = JSON.stringify(map).slice(1, -1);
+    this.fragments.set(topic, fragment);
+    return fragment;
+  }
+}
+
+const fragmentsByReplica = new WeakMap<TrackerReplica, StateFragments>();
+
+function fragmentsOf(replica: TrackerReplica): StateFragments {
+  let fragments = fragmentsByReplica.get(replica);
+  if (fragments === undefined) {
+    fragments = new StateFragments(replica, replica.state);
+    fragmentsByReplica.set(replica, fragments);
+  }
+  return fragments;
+}
+
+interface PacketEncoder {
+  encode(packet: unknown): unknown;
+}
+
+const encodesAsJson = new WeakMap<PacketEncoder, boolean>();
+
+/** True when the server's parser frames events as socket.io's default one does (a probe). */
+function defaultFraming(encoder: PacketEncoder, nsp: string, event: string): boolean {
+  let yes = encodesAsJson.get(encoder);
+  if (yes === undefined) {
+    const encoded = encoder.encode({ type: 2, nsp, data: [event, { a: [1] }] });
+    yes =
+      Array.isArray(encoded) &&
+      encoded.length === 1 &&
+      encoded[0] === frame(nsp, event, '{"a":[1]}');
+    encodesAsJson.set(encoder, yes);
+  }
+  return yes;
+}
+
+/** A socket.io EVENT packet with one argument, as the default parser encodes it. */
+function frame(nsp: string, event: string, json: string): string {
+  return `2${nsp === '/' ? '' : `${nsp},`}[${JSON.stringify(event)},${json}]`;
+}
+
+/**
+ * Sends `presence_state` to `socket`: the user's own metas (their `user:` and `self:` topics under
+ * one key) and every visible friend's, read from the replica now.
+ */
+export function sendPresenceState(
+  socket: PresenceSocket,
+  replica: TrackerReplica,
+  userId: UserId,
+  ownTopics: readonly [string, string],
+  visible: Iterable<UserId>,
+  topicOf: (userId: UserId) => string,
+): void {
+  const { state } = replica;
+  const own = emptyPresenceMap();
+  addMetas(own, userId, state.get(ownTopics[0], userId));
+  addMetas(own, userId, state.get(ownTopics[1], userId));
+  const encoder = (socket.nsp.server as unknown as { encoder: PacketEncoder }).encoder;
+  const nsp = socket.nsp.name;
+  if (!defaultFraming(encoder, nsp, 'presence_state')) {
+    const presences: PresenceMap = own;
+    for (const user of visible) addMetas(presences, user, state.get(topicOf(user), user));
+    socket.emit('presence_state', presences);
+    return;
+  }
+  const fragments = fragmentsOf(replica);
+  const parts: string[] = [];
+  const ownJson = JSON.stringify(own);
+  if (ownJson !== '{}') parts.push(ownJson.slice(1, -1));
+  for (const user of visible) {
+    const fragment = fragments.of(topicOf(user), user);
+    if (fragment !== '') parts.push(fragment);
+  }
+  // What socket.io does for an emit: dropped unless the connection is open, compressible.
+  if (socket.conn.readyState !== 'open') return;
+  socket.conn.write(frame(nsp, 'presence_state', `{${parts.join(',')}}`), { compress: true });
+}
