@@ -9,7 +9,7 @@ import { LeaveGrace } from '../../src/gateway/leave-grace.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
 import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
-import { ManualClock } from './support/grace-cluster.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 function setUp(graceMs = 1_000) {
   const replica = new TrackerReplica({

@@ -207,43 +207,43 @@ class Run {
       }
       case 'unfriend-then-update': {
         // An existing edge, so that the race is there to lose.
-        const edges = graph.graph.edges();
-        if (edges.length === 0) return;
-        const edge = edges[step.edge % edges.length]!;
-        const a = graph.graph.source(edge);
-        const b = graph.graph.target(edge);
-        await graph.removeEdge(a, b, { directed: this.directed });
-        const updates = this.connections
-          .filter((c) => c.client.user === b)
-          .map((c) => {
-            // Always a change, so that it makes a diff.
-            c.status = c.status === step.status ? `${step.status}!` : step.status;
-            return c.client.update({ status: c.status });
-          });
-        for (const ack of await Promise.all(updates)) expect(ack).toEqual({ ok: true });
+        const edge = this.pickEdge(step.edge);
+        if (edge === undefined) return;
+        await graph.removeEdge(edge.a, edge.b, { directed: this.directed });
+        await this.updateEveryConnectionOf(edge.b, step.status);
         return;
       }
       case 'update-then-unfriend': {
-        const edges = graph.graph.edges();
-        if (edges.length === 0) return;
-        const edge = edges[step.edge % edges.length]!;
-        const a = graph.graph.source(edge);
-        const b = graph.graph.target(edge);
+        const edge = this.pickEdge(step.edge);
+        if (edge === undefined) return;
         // Acked once the diff is in the watchers' outboxes; with a batch window it waits there.
-        const updates = this.connections
-          .filter((c) => c.client.user === b)
-          .map((c) => {
-            c.status = c.status === step.status ? `${step.status}!` : step.status;
-            return c.client.update({ status: c.status });
-          });
-        for (const ack of await Promise.all(updates)) expect(ack).toEqual({ ok: true });
+        await this.updateEveryConnectionOf(edge.b, step.status);
         // Without a window the diff was written right after its turn, before the edge goes (a
         // client may read it after): let it arrive first. With one, it still waits.
         if (this.minBatchDelayMs === 0) await this.quiesce();
-        await graph.removeEdge(a, b, { directed: this.directed });
+        await graph.removeEdge(edge.a, edge.b, { directed: this.directed });
         return;
       }
     }
+  }
+
+  pickEdge(index: number): { a: string; b: string } | undefined {
+    const { graph } = this.server.graph;
+    const edges = graph.edges();
+    if (edges.length === 0) return undefined;
+    const edge = edges[index % edges.length]!;
+    return { a: graph.source(edge), b: graph.target(edge) };
+  }
+
+  /** Every connection of `user` sets a status that differs from its own (so it makes a diff). */
+  async updateEveryConnectionOf(user: string, status: string): Promise<void> {
+    const updates = this.connections
+      .filter((c) => c.client.user === user)
+      .map((c) => {
+        c.status = c.status === status ? `${status}!` : status;
+        return c.client.update({ status: c.status });
+      });
+    for (const ack of await Promise.all(updates)) expect(ack).toEqual({ ok: true });
   }
 
   async quiesce(): Promise<void> {

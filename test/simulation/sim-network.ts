@@ -3,59 +3,16 @@
  * network whose faults come from a seeded random source (drop, delay, reorder, duplicate,
  * partition). Everything happens in `advance()`, in time order, so a run replays from its seed.
  */
-import type { Clock, Timers } from '../../src/ports/clock.js';
 import type {
   FrameHandler,
   LinkChangeHandler,
   ReplicationTransport,
   TransportStats,
 } from '../../src/ports/replication-transport.js';
+import { ManualClock } from '../support/manual-clock.js';
 
-interface Scheduled {
-  at: number;
-  seq: number;
-  run: () => void;
-}
-
-export class SimWorld implements Clock, Timers {
-  private time = 0;
-  private seq = 0;
-  private queue: Scheduled[] = [];
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const item = { at: this.time + Math.max(0, ms), seq: this.seq++, run: callback };
-    this.queue.push(item);
-    return item;
-  }
-
-  clearTimeout(handle: unknown): void {
-    const index = this.queue.indexOf(handle as Scheduled);
-    if (index >= 0) this.queue.splice(index, 1);
-  }
-
-  /** Runs everything due up to now + ms, in time order. */
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      let next = -1;
-      for (let i = 0; i < this.queue.length; i++) {
-        const item = this.queue[i]!;
-        if (item.at > until) continue;
-        const best = next >= 0 ? this.queue[next]! : undefined;
-        if (!best || item.at < best.at || (item.at === best.at && item.seq < best.seq)) next = i;
-      }
-      if (next < 0) break;
-      const [item] = this.queue.splice(next, 1);
-      this.time = Math.max(this.time, item!.at);
-      item!.run();
-    }
-    this.time = until;
-  }
-}
+/** The world's clock: timers and message delivery both run in `advance()`, in time order. */
+export class SimWorld extends ManualClock {}
 
 export interface NetworkFaults {
   dropRate: number;

@@ -5,58 +5,12 @@
  * server sees it: `transport close`).
  */
 import { GraphologyFriendsGraph } from '../../../graph-adapters/graphology/index.js';
-import type { Clock, Timers } from '../../../src/ports/clock.js';
 import type { PresenceServerOptions } from '../../../src/server/create-presence-server.js';
 import { createInMemoryBus } from '../../../src/transports/in-memory-transport.js';
+import { ManualClock } from '../../support/manual-clock.js';
 import { waitFor } from '../../support/wait-for.js';
 import type { TestClient } from './test-client.js';
 import { startTestServer, type TestServer } from './test-server.js';
-
-interface Scheduled {
-  readonly at: number;
-  readonly seq: number;
-  readonly run: () => void;
-}
-
-/** A clock and timers that move only on `advance`: runs what falls due, in time order. */
-export class ManualClock implements Clock, Timers {
-  private time = 0;
-  private seq = 0;
-  private queue: Scheduled[] = [];
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const item = { at: this.time + Math.max(0, ms), seq: this.seq++, run: callback };
-    this.queue.push(item);
-    return item;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.queue = this.queue.filter((item) => item !== handle);
-  }
-
-  /** Timers waiting now. */
-  get pending(): number {
-    return this.queue.length;
-  }
-
-  advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = this.queue
-        .filter((item) => item.at <= until)
-        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (due === undefined) break;
-      this.queue = this.queue.filter((item) => item !== due);
-      this.time = Math.max(this.time, due.at);
-      due.run();
-    }
-    this.time = until;
-  }
-}
 
 export interface GraceNodes {
   readonly graph: GraphologyFriendsGraph;
