@@ -8,7 +8,8 @@ import { SignJWT } from 'jose';
 import { overloadedRetryDelay } from '../../src/client/overloaded-retry.js';
 import type { Diff, Measurements, PresenceMessage } from './measurements.js';
 import { deviceName, nowMs, type WorkerConnection, type WorkerInit } from './protocol.js';
-import { WireSocket } from './wire.js';
+import { SocketIoWire } from './socketio-wire.js';
+import { type ClientWire, type WireHandlers, WireSocket } from './wire.js';
 
 const NAMESPACE = '/presence';
 const MAX_RECONNECT_DELAY_MS = 30_000;
@@ -16,7 +17,7 @@ const MAX_RECONNECT_DELAY_MS = 30_000;
 export interface Client extends WorkerConnection {
   node: number;
   incarnation: number;
-  socket: WireSocket | undefined;
+  socket: ClientWire | undefined;
   /** Has its presence_state. */
   up: boolean;
   /** Up since before the watched node died, never dropped: a steady observer. */
@@ -121,14 +122,16 @@ export class Connections {
       settle(false);
     }, this.init.connectTimeoutMs);
     const auth = { token, device: deviceName(client.id, client.incarnation, client.node), status };
-    const socket = new WireSocket(this.init.urls[client.node]!, NAMESPACE, auth, {
+    const handlers: WireHandlers = {
       onConnect: () => {
         accepted = true;
       },
       onConnectError: (message, data) => {
         if (settled) return;
         if (message !== 'overloaded') {
-          measure.counters.connectErrors += 1;
+          // socket.io-client's own handshake timeout is a timeout too, not a refusal.
+          if (message === 'timeout') measure.counters.connectTimeouts += 1;
+          else measure.counters.connectErrors += 1;
           settle(false);
           return;
         }
@@ -152,11 +155,11 @@ export class Connections {
           giveUp: () => done(false),
         };
       },
-      onEvent: (name, payload, ackId) => {
+      onEvent: (name, payload, ack) => {
         if (name === 'presence_diff') measure.onDiff(client, payload as Diff);
         else if (name === 'presence_message') {
           measure.onMessage(client.id, payload as PresenceMessage | undefined);
-          if (ackId !== undefined) socket.ack(ackId);
+          ack?.();
         } else if (name === 'presence_state' && !settled) {
           const now = nowMs();
           measure.counters.presenceStates += 1;
@@ -188,7 +191,12 @@ export class Connections {
         client.droppedAt ??= nowMs();
         if (this.init.reconnect.enabled) this.scheduleReconnect(client);
       },
-    });
+    };
+    const url = this.init.urls[client.node]!;
+    const socket: ClientWire =
+      this.init.client === 'socket.io'
+        ? new SocketIoWire(url, NAMESPACE, auth, handlers, this.init.connectTimeoutMs)
+        : new WireSocket(url, NAMESPACE, auth, handlers);
     client.socket = socket;
   }
 

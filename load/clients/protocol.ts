@@ -9,6 +9,8 @@
  */
 import type { HistogramData } from '../histogram.js';
 
+export type ClientKind = 'raw' | 'socket.io';
+
 export interface WorkerConnection {
   readonly id: number;
   readonly user: string;
@@ -23,6 +25,8 @@ export interface WorkerInit {
   readonly connections: readonly WorkerConnection[];
   readonly seed: number;
   readonly connectTimeoutMs: number;
+  /** Who speaks the wire: raw websockets (load/clients/wire.ts) or socket.io-client. */
+  readonly client: ClientKind;
   /** After a disconnect the worker did not ask for, reconnect (to the next node) after 0..jitter ms. */
   readonly reconnect: { readonly enabled: boolean; readonly jitterMs: number };
   /** Count receipts per update (steady: lost-delivery accounting). */

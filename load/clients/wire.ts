@@ -23,18 +23,29 @@ const EIO_MESSAGE = 0x34;
 const OPEN_BRACKET = 0x5b;
 const OPEN_BRACE = 0x7b;
 
+/** What the worker needs of a connection, whichever client library speaks the wire. */
+export interface ClientWire {
+  /** performance.now() of the last sign of life from the server (its pings). */
+  readonly lastPingAt: number;
+  /** Silence beyond this means the server is gone. */
+  readonly silenceLimitMs: number;
+  emit(event: string, data: unknown, ack?: (args: unknown[]) => void): void;
+  close(reason?: string): void;
+  terminate(reason: string): void;
+}
+
 export interface WireHandlers {
   /** The namespace accepted the connection. */
   onConnect(): void;
   /** The namespace refused it (CONNECT_ERROR): `message` and the error's `data`. */
   onConnectError(message: string, data: unknown): void;
-  /** A server event; answer `ackId` (when set) with {@link WireSocket.ack}. */
-  onEvent(name: string, payload: unknown, ackId: number | undefined): void;
+  /** A server event; `ack` is set when the server asked for an ack. */
+  onEvent(name: string, payload: unknown, ack: (() => void) | undefined): void;
   /** The connection is gone (any reason, including our own close). Called once. */
   onClose(reason: string): void;
 }
 
-export class WireSocket {
+export class WireSocket implements ClientWire {
   private readonly ws: WebSocket;
   private readonly nsp: string;
   private readonly acks = new Map<number, (args: unknown[]) => void>();
@@ -143,7 +154,12 @@ export class WireSocket {
     if (type === EVENT) {
       if (data[i] !== OPEN_BRACKET) return;
       const args = JSON.parse(data.toString('utf8', i)) as unknown[];
-      this.handlers.onEvent(String(args[0]), args[1], id);
+      const ackId = id;
+      this.handlers.onEvent(
+        String(args[0]),
+        args[1],
+        ackId === undefined ? undefined : () => this.ack(ackId),
+      );
       return;
     }
     if (type === ACK) {

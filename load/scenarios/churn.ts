@@ -8,7 +8,7 @@
  * observing friend seeing the join (or leave), on the other node and on the same node.
  */
 import { seededRandom } from '../social-graph/seeded-random.js';
-import { cpuRow, enterPhase, maxNodeFigure, percentiles, rampUp, sleep } from './common.js';
+import { cpuRows, enterPhase, maxNodeFigure, percentiles, rampUp, sleep } from './common.js';
 import type { Scenario } from './scenario.js';
 import { describeTrend, trend } from './trend.js';
 
@@ -131,7 +131,7 @@ export const churn: Scenario = {
         'flat',
       ],
       ['trend node event-loop lag p99', describeTrend(trends.nodeEventLoopLagP99Ms, 'ms'), 'flat'],
-      cpuRow(context, 'churn'),
+      ...cpuRows(context, 'churn'),
     ];
     return {
       figures,

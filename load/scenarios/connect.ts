@@ -5,7 +5,7 @@
  * the replica's copy of the other nodes' entries).
  */
 import { sampleProcess } from '../cluster/proc-stats.js';
-import { cpuRow, enterPhase, percentiles, rampUp, sleep } from './common.js';
+import { cpuRows, enterPhase, percentiles, rampUp, sleep } from './common.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 
 async function memory(context: ScenarioContext) {
@@ -82,7 +82,7 @@ export const connect: Scenario = {
         `${m.rssBytesPerConnection} / ${m.heapBytesPerConnection} bytes (${m.connections} conns, RSS ${m.rssMiB} MiB)`,
         '',
       ]),
-      cpuRow(context, 'ramp'),
+      ...cpuRows(context, 'ramp'),
     ];
     return {
       figures,

@@ -11,7 +11,7 @@
 import { nowMs, type SeenRecord, type WorkerFinal } from '../clients/protocol.js';
 import { Histogram } from '../histogram.js';
 import { watchersOf } from '../social-graph/population.js';
-import { cpuRow, enterPhase, percentiles, rampUp, sleep } from './common.js';
+import { cpuRows, enterPhase, percentiles, rampUp, sleep } from './common.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 
 const WARMUP_MS = 5_000;
@@ -164,7 +164,7 @@ export const failover: Scenario = {
       ],
       ['spurious leaves / survivors dropped', `${spuriousLeaves} / ${survivorsDropped}`, '0 / 0'],
       ['leaves of reconnect attempts given up', String(reconnectLeaves), '(a retry follows)'],
-      cpuRow(context, 'after-kill'),
+      ...cpuRows(context, 'after-kill'),
     ];
     return {
       figures,
