@@ -68,7 +68,8 @@ export class WireSocket implements ClientWire {
     // The servers send JSON text they encoded themselves: validating UTF-8 per frame is waste.
     this.ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
     this.ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary) this.onFrame(data);
+      // Frames still in flight after our close are not the closed connection's any more.
+      if (!isBinary && !this.closed) this.onFrame(data);
     });
     this.ws.on('close', () => this.finish('transport close'));
     this.ws.on('error', () => this.finish('transport error'));

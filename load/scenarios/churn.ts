@@ -78,6 +78,7 @@ export const churn: Scenario = {
       connectAttempts: c.connectAttempts,
       connectTimeouts: c.connectTimeouts + after.connectTimeouts,
       connectErrors: c.connectErrors + after.connectErrors,
+      connectRefusals: c.connectRefusals + after.connectRefusals,
       droppedConnections: c.droppedConnections + after.droppedConnections,
       joinsWithoutPresenceStateAtEnd: Math.max(0, pending - after.presenceStates),
       timeToPresenceStateMs: timeToState.summary(),
@@ -100,9 +101,9 @@ export const churn: Scenario = {
         `${options.rate} /s`,
       ],
       [
-        'connect timeouts / errors / dropped',
-        `${figures.connectTimeouts} / ${figures.connectErrors} / ${figures.droppedConnections}`,
-        '0 / 0 / 0',
+        'connect timeouts / errors / dropped / overloaded refusals (retried)',
+        `${figures.connectTimeouts} / ${figures.connectErrors} / ${figures.droppedConnections} / ${figures.connectRefusals}`,
+        '0 / 0 / 0 / -',
       ],
       [
         'time to presence_state p50 / p99 / max',

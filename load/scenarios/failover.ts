@@ -139,6 +139,8 @@ export const failover: Scenario = {
       onlineAgain: { incomplete: onlineIncomplete, msAfterKill: onlineTimes.summary() },
       undisturbed: { spuriousLeaves, survivorsDropped },
       abandonedReconnectLeaves: reconnectLeaves,
+      /** Reconnects refused with `overloaded` (each retried after the server's hint). */
+      overloadedRefusals: recorder.totals('after-kill').counters.connectRefusals,
       cpu: recorder.cores('after-kill'),
     };
     const rows = [
@@ -164,6 +166,11 @@ export const failover: Scenario = {
       ],
       ['spurious leaves / survivors dropped', `${spuriousLeaves} / ${survivorsDropped}`, '0 / 0'],
       ['leaves of reconnect attempts given up', String(reconnectLeaves), '(a retry follows)'],
+      [
+        'reconnects refused with overloaded (retried after the hint)',
+        String(figures.overloadedRefusals),
+        '',
+      ],
       ...cpuRows(context, 'after-kill'),
     ];
     return {
