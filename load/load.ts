@@ -49,6 +49,16 @@ try {
   }
   const options = { ...COMMON_DEFAULTS, ...scenario.defaults, ...given };
   checkOptions(options);
+  const steadyLike = scenario.name === 'steady' || scenario.name === 'baseline';
+  if (options.baseline && scenario.name !== 'steady') {
+    throw new OptionsError('--baseline goes with steady (npm run load -- steady --baseline)');
+  }
+  if (options.rates.length > 0 && !steadyLike) {
+    throw new OptionsError('--rates goes with steady or baseline');
+  }
+  if (scenario.server === 'baseline' && options.nodes !== 1) {
+    throw new OptionsError('the baseline is one plain socket.io process: --nodes 1');
+  }
   await runScenario(
     scenario,
     options,

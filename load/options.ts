@@ -4,6 +4,7 @@
  * reproduced.
  */
 import { parseArgs } from 'node:util';
+import type { ClientKind } from './clients/protocol.js';
 
 export interface LoadOptions {
   /** Client connections M (≈ M/2 users: 1..devices devices each). */
@@ -44,6 +45,12 @@ export interface LoadOptions {
   workerArgs: string;
   logLevel: string;
   progress: boolean;
+  /** Who speaks the wire in the client workers: raw websockets, or socket.io-client. */
+  client: ClientKind;
+  /** steady: also run the plain socket.io baseline on the same graph and compare. */
+  baseline: boolean;
+  /** steady/baseline: update rates to step through (empty: just --rate). */
+  rates: number[];
 }
 
 export const COMMON_DEFAULTS: LoadOptions = {
@@ -71,6 +78,9 @@ export const COMMON_DEFAULTS: LoadOptions = {
   workerArgs: '',
   logLevel: 'warn',
   progress: true,
+  client: 'raw',
+  baseline: false,
+  rates: [],
 };
 
 const NUMERIC: Record<string, keyof LoadOptions> = {
@@ -129,6 +139,9 @@ export function optionsHelp(defaults: LoadOptions): string {
     '  --worker-args="<flags>"  Node flags of the client workers',
     '  --log-level <level>      LOG_LEVEL of the node processes  default warn',
     '  --no-progress            no progress line on stderr',
+    '  --client <raw|socket.io> client workers speak raw websockets, or use socket.io-client  default raw',
+    '  --rates <r1,r2,...>      steady/baseline: step through these update rates (per rate: deliveries/s, p99, lag, CPU)',
+    '  --baseline               steady: run the plain socket.io baseline too (1 node) and print the ratio',
   ].join('\n');
 }
 
@@ -145,6 +158,9 @@ export function parseLoadArguments(argv: readonly string[]): {
     'worker-args': { type: 'string' },
     'log-level': { type: 'string' },
     'no-progress': { type: 'boolean' },
+    client: { type: 'string' },
+    rates: { type: 'string' },
+    baseline: { type: 'boolean' },
     help: { type: 'boolean' },
   };
   for (const name of Object.keys(NUMERIC)) spec[name] = { type: 'string' };
@@ -170,6 +186,26 @@ export function parseLoadArguments(argv: readonly string[]): {
   if (typeof values['worker-args'] === 'string') given.workerArgs = values['worker-args'];
   if (typeof values['log-level'] === 'string') given.logLevel = values['log-level'];
   if (values['no-progress'] === true) given.progress = false;
+  if (values['baseline'] === true) given.baseline = true;
+  const client = values['client'];
+  if (client !== undefined) {
+    if (client !== 'raw' && client !== 'socket.io') {
+      throw new OptionsError(`--client must be raw or socket.io, got "${String(client)}"`);
+    }
+    given.client = client;
+  }
+  const rates = values['rates'];
+  if (typeof rates === 'string') {
+    given.rates = rates.split(',').map((r) => {
+      const rate = Number(r);
+      if (r.trim() === '' || !Number.isFinite(rate) || rate <= 0) {
+        throw new OptionsError(
+          `--rates must be positive numbers separated by commas, got "${rates}"`,
+        );
+      }
+      return rate;
+    });
+  }
   return { scenario: positionals[0], help: values['help'] === true, given };
 }
 

@@ -13,10 +13,27 @@ import type { LoadOptions } from './options.js';
 import { Progress } from './progress.js';
 import { Recorder, type WatchedProcess } from './recorder.js';
 import { printTable, resultsPath } from './report.js';
+import { baseline } from './scenarios/baseline.js';
+import { type NodeLag, nodeLag, workerCpuRatio } from './scenarios/common.js';
+import {
+  compareWithBaseline,
+  comparisonRows,
+  type SteadyFigures,
+} from './scenarios/compare-baseline.js';
 import type { Scenario } from './scenarios/scenario.js';
 import { buildPopulation, writeGraphCsv } from './social-graph/population.js';
 
 const SECRET = 'load-secret';
+
+/** What load/results/load-<scenario>.json holds. */
+export interface RunRecord {
+  readonly scenario: string;
+  readonly server: string;
+  readonly date: string;
+  readonly command: string;
+  readonly figures: Record<string, unknown>;
+  readonly [key: string]: unknown;
+}
 
 export interface RunOutput {
   readonly json: string;
@@ -28,10 +45,38 @@ export async function runScenario(
   options: LoadOptions,
   argv: readonly string[],
 ): Promise<RunOutput> {
-  const machine = machineInfo();
-  const progress = new Progress(options.progress);
   const outDir = options.out ? resolve(options.out) : resultsPath('').replace(/\/$/, '');
   mkdirSync(outDir, { recursive: true });
+  const ours = await runOnce(scenario, options, argv, outDir);
+  let record: Record<string, unknown> = ours.record;
+  if (options.baseline) {
+    // Plain socket.io rooms do not cross processes: the baseline is one process.
+    const base = await runOnce(baseline, { ...options, nodes: 1 }, argv, outDir);
+    const comparison = compareWithBaseline(
+      ours.record.figures as unknown as SteadyFigures,
+      base.record.figures as unknown as SteadyFigures,
+    );
+    printTable(
+      `graph-presence (${options.nodes} node${options.nodes === 1 ? '' : 's'}) vs plain socket.io baseline (1 process), same graph, clients and updates`,
+      comparisonRows(comparison),
+    );
+    record = { ...record, baseline: base.record, comparison };
+  }
+  const json = join(outDir, `load-${scenario.name}.json`);
+  writeFileSync(json, `${JSON.stringify(record, null, 1)}\n`);
+  process.stdout.write(`results: ${json}\n`);
+  return { json, svg: ours.svg };
+}
+
+async function runOnce(
+  scenario: Scenario,
+  options: LoadOptions,
+  argv: readonly string[],
+  outDir: string,
+): Promise<{ record: RunRecord; svg: string }> {
+  const machine = machineInfo();
+  const progress = new Progress(options.progress);
+  const server = scenario.server ?? 'graph-presence';
   const work = mkdtempSync(join(tmpdir(), 'graph-presence-load-'));
   const date = new Date().toISOString();
 
@@ -57,6 +102,7 @@ export async function runScenario(
   let recorder: Recorder | undefined;
   try {
     cluster = await Cluster.start({
+      server,
       nodes: options.nodes,
       graphFile,
       secret: SECRET,
@@ -74,6 +120,7 @@ export async function runScenario(
       connections: population.connections,
       seed: options.seed,
       connectTimeoutMs: options.connectTimeoutMs,
+      client: options.client,
       workerArgs: splitFlags(options.workerArgs),
       ...scenario.poolOptions(options),
       onTick: (tick) => rec.onTick(tick),
@@ -100,19 +147,28 @@ export async function runScenario(
     rec.stop();
     progress.clear();
 
-    const title = `load ${scenario.name}: ${options.connections} connections (${d.users} users, mean degree ${d.mean}, max ${d.max}), ${options.nodes} nodes, ${options.workers} client workers, broadcast ${options.broadcastPeriodMs} ms, ${machine.cpus} cores`;
+    const servers =
+      server === 'baseline'
+        ? `plain socket.io baseline (${options.nodes} process)`
+        : `${options.nodes} nodes, broadcast ${options.broadcastPeriodMs} ms`;
+    const title = `load ${scenario.name}: ${options.connections} connections (${d.users} users, mean degree ${d.mean}, max ${d.max}), ${servers}, ${options.workers} client workers (${options.client}), ${machine.cpus} cores`;
     printTable(title, result.rows);
 
     const cpu: Record<string, unknown> = {};
     const phases: Record<string, number> = {};
+    const eventLoopLag: Record<string, NodeLag[]> = {};
+    const workerCpuPerNodeCpu: Record<string, number | null> = {};
     for (const [name, totals] of rec.phases) {
-      cpu[name] = rec.cores(name);
+      const cores = rec.cores(name);
+      cpu[name] = cores;
       phases[name] = Math.round(totals.seconds * 10) / 10;
+      eventLoopLag[name] = nodeLag(rec, name);
+      workerCpuPerNodeCpu[name] = workerCpuRatio(cores.groups);
     }
-    const json = join(outDir, `load-${scenario.name}.json`);
     const svg = join(outDir, `load-${scenario.name}.svg`);
-    const record = {
+    const record: RunRecord = {
       scenario: scenario.name,
+      server,
       date,
       command: `npm run load -- ${[scenario.name, ...argv].join(' ')}`,
       options,
@@ -122,9 +178,10 @@ export async function runScenario(
       figures: result.figures,
       phases,
       cpu,
+      workerCpuPerNodeCpu,
+      eventLoopLag,
       series: rec.series,
     };
-    writeFileSync(json, `${JSON.stringify(record, null, 1)}\n`);
     const phaseMarkers: { t: number; label: string }[] = [];
     let previous: string | undefined;
     for (const point of rec.series) {
@@ -140,8 +197,8 @@ export async function runScenario(
       },
       svg,
     );
-    process.stdout.write(`results: ${json}\nchart:   ${svg}\n`);
-    return { json, svg };
+    process.stdout.write(`chart:   ${svg}\n`);
+    return { record, svg };
   } finally {
     recorder?.stop();
     progress.clear();

@@ -23,6 +23,7 @@ export interface PoolOptions {
   readonly connections: readonly Connection[];
   readonly seed: number;
   readonly connectTimeoutMs: number;
+  readonly client: WorkerInit['client'];
   /** Node flags of the workers (profiling). */
   readonly workerArgs: readonly string[];
   readonly reconnect: WorkerInit['reconnect'];
@@ -75,6 +76,7 @@ export class ClientPool {
           .map(({ id, user, node }) => ({ id, user, node })),
         seed: options.seed,
         connectTimeoutMs: options.connectTimeoutMs,
+        client: options.client,
         reconnect: options.reconnect,
         countReceipts: options.countReceipts,
         ...(options.watchNode === undefined ? {} : { watchNode: options.watchNode }),

@@ -9,6 +9,8 @@
  */
 import type { HistogramData } from '../histogram.js';
 
+export type ClientKind = 'raw' | 'socket.io';
+
 export interface WorkerConnection {
   readonly id: number;
   readonly user: string;
@@ -23,6 +25,8 @@ export interface WorkerInit {
   readonly connections: readonly WorkerConnection[];
   readonly seed: number;
   readonly connectTimeoutMs: number;
+  /** Who speaks the wire: raw websockets (load/clients/wire.ts) or socket.io-client. */
+  readonly client: ClientKind;
   /** After a disconnect the worker did not ask for, reconnect (to the next node) after 0..jitter ms. */
   readonly reconnect: { readonly enabled: boolean; readonly jitterMs: number };
   /** Count receipts per update (steady: lost-delivery accounting). */
@@ -92,13 +96,20 @@ export interface TickCounters {
   presenceStates: number;
   connectTimeouts: number;
   connectErrors: number;
+  /** Handshakes the server refused with `overloaded` (each retried after its hint). */
+  connectRefusals: number;
   /** Disconnects the worker did not ask for. */
   droppedConnections: number;
   /** Disconnects the worker did (churn leaves). */
   leaves: number;
+  /** `presence_diff` messages received (one may carry many users' joins and leaves). */
   diffs: number;
-  /** Update metas received by other connections (fan-out deliveries). */
+  /** Update metas received by other connections (fan-out deliveries), one per meta. */
   deliveries: number;
+  /** Metas of new presences (not updates) in diffs' joins, one per meta. */
+  joinMetas: number;
+  /** Metas of presences gone (not replaced by an update) in diffs' leaves, one per meta. */
+  leaveMetas: number;
   updatesSent: number;
   updatesAcked: number;
   updatesRejected: number;
@@ -125,10 +136,13 @@ export function emptyCounters(): TickCounters {
     presenceStates: 0,
     connectTimeouts: 0,
     connectErrors: 0,
+    connectRefusals: 0,
     droppedConnections: 0,
     leaves: 0,
     diffs: 0,
     deliveries: 0,
+    joinMetas: 0,
+    leaveMetas: 0,
     updatesSent: 0,
     updatesAcked: 0,
     updatesRejected: 0,

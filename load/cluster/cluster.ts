@@ -1,7 +1,8 @@
 /**
  * The server side of a load run: a local redis-server (the test harness, free port) and K real
  * `graph-presence` node processes (the sources via tsx, so src/ changes are measured), all
- * reading the same generated graph file.
+ * reading the same generated graph file; or, for the baseline, one plain socket.io server
+ * process (load/baseline/baseline-server.ts) on the same graph file, without redis.
  */
 import { type RedisServer, startRedisServer } from '../../test/support/redis-server.js';
 import { waitFor } from '../../test/support/wait-for.js';
@@ -11,7 +12,11 @@ import { findRedisPid } from './proc-stats.js';
 /** The admin token of every load node (POST /admin/deliver, GET /admin/counts). */
 export const ADMIN_TOKEN = 'load-admin-token-0123456789';
 
+/** What serves the clients: graph-presence nodes, or the plain socket.io baseline. */
+export type ServerKind = 'graph-presence' | 'baseline';
+
 export interface ClusterOptions {
+  readonly server: ServerKind;
   readonly nodes: number;
   readonly graphFile: string;
   readonly secret: string;
@@ -24,20 +29,23 @@ export interface ClusterOptions {
 
 export interface NodeMetrics {
   readonly heapUsedBytes: number;
+  /** p99 and max of the event-loop lag since the previous scrape (prom-client resets it). */
   readonly eventLoopLagP99Ms: number;
+  readonly eventLoopLagMaxMs: number;
   readonly connections: number;
   readonly presences: number;
 }
 
 export class Cluster {
   private constructor(
-    readonly redis: RedisServer,
+    readonly redis: RedisServer | undefined,
     readonly redisPid: number | undefined,
     readonly nodes: NodeProcess[],
     readonly urls: string[],
   ) {}
 
   static async start(options: ClusterOptions): Promise<Cluster> {
+    if (options.server === 'baseline') return Cluster.startBaseline(options);
     const redis = await startRedisServer();
     const env: Record<string, string> = { LOG_LEVEL: options.logLevel };
     const nodes = Array.from({ length: options.nodes }, (_, i) =>
@@ -89,6 +97,38 @@ export class Cluster {
     return cluster;
   }
 
+  private static async startBaseline(options: ClusterOptions): Promise<Cluster> {
+    const nodes = Array.from({ length: options.nodes }, () =>
+      spawnNode(
+        ['--port', '0', '--graph', options.graphFile, '--jwt-secret', options.secret],
+        {},
+        options.nodeArgs,
+        'load/baseline/baseline-server.ts',
+      ),
+    );
+    try {
+      await waitFor(() => nodes.every((n) => n.url() !== undefined || n.child.exitCode !== null), {
+        timeoutMs: 180_000,
+        intervalMs: 100,
+        description: 'every baseline server listening',
+      });
+    } catch (err) {
+      for (const node of nodes) node.child.kill('SIGKILL');
+      throw err;
+    }
+    const failed = nodes.find((n) => n.url() === undefined);
+    if (failed) {
+      for (const node of nodes) node.child.kill('SIGKILL');
+      throw new Error(`a baseline server exited before listening:\n${failed.output()}`);
+    }
+    return new Cluster(
+      undefined,
+      undefined,
+      nodes,
+      nodes.map((n) => n.url()!),
+    );
+  }
+
   /** Every node sees every other replica up (so the run starts on a formed cluster). */
   private async waitForReplicas(): Promise<void> {
     const others = this.nodes.length - 1;
@@ -134,6 +174,7 @@ export class Cluster {
       return {
         heapUsedBytes: read('nodejs_heap_size_used_bytes'),
         eventLoopLagP99Ms: read('nodejs_eventloop_lag_p99_seconds') * 1000,
+        eventLoopLagMaxMs: read('nodejs_eventloop_lag_max_seconds') * 1000,
         connections: read('presence_connections'),
         presences: read('presence_presences'),
       };
@@ -152,6 +193,6 @@ export class Cluster {
       clearTimeout(timer);
     });
     await Promise.all(exits);
-    await this.redis.dispose();
+    await this.redis?.dispose();
   }
 }

@@ -22,18 +22,20 @@ export interface NodeProcess {
   output(): string;
 }
 
+/** `script` is a path from the repository root (default: the graph-presence command). */
 export function spawnNode(
   args: readonly string[],
   env: Record<string, string>,
   nodeArgs: readonly string[],
+  script = 'src/cli/main.ts',
 ): NodeProcess {
   const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
   for (const name of CLI_VARIABLES) delete childEnv[name];
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', ...args],
-    { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
+    cwd: REPO,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   process.once('exit', () => child.kill('SIGKILL'));
   let stdout = '';
   let tail = '';

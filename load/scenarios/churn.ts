@@ -8,7 +8,7 @@
  * observing friend seeing the join (or leave), on the other node and on the same node.
  */
 import { seededRandom } from '../social-graph/seeded-random.js';
-import { cpuRow, enterPhase, maxNodeFigure, percentiles, rampUp, sleep } from './common.js';
+import { cpuRows, enterPhase, maxNodeFigure, percentiles, rampUp, sleep } from './common.js';
 import type { Scenario } from './scenario.js';
 import { describeTrend, trend } from './trend.js';
 
@@ -78,6 +78,7 @@ export const churn: Scenario = {
       connectAttempts: c.connectAttempts,
       connectTimeouts: c.connectTimeouts + after.connectTimeouts,
       connectErrors: c.connectErrors + after.connectErrors,
+      connectRefusals: c.connectRefusals + after.connectRefusals,
       droppedConnections: c.droppedConnections + after.droppedConnections,
       joinsWithoutPresenceStateAtEnd: Math.max(0, pending - after.presenceStates),
       timeToPresenceStateMs: timeToState.summary(),
@@ -100,9 +101,9 @@ export const churn: Scenario = {
         `${options.rate} /s`,
       ],
       [
-        'connect timeouts / errors / dropped',
-        `${figures.connectTimeouts} / ${figures.connectErrors} / ${figures.droppedConnections}`,
-        '0 / 0 / 0',
+        'connect timeouts / errors / dropped / overloaded refusals (retried)',
+        `${figures.connectTimeouts} / ${figures.connectErrors} / ${figures.droppedConnections} / ${figures.connectRefusals}`,
+        '0 / 0 / 0 / -',
       ],
       [
         'time to presence_state p50 / p99 / max',
@@ -131,7 +132,7 @@ export const churn: Scenario = {
         'flat',
       ],
       ['trend node event-loop lag p99', describeTrend(trends.nodeEventLoopLagP99Ms, 'ms'), 'flat'],
-      cpuRow(context, 'churn'),
+      ...cpuRows(context, 'churn'),
     ];
     return {
       figures,

@@ -1,5 +1,6 @@
 /** Steps and formatting shared by the scenarios. */
 import type { Histogram } from '../histogram.js';
+import type { Recorder } from '../recorder.js';
 import type { ScenarioContext } from './scenario.js';
 
 export function sleep(ms: number): Promise<void> {
@@ -31,18 +32,72 @@ export function percentiles(h: Histogram, which: ('p50' | 'p99' | 'p999' | 'max'
   return `${which.map((w) => (s[w] === null ? '-' : String(s[w]))).join(' / ')} ms`;
 }
 
-/** The CPU row of a phase: cores per side and per process. */
-export function cpuRow(context: ScenarioContext, phase: string): string[] {
+/**
+ * The rows every scenario ends with, for a phase: each node's event-loop lag, cores per side and
+ * per process, and what the client workers cost next to the nodes (on one machine they share
+ * the cores: a generator costing as much as the server makes every figure pessimistic).
+ */
+export function cpuRows(context: ScenarioContext, phase: string): string[][] {
   const { groups, processes } = context.recorder.cores(phase);
   const nodes = Object.entries(processes)
     .filter(([name]) => name.startsWith('node'))
     .map(([name, cores]) => `${name} ${cores}`)
     .join(', ');
+  const lag = nodeLag(context.recorder, phase)
+    .map((l) => `${l.node} ${l.p99Ms ?? '-'} / ${l.maxMs ?? '-'}`)
+    .join(', ');
+  const ratio = workerCpuRatio(groups);
   return [
-    `CPU during ${phase} (cores)`,
-    `nodes ${groups.nodes} (${nodes}) · redis ${groups.redis} · clients ${groups.clients} · driver ${groups.driver}`,
-    '',
+    [`node event-loop lag during ${phase}: p99 (worst second) / max`, `${lag} ms`, ''],
+    [
+      `CPU during ${phase} (cores)`,
+      `nodes ${groups.nodes} (${nodes}) · redis ${groups.redis} · clients ${groups.clients} · driver ${groups.driver}`,
+      '',
+    ],
+    [
+      'client workers’ CPU / nodes’ CPU',
+      ratio === null
+        ? '-'
+        : `${ratio} (the generator costs ${ratio < 0.5 ? 'far less than' : ratio < 1 ? 'less than' : 'as much as or more than'} the servers)`,
+      '≪ 1',
+    ],
   ];
+}
+
+/** Client workers' cores over the nodes' cores (null when the nodes were idle). */
+export function workerCpuRatio(groups: { nodes: number; clients: number }): number | null {
+  return groups.nodes > 0 ? Math.round((groups.clients / groups.nodes) * 100) / 100 : null;
+}
+
+export interface NodeLag {
+  readonly node: string;
+  /** The worst one-second p99 of the phase (prom-client's histogram resets at each scrape). */
+  readonly p99Ms: number | null;
+  readonly maxMs: number | null;
+}
+
+/** Each node's event-loop lag during a phase, from its /metrics scraped once a second. */
+export function nodeLag(recorder: Recorder, phase: string): NodeLag[] {
+  const out: { node: string; p99Ms: number | null; maxMs: number | null }[] = [];
+  for (const point of recorder.series) {
+    if (point.phase !== phase) continue;
+    point.nodes.forEach((m, i) => {
+      out[i] ??= { node: `node${i}`, p99Ms: null, maxMs: null };
+      if (!m) return;
+      const slot = out[i]!;
+      if (Number.isFinite(m.eventLoopLagP99Ms)) {
+        slot.p99Ms = Math.max(slot.p99Ms ?? 0, round1(m.eventLoopLagP99Ms));
+      }
+      if (Number.isFinite(m.eventLoopLagMaxMs)) {
+        slot.maxMs = Math.max(slot.maxMs ?? 0, round1(m.eventLoopLagMaxMs));
+      }
+    });
+  }
+  return out.filter((l) => l !== undefined);
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
 }
 
 /** The largest value a node reported for one /metrics figure during a phase. */

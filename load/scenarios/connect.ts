@@ -5,7 +5,7 @@
  * the replica's copy of the other nodes' entries).
  */
 import { sampleProcess } from '../cluster/proc-stats.js';
-import { cpuRow, enterPhase, percentiles, rampUp, sleep } from './common.js';
+import { cpuRows, enterPhase, percentiles, rampUp, sleep } from './common.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 
 async function memory(context: ScenarioContext) {
@@ -56,6 +56,7 @@ export const connect: Scenario = {
       connectionsPerSecond: Math.round(ramp.presenceStates / rampSeconds),
       connectTimeouts: ramp.connectTimeouts,
       connectErrors: ramp.connectErrors,
+      connectRefusals: ramp.connectRefusals,
       timeToPresenceStateMs: timeToState.summary(),
       memoryPerNode: perNode,
       cpu: recorder.cores('ramp'),
@@ -71,7 +72,11 @@ export const connect: Scenario = {
         `${figures.connectionsPerSecond} /s (asked ${options.rampRate} /s, ${options.concurrency} at once)`,
         '',
       ],
-      ['connect timeouts / errors', `${ramp.connectTimeouts} / ${ramp.connectErrors}`, '0 / 0'],
+      [
+        'connect timeouts / errors / overloaded refusals (retried)',
+        `${ramp.connectTimeouts} / ${ramp.connectErrors} / ${ramp.connectRefusals}`,
+        '0 / 0 / -',
+      ],
       [
         'time to presence_state p50 / p99 / max',
         percentiles(timeToState, ['p50', 'p99', 'max']),
@@ -82,7 +87,7 @@ export const connect: Scenario = {
         `${m.rssBytesPerConnection} / ${m.heapBytesPerConnection} bytes (${m.connections} conns, RSS ${m.rssMiB} MiB)`,
         '',
       ]),
-      cpuRow(context, 'ramp'),
+      ...cpuRows(context, 'ramp'),
     ];
     return {
       figures,

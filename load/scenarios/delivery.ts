@@ -17,7 +17,7 @@
  */
 import type { WorkerFinal } from '../clients/protocol.js';
 import { Histogram } from '../histogram.js';
-import { cpuRow, enterPhase, maxNodeFigure, percentiles, rampUp, sleep } from './common.js';
+import { cpuRows, enterPhase, maxNodeFigure, percentiles, rampUp, sleep } from './common.js';
 import { DeliverySender, type SentMessage } from './delivery-sender.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 
@@ -403,7 +403,7 @@ export const delivery: Scenario = {
         `${misdelivered} / ${figures.droppedConnections}`,
         '0 / 0',
       ],
-      cpuRow(context, 'deliver'),
+      ...cpuRows(context, 'deliver'),
     ];
     return {
       figures,

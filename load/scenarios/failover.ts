@@ -11,7 +11,7 @@
 import { nowMs, type SeenRecord, type WorkerFinal } from '../clients/protocol.js';
 import { Histogram } from '../histogram.js';
 import { watchersOf } from '../social-graph/population.js';
-import { cpuRow, enterPhase, percentiles, rampUp, sleep } from './common.js';
+import { cpuRows, enterPhase, percentiles, rampUp, sleep } from './common.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 
 const WARMUP_MS = 5_000;
@@ -139,6 +139,8 @@ export const failover: Scenario = {
       onlineAgain: { incomplete: onlineIncomplete, msAfterKill: onlineTimes.summary() },
       undisturbed: { spuriousLeaves, survivorsDropped },
       abandonedReconnectLeaves: reconnectLeaves,
+      /** Reconnects refused with `overloaded` (each retried after the server's hint). */
+      overloadedRefusals: recorder.totals('after-kill').counters.connectRefusals,
       cpu: recorder.cores('after-kill'),
     };
     const rows = [
@@ -164,7 +166,12 @@ export const failover: Scenario = {
       ],
       ['spurious leaves / survivors dropped', `${spuriousLeaves} / ${survivorsDropped}`, '0 / 0'],
       ['leaves of reconnect attempts given up', String(reconnectLeaves), '(a retry follows)'],
-      cpuRow(context, 'after-kill'),
+      [
+        'reconnects refused with overloaded (retried after the hint)',
+        String(figures.overloadedRefusals),
+        '',
+      ],
+      ...cpuRows(context, 'after-kill'),
     ];
     return {
       figures,

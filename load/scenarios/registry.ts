@@ -1,4 +1,5 @@
 /** Every scenario of `npm run load`, by name. A new scenario: its file, then one line here. */
+import { baseline } from './baseline.js';
 import { churn } from './churn.js';
 import { connect } from './connect.js';
 import { delivery } from './delivery.js';
@@ -7,5 +8,5 @@ import type { Scenario } from './scenario.js';
 import { steady } from './steady.js';
 
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
-  [connect, steady, churn, failover, delivery].map((s) => [s.name, s]),
+  [connect, steady, baseline, churn, failover, delivery].map((s) => [s.name, s]),
 );

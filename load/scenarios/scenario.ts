@@ -5,7 +5,7 @@
  */
 import type { ClientPool, PoolOptions } from '../clients/client-pool.js';
 import type { HistogramName } from '../clients/protocol.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { Cluster, ServerKind } from '../cluster/cluster.js';
 import type { LoadOptions } from '../options.js';
 import type { Progress } from '../progress.js';
 import type { Recorder } from '../recorder.js';
@@ -42,6 +42,8 @@ export interface Scenario {
   readonly name: string;
   /** One line for --help. */
   readonly summary: string;
+  /** What serves the clients (default graph-presence nodes). */
+  readonly server?: ServerKind;
   /** Overrides of the common defaults. */
   readonly defaults: Partial<LoadOptions>;
   /** What the client workers must do beyond connecting. */

@@ -28,6 +28,8 @@ export interface LoadRun {
     // biome-ignore lint/suspicious/noExplicitAny: figures are JSON read back, checked field by field
     figures: Record<string, any>;
     series: { t: number; connected: number }[];
+    eventLoopLag: Record<string, { node: string; p99Ms: number | null; maxMs: number | null }[]>;
+    workerCpuPerNodeCpu: Record<string, number | null>;
   };
   readonly svg: string;
 }
@@ -78,6 +80,11 @@ export function expectWellFormed(
   expect(run.json.options['connections']).toBe(60);
   expect(run.json.machine.cpus).toBeGreaterThan(0);
   expect(run.json.series.length).toBeGreaterThan(0);
+  // Every table shows each node's event-loop lag and what the generator costs next to the nodes.
+  expect(run.stdout).toContain('node event-loop lag during');
+  expect(run.stdout).toContain('client workers’ CPU / nodes’ CPU');
+  expect(Object.keys(run.json.eventLoopLag).length).toBeGreaterThan(0);
+  expect(Object.keys(run.json.workerCpuPerNodeCpu).length).toBeGreaterThan(0);
   expect(run.svg.startsWith('<svg')).toBe(true);
   expect(run.svg).toContain('</svg>');
 }

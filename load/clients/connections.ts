@@ -1,0 +1,246 @@
+/**
+ * A worker's connections: opening one (JWT in the handshake's `auth`, measured until its
+ * `presence_state`), retrying after an `overloaded` refusal as the server hints, closing,
+ * reconnecting after a drop, and noticing a peer that went silent (no ping). The wire itself
+ * is load/clients/wire.ts; what is measured is load/clients/measurements.ts.
+ */
+import { SignJWT } from 'jose';
+import { overloadedRetryDelay } from '../../src/client/overloaded-retry.js';
+import type { Diff, Measurements, PresenceMessage } from './measurements.js';
+import { deviceName, nowMs, type WorkerConnection, type WorkerInit } from './protocol.js';
+import { SocketIoWire } from './socketio-wire.js';
+import { type ClientWire, type WireHandlers, WireSocket } from './wire.js';
+
+const NAMESPACE = '/presence';
+const MAX_RECONNECT_DELAY_MS = 30_000;
+
+export interface Client extends WorkerConnection {
+  node: number;
+  incarnation: number;
+  socket: ClientWire | undefined;
+  /** Has its presence_state. */
+  up: boolean;
+  /** Up since before the watched node died, never dropped: a steady observer. */
+  steady: boolean;
+  seq: number;
+  /** Set while the worker itself closes the socket. */
+  closing: boolean;
+  droppedAt: number | undefined;
+  churnTimer: NodeJS.Timeout | undefined;
+  /** Refusals (`overloaded`) in a row, and the pending retry after the last one. */
+  refusals: number;
+  retry: { readonly timer: NodeJS.Timeout; readonly giveUp: () => void } | undefined;
+}
+
+export class Connections {
+  readonly clients = new Map<number, Client>();
+  private readonly tokens = new Map<string, string>();
+
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly measure: Measurements,
+    private readonly random: () => number,
+  ) {
+    for (const c of init.connections) {
+      this.clients.set(c.id, {
+        ...c,
+        incarnation: -1,
+        socket: undefined,
+        up: false,
+        steady: true,
+        seq: 0,
+        closing: false,
+        droppedAt: undefined,
+        churnTimer: undefined,
+        refusals: 0,
+        retry: undefined,
+      });
+    }
+    // A node that stops without closing its sockets (SIGSTOP, a cut network) stops pinging.
+    setInterval(() => this.dropSilent(), 2_000).unref();
+  }
+
+  get nodeCount(): number {
+    return this.init.urls.length;
+  }
+
+  get(id: number): Client {
+    return this.clients.get(id)!;
+  }
+
+  /** Signs the tokens first so that signing does not count in the time to presence_state. */
+  async prepareTokens(ids: readonly number[]): Promise<void> {
+    const key = new TextEncoder().encode(this.init.secret);
+    for (const id of ids) {
+      const user = this.get(id).user;
+      if (this.tokens.has(user)) continue;
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(user)
+        .setExpirationTime('6h')
+        .sign(key);
+      this.tokens.set(user, token);
+    }
+  }
+
+  /**
+   * Opens one connection; `done(true)` once it has its presence_state, `done(false)` on a
+   * connect error or timeout (the socket is closed then). A refusal with `overloaded` is retried
+   * after the server's hint (doubling while refused, jittered) and is neither.
+   */
+  open(client: Client, status: string, done: (ok: boolean) => void): void {
+    client.incarnation += 1;
+    client.closing = false;
+    client.refusals = 0;
+    this.measure.counters.connectAttempts += 1;
+    this.attempt(client, status, nowMs(), done);
+  }
+
+  private attempt(
+    client: Client,
+    status: string,
+    started: number,
+    done: (ok: boolean) => void,
+  ): void {
+    const { measure } = this;
+    const token = this.tokens.get(client.user)!;
+    let settled = false;
+    let accepted = false;
+    const settle = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!ok) {
+        client.closing = true;
+        socket.close();
+        if (client.socket === socket) client.socket = undefined;
+      }
+      done(ok);
+    };
+    const timer = setTimeout(() => {
+      measure.counters.connectTimeouts += 1;
+      settle(false);
+    }, this.init.connectTimeoutMs);
+    const auth = { token, device: deviceName(client.id, client.incarnation, client.node), status };
+    const handlers: WireHandlers = {
+      onConnect: () => {
+        accepted = true;
+      },
+      onConnectError: (message, data) => {
+        if (settled) return;
+        if (message !== 'overloaded') {
+          // socket.io-client's own handshake timeout is a timeout too, not a refusal.
+          if (message === 'timeout') measure.counters.connectTimeouts += 1;
+          else measure.counters.connectErrors += 1;
+          settle(false);
+          return;
+        }
+        measure.counters.connectRefusals += 1;
+        settled = true;
+        clearTimeout(timer);
+        if (client.socket === socket) client.socket = undefined;
+        socket.close('refused');
+        client.refusals += 1;
+        const hint = (data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+        const delay = overloadedRetryDelay(
+          client.refusals,
+          typeof hint === 'number' ? hint : undefined,
+          this.random,
+        );
+        client.retry = {
+          timer: setTimeout(() => {
+            client.retry = undefined;
+            this.attempt(client, status, started, done);
+          }, delay),
+          giveUp: () => done(false),
+        };
+      },
+      onEvent: (name, payload, ack) => {
+        if (name === 'presence_diff') measure.onDiff(client, payload as Diff);
+        else if (name === 'presence_message') {
+          measure.onMessage(client.id, payload as PresenceMessage | undefined);
+          ack?.();
+        } else if (name === 'presence_state' && !settled) {
+          const now = nowMs();
+          measure.counters.presenceStates += 1;
+          measure.hist('timeToState').record(now - started);
+          client.up = true;
+          client.refusals = 0;
+          measure.everConnected.add(client.id);
+          if (client.droppedAt !== undefined) {
+            measure.reconnects.push([client.id, client.droppedAt, now]);
+            client.droppedAt = undefined;
+          }
+          settle(true);
+        }
+      },
+      onClose: () => {
+        const wasUp = client.up && client.socket === socket;
+        if (client.socket === socket) client.up = false;
+        if (client.closing || client.socket !== socket) return;
+        client.socket = undefined;
+        if (!wasUp) {
+          // Like socket.io-client's connect_error: the transport failed before the namespace.
+          if (!settled && !accepted) measure.counters.connectErrors += 1;
+          settle(false);
+          return;
+        }
+        measure.counters.droppedConnections += 1;
+        measure.droppedIds.add(client.id);
+        client.steady = false;
+        client.droppedAt ??= nowMs();
+        if (this.init.reconnect.enabled) this.scheduleReconnect(client);
+      },
+    };
+    const url = this.init.urls[client.node]!;
+    const socket: ClientWire =
+      this.init.client === 'socket.io'
+        ? new SocketIoWire(url, NAMESPACE, auth, handlers, this.init.connectTimeoutMs)
+        : new WireSocket(url, NAMESPACE, auth, handlers);
+    client.socket = socket;
+  }
+
+  /** Like socket.io-client's reconnection: random delay, window doubling after each failure. */
+  scheduleReconnect(client: Client, attempt = 0): void {
+    const window = Math.min(this.init.reconnect.jitterMs * 2 ** attempt, MAX_RECONNECT_DELAY_MS);
+    setTimeout(
+      () => {
+        client.node = (client.node + 1) % this.init.urls.length;
+        this.open(client, 's', (ok) => {
+          if (!ok) this.scheduleReconnect(client, attempt + 1);
+        });
+      },
+      Math.floor(this.random() * window),
+    );
+  }
+
+  /** Closes the connection (or gives up a retry after a refusal). */
+  close(client: Client): void {
+    const socket = client.socket;
+    client.up = false;
+    client.socket = undefined;
+    client.closing = true;
+    const retry = client.retry;
+    if (retry) {
+      client.retry = undefined;
+      clearTimeout(retry.timer);
+      retry.giveUp();
+    }
+    socket?.close();
+  }
+
+  private dropSilent(): void {
+    const now = performance.now();
+    for (const client of this.clients.values()) {
+      const socket = client.socket;
+      if (socket && now - socket.lastPingAt > socket.silenceLimitMs)
+        socket.terminate('ping timeout');
+    }
+  }
+
+  connectedIds(): number[] {
+    const ids: number[] = [];
+    for (const client of this.clients.values()) if (client.up) ids.push(client.id);
+    return ids;
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * What a client worker measures at its receivers: counters and histograms reported every
+ * second (tick), and the records the driver accounts for at the end (final): receipts per
+ * update, acked updates, failover observers, reconnects, delivery receipts, moves.
+ *
+ * A `presence_diff` may carry many users' joins and leaves (merged diffs, batching): every meta
+ * counts on its own (`deliveries`, receipts, staleness), the message once (`diffs`).
+ */
+import { Histogram, type HistogramData } from '../histogram.js';
+import {
+  emptyCounters,
+  HISTOGRAM_NAMES,
+  type HistogramName,
+  nowMs,
+  parseDevice,
+  type SeenRecord,
+  type TickCounters,
+  type WorkerFinal,
+} from './protocol.js';
+
+export interface Meta {
+  readonly phx_ref: string;
+  readonly phx_ref_prev?: string;
+  readonly status?: string;
+  readonly device?: string;
+  readonly t?: number;
+  readonly q?: number;
+}
+export type Presences = Record<string, { metas: Meta[] }>;
+export interface Diff {
+  readonly joins?: Presences;
+  readonly leaves?: Presences;
+}
+/** A `deliver` message; the load sender's payload is `{ q: sequence, t: send time }`. */
+export interface PresenceMessage {
+  readonly id?: string;
+  readonly event?: string;
+  readonly payload?: { readonly q?: number; readonly t?: number };
+}
+
+/** Who observes a diff: the receiving connection. */
+export interface Observer {
+  readonly id: number;
+  readonly node: number;
+  /** Up since before the watched node died, never dropped (failover). */
+  readonly steady: boolean;
+}
+
+export interface MeasureOptions {
+  /** Count receipts per update (steady: lost-delivery accounting). */
+  readonly countReceipts: boolean;
+  /** Failover: the node that will be killed. */
+  readonly watchNode: number | undefined;
+}
+
+function parseChurnStatus(status: string | undefined): [number, number] | undefined {
+  if (status === undefined || status[0] !== 'c') return undefined;
+  const colon = status.indexOf(':');
+  return [Number(status.slice(1, colon)), Number(status.slice(colon + 1))];
+}
+
+function bump(map: Map<number, SeenRecord>, id: number, at: number): void {
+  const record = map.get(id);
+  if (record) {
+    record.count += 1;
+    if (at > record.lastAt) record.lastAt = at;
+  } else map.set(id, { count: 1, lastAt: at });
+}
+
+export class Measurements {
+  counters = emptyCounters();
+  private histograms = new Map<HistogramName, Histogram>();
+  /** `<conn>:<seq>` → receipts by other connections. */
+  private readonly receipts = new Map<string, number>();
+  /** Updates acked ok: [connection id, sequence] pairs, flattened. */
+  readonly ackedUpdates: number[] = [];
+  private readonly offlineSeen = new Map<number, SeenRecord>();
+  private readonly onlineSeen = new Map<number, SeenRecord>();
+  /** [id, dropped at, presence_state at] of connections that dropped and came back. */
+  readonly reconnects: [number, number, number][] = [];
+  readonly everConnected = new Set<number>();
+  readonly droppedIds = new Set<number>();
+  /** Delivery: `<conn id>:<message seq>` → its receipt record (first arrival, arrivals). */
+  private readonly messageReceipts = new Map<
+    string,
+    { seq: number; id: number; at: number; n: number }
+  >();
+  /** Delivery: [id, closed at, back at (-1 until then)] per move. */
+  readonly moves: [number, number, number][] = [];
+
+  constructor(private readonly options: MeasureOptions) {}
+
+  hist(name: HistogramName): Histogram {
+    let h = this.histograms.get(name);
+    if (!h) {
+      h = new Histogram();
+      this.histograms.set(name, h);
+    }
+    return h;
+  }
+
+  onDiff(observer: Observer, diff: Diff): void {
+    const now = nowMs();
+    const c = this.counters;
+    c.diffs += 1;
+    let updatedRefs: Set<string> | undefined;
+    const watchNode = this.options.watchNode;
+    const watching = watchNode !== undefined && observer.steady && observer.node !== watchNode;
+    const joins = diff.joins;
+    for (const user in joins) {
+      for (const meta of joins[user]!.metas) {
+        const from = parseDevice(meta.device);
+        if (!from) continue;
+        if (meta.phx_ref_prev !== undefined) {
+          updatedRefs ??= new Set();
+          updatedRefs.add(meta.phx_ref_prev);
+          if (from.id === observer.id || meta.t === undefined) continue;
+          c.deliveries += 1;
+          this.hist(from.node === observer.node ? 'fanOutSame' : 'fanOutCross').record(
+            now - meta.t,
+          );
+          if (this.options.countReceipts) {
+            const key = `${from.id}:${meta.q}`;
+            this.receipts.set(key, (this.receipts.get(key) ?? 0) + 1);
+          }
+          continue;
+        }
+        if (from.id === observer.id) continue;
+        c.joinMetas += 1;
+        const churn = parseChurnStatus(meta.status);
+        if (churn) {
+          const same = from.node === observer.node;
+          this.hist(same ? 'joinStalenessSame' : 'joinStalenessCross').record(now - churn[0]);
+        }
+        if (watching && from.incarnation >= 1) bump(this.onlineSeen, from.id, now);
+      }
+    }
+    const leaves = diff.leaves;
+    for (const user in leaves) {
+      for (const meta of leaves[user]!.metas) {
+        if (updatedRefs?.has(meta.phx_ref)) continue;
+        const from = parseDevice(meta.device);
+        if (!from || from.id === observer.id) continue;
+        c.leaveMetas += 1;
+        const churn = parseChurnStatus(meta.status);
+        if (churn) {
+          const same = from.node === observer.node;
+          this.hist(same ? 'leaveStalenessSame' : 'leaveStalenessCross').record(now - churn[1]);
+        }
+        if (watching) {
+          if (from.incarnation >= 1) c.reconnectLeaves += 1;
+          else if (from.node === watchNode) bump(this.offlineSeen, from.id, now);
+          else c.spuriousLeaves += 1;
+        }
+      }
+    }
+  }
+
+  /** Records a message's arrival before the caller acks it: an acked message is always counted. */
+  onMessage(receiver: number, message: PresenceMessage | undefined): void {
+    const now = nowMs();
+    const seq = message?.payload?.q;
+    if (typeof seq !== 'number') return;
+    const key = `${receiver}:${seq}`;
+    const receipt = this.messageReceipts.get(key);
+    if (receipt) {
+      receipt.n += 1;
+      this.counters.messageDuplicates += 1;
+      return;
+    }
+    this.messageReceipts.set(key, { seq, id: receiver, at: now, n: 1 });
+    this.counters.messagesReceived += 1;
+    const sentAt = message?.payload?.t;
+    if (typeof sentAt === 'number') this.hist('deliverReceipt').record(now - sentAt);
+  }
+
+  /** What was measured since the last call (histograms and counters start afresh). */
+  takeTick(): {
+    counters: TickCounters;
+    histograms: Partial<Record<HistogramName, HistogramData>>;
+  } {
+    const histograms: Partial<Record<HistogramName, HistogramData>> = {};
+    for (const name of HISTOGRAM_NAMES) {
+      const h = this.histograms.get(name);
+      if (h && h.count > 0) histograms[name] = h.toData();
+    }
+    const counters = this.counters;
+    this.counters = emptyCounters();
+    this.histograms = new Map();
+    return { counters, histograms };
+  }
+
+  final(index: number, connectedIds: number[]): WorkerFinal {
+    return {
+      kind: 'final',
+      index,
+      connectedIds,
+      everConnectedIds: [...this.everConnected],
+      ackedUpdates: this.ackedUpdates,
+      receipts: [...this.receipts.entries()],
+      offlineSeen: [...this.offlineSeen.entries()],
+      onlineSeen: [...this.onlineSeen.entries()],
+      reconnects: this.reconnects,
+      droppedIds: [...this.droppedIds],
+      messageReceipts: [...this.messageReceipts.values()].flatMap((r) => [r.seq, r.id, r.at, r.n]),
+      moves: this.moves.flat(),
+    };
+  }
+}
