@@ -93,8 +93,22 @@ export class WireSocket implements ClientWire {
     this.ws.send(`43${this.nsp},${id}${args.length === 0 ? '[]' : JSON.stringify(args)}`);
   }
 
-  /** Closes the connection; onClose follows with `reason`. */
+  /**
+   * Leaves on purpose: the namespace's DISCONNECT packet (`41/nsp,`, what socket.io-client's
+   * `disconnect()` sends, so the server untracks at once, with no leave grace), then the close.
+   * onClose follows with `reason`.
+   */
   close(reason = 'client close'): void {
+    if (this.closed) return;
+    if (this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(`41${this.nsp},`);
+      this.ws.close();
+    } else this.ws.terminate();
+    this.finish(reason);
+  }
+
+  /** Closes the websocket without leaving: the server sees a dropped connection (leave grace). */
+  drop(reason = 'client drop'): void {
     if (this.closed) return;
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close();
     else this.ws.terminate();
