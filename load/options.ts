@@ -51,6 +51,10 @@ export interface LoadOptions {
   baseline: boolean;
   /** steady/baseline: update rates to step through (empty: just --rate). */
   rates: number[];
+  /** The nodes' `--leave-grace-ms` (undefined: the node's default). */
+  leaveGraceMs: number | undefined;
+  /** The nodes' `--max-batch-delay-ms` (undefined: the node's default). */
+  maxBatchDelayMs: number | undefined;
 }
 
 export const COMMON_DEFAULTS: LoadOptions = {
@@ -81,6 +85,8 @@ export const COMMON_DEFAULTS: LoadOptions = {
   client: 'raw',
   baseline: false,
   rates: [],
+  leaveGraceMs: undefined,
+  maxBatchDelayMs: undefined,
 };
 
 const NUMERIC: Record<string, keyof LoadOptions> = {
@@ -103,6 +109,8 @@ const NUMERIC: Record<string, keyof LoadOptions> = {
   'reconnect-rate': 'reconnectRate',
   'deliver-timeout-ms': 'deliverTimeoutMs',
   'http-connections': 'httpConnections',
+  'leave-grace-ms': 'leaveGraceMs',
+  'max-batch-delay-ms': 'maxBatchDelayMs',
 };
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -125,6 +133,8 @@ const DESCRIPTIONS: Record<string, string> = {
   'reconnect-rate': 'connections/s moving to the other node (delivery)',
   'deliver-timeout-ms': 'ack wait of each deliver call before the fallback (delivery)',
   'http-connections': 'sender keep-alive connections per node; more calls queue (delivery)',
+  'leave-grace-ms': "the nodes' --leave-grace-ms (flap: 0 shows what a drop cost before)",
+  'max-batch-delay-ms': "the nodes' --max-batch-delay-ms (0: no batching beyond one turn)",
 };
 
 export function optionsHelp(defaults: LoadOptions): string {

@@ -108,6 +108,8 @@ async function runOnce(
       secret: SECRET,
       broadcastPeriodMs: options.broadcastPeriodMs,
       downPeriodMs: options.downPeriodMs,
+      leaveGraceMs: options.leaveGraceMs,
+      maxBatchDelayMs: options.maxBatchDelayMs,
       logLevel: options.logLevel,
       nodeArgs: splitFlags(options.nodeArgs),
     });

@@ -29,6 +29,7 @@ export interface PoolOptions {
   readonly reconnect: WorkerInit['reconnect'];
   readonly countReceipts: boolean;
   readonly watchNode?: number;
+  readonly flap?: boolean;
   readonly onTick: (tick: WorkerTick) => void;
 }
 
@@ -80,6 +81,7 @@ export class ClientPool {
         reconnect: options.reconnect,
         countReceipts: options.countReceipts,
         ...(options.watchNode === undefined ? {} : { watchNode: options.watchNode }),
+        ...(options.flap === true ? { flap: true } : {}),
       };
       child.send(init);
     }

@@ -6,7 +6,7 @@
  */
 import { SignJWT } from 'jose';
 import { overloadedRetryDelay } from '../../src/client/overloaded-retry.js';
-import type { Diff, Measurements, PresenceMessage } from './measurements.js';
+import type { Diff, Measurements, PresenceMessage, Presences } from './measurements.js';
 import { deviceName, nowMs, type WorkerConnection, type WorkerInit } from './protocol.js';
 import { SocketIoWire } from './socketio-wire.js';
 import { type ClientWire, type WireHandlers, WireSocket } from './wire.js';
@@ -121,7 +121,11 @@ export class Connections {
       measure.counters.connectTimeouts += 1;
       settle(false);
     }, this.init.connectTimeoutMs);
-    const auth = { token, device: deviceName(client.id, client.incarnation, client.node), status };
+    // A flapping device keeps its name, as a real one does: the server's leave grace keys on it.
+    const device = this.init.flap
+      ? deviceName(client.id, 0, 0)
+      : deviceName(client.id, client.incarnation, client.node);
+    const auth = { token, device, status };
     const handlers: WireHandlers = {
       onConnect: () => {
         accepted = true;
@@ -161,6 +165,7 @@ export class Connections {
           measure.onMessage(client.id, payload as PresenceMessage | undefined);
           ack?.();
         } else if (name === 'presence_state' && !settled) {
+          measure.onState(client, payload as Presences);
           const now = nowMs();
           measure.counters.presenceStates += 1;
           measure.hist('timeToState').record(now - started);
@@ -215,6 +220,15 @@ export class Connections {
   }
 
   /** Closes the connection (or gives up a retry after a refusal). */
+  /** Closes without leaving (flap): the server sees the connection drop. */
+  drop(client: Client): void {
+    const socket = client.socket;
+    client.up = false;
+    client.socket = undefined;
+    client.closing = true;
+    socket?.drop();
+  }
+
   close(client: Client): void {
     const socket = client.socket;
     client.up = false;

@@ -51,6 +51,8 @@ export interface MeasureOptions {
   readonly countReceipts: boolean;
   /** Failover: the node that will be killed. */
   readonly watchNode: number | undefined;
+  /** Flap: keep every connection's view and count friends seen going offline. */
+  readonly flap?: boolean;
 }
 
 function parseChurnStatus(status: string | undefined): [number, number] | undefined {
@@ -87,6 +89,8 @@ export class Measurements {
   >();
   /** Delivery: [id, closed at, back at (-1 until then)] per move. */
   readonly moves: [number, number, number][] = [];
+  /** Flap: per connection, the refs it holds per user (its view, as a Phoenix client's). */
+  private readonly views = new Map<number, Map<string, Set<string>>>();
 
   constructor(private readonly options: MeasureOptions) {}
 
@@ -99,10 +103,41 @@ export class Measurements {
     return h;
   }
 
+  /** A connection's presence_state: its view starts over (flap). */
+  onState(observer: Observer, state: Presences): void {
+    if (!this.options.flap) return;
+    const view = new Map<string, Set<string>>();
+    for (const user in state) view.set(user, new Set(state[user]!.metas.map((m) => m.phx_ref)));
+    this.views.set(observer.id, view);
+  }
+
+  /**
+   * Flap: applies a diff to the observer's view as Phoenix does (joins, then leaves, by ref) and
+   * counts every user whose last meta left: a friend seen going offline.
+   */
+  private applyToView(observer: Observer, diff: Diff): void {
+    const view = this.views.get(observer.id);
+    if (view === undefined) return;
+    for (const user in diff.joins) {
+      let refs = view.get(user);
+      if (refs === undefined) view.set(user, (refs = new Set()));
+      for (const meta of diff.joins[user]!.metas) refs.add(meta.phx_ref);
+    }
+    for (const user in diff.leaves) {
+      const refs = view.get(user);
+      if (refs === undefined || refs.size === 0) continue;
+      for (const meta of diff.leaves[user]!.metas) refs.delete(meta.phx_ref);
+      if (refs.size > 0) continue;
+      view.delete(user);
+      this.counters.offlineTransitions += 1;
+    }
+  }
+
   onDiff(observer: Observer, diff: Diff): void {
     const now = nowMs();
     const c = this.counters;
     c.diffs += 1;
+    if (this.options.flap) this.applyToView(observer, diff);
     let updatedRefs: Set<string> | undefined;
     const watchNode = this.options.watchNode;
     const watching = watchNode !== undefined && observer.steady && observer.node !== watchNode;

@@ -33,6 +33,12 @@ export interface WorkerInit {
   readonly countReceipts: boolean;
   /** Failover: the node that will be killed; observers elsewhere record its leaves. */
   readonly watchNode?: number;
+  /**
+   * Flap: devices keep one name across reconnects (`<id>.0.0`, as a real device does, so the
+   * server's leave grace can recognise them), and every connection keeps its view to count
+   * friends seen going offline.
+   */
+  readonly flap?: boolean;
 }
 
 export type DriverMessage =
@@ -58,6 +64,12 @@ export type DriverMessage =
    */
   | { readonly kind: 'moves'; readonly ratePerSec: number; readonly awayMs: number }
   | { readonly kind: 'stopMoves' }
+  /**
+   * Flap: `ratePerSec` connected clients (at random) drop their connection (no DISCONNECT packet:
+   * the server sees a network loss) and reconnect after 0..awayMs, to the same node or the next.
+   */
+  | { readonly kind: 'flaps'; readonly ratePerSec: number; readonly awayMs: number }
+  | { readonly kind: 'stopFlaps' }
   | { readonly kind: 'final' }
   /** Report now (a tick), then answer 'flushed': the driver changes phase in between. */
   | { readonly kind: 'flush' }
@@ -119,6 +131,10 @@ export interface TickCounters {
   reconnectLeaves: number;
   /** Delivery: disconnects to reconnect on the other node (moves) the worker started. */
   moves: number;
+  /** Flap: connections the worker dropped (to reconnect). */
+  flaps: number;
+  /** Flap: a friend's last meta leaving an observer's view (the friend seen going offline). */
+  offlineTransitions: number;
   /** Delivery: `presence_message` arrivals, first ones per connection and message. */
   messagesReceived: number;
   /** Delivery: arrivals of a message a connection had already received (retries). */
@@ -149,6 +165,8 @@ export function emptyCounters(): TickCounters {
     spuriousLeaves: 0,
     reconnectLeaves: 0,
     moves: 0,
+    flaps: 0,
+    offlineTransitions: 0,
     messagesReceived: 0,
     messageDuplicates: 0,
     messagesSent: 0,

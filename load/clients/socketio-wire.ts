@@ -50,6 +50,12 @@ export class SocketIoWire implements ClientWire {
     this.finish(reason);
   }
 
+  /** socket.io-client's engine closed under the socket: no DISCONNECT packet is sent. */
+  drop(reason = 'client drop'): void {
+    this.socket.io.engine?.close();
+    this.finish(reason);
+  }
+
   terminate(reason: string): void {
     this.close(reason);
   }

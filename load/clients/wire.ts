@@ -30,7 +30,10 @@ export interface ClientWire {
   /** Silence beyond this means the server is gone. */
   readonly silenceLimitMs: number;
   emit(event: string, data: unknown, ack?: (args: unknown[]) => void): void;
+  /** Leaves on purpose (the server untracks at once). */
   close(reason?: string): void;
+  /** Closes the transport without leaving: the server sees a dropped connection. */
+  drop(reason?: string): void;
   terminate(reason: string): void;
 }
 

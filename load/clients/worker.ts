@@ -30,6 +30,7 @@ function start(init: WorkerInit): Worker {
   const measure = new Measurements({
     countReceipts: init.countReceipts,
     watchNode: init.watchNode,
+    flap: init.flap === true,
   });
   const connections = new Connections(init, measure, random);
   const workloads = new Workloads(connections, measure, random);
@@ -85,6 +86,12 @@ process.on('message', (message: DriverMessage) => {
       break;
     case 'stopMoves':
       workloads.stopMoves();
+      break;
+    case 'flaps':
+      workloads.startFlaps(message.ratePerSec, message.awayMs);
+      break;
+    case 'stopFlaps':
+      workloads.stopFlaps();
       break;
     case 'flush':
       tick();

@@ -10,6 +10,7 @@ import { nowMs } from './protocol.js';
 export class Workloads {
   private updatesTimer: NodeJS.Timeout | undefined;
   private movesTimer: NodeJS.Timeout | undefined;
+  private flapsTimer: NodeJS.Timeout | undefined;
   private churning = false;
 
   constructor(
@@ -174,9 +175,50 @@ export class Workloads {
     clearInterval(this.movesTimer);
   }
 
+  /**
+   * Flaps: `ratePerSec` connected clients (at random) drop their connection without leaving and
+   * reconnect after 0..awayMs, to the same node or the next one (a coin toss).
+   */
+  startFlaps(ratePerSec: number, awayMs: number): void {
+    const { connections, measure } = this;
+    const ids = [...connections.clients.keys()];
+    const nodes = connections.nodeCount;
+    let started = 0;
+    const begun = performance.now();
+    const reopen = (client: Client) => {
+      connections.open(client, 's', (ok) => {
+        if (!ok) setTimeout(() => reopen(client), Math.floor(this.random() * awayMs));
+      });
+    };
+    const tick = () => {
+      const due = Math.floor(((performance.now() - begun) / 1000) * ratePerSec) - started;
+      for (let k = 0; k < due; k += 1) {
+        started += 1;
+        let client: Client | undefined;
+        for (let tries = 0; tries < 20 && !client; tries += 1) {
+          const candidate = connections.get(ids[Math.floor(this.random() * ids.length)]!);
+          if (candidate.up && candidate.socket) client = candidate;
+        }
+        if (!client) continue;
+        measure.counters.flaps += 1;
+        connections.drop(client);
+        const flapping = client;
+        if (this.random() < 0.5) flapping.node = (flapping.node + 1) % nodes;
+        setTimeout(() => reopen(flapping), Math.floor(this.random() * awayMs));
+      }
+    };
+    clearInterval(this.flapsTimer);
+    this.flapsTimer = setInterval(tick, 10);
+  }
+
+  stopFlaps(): void {
+    clearInterval(this.flapsTimer);
+  }
+
   stopAll(): void {
     this.stopChurn();
     this.stopMoves();
+    this.stopFlaps();
     this.stopUpdates();
   }
 }

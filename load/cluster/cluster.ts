@@ -22,6 +22,10 @@ export interface ClusterOptions {
   readonly secret: string;
   readonly broadcastPeriodMs: number;
   readonly downPeriodMs: number;
+  /** The nodes' `--leave-grace-ms`; undefined: their default. */
+  readonly leaveGraceMs?: number | undefined;
+  /** The nodes' `--max-batch-delay-ms`; undefined: their default. */
+  readonly maxBatchDelayMs?: number | undefined;
   /** Node flags of the node processes (e.g. `--cpu-prof --cpu-prof-dir=prof`). */
   readonly nodeArgs: readonly string[];
   readonly logLevel: string;
@@ -56,6 +60,12 @@ export class Cluster {
           ...['--broadcast-period-ms', String(options.broadcastPeriodMs)],
           ...['--down-period-ms', String(options.downPeriodMs)],
           ...['--admin-token', ADMIN_TOKEN],
+          ...(options.leaveGraceMs === undefined
+            ? []
+            : ['--leave-grace-ms', String(options.leaveGraceMs)]),
+          ...(options.maxBatchDelayMs === undefined
+            ? []
+            : ['--max-batch-delay-ms', String(options.maxBatchDelayMs)]),
         ],
         env,
         options.nodeArgs,

@@ -47,6 +47,8 @@ export interface Scenario {
   /** Overrides of the common defaults. */
   readonly defaults: Partial<LoadOptions>;
   /** What the client workers must do beyond connecting. */
-  poolOptions(options: LoadOptions): Pick<PoolOptions, 'countReceipts' | 'reconnect' | 'watchNode'>;
+  poolOptions(
+    options: LoadOptions,
+  ): Pick<PoolOptions, 'countReceipts' | 'reconnect' | 'watchNode' | 'flap'>;
   run(context: ScenarioContext): Promise<ScenarioResult>;
 }

@@ -12,9 +12,9 @@
  */
 
 /** Utilisation above which the window grows. */
-export const HIGH_UTILIZATION = 0.8;
+export const HIGH_UTILIZATION = 0.85;
 /** Utilisation below which the window shrinks. */
-export const LOW_UTILIZATION = 0.5;
+export const LOW_UTILIZATION = 0.7;
 /** The smallest non-zero window. */
 export const MIN_WINDOW_MS = 10;
 /** The default upper bound of the window (`maxBatchDelayMs`). */
