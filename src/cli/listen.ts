@@ -3,6 +3,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CliError } from './cli-error.js';
 
+/** Pending TCP connections the kernel may queue for this node. */
+export const LISTEN_BACKLOG = 4_096;
+
 export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
@@ -15,7 +18,9 @@ export function listen(server: Server, port: number, host: string): Promise<Addr
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(port, host);
+    // A deploy or a dead node sends thousands of reconnects at once: the kernel queues their
+    // handshakes (up to net.core.somaxconn) instead of refusing them past Node's default 511.
+    server.listen({ port, host, backlog: LISTEN_BACKLOG });
   });
 }
 
