@@ -120,7 +120,10 @@ export class Measurements {
     if (view === undefined) return;
     for (const user in diff.joins) {
       let refs = view.get(user);
-      if (refs === undefined) view.set(user, (refs = new Set()));
+      if (refs === undefined) {
+        refs = new Set();
+        view.set(user, refs);
+      }
       for (const meta of diff.joins[user]!.metas) refs.add(meta.phx_ref);
     }
     for (const user in diff.leaves) {
