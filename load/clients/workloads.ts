@@ -138,37 +138,18 @@ export class Workloads {
    */
   startMoves(ratePerSec: number, awayMs: number): void {
     const { connections, measure } = this;
-    const ids = [...connections.clients.keys()];
     const nodes = connections.nodeCount;
-    let started = 0;
-    const begun = performance.now();
-    const reopen = (client: Client, move: [number, number, number]) => {
-      connections.open(client, 's', (ok) => {
-        if (ok) move[2] = nowMs();
-        else setTimeout(() => reopen(client, move), Math.floor(this.random() * awayMs));
-      });
-    };
-    const tick = () => {
-      const due = Math.floor(((performance.now() - begun) / 1000) * ratePerSec) - started;
-      for (let k = 0; k < due; k += 1) {
-        started += 1;
-        let client: Client | undefined;
-        for (let tries = 0; tries < 20 && !client; tries += 1) {
-          const candidate = connections.get(ids[Math.floor(this.random() * ids.length)]!);
-          if (candidate.up && candidate.socket) client = candidate;
-        }
-        if (!client) continue;
-        const move: [number, number, number] = [client.id, nowMs(), -1];
-        measure.moves.push(move);
-        measure.counters.moves += 1;
-        connections.close(client);
-        const moving = client;
-        moving.node = (moving.node + 1) % nodes;
-        setTimeout(() => reopen(moving, move), Math.floor(this.random() * awayMs));
-      }
-    };
     clearInterval(this.movesTimer);
-    this.movesTimer = setInterval(tick, 10);
+    this.movesTimer = this.everyConnectedAtRate(ratePerSec, (client) => {
+      const move: [number, number, number] = [client.id, nowMs(), -1];
+      measure.moves.push(move);
+      measure.counters.moves += 1;
+      connections.close(client);
+      client.node = (client.node + 1) % nodes;
+      this.reopenAfter(client, awayMs, () => {
+        move[2] = nowMs();
+      });
+    });
   }
 
   stopMoves(): void {
@@ -181,16 +162,23 @@ export class Workloads {
    */
   startFlaps(ratePerSec: number, awayMs: number): void {
     const { connections, measure } = this;
-    const ids = [...connections.clients.keys()];
     const nodes = connections.nodeCount;
+    clearInterval(this.flapsTimer);
+    this.flapsTimer = this.everyConnectedAtRate(ratePerSec, (client) => {
+      measure.counters.flaps += 1;
+      connections.drop(client);
+      if (this.random() < 0.5) client.node = (client.node + 1) % nodes;
+      this.reopenAfter(client, awayMs);
+    });
+  }
+
+  /** Calls `act` on `ratePerSec` connected clients picked at random, until the timer is cleared. */
+  private everyConnectedAtRate(ratePerSec: number, act: (client: Client) => void): NodeJS.Timeout {
+    const { connections } = this;
+    const ids = [...connections.clients.keys()];
     let started = 0;
     const begun = performance.now();
-    const reopen = (client: Client) => {
-      connections.open(client, 's', (ok) => {
-        if (!ok) setTimeout(() => reopen(client), Math.floor(this.random() * awayMs));
-      });
-    };
-    const tick = () => {
+    return setInterval(() => {
       const due = Math.floor(((performance.now() - begun) / 1000) * ratePerSec) - started;
       for (let k = 0; k < due; k += 1) {
         started += 1;
@@ -199,16 +187,22 @@ export class Workloads {
           const candidate = connections.get(ids[Math.floor(this.random() * ids.length)]!);
           if (candidate.up && candidate.socket) client = candidate;
         }
-        if (!client) continue;
-        measure.counters.flaps += 1;
-        connections.drop(client);
-        const flapping = client;
-        if (this.random() < 0.5) flapping.node = (flapping.node + 1) % nodes;
-        setTimeout(() => reopen(flapping), Math.floor(this.random() * awayMs));
+        if (client) act(client);
       }
-    };
-    clearInterval(this.flapsTimer);
-    this.flapsTimer = setInterval(tick, 10);
+    }, 10);
+  }
+
+  /** Opens `client` again after 0..awayMs, and again after each failed attempt. */
+  private reopenAfter(client: Client, awayMs: number, back?: () => void): void {
+    setTimeout(
+      () => {
+        this.connections.open(client, 's', (ok) => {
+          if (ok) back?.();
+          else this.reopenAfter(client, awayMs, back);
+        });
+      },
+      Math.floor(this.random() * awayMs),
+    );
   }
 
   stopFlaps(): void {
