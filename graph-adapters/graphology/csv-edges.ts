@@ -1,5 +1,5 @@
 /**
- * The CSV graph format of CONTRACT.md: one `a,b` pair per line, an undirected friendship.
+ * The CSV graph format (graph-adapters/README.md): one `a,b` pair per line, an undirected friendship.
  * Blank lines are skipped; fields are trimmed unless double-quoted (RFC 4180 quoting, so ids
  * may hold commas and keep edge spaces); `""` inside quotes is a literal quote.
  */

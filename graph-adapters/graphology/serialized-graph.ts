@@ -1,5 +1,5 @@
 /**
- * The JSON graph format of CONTRACT.md (graphology's serialization), validated by hand so a
+ * The JSON graph format (graph-adapters/README.md) (graphology's serialization), validated by hand so a
  * bad file gets an error naming the file and the offending entry instead of a graphology
  * exception. Edge direction follows graphology: in an `undirected` graph every edge is
  * undirected; otherwise an edge is directed unless it says `"undirected": true`.

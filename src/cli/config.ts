@@ -1,5 +1,5 @@
 /**
- * From parsed arguments and the environment to a checked configuration (CONTRACT.md, "Command
+ * From parsed arguments and the environment to a checked configuration (docs/usage.md, "Command
  * line"). An option wins over its environment variable; an empty variable counts as unset.
  * Every error names the option (or variable) and what to change.
  */

@@ -31,7 +31,7 @@ With neither --jwt-secret nor --demo (nor PRESENCE_JWT_SECRET), the node starts 
 with a warning: demo tokens for anyone, a random secret. Never run that in production.
 
 HTTP: GET /healthz, GET /metrics; with --demo also GET / (demo page), GET /demo/token?user=<id>;
-with --admin-token the admin routes (README, "Admin HTTP routes").
+with --admin-token the admin routes (docs/usage.md, "Admin HTTP routes").
 Logs: JSON lines (pino) on stderr; LOG_LEVEL sets the level (default info).
 Exit codes: 0 after SIGTERM/SIGINT, 2 for an invalid option or an unreachable service.
 `;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `graph-presence` command (CONTRACT.md, "Command line"). Parses and checks the options,
+ * The `graph-presence` command (docs/usage.md, "Command line"). Parses and checks the options,
  * starts one node and serves until SIGTERM/SIGINT, then leaves the cluster cleanly and exits 0.
  * Operator mistakes (bad options, unreachable services) print one line and exit 2.
  */

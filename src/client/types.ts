@@ -1,5 +1,5 @@
 /**
- * Wire types of the client protocol (CONTRACT.md, "Client protocol"). They are the shapes of
+ * Wire types of the client protocol (PROTOCOL.md, "Client protocol"). They are the shapes of
  * Phoenix Presence, so the same payloads sync with the `phoenix` npm package.
  */
 

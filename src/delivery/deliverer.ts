@@ -1,5 +1,5 @@
 /**
- * Reliable delivery to a user (DESIGN.md, "Delivery that never loses a message"). One Deliverer
+ * Reliable delivery to a user (PROTOCOL.md, "Delivery to a user"). One Deliverer
  * per node plays both roles over a delivery transport of its own:
  *
  * - origin (`deliver`): routes the message to the nodes presence says host the user (this node

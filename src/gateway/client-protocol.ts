@@ -1,5 +1,5 @@
 /**
- * The client protocol of namespace `/presence` as types (CONTRACT.md, "Client protocol"): what the
+ * The client protocol of namespace `/presence` as types (PROTOCOL.md, "Client protocol"): what the
  * server emits, what a client may send, and the error codes a client can meet. The client SDK
  * and the server share these, so a change here is a protocol change.
  */

@@ -1,4 +1,4 @@
-/** Bounds on what clients may put into their presence meta (CONTRACT.md, `presence:update`). */
+/** Bounds on what clients may put into their presence meta (PROTOCOL.md, `presence:update`). */
 
 /** Keys in one `presence:update` patch. */
 export const MAX_PATCH_KEYS = 16;

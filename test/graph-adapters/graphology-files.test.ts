@@ -1,4 +1,4 @@
-/** Graph files (JSON and CSV of CONTRACT.md) and the built-in demo graph. */
+/** Graph files (JSON and CSV, graph-adapters/README.md) and the built-in demo graph. */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
