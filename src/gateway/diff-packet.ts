@@ -24,7 +24,7 @@ export class DiffPacketEncoder {
   private readonly head: string;
 
   constructor(namespace: string) {
-    this.head = `2${namespace === '/' ? '' : `${namespace},`}["presence_diff",{"joins":{`;
+    this.head = `${eventPrefix(namespace, 'presence_diff')}{"joins":{`;
   }
 
   /**
@@ -59,8 +59,25 @@ function count(metas: ReadonlyMap<string, unknown> | readonly unknown[]): number
   return Array.isArray(metas) ? metas.length : (metas as ReadonlyMap<string, unknown>).size;
 }
 
-/** True when `io` encodes events the way {@link DiffPacketEncoder} writes them. */
+/** The start of a socket.io EVENT packet as the default parser encodes it: `2/nsp,["event",`. */
+function eventPrefix(namespace: string, event: string): string {
+  return `2${namespace === '/' ? '' : `${namespace},`}[${JSON.stringify(event)},`;
+}
+
+/** A socket.io EVENT packet with one argument already encoded as `json`. */
+export function eventPacket(namespace: string, event: string, json: string): string {
+  return `${eventPrefix(namespace, event)}${json}]`;
+}
+
+const probed = new WeakMap<object, boolean>();
+
+/**
+ * True when `io` encodes events the way {@link eventPacket} writes them (socket.io's default
+ * parser); probed once per server.
+ */
 export function rawPacketsSupported(io: Server, namespace: string): boolean {
+  let yes = probed.get(io.encoder);
+  if (yes !== undefined) return yes;
   const probe = { joins: { a: { metas: [{ phx_ref: 'r' }] } }, leaves: {} };
   try {
     const encoded = io.encoder.encode({
@@ -68,9 +85,12 @@ export function rawPacketsSupported(io: Server, namespace: string): boolean {
       nsp: namespace,
       data: ['presence_diff', probe],
     } as Parameters<Server['encoder']['encode']>[0]);
-    const expected = `2${namespace === '/' ? '' : `${namespace},`}${JSON.stringify(['presence_diff', probe])}`;
-    return encoded.length === 1 && encoded[0] === expected;
+    yes =
+      encoded.length === 1 &&
+      encoded[0] === eventPacket(namespace, 'presence_diff', JSON.stringify(probe));
   } catch {
-    return false;
+    yes = false;
   }
+  probed.set(io.encoder, yes);
+  return yes;
 }

@@ -108,10 +108,6 @@ export class PendingKey {
     return refs;
   }
 
-  get isEmpty(): boolean {
-    return this.joins.size === 0 && this.leaves.size === 0;
-  }
-
   get keyJson(): string {
     return JSON.stringify(this.key);
   }

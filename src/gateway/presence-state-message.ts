@@ -18,6 +18,7 @@ import type { UserId } from '../ports/friends-graph.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import type { PresenceMap } from './client-protocol.js';
 import type { PresenceSocket } from './connection-session.js';
+import { eventPacket, rawPacketsSupported } from './diff-packet.js';
 import { addMetas, emptyPresenceMap } from './wire-payload.js';
 
 class StateFragments {
@@ -59,31 +60,6 @@ function fragmentsOf(replica: TrackerReplica): StateFragments {
   return fragments;
 }
 
-interface PacketEncoder {
-  encode(packet: unknown): unknown;
-}
-
-const encodesAsJson = new WeakMap<PacketEncoder, boolean>();
-
-/** True when the server's parser frames events as socket.io's default one does (a probe). */
-function defaultFraming(encoder: PacketEncoder, nsp: string, event: string): boolean {
-  let yes = encodesAsJson.get(encoder);
-  if (yes === undefined) {
-    const encoded = encoder.encode({ type: 2, nsp, data: [event, { a: [1] }] });
-    yes =
-      Array.isArray(encoded) &&
-      encoded.length === 1 &&
-      encoded[0] === frame(nsp, event, '{"a":[1]}');
-    encodesAsJson.set(encoder, yes);
-  }
-  return yes;
-}
-
-/** A socket.io EVENT packet with one argument, as the default parser encodes it. */
-function frame(nsp: string, event: string, json: string): string {
-  return `2${nsp === '/' ? '' : `${nsp},`}[${JSON.stringify(event)},${json}]`;
-}
-
 /**
  * Sends `presence_state` to `socket`: the user's own metas (their `user:` and `self:` topics under
  * one key) and every visible friend's, read from the replica now.
@@ -100,9 +76,8 @@ export function sendPresenceState(
   const own = emptyPresenceMap();
   addMetas(own, userId, state.get(ownTopics[0], userId));
   addMetas(own, userId, state.get(ownTopics[1], userId));
-  const encoder = (socket.nsp.server as unknown as { encoder: PacketEncoder }).encoder;
   const nsp = socket.nsp.name;
-  if (!defaultFraming(encoder, nsp, 'presence_state')) {
+  if (!rawPacketsSupported(socket.nsp.server, nsp)) {
     const presences: PresenceMap = own;
     for (const user of visible) addMetas(presences, user, state.get(topicOf(user), user));
     socket.emit('presence_state', presences);
@@ -118,5 +93,7 @@ export function sendPresenceState(
   }
   // What socket.io does for an emit: dropped unless the connection is open, compressible.
   if (socket.conn.readyState !== 'open') return;
-  socket.conn.write(frame(nsp, 'presence_state', `{${parts.join(',')}}`), { compress: true });
+  socket.conn.write(eventPacket(nsp, 'presence_state', `{${parts.join(',')}}`), {
+    compress: true,
+  });
 }
