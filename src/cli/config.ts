@@ -32,6 +32,12 @@ export interface CliConfig {
   readonly maxBatchDelayMs: number;
   /** How long a dropped connection stays visible for a reconnect (0: none). */
   readonly leaveGraceMs: number;
+  /** Packets per second one connection may send (bursts of 4×); over it, closed. */
+  readonly maxInboundPerSecond: number;
+  /** Handshakes per second one address may make (bursts of 5×); 0: no limit. */
+  readonly handshakesPerSecond: number;
+  /** Limit handshakes by the first X-Forwarded-For address (behind a proxy you run). */
+  readonly trustForwardedFor: boolean;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -42,6 +48,8 @@ export const DEFAULTS = Object.freeze({
   permdownPeriodMs: 1_200_000,
   maxBatchDelayMs: DEFAULT_MAX_BATCH_DELAY_MS,
   leaveGraceMs: 5_000,
+  maxInboundPerSecond: 50,
+  handshakesPerSecond: 20,
 });
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -105,7 +113,45 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
       10_000,
     ),
     leaveGraceMs,
+    maxInboundPerSecond: integerSetting(
+      pick(
+        '--max-inbound-per-second',
+        args.maxInboundPerSecond,
+        env,
+        'PRESENCE_MAX_INBOUND_PER_SECOND',
+      ),
+      DEFAULTS.maxInboundPerSecond,
+      1,
+      1_000_000,
+    ),
+    handshakesPerSecond: integerSetting(
+      pick(
+        '--handshakes-per-second',
+        args.handshakesPerSecond,
+        env,
+        'PRESENCE_HANDSHAKES_PER_SECOND',
+      ),
+      DEFAULTS.handshakesPerSecond,
+      0,
+      1_000_000,
+    ),
+    trustForwardedFor: flagSetting(
+      '--trust-forwarded-for',
+      args.trustForwardedFor,
+      env,
+      'PRESENCE_TRUST_FORWARDED_FOR',
+    ),
   };
+}
+
+function flagSetting(option: string, given: boolean, env: Environment, variable: string): boolean {
+  if (given) return true;
+  const value = env[variable];
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new CliError(
+    `${variable} (environment, or ${option}) must be true or false, got "${value}"`,
+  );
 }
 
 function integerSetting(setting: Setting | undefined, fallback: number, min: number, max: number) {

@@ -24,6 +24,12 @@ Options (an option wins over its environment variable):
                              0: merge one event-loop turn's only  [PRESENCE_MAX_BATCH_DELAY_MS, default ${DEFAULTS.maxBatchDelayMs}]
   --leave-grace-ms <n>       how long a dropped connection stays visible for a reconnect of its
                              device (0: leave at once)  [PRESENCE_LEAVE_GRACE_MS, default ${DEFAULTS.leaveGraceMs}]
+  --max-inbound-per-second <n>  packets one connection may send per second, any event (bursts of
+                             4×); over it, it is closed  [PRESENCE_MAX_INBOUND_PER_SECOND, default ${DEFAULTS.maxInboundPerSecond}]
+  --handshakes-per-second <n>  handshakes one address may make per second (bursts of 5×; 0: no
+                             limit)  [PRESENCE_HANDSHAKES_PER_SECOND, default ${DEFAULTS.handshakesPerSecond}]
+  --trust-forwarded-for      limit handshakes by the first X-Forwarded-For address (only behind a
+                             proxy you run that sets it)  [PRESENCE_TRUST_FORWARDED_FOR]
   -h, --help                 print this help
   -v, --version              print the version
 

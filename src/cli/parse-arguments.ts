@@ -19,6 +19,9 @@ export interface RawArguments {
   readonly permdownPeriodMs?: string;
   readonly maxBatchDelayMs?: string;
   readonly leaveGraceMs?: string;
+  readonly maxInboundPerSecond?: string;
+  readonly handshakesPerSecond?: string;
+  readonly trustForwardedFor: boolean;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -37,6 +40,9 @@ const OPTIONS = {
   'permdown-period-ms': { type: 'string' },
   'max-batch-delay-ms': { type: 'string' },
   'leave-grace-ms': { type: 'string' },
+  'max-inbound-per-second': { type: 'string' },
+  'handshakes-per-second': { type: 'string' },
+  'trust-forwarded-for': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -71,6 +77,9 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     permdownPeriodMs: v['permdown-period-ms'],
     maxBatchDelayMs: v['max-batch-delay-ms'],
     leaveGraceMs: v['leave-grace-ms'],
+    maxInboundPerSecond: v['max-inbound-per-second'],
+    handshakesPerSecond: v['handshakes-per-second'],
+    trustForwardedFor: v['trust-forwarded-for'] === true,
     help: v.help === true,
     version: v.version === true,
   };

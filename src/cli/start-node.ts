@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { registerCountMetrics } from '../counts/count-metrics.js';
+import { registerAbuseMetrics } from '../http/abuse-metrics.js';
 import { registerAdmissionMetrics } from '../http/admission-metrics.js';
 import { countRoutes } from '../http/count-routes.js';
 import { deliveryRoutes } from '../http/delivery-routes.js';
@@ -75,6 +76,15 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       },
       maxBatchDelayMs: config.maxBatchDelayMs,
       leaveGraceMs: config.leaveGraceMs,
+      inboundBudget: {
+        perSecond: config.maxInboundPerSecond,
+        burst: config.maxInboundPerSecond * 4,
+      },
+      handshakeRateLimit: {
+        perSecond: config.handshakesPerSecond,
+        burst: Math.max(1, config.handshakesPerSecond * 5),
+        trustForwardedFor: config.trustForwardedFor,
+      },
       logger,
     });
   } catch (error) {
@@ -96,6 +106,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   });
   registerCountMetrics(metrics.registry, presence.counts);
   registerAdmissionMetrics(metrics.registry, () => gateway.stats());
+  registerAbuseMetrics(metrics.registry, () => gateway.stats());
   registerFanOutMetrics(metrics.registry, () => gateway.stats());
   registerLeaveGraceMetrics(metrics.registry, () => gateway.stats());
   replica.on('replica', (event) =>

@@ -17,6 +17,12 @@
  * - `rejoin_failed`: after a reconnect, joining a count-only room again failed.
  * - `overloaded`: the server is admitting as many connections as it can; the client tries again
  *   on its own after the server's hint, backing off (pending updates keep waiting meanwhile).
+ * - `too_many_handshakes`: this address connected too often lately; retried like `overloaded`.
+ * - `frame_too_large`: the server closed the connection because a message was over its size
+ *   limit (WebSocket close code 1009, or HTTP 413 with long polling).
+ *
+ * A `presence_error` from the server is reported with the server's code (`graph_unavailable`,
+ * `token_expired`, `too_many_packets`, ...).
  */
 export type ClientErrorCode =
   | 'unauthorized'
@@ -27,7 +33,9 @@ export type ClientErrorCode =
   | 'reapply_failed'
   | 'listener_error'
   | 'rejoin_failed'
-  | 'overloaded';
+  | 'overloaded'
+  | 'too_many_handshakes'
+  | 'frame_too_large';
 
 /** An error from the presence client: `code` says what happened. */
 export class PresenceClientError extends Error {

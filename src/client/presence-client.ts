@@ -25,6 +25,11 @@ export interface PresenceClientOptions {
   device?: string;
   /** The status to connect with. Later {@link PresenceClient.setStatus} calls replace it. */
   status?: string;
+  /**
+   * Connect hidden from friends. Later {@link PresenceClient.setInvisible} calls replace it.
+   * @default false
+   */
+  invisible?: boolean;
   /** How long `update()` waits for the server's ack, waiting for a connection included. @default 5000 */
   ackTimeoutMs?: number;
   /**
@@ -72,6 +77,19 @@ export interface PresenceClientEvents<M extends PresenceMeta = PresenceMeta> {
 }
 
 const DEFAULT_ACK_TIMEOUT_MS = 5_000;
+/** Refusals the client retries on its own after the server's `retryAfterMs` hint. */
+const RETRIED_REFUSALS: ReadonlySet<string> = new Set(['overloaded', 'too_many_handshakes']);
+/** WebSocket close code of a message over the server's size limit. */
+const MESSAGE_TOO_BIG = 1009;
+
+/** True when socket.io-client's disconnect details say the server refused a too big message. */
+function closedAsTooBig(details: unknown): boolean {
+  if (typeof details !== 'object' || details === null) return false;
+  // The 413 of a long-polling request, or a WebSocket CloseEvent with code 1009.
+  const { description, context } = details as { description?: unknown; context?: unknown };
+  if (description === 413) return true;
+  return (context as { code?: unknown } | null | undefined)?.code === MESSAGE_TOO_BIG;
+}
 /**
  * A connection to a graph-presence server that keeps the visible users' presence in sync.
  *
@@ -91,9 +109,9 @@ const DEFAULT_ACK_TIMEOUT_MS = 5_000;
  * in `leaves`) and is reported as one `update`, never as a leave and a join.
  *
  * After a reconnect the server starts a fresh entry from the handshake (token, device, the last
- * status), so the client re-sends the other fields of the earlier acked updates (`invisible`,
- * custom fields) at once. Until that update is applied, friends may briefly see the handshake
- * meta: a user who went invisible can flash online during a reconnect.
+ * status, invisibility), so the client re-sends only the custom fields of the earlier acked
+ * updates. Invisibility is in the handshake, and it is the last one asked for (acked or not): a
+ * user who went invisible is never shown online by a reconnect.
  */
 export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   /** The underlying socket.io socket, for advanced use. Do not emit presence events on it. */
@@ -106,6 +124,8 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   readonly #rooms: RoomSubscriptions;
   /** The fields of every acked update, merged: what a reconnect must restore. */
   readonly #applied = new Map<string, PatchValue>();
+  /** The last invisibility asked for: the handshake carries it, so a reconnect never shows it. */
+  #invisible: boolean;
   readonly #messages: IncomingMessages;
   readonly #overloaded = new OverloadedRetry(() => {
     if (!this.socket.connected && !this.socket.active) this.socket.connect();
@@ -113,6 +133,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
 
   constructor(url: string, options: PresenceClientOptions) {
     this.#options = options;
+    this.#invisible = options.invisible === true;
     this.#emitter = new TypedEmitter<PresenceClientEvents<M>>((error, event) =>
       this.#onListenerError(error, event),
     );
@@ -256,6 +277,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
    * timeout). Applied fields are restored after every reconnect.
    */
   update(patch: UpdatePatch): Promise<void> {
+    if (typeof patch.invisible === 'boolean') this.#invisible = patch.invisible;
     return this.#requests.request({ ...patch }, (applied) => this.#remember(applied));
   }
 
@@ -294,13 +316,22 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
       this.#requests.flush();
       this.#emitter.emit('connect');
     });
-    socket.on('disconnect', (reason) => {
+    socket.on('disconnect', (reason, details) => {
+      if (closedAsTooBig(details)) {
+        this.#emitter.emit(
+          'error',
+          new PresenceClientError(
+            'frame_too_large',
+            'the server closed the connection: a message was over its size limit',
+          ),
+        );
+      }
       this.#view.handleDisconnect();
       this.#requests.failInFlight(`connection lost before the ack (${reason})`);
       this.#emitter.emit('disconnect', reason);
     });
     socket.on('connect_error', (error) => {
-      if (error.message === 'overloaded' && !socket.active) {
+      if (RETRIED_REFUSALS.has(error.message) && !socket.active) {
         this.#retryOverloaded(error);
         return;
       }
@@ -322,6 +353,14 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
       if (isPresenceDiff(payload)) this.#view.handleDiff(payload as never);
       else this.#badPayload('presence_diff');
     });
+    socket.on('presence_error', (payload: unknown) => {
+      const { code, message } = (payload ?? {}) as { code?: unknown; message?: unknown };
+      if (typeof code !== 'string') return this.#badPayload('presence_error');
+      this.#emitter.emit(
+        'error',
+        new PresenceClientError(code, typeof message === 'string' ? message : code),
+      );
+    });
     socket.on('presence_message', (payload: unknown, ack: unknown) =>
       this.#messages.handle(payload, ack),
     );
@@ -334,17 +373,19 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   #retryOverloaded(error: Error & { data?: unknown }): void {
     const hint = (error.data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
     const delay = this.#overloaded.refused(hint);
+    const why =
+      error.message === 'overloaded' ? 'the server is overloaded' : 'too many connection attempts';
     this.#emitter.emit(
       'error',
       new PresenceClientError(
-        'overloaded',
-        `the server is overloaded; connecting again in ${Math.ceil(delay / 1000)} s`,
+        error.message,
+        `${why}; connecting again in ${Math.ceil(delay / 1000)} s`,
         { cause: error },
       ),
     );
   }
 
-  async #handshake(): Promise<Record<string, string>> {
+  async #handshake(): Promise<Record<string, string | boolean>> {
     const { token } = this.#options;
     return {
       ...this.#handshakeFields(),
@@ -352,8 +393,9 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
     };
   }
 
-  #handshakeFields(): Record<string, string> {
-    const fields: Record<string, string> = {};
+  #handshakeFields(): Record<string, string | boolean> {
+    const fields: Record<string, string | boolean> = {};
+    if (this.#invisible) fields['invisible'] = true;
     if (this.#options.device !== undefined) fields['device'] = this.#options.device;
     const status = this.#applied.get('status') ?? this.#options.status;
     if (typeof status === 'string') fields['status'] = status;
@@ -366,10 +408,12 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
     }
   }
 
-  /** After a reconnect: restores what the handshake cannot carry (invisible, custom fields). */
+  /** After a reconnect: restores what the handshake cannot carry (custom fields). */
   #reapply(): void {
     const patch: Record<string, PatchValue> = {};
-    for (const [key, value] of this.#applied) if (key !== 'status') patch[key] = value;
+    for (const [key, value] of this.#applied) {
+      if (key !== 'status' && key !== 'invisible') patch[key] = value;
+    }
     if (Object.keys(patch).length === 0) return;
     this.#requests.request(patch).catch((error: unknown) => {
       this.#emitter.emit(

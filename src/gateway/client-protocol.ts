@@ -51,6 +51,11 @@ export type ClientErrorCode =
   | 'invalid_room'
   | 'too_many_rooms'
   | 'forbidden'
+  /**
+   * The connection sent more packets than its inbound budget allows (any event, acks included):
+   * it is disconnected. Send less, or ask the operator to raise the budget.
+   */
+  | 'too_many_packets'
   | 'internal';
 
 export interface ClientError {
@@ -114,6 +119,16 @@ export const TOO_MANY_CONNECTIONS = 'too_many_connections';
  * queue is full; `data.retryAfterMs` says when to try again (the SDK does, with backoff).
  */
 export const OVERLOADED = 'overloaded';
+
+/**
+ * The `connect_error` message when the client's address made too many handshakes lately;
+ * `data.retryAfterMs` says when one is allowed again (the SDK retries then).
+ */
+export const TOO_MANY_HANDSHAKES = 'too_many_handshakes';
+/** The `connect_error` message of a connection to a namespace other than `/presence` (`/`). */
+export const INVALID_NAMESPACE = 'invalid_namespace';
+/** The `presence_error` code sent just before a connection over its inbound budget is closed. */
+export const TOO_MANY_PACKETS = 'too_many_packets';
 
 /** The `data` of an `overloaded` connect_error. */
 export interface OverloadedData {

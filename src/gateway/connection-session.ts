@@ -14,7 +14,7 @@
  * and is retried with backoff; others are unaffected.
  */
 import type { Socket } from 'socket.io';
-import { type Meta, phxRef } from '../core/index.js';
+import type { Meta } from '../core/index.js';
 import type { FriendsOnline } from '../counts/friends-online.js';
 import type { UserId } from '../ports/friends-graph.js';
 import type { ClientToServerEvents, PresenceMap, ServerToClientEvents } from './client-protocol.js';
@@ -22,7 +22,7 @@ import type { DiffOutboxes } from './diff-outboxes.js';
 import type { TopicSettler } from './fan-out.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
 import { lookupVisible } from './graph-lookup.js';
-import { moveConnection, trackedMeta } from './invisibility.js';
+import { moveConnection, trackedMeta, visibleAgainMeta } from './invisibility.js';
 import { MAX_META_BYTES, MAX_META_KEYS, utf8Length } from './limits.js';
 import { checkPatch } from './patch-validation.js';
 import { sendPresenceState } from './presence-state-message.js';
@@ -173,7 +173,8 @@ export class ConnectionSession {
     }
     const { invisible: wantInvisible, ...fields } = checked.patch;
     const invisible = typeof wantInvisible === 'boolean' ? wantInvisible : this.invisible;
-    const meta: Record<string, unknown> = { ...this.meta, ...fields };
+    const patched: Meta = { ...this.meta, ...fields };
+    const meta = this.invisible && !invisible ? visibleAgainMeta(patched, now()) : patched;
     const keys = Object.keys(meta).length;
     if (keys > MAX_META_KEYS || utf8Length(JSON.stringify(meta)) > MAX_META_BYTES) {
       request.reply(
@@ -227,7 +228,15 @@ export class ConnectionSession {
       this.socket.join(rooms);
       this.subscribedOnce = true;
       this.friendsOnline?.watch(this, this.userId, visible);
-      sendPresenceState(this.socket, this.options.replica, this.userId, own, visible, topicOf);
+      sendPresenceState(
+        this.socket,
+        this.options.replica,
+        this.userId,
+        own,
+        visible,
+        topicOf,
+        this.options.wireRefs,
+      );
       this.releaseAdmission();
       return;
     }
@@ -246,7 +255,7 @@ export class ConnectionSession {
       if (this.socket.rooms.has(topic)) continue;
       this.fanOut.settle(topic);
       added.push(topic);
-      addMetas(joins, user, state.get(topic, user));
+      addMetas(joins, user, state.get(topic, user), this.options.wireRefs);
     }
     if (added.length > 0) this.socket.join(added);
     this.friendsOnline?.watch(this, this.userId, visible);
@@ -264,11 +273,13 @@ export class ConnectionSession {
     const topic = userTopic(user);
     this.fanOut.settle(topic);
     const owed = this.outboxes.withdraw(this.conn, user);
-    const metas = this.options.replica.state.get(topic, user);
+    const { replica, wireRefs } = this.options;
+    const metas = replica.state.get(topic, user);
     addMetas(
       leaves,
       user,
-      owed === undefined ? metas : metas.filter((p) => !owed.joined.has(phxRef(p))),
+      owed === undefined ? metas : metas.filter((p) => !owed.joined.has(wireRefs.of(p))),
+      wireRefs,
     );
     if (owed !== undefined && owed.left.length > 0) {
       const slot = leaves[user];

@@ -22,6 +22,7 @@ import type { PresenceSocket } from './connection-session.js';
 import type { DiffOutboxes } from './diff-outboxes.js';
 import type { KeyChange } from './key-change.js';
 import { changesByTopic } from './wire-payload.js';
+import type { WireRefs } from './wire-refs.js';
 
 /** The longest one turn spends handing changes to outboxes (`fanOutSliceMs`). */
 export const DEFAULT_FAN_OUT_SLICE_MS = 8;
@@ -49,6 +50,8 @@ export class DiffFanOut implements TopicSettler {
     private readonly nsp: PresenceNamespace,
     private readonly outboxes: DiffOutboxes,
     private readonly logger: Logger,
+    /** What clients see as `phx_ref`s. */
+    private readonly refs: WireRefs,
     /** 0: one topic per turn. */
     private readonly sliceMs = DEFAULT_FAN_OUT_SLICE_MS,
   ) {
@@ -72,7 +75,7 @@ export class DiffFanOut implements TopicSettler {
   private take(change: PresenceChange): void {
     try {
       const rooms = this.nsp.adapter.rooms;
-      for (const { topic, changes } of changesByTopic(change, (t) => rooms.has(t))) {
+      for (const { topic, changes } of changesByTopic(change, this.refs, (t) => rooms.has(t))) {
         const parts = this.queued.get(topic);
         if (parts === undefined) this.queued.set(topic, [...changes]);
         else parts.push(...changes);

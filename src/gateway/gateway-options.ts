@@ -13,8 +13,14 @@ import { type AdmissionOptions, resolveAdmissionOptions } from './admission.js';
 import { type Authenticate, jwtAuthenticate } from './authentication.js';
 import { DEFAULT_MAX_BATCH_DELAY_MS } from './batch-window.js';
 import { DEFAULT_FAN_OUT_SLICE_MS } from './fan-out.js';
+import {
+  type HandshakeRateLimitOptions,
+  resolveHandshakeRateLimit,
+} from './handshake-rate-limit.js';
+import { type InboundBudgetOptions, resolveInboundBudget } from './inbound-budget.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
+import { WireRefs, wireRefKey } from './wire-refs.js';
 
 export interface PresenceGatewayOptions {
   /** The tracker replica connections are tracked on (started and stopped by its owner). */
@@ -30,8 +36,8 @@ export interface PresenceGatewayOptions {
   /** How long a `visibleTo` call may take before it counts as failed. @default 5000 (ms) */
   readonly graphTimeoutMs?: number;
   /**
-   * Open connections one user may have on this node; more are refused with
-   * `too_many_connections`. @default 100
+   * Open connections one user may have in the cluster (visible and invisible, on every node, as
+   * this node's replica knows them); more are refused with `too_many_connections`. @default 100
    */
   readonly maxConnectionsPerUser?: number;
   /** Retries of a connection whose graph lookup failed. */
@@ -74,6 +80,22 @@ export interface PresenceGatewayOptions {
   readonly leaveGraceMs?: number;
   /** The monotonic clock and timers of the leave grace (tests drive them). @default the system's */
   readonly leaveGraceClock?: Clock & Timers;
+  /**
+   * A secret every node of the cluster shares, from which the key of the opaque `phx_ref`s is
+   * derived (wire-refs.ts), so one presence has one ref on every node. @default `jwtSecret`;
+   * with `authenticate` and no `refSecret`, a random key per process (refs then differ per node)
+   */
+  readonly refSecret?: string | Uint8Array;
+  /**
+   * Packets per connection, any event (inbound-budget.ts): over it the connection gets
+   * `presence_error` `too_many_packets` and is closed. @default { perSecond: 50, burst: 200 }
+   */
+  readonly inboundBudget?: InboundBudgetOptions;
+  /**
+   * Handshakes per remote address, before authentication (handshake-rate-limit.ts): over it,
+   * `connect_error` `too_many_handshakes`. @default { perSecond: 20, burst: 100 }
+   */
+  readonly handshakeRateLimit?: HandshakeRateLimitOptions;
 }
 
 export interface ResolvedGatewayOptions {
@@ -92,6 +114,9 @@ export interface ResolvedGatewayOptions {
   readonly fanOutSliceMs: number;
   readonly leaveGraceMs: number;
   readonly leaveGraceClock: Clock & Timers;
+  readonly wireRefs: WireRefs;
+  readonly inboundBudget: Required<InboundBudgetOptions>;
+  readonly handshakeRateLimit: Required<HandshakeRateLimitOptions>;
 }
 
 export const DEFAULT_LEAVE_GRACE_MS = 5_000;
@@ -158,6 +183,9 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     fanOutSliceMs: delayOption('fanOutSliceMs', options.fanOutSliceMs ?? DEFAULT_FAN_OUT_SLICE_MS),
     leaveGraceMs: leaveGraceOption(options.leaveGraceMs),
     leaveGraceClock: options.leaveGraceClock ?? { ...systemClock, ...systemTimers },
+    wireRefs: new WireRefs(wireRefKey(refSecretOption(options))),
+    inboundBudget: resolveInboundBudget(options.inboundBudget),
+    handshakeRateLimit: resolveHandshakeRateLimit(options.handshakeRateLimit),
   };
 }
 
@@ -200,6 +228,20 @@ function leaveGraceOption(value: number | undefined): number {
     );
   }
   return value;
+}
+
+function refSecretOption(options: PresenceGatewayOptions): string | Uint8Array | undefined {
+  const { refSecret } = options;
+  if (refSecret === undefined) return options.jwtSecret;
+  if (
+    !(typeof refSecret === 'string' || refSecret instanceof Uint8Array) ||
+    refSecret.length === 0
+  ) {
+    throw new InvalidOptionError(
+      'refSecret must be a non-empty string or Uint8Array shared by every node (or leave it out)',
+    );
+  }
+  return refSecret;
 }
 
 function resolveAuthenticate(options: PresenceGatewayOptions): Authenticate {

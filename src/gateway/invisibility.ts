@@ -18,6 +18,9 @@
  * they never see the user flicker offline. The replicated tracker carries both topics to every
  * node, so the same holds there with no extra messages. An invisible meta carries
  * `invisible: true` so the user's own devices can show it.
+ *
+ * Coming back gives the connection a fresh `online_at`: the one it had would tell friends it was
+ * online all along, hidden.
  */
 import type { Meta } from '../core/index.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
@@ -26,6 +29,11 @@ import { topicFor } from './topics.js';
 /** The meta as tracked: the connection's fields, plus `invisible: true` when hidden. */
 export function trackedMeta(meta: Meta, invisible: boolean): Meta {
   return invisible ? { ...meta, invisible: true } : meta;
+}
+
+/** The meta of a connection becoming visible again: online from `now` as far as friends know. */
+export function visibleAgainMeta(meta: Meta, now: number): Meta {
+  return { ...meta, online_at: now };
 }
 
 /** Moves a tracked connection between `user:<id>` and `self:<id>`: track new, then untrack old. */

@@ -18,8 +18,11 @@ import {
   PRESENCE_NAMESPACE,
   type ServerToClientEvents,
   TOO_MANY_CONNECTIONS,
+  TOO_MANY_HANDSHAKES,
+  TOO_MANY_PACKETS,
   UNAUTHORIZED,
 } from './client-protocol.js';
+import { clusterConnections } from './connection-cap.js';
 import { ConnectionSession, type PresenceSocket } from './connection-session.js';
 import { DiffOutboxes, type DiffOutboxStats } from './diff-outboxes.js';
 import { rawPacketsSupported } from './diff-packet.js';
@@ -32,8 +35,12 @@ import {
 } from './gateway-options.js';
 import { followGraphChanges } from './graph-feed.js';
 import { type ConnectionMeta, handshakeMeta } from './handshake-meta.js';
+import { addressKey, HandshakeRateLimit } from './handshake-rate-limit.js';
+import { watchInboundBudget } from './inbound-budget.js';
 import { isExplicitLeave, LeaveGrace } from './leave-grace.js';
+import { closedForOversizeFrame } from './oversize-frames.js';
 import { SessionRegistry } from './session-registry.js';
+import type { WireRefs } from './wire-refs.js';
 
 /** The connect_error message while the gateway is shutting down. */
 export const UNAVAILABLE = 'unavailable';
@@ -45,6 +52,9 @@ interface SocketData {
   /** Frees this connection's admission slot (once its first state went out, or it closed). */
   admitted?: Release;
 }
+
+/** An engine.io connection (one client, all its namespaces). */
+type EngineConnection = PresenceSocket['conn'];
 
 /** setTimeout's longest delay; a later expiry is re-checked when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -72,6 +82,12 @@ export interface GatewayStats {
   readonly graceResumed: number;
   /** Graced entries untracked when their grace ran out, since start. */
   readonly graceExpired: number;
+  /** Connections closed for going over their inbound packet budget, since start. */
+  readonly packetFloods: number;
+  /** Handshakes refused by the per-address rate limit, since start. */
+  readonly handshakesRateLimited: number;
+  /** Connections closed for sending a frame over the size limit (WebSocket), since start. */
+  readonly framesTooLarge: number;
 }
 
 export class PresenceGateway {
@@ -84,7 +100,17 @@ export class PresenceGateway {
   private readonly fanOut: DiffFanOut;
   private readonly grace: LeaveGrace;
   private readonly detach: (() => void)[] = [];
+  private readonly handshakes: HandshakeRateLimit;
+  /** Engine connections whose inbound packets are counted (each once). */
+  private readonly budgeted = new WeakSet<EngineConnection>();
+  /** Engine connections over their budget: their events are dropped until they close. */
+  private readonly overBudget = new WeakSet<EngineConnection>();
+  /** The `/presence` socket of an engine connection, to tell it why it is closed. */
+  private readonly socketOfConn = new WeakMap<EngineConnection, PresenceSocket>();
   private refused = 0;
+  private packetFloods = 0;
+  private handshakesRateLimited = 0;
+  private framesTooLarge = 0;
   private closed = false;
 
   /** Sets up the `/presence` namespace of `io` (or `namespace` when given). */
@@ -104,10 +130,20 @@ export class PresenceGateway {
       this.namespace,
       this.outboxes,
       this.options.logger,
+      this.options.wireRefs,
       this.options.fanOutSliceMs,
     );
     const { replica, leaveGraceMs, leaveGraceClock, logger } = this.options;
     this.grace = new LeaveGrace(replica, leaveGraceMs, leaveGraceClock, logger);
+    this.handshakes = new HandshakeRateLimit(this.options.handshakeRateLimit);
+    // Every engine connection is budgeted from its first packet (io.engine exists once the
+    // server is attached; a later one is budgeted at its first `/presence` handshake).
+    const engine = (io as { engine?: Server['engine'] }).engine;
+    if (engine !== undefined) {
+      const onEngineConnection = (conn: EngineConnection) => this.budget(conn);
+      engine.on('connection', onEngineConnection);
+      this.detach.push(() => engine.off('connection', onEngineConnection));
+    }
     this.namespace.use((socket, next) => {
       this.enter(socket as PresenceSocket).then(
         () => next(),
@@ -123,6 +159,11 @@ export class PresenceGateway {
       () => this.outboxes.close(),
       followGraphChanges(this.options.graph, this.sessions, this.options.logger),
     );
+  }
+
+  /** How presences are named on the wire (opaque `phx_ref`s, see wire-refs.ts). */
+  get wireRefs(): WireRefs {
+    return this.options.wireRefs;
   }
 
   /** Online users and connections, per topic, friends online, count-only rooms. */
@@ -145,6 +186,9 @@ export class PresenceGateway {
       graced: grace.graced,
       graceResumed: grace.resumed,
       graceExpired: grace.expired,
+      packetFloods: this.packetFloods,
+      handshakesRateLimited: this.handshakesRateLimited,
+      framesTooLarge: this.framesTooLarge,
     };
   }
 
@@ -172,6 +216,9 @@ export class PresenceGateway {
    */
   private async enter(socket: PresenceSocket): Promise<void> {
     if (this.closed) throw new Error(UNAVAILABLE);
+    this.budget(socket.conn);
+    this.socketOfConn.set(socket.conn, socket);
+    this.limitHandshakes(socket);
     let release: Release | undefined;
     try {
       release = await this.admission.enter(() => !this.closed && socket.conn.readyState === 'open');
@@ -197,6 +244,48 @@ export class PresenceGateway {
     (socket.data as SocketData).admitted = release;
   }
 
+  /** Refuses the handshake when its address made too many lately (before any other work). */
+  private limitHandshakes(socket: PresenceSocket): void {
+    const { handshakeRateLimit, logger, now } = this.options;
+    const key = addressKey(socket.handshake, handshakeRateLimit.trustForwardedFor);
+    if (this.handshakes.take(key, now())) return;
+    this.handshakesRateLimited++;
+    logger.debug({ address: key }, 'connection refused: too many handshakes from this address');
+    const refusal = new Error(TOO_MANY_HANDSHAKES) as Error & { data?: OverloadedData };
+    refusal.data = { retryAfterMs: Math.ceil(1000 / handshakeRateLimit.perSecond) };
+    throw refusal;
+  }
+
+  /** Counts `conn`'s inbound packets against its budget (once per connection). */
+  private budget(conn: EngineConnection): void {
+    if (this.budgeted.has(conn)) return;
+    this.budgeted.add(conn);
+    watchInboundBudget(conn, this.options.inboundBudget, this.options.now, () =>
+      this.flooded(conn),
+    );
+  }
+
+  /** `conn` went over its budget: it is told why (when it has a `/presence` socket) and closed. */
+  private flooded(conn: EngineConnection): void {
+    this.overBudget.add(conn);
+    this.packetFloods++;
+    const { perSecond, burst } = this.options.inboundBudget;
+    const socket = this.socketOfConn.get(conn);
+    this.options.logger.warn(
+      { user: (socket?.data as SocketData | undefined)?.userId, address: conn.remoteAddress },
+      'connection closed: over its inbound packet budget',
+    );
+    if (socket === undefined || !socket.connected) {
+      conn.close();
+      return;
+    }
+    socket.emit('presence_error', {
+      code: TOO_MANY_PACKETS,
+      message: `more than ${perSecond} packets per second (bursts of ${burst}) on this connection: disconnected; send less`,
+    });
+    socket.disconnect(true);
+  }
+
   private async admit(socket: PresenceSocket): Promise<void> {
     if (this.closed) throw new Error(UNAVAILABLE);
     const { authenticate, logger, now } = this.options;
@@ -213,7 +302,7 @@ export class PresenceGateway {
       this.refused++;
       throw new Error(UNAUTHORIZED);
     }
-    if (this.sessions.ofUserCount(userId) >= this.options.maxConnectionsPerUser) {
+    if (this.connectionsOf(userId) >= this.options.maxConnectionsPerUser) {
       // Checked again on connection: handshakes in flight together may pass this one together.
       logger.warn({ user: userId }, 'connection refused: too many connections for this user');
       throw new Error(TOO_MANY_CONNECTIONS);
@@ -231,6 +320,14 @@ export class PresenceGateway {
     data.connection = meta.value;
   }
 
+  /** The user's connections: on this node, or in the cluster as the replica knows it. */
+  private connectionsOf(userId: string): number {
+    return Math.max(
+      this.sessions.ofUserCount(userId),
+      clusterConnections(this.options.replica, userId),
+    );
+  }
+
   private connected(socket: PresenceSocket): void {
     const data = socket.data as SocketData;
     const admitted = data.admitted;
@@ -240,7 +337,7 @@ export class PresenceGateway {
       socket.disconnect(true);
       return;
     }
-    if (this.sessions.ofUserCount(data.userId) >= this.options.maxConnectionsPerUser) {
+    if (this.connectionsOf(data.userId) >= this.options.maxConnectionsPerUser) {
       admitted?.();
       socket.disconnect(true);
       return;
@@ -260,6 +357,18 @@ export class PresenceGateway {
       invisible ? undefined : this.grace.claim(data.userId, device),
     );
     this.sessions.add(session);
+    // A connection over its budget: what it still sends is dropped until it is closed.
+    socket.use((_packet, next) => {
+      if (!this.overBudget.has(socket.conn)) next();
+    });
+    socket.conn.on('close', (reason: string, description: unknown) => {
+      if (!closedForOversizeFrame(reason, description)) return;
+      this.framesTooLarge++;
+      this.options.logger.warn(
+        { user: session.userId },
+        'connection closed: it sent a frame over the size limit (maxHttpBufferSize)',
+      );
+    });
     const rooms = this.gatewayCounts.connected(socket, session);
     socket.on('presence:update', (...args: unknown[]) => {
       try {

@@ -20,6 +20,7 @@ import type { PresenceMap } from './client-protocol.js';
 import type { PresenceSocket } from './connection-session.js';
 import { eventPacket, rawPacketsSupported } from './diff-packet.js';
 import { addMetas, emptyPresenceMap } from './wire-payload.js';
+import type { WireRefs } from './wire-refs.js';
 
 class StateFragments {
   private readonly fragments = new Map<string, string>();
@@ -27,6 +28,7 @@ class StateFragments {
   constructor(
     replica: TrackerReplica,
     private readonly state: PresenceState,
+    private readonly refs: WireRefs,
   ) {
     // First of the diff listeners: nothing reads a fragment of a changed topic before it is gone.
     replica.prependListener('diff', (change) => {
@@ -42,7 +44,7 @@ class StateFragments {
     const presences = this.state.get(topic, key);
     if (presences.length === 0) return '';
     const map = emptyPresenceMap();
-    addMetas(map, key, presences);
+    addMetas(map, key, presences, this.refs);
     const fragment = JSON.stringify(map).slice(1, -1);
     this.fragments.set(topic, fragment);
     return fragment;
@@ -51,10 +53,10 @@ class StateFragments {
 
 const fragmentsByReplica = new WeakMap<TrackerReplica, StateFragments>();
 
-function fragmentsOf(replica: TrackerReplica): StateFragments {
+function fragmentsOf(replica: TrackerReplica, refs: WireRefs): StateFragments {
   let fragments = fragmentsByReplica.get(replica);
   if (fragments === undefined) {
-    fragments = new StateFragments(replica, replica.state);
+    fragments = new StateFragments(replica, replica.state, refs);
     fragmentsByReplica.set(replica, fragments);
   }
   return fragments;
@@ -71,19 +73,20 @@ export function sendPresenceState(
   ownTopics: readonly [string, string],
   visible: Iterable<UserId>,
   topicOf: (userId: UserId) => string,
+  refs: WireRefs,
 ): void {
   const { state } = replica;
   const own = emptyPresenceMap();
-  addMetas(own, userId, state.get(ownTopics[0], userId));
-  addMetas(own, userId, state.get(ownTopics[1], userId));
+  addMetas(own, userId, state.get(ownTopics[0], userId), refs);
+  addMetas(own, userId, state.get(ownTopics[1], userId), refs);
   const nsp = socket.nsp.name;
   if (!rawPacketsSupported(socket.nsp.server, nsp)) {
     const presences: PresenceMap = own;
-    for (const user of visible) addMetas(presences, user, state.get(topicOf(user), user));
+    for (const user of visible) addMetas(presences, user, state.get(topicOf(user), user), refs);
     socket.emit('presence_state', presences);
     return;
   }
-  const fragments = fragmentsOf(replica);
+  const fragments = fragmentsOf(replica, refs);
   const parts: string[] = [];
   const ownJson = JSON.stringify(own);
   if (ownJson !== '{}') parts.push(ownJson.slice(1, -1));

@@ -4,24 +4,30 @@
  * Objects keyed by user id have no prototype: an id like `__proto__` or `constructor` is then a
  * plain own key, and JSON.stringify (socket.io's encoder) writes it like any other.
  */
-import { type Presence, wireMeta } from '../core/index.js';
+import type { Presence } from '../core/index.js';
 import type { PresenceChange } from '../core/presence-state.js';
 import type { PresenceMap, WireMeta } from './client-protocol.js';
 import { KeyChange } from './key-change.js';
+import type { WireRefs } from './wire-refs.js';
 
 export function emptyPresenceMap(): PresenceMap {
   return Object.create(null) as PresenceMap;
 }
 
 /** Appends the metas of `presences` under `key` (all share that key). */
-export function addMetas(map: PresenceMap, key: string, presences: readonly Presence[]): void {
+export function addMetas(
+  map: PresenceMap,
+  key: string,
+  presences: readonly Presence[],
+  refs: WireRefs,
+): void {
   if (presences.length === 0) return;
   let slot = map[key];
   if (slot === undefined) {
     slot = { metas: [] };
     map[key] = slot;
   }
-  for (const presence of presences) slot.metas.push(wireMeta(presence) as unknown as WireMeta);
+  for (const presence of presences) slot.metas.push(refs.meta(presence));
 }
 
 export function isEmptyMap(map: PresenceMap): boolean {
@@ -41,6 +47,7 @@ export interface TopicChange {
  */
 export function changesByTopic(
   change: PresenceChange,
+  refs: WireRefs,
   hasAudience: (topic: string) => boolean = () => true,
 ): TopicChange[] {
   const byTopic = new Map<string, Map<string, { joins: WireMeta[]; leaves: WireMeta[] }> | null>();
@@ -58,8 +65,8 @@ export function changesByTopic(
     }
     return metas;
   };
-  for (const presence of change.joins) slot(presence)?.joins.push(toWire(presence));
-  for (const presence of change.leaves) slot(presence)?.leaves.push(toWire(presence));
+  for (const presence of change.joins) slot(presence)?.joins.push(refs.meta(presence));
+  for (const presence of change.leaves) slot(presence)?.leaves.push(refs.meta(presence));
   const out: TopicChange[] = [];
   for (const [topic, keys] of byTopic) {
     if (keys === null) continue;
@@ -68,8 +75,4 @@ export function changesByTopic(
     out.push({ topic, changes });
   }
   return out;
-}
-
-function toWire(presence: Presence): WireMeta {
-  return wireMeta(presence) as unknown as WireMeta;
 }

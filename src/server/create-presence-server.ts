@@ -22,6 +22,9 @@ import { InvalidOptionError } from '../errors.js';
 import type { AdmissionOptions } from '../gateway/admission.js';
 import type { Authenticate } from '../gateway/authentication.js';
 import { PRESENCE_NAMESPACE } from '../gateway/client-protocol.js';
+import type { HandshakeRateLimitOptions } from '../gateway/handshake-rate-limit.js';
+import type { InboundBudgetOptions } from '../gateway/inbound-budget.js';
+import { refuseMainNamespace } from '../gateway/main-namespace.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
 import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
 import type { RateLimitOptions } from '../gateway/token-bucket.js';
@@ -82,7 +85,7 @@ export interface PresenceServerOptions {
   readonly rateLimit?: RateLimitOptions;
   /** How long a friends-graph lookup may take. @default 5000 (ms) */
   readonly graphTimeoutMs?: number;
-  /** Open connections one user may have on this node. @default 100 */
+  /** Open connections one user may have in the cluster. @default 100 */
   readonly maxConnectionsPerUser?: number;
   /** Backoff of a connection whose graph lookup failed. @default 250 ms doubling to 30 s */
   readonly graphRetry?: GraphRetryOptions;
@@ -113,6 +116,12 @@ export interface PresenceServerOptions {
   readonly leaveGraceMs?: number;
   /** The leave grace's clock and timers (tests drive them). @default the system's */
   readonly leaveGraceClock?: Clock & Timers;
+  /** Packets per connection, any event; over it, closed. @default { perSecond: 50, burst: 200 } */
+  readonly inboundBudget?: InboundBudgetOptions;
+  /** Handshakes per remote address, before authentication. @default { perSecond: 20, burst: 100 } */
+  readonly handshakeRateLimit?: HandshakeRateLimitOptions;
+  /** The secret of opaque `phx_ref`s, shared by every node. @default `jwtSecret` */
+  readonly refSecret?: string | Uint8Array;
 }
 
 export interface PresenceServer {
@@ -201,7 +210,12 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       fanOutSliceMs: options.fanOutSliceMs,
       leaveGraceMs: options.leaveGraceMs,
       leaveGraceClock: options.leaveGraceClock,
+      inboundBudget: options.inboundBudget,
+      handshakeRateLimit: options.handshakeRateLimit,
+      refSecret: options.refSecret,
     });
+    // A socket.io server of its own serves only `/presence`; an app's `io` keeps its `/`.
+    if (ownIo) refuseMainNamespace(io);
     delivery = setUpDelivery({ ...options, replica, gateway, logger });
   } catch (error) {
     gateway?.close();

@@ -179,14 +179,20 @@ describe('presence client against a socket.io fixture', () => {
       'sync',
     ]);
 
-    // The new connection starts from the last acked status, then gets the other fields back.
+    // The new connection starts from the last acked status and the invisibility asked for (never
+    // shown online, even for a moment), then gets the custom fields back.
     const second = fixture.sockets[1]!;
-    expect(second.handshake.auth).toEqual({ token: 'good', device: 'test', status: 'busy' });
+    expect(second.handshake.auth).toEqual({
+      token: 'good',
+      device: 'test',
+      status: 'busy',
+      invisible: true,
+    });
     await waitFor(() => fixture!.updates.some((u) => u.socket === second), {
       description: 'reapplied fields',
     });
     expect(fixture.updates.filter((u) => u.socket === second).map((u) => u.patch)).toEqual([
-      { invisible: true, mood: 'happy' },
+      { mood: 'happy' },
     ]);
   });
 

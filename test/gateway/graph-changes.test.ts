@@ -174,7 +174,14 @@ describe('phoenix Presence sync', () => {
             (c) =>
               !c.socket.connected ||
               JSON.stringify(normalise(c.view)) ===
-                JSON.stringify(expectedView(presence.replica, c.user, visible(c.user))),
+                JSON.stringify(
+                  expectedView(
+                    presence.replica,
+                    c.user,
+                    visible(c.user),
+                    presence.gateway.wireRefs,
+                  ),
+                ),
           ),
         { description },
       );

@@ -1,10 +1,10 @@
 /**
  * What a viewer's synced view must be, read from the server's own tracker and graph: every
  * online user the viewer may see (with all their visible metas), plus the viewer's own
- * connections, visible or invisible. Metas are in the wire shape (`wireMeta`).
+ * connections, visible or invisible. Metas are in the wire shape (the gateway's `wireRefs`).
  */
 import type { PresenceState as PhoenixState } from 'phoenix';
-import { wireMeta } from '../../../src/core/index.js';
+import type { WireRefs } from '../../../src/gateway/wire-refs.js';
 import type { TrackerReplica } from '../../../src/runtime/tracker-replica.js';
 
 type Metas = Array<Record<string, unknown>>;
@@ -13,10 +13,11 @@ export function expectedView(
   replica: TrackerReplica,
   viewer: string,
   visible: readonly string[],
+  refs: WireRefs,
 ): Record<string, Metas> {
   const out: Record<string, Metas> = {};
   const add = (user: string, topic: string) => {
-    const metas = replica.state.get(topic, user).map((p) => wireMeta(p));
+    const metas = replica.state.get(topic, user).map((p) => ({ ...refs.meta(p) }));
     if (metas.length > 0) out[user] = [...(out[user] ?? []), ...metas];
   };
   add(viewer, `user:${viewer}`);
