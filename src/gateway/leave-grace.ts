@@ -80,6 +80,11 @@ export class LeaveGrace {
     return { graced: this.byConn.size, resumed: this.resumed, expired: this.expired };
   }
 
+  /** True while the tracker connection `conn` is in its grace here. */
+  isGraced(conn: string): boolean {
+    return this.byConn.has(conn);
+  }
+
   /**
    * Keeps a dropped connection's entry for the grace. False when it gets none (grace off, closed,
    * the connection is not tracked visible, or another connection of the same user and device is

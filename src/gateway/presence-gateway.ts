@@ -324,7 +324,7 @@ export class PresenceGateway {
   private connectionsOf(userId: string): number {
     return Math.max(
       this.sessions.ofUserCount(userId),
-      clusterConnections(this.options.replica, userId),
+      clusterConnections(this.options.replica, userId, (conn) => this.grace.isGraced(conn)),
     );
   }
 

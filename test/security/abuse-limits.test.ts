@@ -9,7 +9,11 @@ import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HandshakeRateLimit } from '../../src/gateway/handshake-rate-limit.js';
 import { registerAbuseMetrics } from '../../src/http/abuse-metrics.js';
-import { type GraceNodes, startGraceNodes } from '../gateway/support/grace-cluster.js';
+import {
+  dropConnection,
+  type GraceNodes,
+  startGraceNodes,
+} from '../gateway/support/grace-cluster.js';
 import { connect, type TestClient } from '../gateway/support/test-client.js';
 import { startTestServer, type TestServer, tokenFor } from '../gateway/support/test-server.js';
 import { waitFor } from '../support/wait-for.js';
@@ -197,5 +201,20 @@ describe('connections per user', () => {
       device: 'tablet',
     });
     expect(await outcome(third)).toBe('too_many_connections');
+  });
+
+  it("a device's own connection in its leave grace here does not keep it from reconnecting", async () => {
+    cluster = await startGraceNodes(1, { maxConnectionsPerUser: 1 });
+    const [node] = cluster.nodes as [TestServer];
+    const phone = await open(node.url, 'alice', { device: 'phone' });
+    await dropConnection(node, phone);
+    expect(node.server.gateway.stats().graced).toBe(1);
+    const back = await open(node.url, 'alice', { device: 'phone' });
+    expect(back.socket.connected).toBe(true);
+    const tablet = rawSocket(`${node.url}/presence`, {
+      token: await tokenFor('alice'),
+      device: 'tablet',
+    });
+    expect(await outcome(tablet)).toBe('too_many_connections');
   });
 });
