@@ -217,6 +217,8 @@ async function runBench(): Promise<void> {
     httpServer,
     graph,
     jwtSecret: SECRET,
+    // Every client here connects from one address: no per-address handshake limit.
+    handshakeRateLimit: { perSecond: 0 },
     ...(values.admission ? { admission: { concurrency: Number(values.admission) } } : {}),
   });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));

@@ -60,6 +60,8 @@ export class Cluster {
           ...['--broadcast-period-ms', String(options.broadcastPeriodMs)],
           ...['--down-period-ms', String(options.downPeriodMs)],
           ...['--admin-token', ADMIN_TOKEN],
+          // Every load client connects from this one address: no per-address handshake limit.
+          ...['--handshakes-per-second', '0'],
           ...(options.leaveGraceMs === undefined
             ? []
             : ['--leave-grace-ms', String(options.leaveGraceMs)]),
