@@ -47,20 +47,23 @@ describe('oversize frames', () => {
     });
   });
 
-  it('the SDK reports frame_too_large', async () => {
-    server = await startTestServer({ socketIo: { maxHttpBufferSize: LIMIT } });
-    const sdk = createPresenceClient(server.url, {
-      token: () => tokenFor('alice'),
-      socketOptions: { transports: ['websocket'], reconnection: false },
-    });
-    sdks.push(sdk);
-    const errors: PresenceClientError[] = [];
-    sdk.onError((error) => errors.push(error));
-    await waitFor(() => sdk.synced, { description: 'connected' });
+  it.each(['websocket', 'polling'] as const)(
+    'the SDK reports frame_too_large (%s: close 1009 or HTTP 413)',
+    async (transport) => {
+      server = await startTestServer({ socketIo: { maxHttpBufferSize: LIMIT } });
+      const sdk = createPresenceClient(server.url, {
+        token: () => tokenFor('alice'),
+        socketOptions: { transports: [transport], reconnection: false },
+      });
+      sdks.push(sdk);
+      const errors: PresenceClientError[] = [];
+      sdk.onError((error) => errors.push(error));
+      await waitFor(() => sdk.synced, { description: 'connected' });
 
-    await expect(sdk.update({ note: 'x'.repeat(LIMIT * 2) })).rejects.toMatchObject({
-      code: 'disconnected',
-    });
-    expect(errors.map((e) => e.code)).toContain('frame_too_large');
-  });
+      await expect(sdk.update({ note: 'x'.repeat(LIMIT * 2) })).rejects.toMatchObject({
+        code: 'disconnected',
+      });
+      expect(errors.map((e) => e.code)).toContain('frame_too_large');
+    },
+  );
 });
