@@ -54,12 +54,11 @@ async function main(argv: readonly string[], env: Environment): Promise<void> {
 
   const logger = createCliLogger(env['LOG_LEVEL']);
   if (config.secretsOnCommandLine.length > 0) {
+    const options = config.secretsOnCommandLine.map((s) => s.option);
+    const variables = config.secretsOnCommandLine.map((s) => s.variable);
     logger.warn(
-      {
-        options: config.secretsOnCommandLine.map((s) => s.option),
-        variables: config.secretsOnCommandLine.map((s) => s.variable),
-      },
-      `secrets given on the command line (${config.secretsOnCommandLine.map((s) => s.option).join(', ')}) are visible to every local user in ps: pass them as ${config.secretsOnCommandLine.map((s) => s.variable).join(', ')} instead`,
+      { options, variables },
+      `secrets given on the command line (${options.join(', ')}) are visible to every local user in ps: pass them as ${variables.join(', ')} instead`,
     );
   }
   let node: RunningNode;
