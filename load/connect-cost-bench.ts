@@ -56,7 +56,7 @@ const { values } = parseArgs({
   },
 });
 
-const SECRET = 'connect-cost-bench-secret';
+const SECRET = 'connect-cost-bench-secret-of-32-bytes';
 const NAMESPACE = '/presence';
 
 interface ClientInit {
@@ -199,7 +199,11 @@ async function runBench(): Promise<void> {
   const sample = users.slice(0, Math.min(users.length, 2_000));
   const tokens = await Promise.all(
     sample.map((user) =>
-      new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).sign(key),
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(user)
+        .setExpirationTime('1h')
+        .sign(key),
     ),
   );
   const sequential = async (run: (i: number) => Promise<unknown>) => {

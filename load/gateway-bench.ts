@@ -31,7 +31,8 @@ const { values } = parseArgs({
 const USERS = Number(values.users);
 const DEGREE = Number(values.degree);
 const UPDATES = Number(values.updates);
-const SECRET = 'bench-secret';
+const SECRET = 'bench-secret-of-at-least-32-bytes-long';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const BROADCAST_MS = 50;
 
 // The package's ESM build exports namespaces (`random.erdosRenyi`), unlike its type declarations.
@@ -48,6 +49,7 @@ const redis = await startRedisServer();
 const nodeArgs = (name: string) => [
   ...['--port', '0', '--node-name', name, '--redis', redis.url, '--jwt-secret', SECRET],
   ...['--graph', `graphology:${graphFile}`, '--broadcast-period-ms', String(BROADCAST_MS)],
+  ...['--admin-token', ADMIN_TOKEN],
 ];
 const nodes = [
   runCli(nodeArgs('gw-a'), { LOG_LEVEL: 'warn' }),
@@ -56,7 +58,8 @@ const nodes = [
 const sockets: Socket[] = [];
 
 async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const text = await (await fetch(`${url}/metrics`, { headers })).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : Number.NaN;
 }

@@ -23,7 +23,7 @@ import {
 import type { Scenario } from './scenarios/scenario.js';
 import { buildPopulation, writeGraphCsv } from './social-graph/population.js';
 
-const SECRET = 'load-secret';
+const SECRET = 'load-secret-of-at-least-32-bytes-long';
 
 /** What load/results/load-<scenario>.json holds. */
 export interface RunRecord {

@@ -1,5 +1,6 @@
 /** The public surface of graph-presence. */
 export * from './delivery/index.js';
+export { isValidUserId, MAX_USER_ID_BYTES } from './domain/user-id.js';
 export * from './errors.js';
 export * from './gateway/index.js';
 export type { FriendsGraph, FriendsGraphChange } from './ports/friends-graph.js';

@@ -2,8 +2,9 @@
  * Validation of changes that arrive as JSON from outside the process (Redis pub/sub,
  * PostgreSQL NOTIFY, HTTP webhooks). Returns the change, or a reason it was rejected.
  */
+
+import { isValidUserId } from '../../src/domain/user-id.js';
 import type { EdgeChange, FriendsGraphChange } from '../../src/ports/friends-graph.js';
-import { MAX_USER_ID_LENGTH } from './user-id.js';
 
 export type ParsedChange = { ok: true; change: FriendsGraphChange } | { ok: false; reason: string };
 
@@ -55,9 +56,7 @@ function parseEdgeChange(record: Record<string, unknown>): ParsedChange {
   return { ok: true, change };
 }
 
-export function isUserId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_USER_ID_LENGTH;
-}
+export const isUserId: (value: unknown) => value is string = isValidUserId;
 
 function fail(reason: string): ParsedChange {
   return { ok: false, reason };

@@ -3,4 +3,4 @@
 export { withDeadline } from '../../src/graph-deadline.js';
 export { ChangeFeed, closedError, warnOnStderr } from './change-feed.js';
 export { isUserId, type ParsedChange, parseChange, parseChangeJson } from './edge-change-json.js';
-export { assertUserId, MAX_USER_ID_LENGTH } from './user-id.js';
+export { assertUserId, MAX_USER_ID_BYTES } from './user-id.js';

@@ -11,6 +11,8 @@ import { findRedisPid } from './proc-stats.js';
 
 /** The admin token of every load node (POST /admin/deliver, GET /admin/counts). */
 export const ADMIN_TOKEN = 'load-admin-token-0123456789';
+/** /metrics is an admin route too (the baseline server ignores the header). */
+export const ADMIN_HEADERS = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 /** What serves the clients: graph-presence nodes, or the plain socket.io baseline. */
 export type ServerKind = 'graph-presence' | 'baseline';
@@ -176,6 +178,7 @@ export class Cluster {
     if (!this.isAlive(index)) return undefined;
     try {
       const response = await fetch(`${this.urls[index]}/metrics`, {
+        headers: ADMIN_HEADERS,
         signal: AbortSignal.timeout(2_000),
       });
       const text = await response.text();

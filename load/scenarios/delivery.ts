@@ -15,7 +15,9 @@
  *   send until the result, a device moving meanwhile, or every device away at the send;
  * - each node's `presence_deliveries_total` and `presence_delivery_retries_total` at the end.
  */
+
 import type { WorkerFinal } from '../clients/protocol.js';
+import { ADMIN_HEADERS } from '../cluster/cluster.js';
 import { Histogram } from '../histogram.js';
 import { cpuRows, enterPhase, maxNodeFigure, percentiles, rampUp, sleep } from './common.js';
 import { DeliverySender, type SentMessage } from './delivery-sender.js';
@@ -76,7 +78,10 @@ async function scrapeDeliveryMetrics(context: ScenarioContext) {
       if (!cluster.isAlive(i)) return null;
       try {
         const text = await (
-          await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })
+          await fetch(`${url}/metrics`, {
+            headers: ADMIN_HEADERS,
+            signal: AbortSignal.timeout(5_000),
+          })
         ).text();
         const read = (prefix: string) => {
           const out: Record<string, number> = {};

@@ -7,24 +7,22 @@ import { hostname } from 'node:os';
 import { DEFAULT_MAX_BATCH_DELAY_MS } from '../gateway/batch-window.js';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-token.js';
 import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
+import { type AuthConfig, resolveAuthConfig } from './auth-config.js';
 import { CliError } from './cli-error.js';
 import { type GraphSpec, parseGraphSpec, redactUrl } from './graph-spec.js';
 import type { RawArguments } from './parse-arguments.js';
 
-export interface CliConfig {
+export interface CliConfig extends AuthConfig {
   readonly port: number;
   readonly host: string;
   readonly nodeName: string;
   /** Redis URL for replication; undefined = one node, in-memory transport. */
   readonly redisUrl: string | undefined;
   readonly graph: GraphSpec;
-  /** undefined only in demo mode: a random per-process secret is made then. */
-  readonly jwtSecret: string | undefined;
   /** Bearer token of the admin HTTP routes; undefined = admin routes off. */
   readonly adminToken: string | undefined;
+  /** Only with --demo: demo tokens for anyone, the demo page. */
   readonly demo: boolean;
-  /** Demo mode was chosen because no secret and no --demo were given (the embedded default). */
-  readonly implicitDemo: boolean;
   readonly broadcastPeriodMs: number;
   readonly downPeriodMs: number;
   readonly permdownPeriodMs: number;
@@ -54,13 +52,18 @@ export const DEFAULTS = Object.freeze({
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-interface Setting {
+export interface Setting {
   readonly value: string;
   /** How the setting is named in messages: `--port` or `PORT (environment)`. */
   readonly source: string;
 }
 
-function pick(option: string, value: string | undefined, env: Environment, variable?: string) {
+export function pick(
+  option: string,
+  value: string | undefined,
+  env: Environment,
+  variable?: string,
+) {
   if (value !== undefined) return { value, source: option };
   const fromEnv = variable === undefined ? undefined : env[variable];
   if (fromEnv !== undefined && fromEnv !== '') {
@@ -81,10 +84,6 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
   const redisUrl = resolveRedisUrl(pick('--redis', args.redis, env, 'REDIS_URL'));
   const graphSetting = pick('--graph', args.graph, env, 'PRESENCE_GRAPH');
   const graph = parseGraphSpec(graphSetting?.value, graphSetting?.source);
-  const secret = nonEmpty(
-    pick('--jwt-secret', args.jwtSecret, env, 'PRESENCE_JWT_SECRET'),
-    'a long random string shared by every node',
-  );
   const adminToken = resolveAdminToken(
     pick('--admin-token', args.adminToken, env, 'PRESENCE_ADMIN_TOKEN'),
   );
@@ -101,10 +100,9 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     nodeName,
     redisUrl,
     graph,
-    jwtSecret: secret,
+    ...resolveAuthConfig(args, env),
     adminToken,
-    demo: args.demo || secret === undefined,
-    implicitDemo: !args.demo && secret === undefined,
+    demo: args.demo,
     ...timing,
     maxBatchDelayMs: integerSetting(
       pick('--max-batch-delay-ms', args.maxBatchDelayMs, env, 'PRESENCE_MAX_BATCH_DELAY_MS'),
@@ -154,7 +152,12 @@ function flagSetting(option: string, given: boolean, env: Environment, variable:
   );
 }
 
-function integerSetting(setting: Setting | undefined, fallback: number, min: number, max: number) {
+export function integerSetting(
+  setting: Setting | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+) {
   if (setting === undefined) return fallback;
   const { value, source } = setting;
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -164,7 +167,7 @@ function integerSetting(setting: Setting | undefined, fallback: number, min: num
   return n;
 }
 
-function nonEmpty(setting: Setting | undefined, example: string): string | undefined {
+export function nonEmpty(setting: Setting | undefined, example: string): string | undefined {
   if (setting === undefined) return undefined;
   if (setting.value.trim() === '') {
     throw new CliError(`${setting.source} must not be empty; give ${example}`);

@@ -1,6 +1,6 @@
 /** The demo routes wired to this node's secret and graph. */
 import { fromNodeKey, type GraphologyFriendsGraph } from '../../graph-adapters/graphology/index.js';
-import { demoRoutes } from '../http/demo-routes.js';
+import { type DemoRoutesOptions, demoRoutes } from '../http/demo-routes.js';
 import { getRoute, type Route } from '../http/route.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 
@@ -11,6 +11,8 @@ export function createDemoRoutesFor(options: {
   secret: string;
   graph: FriendsGraph;
   graphology: GraphologyFriendsGraph | undefined;
+  /** What the node's token policy wants in a token. */
+  tokenClaims: DemoRoutesOptions['tokenClaims'];
 }): Map<string, Route> {
   const { graphology } = options;
   const handlers = demoRoutes({
@@ -19,6 +21,7 @@ export function createDemoRoutesFor(options: {
     users: () =>
       graphology ? graphology.graph.nodes().slice(0, MAX_PICKER_USERS).map(fromNodeKey) : [],
     friendsOf: (user) => options.graph.visibleTo(user),
+    tokenClaims: options.tokenClaims,
   });
   return new Map([...handlers].map(([path, handler]) => [path, getRoute(handler)]));
 }

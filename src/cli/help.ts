@@ -1,4 +1,5 @@
 /** The text of `graph-presence --help`. */
+import { DEFAULT_JWT_MAX_AGE_S } from '../gateway/jwt-policy.js';
 import { DEFAULTS } from './config.js';
 
 export function helpText(version: string): string {
@@ -13,10 +14,20 @@ Options (an option wins over its environment variable):
   --redis <url>              Redis for replication between nodes  [REDIS_URL, default: one node, in memory]
   --graph <spec>             graphology:<file.json|file.csv>, redis:<url>, postgres:<connection string>,
                              http:<base url>  [PRESENCE_GRAPH, default: the built-in demo graph]
-  --jwt-secret <s>           HS256 secret of client tokens; required unless --demo  [PRESENCE_JWT_SECRET]
-  --admin-token <t>          bearer token of the admin HTTP routes (at least 16 characters)
-                             [PRESENCE_ADMIN_TOKEN, default: admin routes off]
-  --demo                     serve the demo page and demo tokens (never in production)
+  --jwt-secret <s>           HS256 secret of client tokens, at least 32 bytes; required unless --demo
+                             [PRESENCE_JWT_SECRET: pass secrets this way, options show in ps]
+  --jwt-max-age-s <n>        longest token lifetime: exp further ahead or iat older is refused
+                             [PRESENCE_JWT_MAX_AGE_S, default ${DEFAULT_JWT_MAX_AGE_S}]
+  --jwt-audience <aud>       tokens must carry this aud  [PRESENCE_JWT_AUDIENCE, default: not checked]
+  --jwt-issuer <iss>         tokens must carry this iss  [PRESENCE_JWT_ISSUER, default: not checked]
+  --jwt-allow-no-exp         accept tokens without exp (unsafe: such a token never expires)
+                             [PRESENCE_JWT_ALLOW_NO_EXP=true]
+  --admin-token <t>          bearer token of the admin HTTP routes and /metrics (at least 16
+                             characters)  [PRESENCE_ADMIN_TOKEN, default: admin routes off]
+  --metrics-listen <addr>    also serve /metrics alone, without auth, on <host>:<port> (a private
+                             scrape network)  [PRESENCE_METRICS_LISTEN, default: none]
+  --demo                     serve the demo page and demo tokens for anyone (never in production);
+                             without a JWT secret, a random one
   --broadcast-period-ms <n>  heartbeat/delta period  [default ${DEFAULTS.broadcastPeriodMs}]
   --down-period-ms <n>       silence before a replica is down  [default ${DEFAULTS.downPeriodMs}]
   --permdown-period-ms <n>   silence before its entries are deleted  [default ${DEFAULTS.permdownPeriodMs}]
@@ -33,11 +44,11 @@ Options (an option wins over its environment variable):
   -h, --help                 print this help
   -v, --version              print the version
 
-With neither --jwt-secret nor --demo (nor PRESENCE_JWT_SECRET), the node starts in demo mode
-with a warning: demo tokens for anyone, a random secret. Never run that in production.
+Without a JWT secret the node starts only with --demo. --demo on an address other than
+loopback prints a warning: anyone who reaches it can be anyone.
 
-HTTP: GET /healthz, GET /metrics; with --demo also GET / (demo page), GET /demo/token?user=<id>;
-with --admin-token the admin routes (docs/usage.md, "Admin HTTP routes").
+HTTP: GET /healthz; with --demo also GET / (demo page), GET /demo/token?user=<id>; with
+--admin-token GET /metrics and the admin routes (docs/usage.md, "Admin HTTP routes").
 Logs: JSON lines (pino) on stderr; LOG_LEVEL sets the level (default info).
 Exit codes: 0 after SIGTERM/SIGINT, 2 for an invalid option or an unreachable service.
 `;

@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { CliError, errorMessage, USAGE_EXIT_CODE } from './cli-error.js';
 import { type CliConfig, type Environment, resolveConfig } from './config.js';
 import { helpText } from './help.js';
+import { isLoopbackHost } from './listen.js';
 import { createCliLogger } from './logger.js';
 import { parseArguments } from './parse-arguments.js';
 import { type RunningNode, startNode } from './start-node.js';
@@ -17,8 +18,9 @@ import { type RunningNode, startNode } from './start-node.js';
 /** Longest a shutdown may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
-export const DEMO_MODE_WARNING =
-  'graph-presence: no --jwt-secret: running in demo mode (demo tokens, demo page) — never in production';
+/** Printed as a plain line when --demo listens beyond this machine. */
+export const demoBeyondLoopbackWarning = (host: string) =>
+  `graph-presence: WARNING: --demo on ${host}, not a loopback address: anyone who can reach it can get a token for any user and read friend lists; never in production`;
 
 function fail(message: string): never {
   process.stderr.write(`graph-presence: ${message}\n`);
@@ -51,6 +53,14 @@ async function main(argv: readonly string[], env: Environment): Promise<void> {
   }
 
   const logger = createCliLogger(env['LOG_LEVEL']);
+  if (config.secretsOnCommandLine.length > 0) {
+    const options = config.secretsOnCommandLine.map((s) => s.option);
+    const variables = config.secretsOnCommandLine.map((s) => s.variable);
+    logger.warn(
+      { options, variables },
+      `secrets given on the command line (${options.join(', ')}) are visible to every local user in ps: pass them as ${variables.join(', ')} instead`,
+    );
+  }
   let node: RunningNode;
   try {
     node = await startNode(config, logger);
@@ -61,14 +71,17 @@ async function main(argv: readonly string[], env: Environment): Promise<void> {
     process.exit(1);
   }
   handleSignals(node, logger);
-  if (config.implicitDemo) {
+  if (config.demo) {
+    logger.warn({ host: config.host }, '--demo: anyone can get a token for any user');
     // Once started, so a failed start still prints one line only.
-    process.stderr.write(`${DEMO_MODE_WARNING}\n`);
-    logger.warn({}, 'no --jwt-secret: demo mode, anyone can get a token for any user');
+    if (!isLoopbackHost(config.host)) {
+      process.stderr.write(`${demoBeyondLoopbackWarning(config.host)}\n`);
+    }
   }
   const demo = config.demo ? ` (demo page at ${node.url}/)` : '';
+  const metrics = node.metricsUrl ? ` (metrics on ${node.metricsUrl})` : '';
   process.stdout.write(
-    `graph-presence ${VERSION}: node ${node.nodeName} listening on ${node.url}${demo}\n`,
+    `graph-presence ${VERSION}: node ${node.nodeName} listening on ${node.url}${demo}${metrics}\n`,
   );
 }
 

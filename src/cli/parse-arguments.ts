@@ -13,6 +13,11 @@ export interface RawArguments {
   readonly graph?: string;
   readonly jwtSecret?: string;
   readonly adminToken?: string;
+  readonly jwtAllowNoExp: boolean;
+  readonly jwtMaxAgeS?: string;
+  readonly jwtAudience?: string;
+  readonly jwtIssuer?: string;
+  readonly metricsListen?: string;
   readonly demo: boolean;
   readonly broadcastPeriodMs?: string;
   readonly downPeriodMs?: string;
@@ -34,6 +39,11 @@ const OPTIONS = {
   graph: { type: 'string' },
   'jwt-secret': { type: 'string' },
   'admin-token': { type: 'string' },
+  'jwt-allow-no-exp': { type: 'boolean' },
+  'jwt-max-age-s': { type: 'string' },
+  'jwt-audience': { type: 'string' },
+  'jwt-issuer': { type: 'string' },
+  'metrics-listen': { type: 'string' },
   demo: { type: 'boolean' },
   'broadcast-period-ms': { type: 'string' },
   'down-period-ms': { type: 'string' },
@@ -71,6 +81,11 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     graph: v.graph,
     jwtSecret: v['jwt-secret'],
     adminToken: v['admin-token'],
+    jwtAllowNoExp: v['jwt-allow-no-exp'] === true,
+    jwtMaxAgeS: v['jwt-max-age-s'],
+    jwtAudience: v['jwt-audience'],
+    jwtIssuer: v['jwt-issuer'],
+    metricsListen: v['metrics-listen'],
     demo: v.demo === true,
     broadcastPeriodMs: v['broadcast-period-ms'],
     downPeriodMs: v['down-period-ms'],

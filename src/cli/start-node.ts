@@ -4,7 +4,7 @@
  * Returns the URL and a shutdown that stops accepting, announces the leave and closes everything.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { registerCountMetrics } from '../counts/count-metrics.js';
 import { registerAbuseMetrics } from '../http/abuse-metrics.js';
 import { registerAdmissionMetrics } from '../http/admission-metrics.js';
@@ -14,6 +14,7 @@ import { registerFanOutMetrics } from '../http/fan-out-metrics.js';
 import { createHttpHandler } from '../http/http-handler.js';
 import { registerLeaveGraceMetrics } from '../http/leave-grace-metrics.js';
 import { createPresenceMetrics } from '../http/metrics.js';
+import { createMetricsListener, METRICS_PATH } from '../http/metrics-listener.js';
 import type { Logger } from '../ports/logger.js';
 import { createTransportGraphChangeRelay } from '../relay/transport-graph-change-relay.js';
 import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
@@ -28,6 +29,8 @@ const HTTP_CLOSE_GRACE_MS = 3_000;
 
 export interface RunningNode {
   readonly url: string;
+  /** The URL of /metrics on the metrics-only address, when --metrics-listen was given. */
+  readonly metricsUrl: string | undefined;
   readonly nodeName: string;
   readonly presence: PresenceServer;
   /** Idempotent. */
@@ -69,6 +72,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       transport: transports.tracker,
       deliveryTransport: transports.delivery,
       jwtSecret: secret,
+      jwtPolicy: config.jwtPolicy,
       timing: {
         broadcastPeriodMs: config.broadcastPeriodMs,
         downPeriodMs: config.downPeriodMs,
@@ -129,7 +133,16 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     metrics,
     routes: new Map([
       ...(config.demo
-        ? createDemoRoutesFor({ secret, graph: opened.graph, graphology: opened.graphology })
+        ? createDemoRoutesFor({
+            secret,
+            graph: opened.graph,
+            graphology: opened.graphology,
+            tokenClaims: {
+              ttlS: config.jwtPolicy.maxAgeS,
+              audience: config.jwtPolicy.audience,
+              issuer: config.jwtPolicy.issuer,
+            },
+          })
         : []),
       ...deliveryRoutes(presence.deliver),
       ...countRoutes(presence.counts),
@@ -137,12 +150,17 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     adminToken: config.adminToken,
     logger,
   });
+  const metricsServer: Server | undefined = config.metricsListen
+    ? createServer(createMetricsListener(metrics, logger))
+    : undefined;
 
   let closing: Promise<void> | undefined;
   const shutdown = () => {
     closing ??= (async () => {
       shuttingDown = true;
       const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       await presence.close();
       metrics.close();
       httpServer.closeIdleConnections();
@@ -158,6 +176,13 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
 
   try {
     const address = await listen(httpServer, config.port, config.host);
+    let metricsUrl: string | undefined;
+    if (metricsServer && config.metricsListen) {
+      const { host, port } = config.metricsListen;
+      const setting = { port: '--metrics-listen', host: '--metrics-listen' };
+      const metricsAddress = await listen(metricsServer, port, host, setting);
+      metricsUrl = `${httpUrl(host, metricsAddress.port)}${METRICS_PATH}`;
+    }
     listening = true;
     logger.info(
       {
@@ -166,11 +191,13 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
         graph: opened.description,
         redis: config.redisUrl !== undefined,
         demo: config.demo,
+        metrics: metricsUrl ?? 'admin token',
       },
       'serving',
     );
     return {
       url: httpUrl(config.host, address.port),
+      metricsUrl,
       nodeName: config.nodeName,
       presence,
       shutdown,

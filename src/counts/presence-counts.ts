@@ -11,6 +11,7 @@
  * - `room(room)`: members of a count-only room, cluster-wide. O(nodes with members).
  */
 import type { PresenceState } from '../core/index.js';
+import { userIdProblem } from '../domain/user-id.js';
 import { InvalidInputError, PresenceError } from '../errors.js';
 import { lookupVisible } from '../gateway/graph-lookup.js';
 import { USER_TOPIC_PREFIX, userTopic } from '../gateway/topics.js';
@@ -73,9 +74,8 @@ export class PresenceCounts {
   }
 
   async friendsOnline(userId: UserId): Promise<FriendsOnlineCount> {
-    if (typeof userId !== 'string' || userId.length === 0) {
-      throw new InvalidInputError('counts.friendsOnline: the user id must be a non-empty string');
-    }
+    const problem = userIdProblem(userId);
+    if (problem !== undefined) throw new InvalidInputError(`counts.friendsOnline: ${problem}`);
     const maintained = this.sources.friends.of(userId);
     if (maintained !== undefined) return { online: maintained, source: 'maintained' };
     const { graph, graphTimeoutMs, state } = this.sources;

@@ -3,8 +3,9 @@
  * a remote delivery show the client exactly the same value. Every refusal is an
  * InvalidDeliveryError whose `reason` names the argument (the HTTP route answers it as the code).
  */
+
+import { isValidUserId, userIdProblem } from '../domain/user-id.js';
 import { InvalidInputError } from '../errors.js';
-import { MAX_USER_ID_LENGTH } from '../gateway/authentication.js';
 import { utf8Length } from '../gateway/limits.js';
 import type { AckMode, DeliverOptions } from './delivery-types.js';
 
@@ -52,11 +53,8 @@ export function checkDelivery(
   options: DeliverOptions | undefined,
   defaultTimeoutMs: number,
 ): CheckedDelivery {
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
-    throw new InvalidDeliveryError(
-      'invalid_user',
-      `userId must be a non-empty string of at most ${MAX_USER_ID_LENGTH} characters`,
-    );
+  if (!isValidUserId(userId)) {
+    throw new InvalidDeliveryError('invalid_user', `userId: ${userIdProblem(userId)}`);
   }
   if (typeof event !== 'string' || event.length === 0 || event.length > MAX_EVENT_LENGTH) {
     throw new InvalidDeliveryError(

@@ -18,6 +18,7 @@ import {
   resolveHandshakeRateLimit,
 } from './handshake-rate-limit.js';
 import { type InboundBudgetOptions, resolveInboundBudget } from './inbound-budget.js';
+import type { JwtPolicy } from './jwt-policy.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
 import { WireRefs, wireRefKey } from './wire-refs.js';
@@ -27,8 +28,10 @@ export interface PresenceGatewayOptions {
   readonly replica: TrackerReplica;
   /** Whose presence each user may see, and the feed of changes to that. */
   readonly graph: FriendsGraph;
-  /** HS256 secret of client tokens (`sub` = user id). Give this or `authenticate`. */
+  /** HS256 secret of client tokens (`sub` = user id), at least 32 bytes. Give this or `authenticate`. */
   readonly jwtSecret?: string | Uint8Array;
+  /** What tokens verified with `jwtSecret` must carry (exp, lifetime, aud, iss). See jwt-policy.ts. */
+  readonly jwtPolicy?: JwtPolicy;
   /** The app's own authentication. Give this or `jwtSecret`. */
   readonly authenticate?: Authenticate;
   /** Rate limit of `presence:update` per connection. @default 10/s, burst 20 */
@@ -136,7 +139,7 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
       'graph must be a FriendsGraph (visibleTo, subscribe, close): pass an adapter from graph-adapters/',
     );
   }
-  const authenticate = resolveAuthenticate(options);
+  const authenticate = resolveAuthenticate(options, options.now ?? Date.now);
   const rateLimit = {
     perSecond: positiveOption(
       'rateLimit.perSecond',
@@ -244,14 +247,19 @@ function refSecretOption(options: PresenceGatewayOptions): string | Uint8Array |
   return refSecret;
 }
 
-function resolveAuthenticate(options: PresenceGatewayOptions): Authenticate {
-  const { jwtSecret, authenticate } = options;
+function resolveAuthenticate(options: PresenceGatewayOptions, now: () => number): Authenticate {
+  const { jwtSecret, authenticate, jwtPolicy } = options;
   if (jwtSecret !== undefined && authenticate !== undefined) {
     throw new InvalidOptionError('give either jwtSecret or authenticate, not both');
   }
   if (authenticate !== undefined) {
     if (typeof authenticate !== 'function') {
       throw new InvalidOptionError('authenticate must be a function (handshake) => { userId }');
+    }
+    if (jwtPolicy !== undefined) {
+      throw new InvalidOptionError(
+        'jwtPolicy applies to jwtSecret only: with authenticate, check the token in it',
+      );
     }
     return authenticate;
   }
@@ -260,11 +268,5 @@ function resolveAuthenticate(options: PresenceGatewayOptions): Authenticate {
       'no authentication: give jwtSecret (the HS256 secret of client tokens) or authenticate(handshake)',
     );
   }
-  if (
-    !(typeof jwtSecret === 'string' || jwtSecret instanceof Uint8Array) ||
-    jwtSecret.length === 0
-  ) {
-    throw new InvalidOptionError('jwtSecret must be a non-empty string or Uint8Array');
-  }
-  return jwtAuthenticate(jwtSecret);
+  return jwtAuthenticate(jwtSecret, jwtPolicy, now);
 }

@@ -4,10 +4,11 @@ export {
   type AuthenticatedUser,
   type Handshake,
   jwtAuthenticate,
-  MAX_USER_ID_LENGTH,
+  MIN_JWT_SECRET_BYTES,
 } from './authentication.js';
 export * from './client-protocol.js';
 export type { PresenceGatewayOptions } from './gateway-options.js';
+export { DEFAULT_JWT_MAX_AGE_S, JWT_CLOCK_TOLERANCE_S, type JwtPolicy } from './jwt-policy.js';
 export * from './limits.js';
 export { type GatewayStats, PresenceGateway, UNAVAILABLE } from './presence-gateway.js';
 export type { GraphRetryOptions } from './retry-backoff.js';

@@ -3,11 +3,13 @@
  *
  * - `GET /admin/counts` → `{ users, connections }` online cluster-wide
  * - `GET /admin/counts/topic?topic=<topic>` → `{ topic, presences, keys }`
- * - `GET /admin/counts/friends?user=<id>` → `{ user, online, source }`
+ * - `GET /admin/counts/friends?user=<id>` → `{ user, online, source }` (400 `invalid_user` for an
+ *   id the service never accepts, 503 `graph_unavailable` when the graph does not answer)
  * - `GET /admin/counts/room?room=<room>` → `{ room, count }`
  */
 import type { PresenceCounts } from '../counts/presence-counts.js';
 import { roomNameProblem } from '../counts/room-options.js';
+import { userIdProblem } from '../domain/user-id.js';
 import { GraphProviderError } from '../errors.js';
 import { sendJson } from './json-response.js';
 import { HttpError } from './read-json-body.js';
@@ -40,6 +42,8 @@ export function countRoutes(counts: PresenceCounts): [string, Route][] {
       '/admin/counts/friends',
       adminRoute('GET', async (_req, res, url) => {
         const user = requiredParam(url, 'user', 'user id');
+        const problem = userIdProblem(user);
+        if (problem !== undefined) throw new HttpError(400, 'invalid_user', problem);
         try {
           sendJson(res, 200, { user, ...(await counts.friendsOnline(user)) });
         } catch (error) {

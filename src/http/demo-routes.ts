@@ -6,12 +6,12 @@
 import type { ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import { DEMO_PAGE_HTML } from '../demo/demo-page.js';
+import { userIdProblem } from '../domain/user-id.js';
 import { sendError, sendJson } from './json-response.js';
 import type { RouteHandler } from './route.js';
 
-/** How long a demo token lives. */
-export const DEMO_TOKEN_TTL = '12h';
-const MAX_USER_ID_LENGTH = 256;
+/** How long a demo token lives (shorter if the node's maximum token age is). */
+export const DEMO_TOKEN_TTL_S = 12 * 3_600;
 
 export interface DemoRoutesOptions {
   readonly secret: Uint8Array;
@@ -19,6 +19,12 @@ export interface DemoRoutesOptions {
   readonly users: () => readonly string[];
   /** Whose presence a user may see (the friends graph). */
   readonly friendsOf: (userId: string) => Promise<readonly string[]>;
+  /** What the node's token policy wants in a token: a lifetime it accepts, its aud and iss. */
+  readonly tokenClaims?: {
+    readonly ttlS?: number;
+    readonly audience?: string;
+    readonly issuer?: string;
+  };
 }
 
 export function demoRoutes(options: DemoRoutesOptions): Map<string, RouteHandler> {
@@ -38,13 +44,15 @@ export function demoRoutes(options: DemoRoutesOptions): Map<string, RouteHandler
       async (_req, res, url) => {
         const user = userParameter(res, url);
         if (user === undefined) return;
-        const token = await new SignJWT({})
+        const { ttlS = DEMO_TOKEN_TTL_S, audience, issuer } = options.tokenClaims ?? {};
+        const jwt = new SignJWT({})
           .setProtectedHeader({ alg: 'HS256' })
           .setSubject(user)
           .setIssuedAt()
-          .setExpirationTime(DEMO_TOKEN_TTL)
-          .sign(options.secret);
-        sendJson(res, 200, { token });
+          .setExpirationTime(`${Math.min(ttlS, DEMO_TOKEN_TTL_S)}s`);
+        if (audience !== undefined) jwt.setAudience(audience);
+        if (issuer !== undefined) jwt.setIssuer(issuer);
+        sendJson(res, 200, { token: await jwt.sign(options.secret) });
       },
     ],
     ['/demo/users', async (_req, res) => sendJson(res, 200, { users: options.users() })],
@@ -66,8 +74,9 @@ function userParameter(res: ServerResponse, url: URL): string | undefined {
     sendError(res, 400, 'bad_request', 'give exactly one user id: ?user=<id>');
     return undefined;
   }
-  if (user.length > MAX_USER_ID_LENGTH) {
-    sendError(res, 400, 'bad_request', `user ids are at most ${MAX_USER_ID_LENGTH} characters`);
+  const problem = userIdProblem(user);
+  if (problem !== undefined) {
+    sendError(res, 400, 'bad_request', problem);
     return undefined;
   }
   return user;

@@ -1,16 +1,18 @@
 /**
  * The node's plain HTTP routes, next to socket.io on the same server (socket.io answers its own
- * `/socket.io/` paths before this handler sees them): `/healthz`, `/metrics`, with --demo the
- * demo routes, and with an admin token the admin routes. Unknown paths are 404 JSON; a route
- * answers its one method (GET routes HEAD too), others are 405.
+ * `/socket.io/` paths before this handler sees them): `/healthz`, with --demo the demo routes,
+ * and with an admin token the admin routes, `/metrics` among them. Unknown paths are 404 JSON. An
+ * admin route checks the token first (401), so a caller without it learns nothing of the route's
+ * methods; then a route answers its one method (GET routes HEAD too), others are 405.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../ports/logger.js';
 import { adminTokenChecker } from './admin-token.js';
 import { sendError, sendJson } from './json-response.js';
 import type { PresenceMetrics } from './metrics.js';
+import { METRICS_PATH, renderMetrics } from './metrics-listener.js';
 import { HttpError } from './read-json-body.js';
-import { getRoute, type Route } from './route.js';
+import { adminRoute, getRoute, type Route } from './route.js';
 
 export interface HttpHandlerOptions {
   readonly node: string;
@@ -38,17 +40,7 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
       });
     }),
   );
-  routes.set(
-    '/metrics',
-    getRoute(async (_req, res) => {
-      const text = await options.metrics.render();
-      res.writeHead(200, {
-        'content-type': options.metrics.contentType,
-        'cache-control': 'no-store',
-      });
-      res.end(text);
-    }),
-  );
+  routes.set(METRICS_PATH, adminRoute('GET', renderMetrics(options.metrics)));
   const isAdmin =
     options.adminToken === undefined ? undefined : adminTokenChecker(options.adminToken);
 
@@ -66,18 +58,14 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
       return;
     }
     if (route.admin && !isAdmin) {
+      const alone =
+        url.pathname === METRICS_PATH ? ', or serve it alone with --metrics-listen' : '';
       sendError(
         res,
         404,
         'admin_disabled',
-        `${url.pathname} is an admin route: start the node with --admin-token (or PRESENCE_ADMIN_TOKEN) to enable it`,
+        `${url.pathname} is an admin route: start the node with --admin-token (or PRESENCE_ADMIN_TOKEN) to enable it${alone}`,
       );
-      return;
-    }
-    const method = req.method === 'HEAD' && route.method === 'GET' ? 'GET' : req.method;
-    if (method !== route.method) {
-      res.setHeader('allow', route.method === 'GET' ? 'GET, HEAD' : route.method);
-      sendError(res, 405, 'method_not_allowed', `${url.pathname} answers ${route.method} only`);
       return;
     }
     if (route.admin && !isAdmin?.(req)) {
@@ -88,6 +76,12 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
         'unauthorized',
         `${url.pathname} needs the admin token: send Authorization: Bearer <admin token>`,
       );
+      return;
+    }
+    const method = req.method === 'HEAD' && route.method === 'GET' ? 'GET' : req.method;
+    if (method !== route.method) {
+      res.setHeader('allow', route.method === 'GET' ? 'GET, HEAD' : route.method);
+      sendError(res, 405, 'method_not_allowed', `${url.pathname} answers ${route.method} only`);
       return;
     }
     route.handler(req, res, url).catch((err: unknown) => {

@@ -8,14 +8,14 @@
  * delivers a node's own broadcast back to it. Changes published while the link is down are lost
  * (the transport drops them): nodes that load the same graph file agree again after a restart.
  */
+
+import { isValidUserId as isUserId, MAX_USER_ID_BYTES } from '../domain/user-id.js';
 import type { EdgeChange, FriendsGraphChangeRelay } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 
-/** Longest user id a relayed change may carry (the graph adapters' limit). */
-const MAX_USER_ID_LENGTH = 1024;
-/** Largest frame worth parsing: two ids and a few fields. */
-const MAX_FRAME_BYTES = 4 * MAX_USER_ID_LENGTH + 256;
+/** Largest frame worth parsing: two ids (a JSON escape is up to 6 bytes a byte) and a few fields. */
+const MAX_FRAME_BYTES = 2 * 6 * MAX_USER_ID_BYTES + 256;
 
 export interface TransportGraphChangeRelay extends FriendsGraphChangeRelay {
   /** Frames dropped because they were not valid EdgeChanges. */
@@ -77,8 +77,4 @@ export function decodeEdgeChange(
   if (source === target) return 'source and target must differ';
   if (typeof directed !== 'boolean') return 'directed must be a boolean';
   return { kind, source, target, directed };
-}
-
-function isUserId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_USER_ID_LENGTH;
 }

@@ -24,6 +24,7 @@ import type { Authenticate } from '../gateway/authentication.js';
 import { PRESENCE_NAMESPACE } from '../gateway/client-protocol.js';
 import type { HandshakeRateLimitOptions } from '../gateway/handshake-rate-limit.js';
 import type { InboundBudgetOptions } from '../gateway/inbound-budget.js';
+import type { JwtPolicy } from '../gateway/jwt-policy.js';
 import { refuseMainNamespace } from '../gateway/main-namespace.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
 import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
@@ -75,8 +76,16 @@ export interface PresenceServerOptions {
    * @default transport.selfId, or `<hostname>-<pid>`
    */
   readonly nodeName?: string;
-  /** HS256 secret of client tokens (`sub` = user id, `exp` honoured). Give this or `authenticate`. */
+  /**
+   * HS256 secret of client tokens (`sub` = user id), at least 32 bytes. Give this or
+   * `authenticate`.
+   */
   readonly jwtSecret?: string | Uint8Array;
+  /**
+   * What tokens must carry: `exp` (required by default), a lifetime of at most `maxAgeS` (default
+   * a day), and `aud`/`iss` when `audience`/`issuer` are given. Only with `jwtSecret`.
+   */
+  readonly jwtPolicy?: JwtPolicy;
   /** The app's own authentication of a handshake. Give this or `jwtSecret`. */
   readonly authenticate?: Authenticate;
   /** Tracker timing (broadcast, down and permdown periods...). @default Phoenix's */
@@ -197,6 +206,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       replica,
       graph: options.graph,
       jwtSecret: options.jwtSecret,
+      jwtPolicy: options.jwtPolicy,
       authenticate: options.authenticate,
       rateLimit: options.rateLimit,
       graphTimeoutMs: options.graphTimeoutMs,

@@ -10,8 +10,13 @@ import { connectClient, demoToken, type WatchedClient } from './support/presence
 
 afterAll(() => killAll());
 
+const SECRET = 'cli-test-secret-of-at-least-32-bytes';
+const ADMIN_TOKEN = 'cli-admin-token-0123456789';
+const asAdmin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+
+/** With a valid secret in the environment, so that only the option under test is wrong. */
 async function expectUsageError(args: string[], names: string, env: Record<string, string> = {}) {
-  const run = runCli(args, env);
+  const run = runCli(args, { PRESENCE_JWT_SECRET: SECRET, ...env });
   const { code } = await run.exited;
   expect(code).toBe(2);
   const lines = run.plainStderrLines();
@@ -60,10 +65,7 @@ describe('graph-presence: operator mistakes exit 2 with one line naming the opti
   });
 
   it('an unreachable Redis names --redis', async () => {
-    const line = await expectUsageError(
-      ['--redis', 'redis://127.0.0.1:1', '--jwt-secret', 'secret'],
-      '--redis',
-    );
+    const line = await expectUsageError(['--redis', 'redis://127.0.0.1:1'], '--redis');
     expect(line).toContain('redis://127.0.0.1:1');
   });
 
@@ -83,8 +85,8 @@ describe('graph-presence: operator mistakes exit 2 with one line naming the opti
   });
 });
 
-describe('graph-presence --port 0 --demo --jwt-secret', () => {
-  const secret = 'cli-test-secret';
+describe('graph-presence --port 0 --demo --jwt-secret --admin-token', () => {
+  const secret = SECRET;
   let run: CliRun;
   let url: string;
   const clients: WatchedClient[] = [];
@@ -95,7 +97,15 @@ describe('graph-presence --port 0 --demo --jwt-secret', () => {
   });
 
   it('prints the listening line with the real port', async () => {
-    ({ run, url } = await startCli(['--port', '0', '--demo', '--jwt-secret', secret]));
+    ({ run, url } = await startCli([
+      '--port',
+      '0',
+      '--demo',
+      '--jwt-secret',
+      secret,
+      '--admin-token',
+      ADMIN_TOKEN,
+    ]));
     const port = Number(new URL(url).port);
     expect(port).toBeGreaterThan(0);
     expect(url).toBe(`http://127.0.0.1:${port}`);
@@ -113,8 +123,9 @@ describe('graph-presence --port 0 --demo --jwt-secret', () => {
     expect(typeof body['node']).toBe('string');
   });
 
-  it('/metrics answers Prometheus text', async () => {
-    const response = await fetch(`${url}/metrics`);
+  it('/metrics answers Prometheus text to the admin', async () => {
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    const response = await fetch(`${url}/metrics`, asAdmin);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
@@ -162,7 +173,7 @@ describe('graph-presence --port 0 --demo --jwt-secret', () => {
     await waitFor(() => alice.status('bob').includes('busy'), {
       description: "alice sees bob's new status",
     });
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(`${url}/metrics`, asAdmin)).text();
     expect(metrics).toMatch(/^presence_connections 3$/m);
     expect(alice.seen.has('heidi')).toBe(false);
     expect(bob.seen.has('heidi')).toBe(false);
@@ -185,7 +196,7 @@ describe('graph-presence --port 0 --demo --jwt-secret', () => {
       });
       socket.disconnect();
       expect(message).toBe('unauthorized');
-      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const metrics = await (await fetch(`${url}/metrics`, asAdmin)).text();
       expect(metrics).toMatch(/^presence_connections_unauthorized_total [1-9]/m);
       expect(metrics).toMatch(/^presence_admission_queue 0$/m);
     } finally {
@@ -206,12 +217,12 @@ describe('graph-presence --port 0 --demo --jwt-secret', () => {
   });
 });
 
-describe('graph-presence with no options (embedded default)', () => {
-  it('starts one node in demo mode with a loud warning, and SIGINT exits 0', async () => {
+describe('graph-presence --demo (the set-up command)', () => {
+  it('starts one node with a random secret and demo tokens, and SIGINT exits 0', async () => {
     // PORT from the environment only so the test never collides on the default 4000.
-    const { run, url } = await startCli([], { PORT: '0' });
+    const { run, url } = await startCli(['--demo'], { PORT: '0' });
     try {
-      expect(run.plainStderrLines().join('\n')).toContain('running in demo mode');
+      expect(run.stderr).toContain('--demo: anyone can get a token for any user');
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       expect((await fetch(`${url}/demo/token?user=alice`)).status).toBe(200);
     } finally {

@@ -11,7 +11,7 @@ import { stopCli } from './support/cli-process.js';
 import { connectClient, type WatchedClient } from './support/presence-clients.js';
 import { type CliNode, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
-const SECRET = 'cluster-test-secret';
+const SECRET = 'cluster-test-secret-of-at-least-32-bytes';
 const LEAVE_WAIT_MS = 10_000;
 
 async function healthz(url: string): Promise<{ status: string; replicas: { up: number } }> {

@@ -1,12 +1,13 @@
-/** The command line's leave grace option: flag, environment variable, default, validation. */
+/** The command line's options resolved to a configuration: flag, environment variable, default, validation. */
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
 import { DEFAULTS, resolveConfig } from '../../src/cli/config.js';
 import { helpText } from '../../src/cli/help.js';
 import { parseArguments } from '../../src/cli/parse-arguments.js';
 
+const SECRET = 'config-test-secret-of-32-bytes-or-more';
 const config = (argv: string[], env: Record<string, string> = {}) =>
-  resolveConfig(parseArguments(argv), env, 1);
+  resolveConfig(parseArguments(argv), { PRESENCE_JWT_SECRET: SECRET, ...env }, 1);
 
 describe('--leave-grace-ms', () => {
   it('defaults to a few seconds, reads the flag, then the environment; 0 turns it off', () => {
@@ -26,5 +27,56 @@ describe('--leave-grace-ms', () => {
       expect(() => config(['--leave-grace-ms', value])).toThrow(/--leave-grace-ms/);
     }
     expect(() => config([], { PRESENCE_LEAVE_GRACE_MS: 'x' })).toThrow(/PRESENCE_LEAVE_GRACE_MS/);
+  });
+});
+
+describe('security settings', () => {
+  it('a secret is required unless --demo; --demo alone makes none (a random one at start)', () => {
+    expect(() => resolveConfig(parseArguments([]), {}, 1)).toThrow(/PRESENCE_JWT_SECRET.*--demo/);
+    expect(resolveConfig(parseArguments(['--demo']), {}, 1).jwtSecret).toBeUndefined();
+    expect(config([]).jwtSecret).toBe(SECRET);
+    expect(config([]).demo).toBe(false);
+  });
+
+  it('token policy: exp required and a day by default; options and variables', () => {
+    expect(config([]).jwtPolicy).toEqual({ requireExp: true, maxAgeS: 86_400 });
+    expect(
+      config(['--jwt-allow-no-exp', '--jwt-audience', 'presence'], {
+        PRESENCE_JWT_MAX_AGE_S: '600',
+        PRESENCE_JWT_ISSUER: 'app',
+      }).jwtPolicy,
+    ).toEqual({ requireExp: false, maxAgeS: 600, audience: 'presence', issuer: 'app' });
+    expect(config([], { PRESENCE_JWT_ALLOW_NO_EXP: 'true' }).jwtPolicy.requireExp).toBe(false);
+    expect(config([], { PRESENCE_JWT_ALLOW_NO_EXP: '0' }).jwtPolicy.requireExp).toBe(true);
+  });
+
+  it('--metrics-listen takes <host>:<port>, [<ipv6>]:<port> or <port>', () => {
+    expect(config([]).metricsListen).toBeUndefined();
+    expect(config(['--metrics-listen', '10.0.0.5:9464']).metricsListen).toEqual({
+      host: '10.0.0.5',
+      port: 9464,
+    });
+    expect(config(['--metrics-listen', '[::1]:9464']).metricsListen).toEqual({
+      host: '::1',
+      port: 9464,
+    });
+    expect(config([], { PRESENCE_METRICS_LISTEN: '9464' }).metricsListen).toEqual({
+      host: '127.0.0.1',
+      port: 9464,
+    });
+    expect(() => config(['--metrics-listen', 'host:'])).toThrow(/--metrics-listen/);
+  });
+
+  it('lists the secrets given as options, not those from the environment', () => {
+    expect(
+      config([], { PRESENCE_ADMIN_TOKEN: 'admin-token-0123456789' }).secretsOnCommandLine,
+    ).toEqual([]);
+    expect(
+      config(['--jwt-secret', SECRET, '--admin-token', 'admin-token-0123456789'])
+        .secretsOnCommandLine,
+    ).toEqual([
+      { option: '--jwt-secret', variable: 'PRESENCE_JWT_SECRET' },
+      { option: '--admin-token', variable: 'PRESENCE_ADMIN_TOKEN' },
+    ]);
   });
 });

@@ -11,7 +11,7 @@ import { stopCli } from './support/cli-process.js';
 import { connectClient, type WatchedClient } from './support/presence-clients.js';
 import { type CliNode, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
-const SECRET = 'counts-cluster-test-secret';
+const SECRET = 'counts-cluster-test-secret-of-32-bytes';
 const ADMIN = 'counts-admin-token-0123456789';
 const WAIT = { timeoutMs: 10_000 };
 
@@ -55,7 +55,9 @@ describe('counts on a cluster of two graph-presence nodes over Redis', () => {
         description: `${node.url} counts alice, bob and dave`,
       });
     }
-    const metrics = await (await fetch(`${node2.url}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${node2.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).text();
     expect(metrics).toMatch(/^presence_online_users 3$/m);
     expect(metrics).toMatch(/^presence_online_connections 3$/m);
   });

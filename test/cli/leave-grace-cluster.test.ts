@@ -14,7 +14,8 @@ import { stopCli } from './support/cli-process.js';
 import { connectClient, type WatchedClient } from './support/presence-clients.js';
 import { startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
-const SECRET = 'leave-grace-cluster-secret';
+const SECRET = 'leave-grace-cluster-secret-of-32-bytes';
+const ADMIN = 'leave-grace-admin-token-0123456789';
 const WAIT = { timeoutMs: 15_000 };
 
 let cluster: TwoNodes | undefined;
@@ -44,7 +45,8 @@ function watch(viewer: WatchedClient, user: string): boolean[] {
 }
 
 async function metric(url: string, name: string): Promise<number | undefined> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const headers = { authorization: `Bearer ${ADMIN}` };
+  const text = await (await fetch(`${url}/metrics`, { headers })).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 }
@@ -54,7 +56,10 @@ const refs = (viewer: WatchedClient, user: string) =>
 
 describe('leave grace across two real nodes', () => {
   it('a device dropped from node 1 and back on node 2 within grace: its friends never see it offline', async () => {
-    cluster = await startTwoNodes({ secret: SECRET, extraArgs: ['--leave-grace-ms', '60000'] });
+    cluster = await startTwoNodes({
+      secret: SECRET,
+      extraArgs: ['--leave-grace-ms', '60000', '--admin-token', ADMIN],
+    });
     const { node1, node2 } = cluster;
     const bobOn1 = await open(node1.url, 'bob', 'bob-1');
     const bobOn2 = await open(node2.url, 'bob', 'bob-2');
@@ -96,7 +101,7 @@ describe('leave grace across two real nodes', () => {
   it('node 1 killed: the device that moved to node 2 stays online through node 1’s down period', async () => {
     cluster = await startTwoNodes({
       secret: SECRET,
-      extraArgs: ['--down-period-ms', '2000', '--leave-grace-ms', '60000'],
+      extraArgs: ['--down-period-ms', '2000', '--leave-grace-ms', '60000', '--admin-token', ADMIN],
     });
     const { node1, node2 } = cluster;
     const bob = await open(node2.url, 'bob', 'bob-2');

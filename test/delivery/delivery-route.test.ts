@@ -145,7 +145,9 @@ describe('POST /admin/deliver on the command-line node, in a cluster', () => {
     // Through node a, once a knows where alice is (no broadcast needed then).
     await waitFor(
       async () => {
-        const response = await fetch(`${a.url}/metrics`);
+        const response = await fetch(`${a.url}/metrics`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
         return (await response.text()).includes('presence_presences 1');
       },
       { timeoutMs: 10_000, description: 'node a sees alice' },
@@ -153,7 +155,9 @@ describe('POST /admin/deliver on the command-line node, in a cluster', () => {
     const response = await post(a.url, { user: 'alice', event: 'chat', payload: [1, 2] });
     expect(await response.json()).toMatchObject({ delivered: true, connections: 1 });
     expect(alice.shown.map((m) => m.payload)).toEqual([[1, 2]]);
-    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${a.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).text();
     expect(metrics).toContain('presence_delivery_retries_total{kind="broadcast"} 0');
   });
 });

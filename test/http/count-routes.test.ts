@@ -94,7 +94,9 @@ describe('count admin routes', () => {
       room: 'lobby',
       count: 1,
     });
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).text();
     expect(text).toMatch(/^presence_online_users 3$/m);
     expect(text).toMatch(/^presence_online_connections 3$/m);
   });

@@ -14,7 +14,7 @@ import { WireSocket } from '../../load/clients/wire.js';
 import { seededRandom } from '../../load/social-graph/seeded-random.js';
 import { waitFor } from '../support/wait-for.js';
 
-const SECRET = 'wire-test-secret';
+const SECRET = 'wire-test-secret-of-at-least-32-bytes';
 let http: HttpServer | undefined;
 let io: Server | undefined;
 
