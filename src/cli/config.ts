@@ -6,6 +6,12 @@
 import { hostname } from 'node:os';
 import { DEFAULT_MAX_BATCH_DELAY_MS } from '../gateway/batch-window.js';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-token.js';
+import {
+  DEFAULT_TIMING,
+  defaultDownPeriodMs,
+  idleHeartbeatIntervalMs,
+  minimumDownPeriodMs,
+} from '../runtime/replica-options.js';
 import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
 import { CliError } from './cli-error.js';
 import { type GraphSpec, parseGraphSpec, redactUrl } from './graph-spec.js';
@@ -38,6 +44,7 @@ export const DEFAULTS = Object.freeze({
   port: 4000,
   host: '127.0.0.1',
   broadcastPeriodMs: 1_500,
+  /** With the default broadcast period; it follows a longer one (replica-options.ts). */
   downPeriodMs: 30_000,
   permdownPeriodMs: 1_200_000,
   maxBatchDelayMs: DEFAULT_MAX_BATCH_DELAY_MS,
@@ -177,15 +184,23 @@ function resolvePeriods(args: RawArguments) {
     args.broadcastPeriodMs,
     DEFAULTS.broadcastPeriodMs,
   );
-  const downPeriodMs = period('--down-period-ms', args.downPeriodMs, DEFAULTS.downPeriodMs);
+  const silent = DEFAULT_TIMING.maxSilentPeriods;
+  const downPeriodMs = period(
+    '--down-period-ms',
+    args.downPeriodMs,
+    defaultDownPeriodMs(broadcastPeriodMs, silent),
+  );
   const permdownPeriodMs = period(
     '--permdown-period-ms',
     args.permdownPeriodMs,
     DEFAULTS.permdownPeriodMs,
   );
-  if (downPeriodMs < 2 * broadcastPeriodMs) {
+  // An idle node heartbeats only every (silent periods + 1) broadcast periods: a shorter down
+  // period takes quiet nodes for down, and all their users leave and rejoin everywhere.
+  const minimumDownMs = minimumDownPeriodMs(broadcastPeriodMs, silent);
+  if (downPeriodMs < minimumDownMs) {
     throw new CliError(
-      `--down-period-ms (${downPeriodMs}) must be at least twice --broadcast-period-ms (${broadcastPeriodMs}): raise --down-period-ms to ${2 * broadcastPeriodMs} or more, or lower --broadcast-period-ms`,
+      `--down-period-ms (${downPeriodMs}) is too short: an idle node heartbeats only every ${silent + 1} × --broadcast-period-ms (${idleHeartbeatIntervalMs(broadcastPeriodMs, silent)} ms); raise --down-period-ms to ${minimumDownMs} or more, or lower --broadcast-period-ms`,
     );
   }
   if (permdownPeriodMs <= downPeriodMs) {

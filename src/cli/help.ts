@@ -18,7 +18,8 @@ Options (an option wins over its environment variable):
                              [PRESENCE_ADMIN_TOKEN, default: admin routes off]
   --demo                     serve the demo page and demo tokens (never in production)
   --broadcast-period-ms <n>  heartbeat/delta period  [default ${DEFAULTS.broadcastPeriodMs}]
-  --down-period-ms <n>       silence before a replica is down  [default ${DEFAULTS.downPeriodMs}]
+  --down-period-ms <n>       silence before a replica is down; at least 12 × the broadcast period
+                             [default 20 × the broadcast period, at least ${DEFAULTS.downPeriodMs}]
   --permdown-period-ms <n>   silence before its entries are deleted  [default ${DEFAULTS.permdownPeriodMs}]
   --max-batch-delay-ms <n>   longest wait to merge a socket's diffs into one message under load;
                              0: merge one event-loop turn's only  [PRESENCE_MAX_BATCH_DELAY_MS, default ${DEFAULTS.maxBatchDelayMs}]
