@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { DEFAULT_MAX_BATCH_DELAY_MS } from '../gateway/batch-window.js';
+import { DEFAULT_SUBSCRIPTION_RECHECK_MS } from '../gateway/subscription-recheck.js';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-token.js';
 import {
   DEFAULT_TIMING,
@@ -38,6 +39,8 @@ export interface CliConfig {
   readonly maxBatchDelayMs: number;
   /** How long a dropped connection stays visible for a reconnect (0: none). */
   readonly leaveGraceMs: number;
+  /** Each connection's friends are re-checked against the graph this often (0: never). */
+  readonly subscriptionRecheckMs: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -49,6 +52,7 @@ export const DEFAULTS = Object.freeze({
   permdownPeriodMs: 1_200_000,
   maxBatchDelayMs: DEFAULT_MAX_BATCH_DELAY_MS,
   leaveGraceMs: 5_000,
+  subscriptionRecheckMs: DEFAULT_SUBSCRIPTION_RECHECK_MS,
 });
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -112,6 +116,17 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
       10_000,
     ),
     leaveGraceMs,
+    subscriptionRecheckMs: integerSetting(
+      pick(
+        '--subscription-recheck-ms',
+        args.subscriptionRecheckMs,
+        env,
+        'PRESENCE_SUBSCRIPTION_RECHECK_MS',
+      ),
+      DEFAULTS.subscriptionRecheckMs,
+      0,
+      2_147_483_647,
+    ),
   };
 }
 

@@ -25,6 +25,10 @@ Options (an option wins over its environment variable):
                              0: merge one event-loop turn's only  [PRESENCE_MAX_BATCH_DELAY_MS, default ${DEFAULTS.maxBatchDelayMs}]
   --leave-grace-ms <n>       how long a dropped connection stays visible for a reconnect of its
                              device (0: leave at once)  [PRESENCE_LEAVE_GRACE_MS, default ${DEFAULTS.leaveGraceMs}]
+  --subscription-recheck-ms <n>
+                             re-check each connection's friends against the graph this often, in
+                             case a graph change was missed (0: never)
+                             [PRESENCE_SUBSCRIPTION_RECHECK_MS, default ${DEFAULTS.subscriptionRecheckMs}]
   -h, --help                 print this help
   -v, --version              print the version
 

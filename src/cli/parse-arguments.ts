@@ -19,6 +19,7 @@ export interface RawArguments {
   readonly permdownPeriodMs?: string;
   readonly maxBatchDelayMs?: string;
   readonly leaveGraceMs?: string;
+  readonly subscriptionRecheckMs?: string;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -37,6 +38,7 @@ const OPTIONS = {
   'permdown-period-ms': { type: 'string' },
   'max-batch-delay-ms': { type: 'string' },
   'leave-grace-ms': { type: 'string' },
+  'subscription-recheck-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -71,6 +73,7 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     permdownPeriodMs: v['permdown-period-ms'],
     maxBatchDelayMs: v['max-batch-delay-ms'],
     leaveGraceMs: v['leave-grace-ms'],
+    subscriptionRecheckMs: v['subscription-recheck-ms'],
     help: v.help === true,
     version: v.version === true,
   };

@@ -13,6 +13,7 @@ import { registerFanOutMetrics } from '../http/fan-out-metrics.js';
 import { createHttpHandler } from '../http/http-handler.js';
 import { registerLeaveGraceMetrics } from '../http/leave-grace-metrics.js';
 import { createPresenceMetrics } from '../http/metrics.js';
+import { registerSubscriptionRecheckMetrics } from '../http/subscription-recheck-metrics.js';
 import type { Logger } from '../ports/logger.js';
 import { createTransportGraphChangeRelay } from '../relay/transport-graph-change-relay.js';
 import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
@@ -75,6 +76,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       },
       maxBatchDelayMs: config.maxBatchDelayMs,
       leaveGraceMs: config.leaveGraceMs,
+      subscriptionRecheck: { intervalMs: config.subscriptionRecheckMs },
       logger,
     });
   } catch (error) {
@@ -98,6 +100,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   registerAdmissionMetrics(metrics.registry, () => gateway.stats());
   registerFanOutMetrics(metrics.registry, () => gateway.stats());
   registerLeaveGraceMetrics(metrics.registry, () => gateway.stats());
+  registerSubscriptionRecheckMetrics(metrics.registry, () => gateway.stats());
   replica.on('replica', (event) =>
     logger.info(
       { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },

@@ -14,6 +14,11 @@ import { type Authenticate, jwtAuthenticate } from './authentication.js';
 import { DEFAULT_MAX_BATCH_DELAY_MS } from './batch-window.js';
 import { DEFAULT_FAN_OUT_SLICE_MS } from './fan-out.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
+import {
+  type ResolvedSubscriptionRecheckOptions,
+  resolveSubscriptionRecheck,
+  type SubscriptionRecheckOptions,
+} from './subscription-recheck.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
 
 export interface PresenceGatewayOptions {
@@ -74,6 +79,12 @@ export interface PresenceGatewayOptions {
   readonly leaveGraceMs?: number;
   /** The monotonic clock and timers of the leave grace (tests drive them). @default the system's */
   readonly leaveGraceClock?: Clock & Timers;
+  /**
+   * Periodic re-check of each connection's friends against the graph, so that a graph change
+   * that never arrived cannot leave a removed friend subscribed (subscription-recheck.ts).
+   * @default { intervalMs: 600000 (0: off), maxLookupsPerSecond: 50 }
+   */
+  readonly subscriptionRecheck?: SubscriptionRecheckOptions;
 }
 
 export interface ResolvedGatewayOptions {
@@ -92,6 +103,7 @@ export interface ResolvedGatewayOptions {
   readonly fanOutSliceMs: number;
   readonly leaveGraceMs: number;
   readonly leaveGraceClock: Clock & Timers;
+  readonly subscriptionRecheck: ResolvedSubscriptionRecheckOptions;
 }
 
 export const DEFAULT_LEAVE_GRACE_MS = 5_000;
@@ -158,6 +170,7 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     fanOutSliceMs: delayOption('fanOutSliceMs', options.fanOutSliceMs ?? DEFAULT_FAN_OUT_SLICE_MS),
     leaveGraceMs: leaveGraceOption(options.leaveGraceMs),
     leaveGraceClock: options.leaveGraceClock ?? { ...systemClock, ...systemTimers },
+    subscriptionRecheck: resolveSubscriptionRecheck(options.subscriptionRecheck),
   };
 }
 

@@ -34,6 +34,7 @@ import { followGraphChanges } from './graph-feed.js';
 import { type ConnectionMeta, handshakeMeta } from './handshake-meta.js';
 import { isExplicitLeave, LeaveGrace } from './leave-grace.js';
 import { SessionRegistry } from './session-registry.js';
+import { SubscriptionRecheck } from './subscription-recheck.js';
 
 /** The connect_error message while the gateway is shutting down. */
 export const UNAVAILABLE = 'unavailable';
@@ -72,6 +73,8 @@ export interface GatewayStats {
   readonly graceResumed: number;
   /** Graced entries untracked when their grace ran out, since start. */
   readonly graceExpired: number;
+  /** Friends added or removed by the periodic subscription re-check: missed graph changes. */
+  readonly subscriptionCorrections: number;
 }
 
 export class PresenceGateway {
@@ -83,6 +86,7 @@ export class PresenceGateway {
   private readonly outboxes: DiffOutboxes;
   private readonly fanOut: DiffFanOut;
   private readonly grace: LeaveGrace;
+  private readonly recheck: SubscriptionRecheck;
   private readonly detach: (() => void)[] = [];
   private refused = 0;
   private closed = false;
@@ -108,6 +112,11 @@ export class PresenceGateway {
     );
     const { replica, leaveGraceMs, leaveGraceClock, logger } = this.options;
     this.grace = new LeaveGrace(replica, leaveGraceMs, leaveGraceClock, logger);
+    this.recheck = new SubscriptionRecheck(
+      () => this.sessions.all(),
+      this.options.subscriptionRecheck,
+      logger,
+    );
     this.namespace.use((socket, next) => {
       this.enter(socket as PresenceSocket).then(
         () => next(),
@@ -122,6 +131,7 @@ export class PresenceGateway {
       () => this.fanOut.close(),
       () => this.outboxes.close(),
       followGraphChanges(this.options.graph, this.sessions, this.options.logger),
+      () => this.recheck.close(),
     );
   }
 
@@ -145,6 +155,7 @@ export class PresenceGateway {
       graced: grace.graced,
       graceResumed: grace.resumed,
       graceExpired: grace.expired,
+      subscriptionCorrections: this.recheck.stats().corrections,
     };
   }
 

@@ -24,6 +24,7 @@ import type { Authenticate } from '../gateway/authentication.js';
 import { PRESENCE_NAMESPACE } from '../gateway/client-protocol.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
 import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
+import type { SubscriptionRecheckOptions } from '../gateway/subscription-recheck.js';
 import type { RateLimitOptions } from '../gateway/token-bucket.js';
 import { USER_TOPIC_PREFIX } from '../gateway/topics.js';
 import type { Clock, Timers } from '../ports/clock.js';
@@ -113,6 +114,11 @@ export interface PresenceServerOptions {
   readonly leaveGraceMs?: number;
   /** The leave grace's clock and timers (tests drive them). @default the system's */
   readonly leaveGraceClock?: Clock & Timers;
+  /**
+   * Re-checks each connection's friends against the graph once per `intervalMs`, so a missed
+   * graph change cannot last. @default { intervalMs: 600000 (0: off), maxLookupsPerSecond: 50 }
+   */
+  readonly subscriptionRecheck?: SubscriptionRecheckOptions;
 }
 
 export interface PresenceServer {
@@ -201,6 +207,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       fanOutSliceMs: options.fanOutSliceMs,
       leaveGraceMs: options.leaveGraceMs,
       leaveGraceClock: options.leaveGraceClock,
+      subscriptionRecheck: options.subscriptionRecheck,
     });
     delivery = setUpDelivery({ ...options, replica, gateway, logger });
   } catch (error) {

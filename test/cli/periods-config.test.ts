@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
 import { resolveConfig } from '../../src/cli/config.js';
+import { helpText } from '../../src/cli/help.js';
 import { parseArguments } from '../../src/cli/parse-arguments.js';
 
 const config = (argv: string[]) => resolveConfig(parseArguments(argv), {}, 1);
@@ -29,5 +30,21 @@ describe('--down-period-ms against the idle heartbeat interval', () => {
 
   it('says to raise --permdown-period-ms when a derived down period reaches it', () => {
     expect(() => config(['--broadcast-period-ms', '60000'])).toThrow(/raise --permdown-period-ms/);
+  });
+});
+
+describe('--subscription-recheck-ms', () => {
+  it('defaults to 10 minutes, reads the flag, then the environment; 0 turns it off', () => {
+    const withEnv = (argv: string[], env: Record<string, string>) =>
+      resolveConfig(parseArguments(argv), env, 1);
+    expect(config([]).subscriptionRecheckMs).toBe(600_000);
+    expect(config(['--subscription-recheck-ms', '0']).subscriptionRecheckMs).toBe(0);
+    expect(withEnv([], { PRESENCE_SUBSCRIPTION_RECHECK_MS: '30000' }).subscriptionRecheckMs).toBe(
+      30_000,
+    );
+    expect(() => config(['--subscription-recheck-ms', 'often'])).toThrow(
+      /^--subscription-recheck-ms must be an integer from 0 to 2147483647/,
+    );
+    expect(helpText('0.0.0')).toContain('--subscription-recheck-ms');
   });
 });
