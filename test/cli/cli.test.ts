@@ -37,7 +37,10 @@ describe('graph-presence: operator mistakes exit 2 with one line naming the opti
     [['--admin-token', 'has spaces in the middle of it'], '--admin-token'],
     [['--broadcast-period-ms', '0'], '--broadcast-period-ms'],
     [['--broadcast-period-ms', '1000', '--down-period-ms', '1500'], '--down-period-ms'],
-    [['--down-period-ms', '5000', '--permdown-period-ms', '5000'], '--permdown-period-ms'],
+    [['--down-period-ms', '20000', '--permdown-period-ms', '20000'], '--permdown-period-ms'],
+    // An idle node heartbeats every 33 s at this period: a 30 s down period would flap it.
+    [['--broadcast-period-ms', '3000', '--down-period-ms', '30000'], '--down-period-ms'],
+    [['--subscription-recheck-ms', '-1'], '--subscription-recheck-ms'],
     [['--max-batch-delay-ms', '20000'], '--max-batch-delay-ms'],
     [['--leave-grace-ms', 'soon'], '--leave-grace-ms'],
     [['extra'], 'extra'],
