@@ -1,15 +1,22 @@
 /**
  * One `GET <base>/users/<id>/visible` call and the checks on its answer. The documented
  * response is `200 {"visible": ["bob", "carol"]}`; 404 means an unknown user (sees nobody).
+ * Redirects are refused, not followed: the graph decides who sees whom, so it comes only from
+ * the configured address. The body is read up to `maxBodyBytes`.
  */
 import { GraphProviderError, InvalidInputError } from '../../src/errors.js';
 import { isUserId } from '../shared/edge-change-json.js';
+import { BodyTooLargeError, readCappedBody } from './read-capped-body.js';
 
 export interface FetchVisibleOptions {
   baseUrl: string;
   timeoutMs: number;
   headers: Record<string, string>;
+  maxBodyBytes: number;
 }
+
+/** The default cap on an answer's body: about 150,000 ids of 20 characters. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export function visibleUrl(baseUrl: string, userId: string): string {
   // URL parsers resolve "." and ".." path segments, even percent-encoded: no safe spelling.
@@ -31,7 +38,16 @@ export async function fetchVisible(
     const response = await fetch(url, {
       headers: { accept: 'application/json', ...options.headers },
       signal: AbortSignal.timeout(options.timeoutMs),
+      redirect: 'manual',
     });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      const location = response.headers.get('location') ?? 'nowhere';
+      throw new GraphProviderError(
+        'PRESENCE_GRAPH_UNAVAILABLE',
+        `HttpFriendsGraph: GET ${url} answered ${response.status}, a redirect to ${location}; redirects are not followed: set baseUrl to the address that answers`,
+      );
+    }
     if (response.status === 404) {
       await response.body?.cancel();
       return [];
@@ -43,10 +59,18 @@ export async function fetchVisible(
         `HttpFriendsGraph: GET ${url} answered ${response.status}`,
       );
     }
-    body = await response.json().catch((error: unknown) => {
-      if (isTimeout(error)) throw error;
-      throw invalid(url, 'the body is not JSON');
+    const text = await readCappedBody(response, options.maxBodyBytes).catch((error: unknown) => {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      throw invalid(
+        url,
+        `the body is over ${error.maxBytes} bytes; answer fewer ids or raise maxBodyBytes`,
+      );
     });
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw invalid(url, 'the body is not JSON');
+    }
   } catch (error) {
     if (error instanceof GraphProviderError) throw error;
     if (isTimeout(error)) {

@@ -11,9 +11,10 @@ import type {
   FriendsGraphListener,
   UserId,
 } from '../../src/ports/friends-graph.js';
+import { positiveOption } from '../../src/positive-option.js';
 import { ChangeFeed, closedError, warnOnStderr } from '../shared/change-feed.js';
 import { assertUserId } from '../shared/user-id.js';
-import { fetchVisible } from './fetch-visible.js';
+import { DEFAULT_MAX_BODY_BYTES, type FetchVisibleOptions, fetchVisible } from './fetch-visible.js';
 import { VisibleCache, type VisibleCacheOptions } from './visible-cache.js';
 import { createWebhookHandler, type WebhookRequestListener } from './webhook-handler.js';
 
@@ -24,6 +25,11 @@ export interface HttpFriendsGraphOptions {
   webhookSecret?: string;
   /** Longest wait for one request, in milliseconds. @default 2000 */
   timeoutMs?: number;
+  /**
+   * Longest answer body read, in bytes; a longer one is `PRESENCE_GRAPH_INVALID_DATA` and its
+   * connection is dropped. @default 4194304 (4 MiB)
+   */
+  maxBodyBytes?: number;
   /** Extra request headers, e.g. `{ authorization: 'Bearer …' }`. @default {} */
   headers?: Record<string, string>;
   /** @default { ttlMs: 30000, maxEntries: 10000 } */
@@ -33,7 +39,7 @@ export interface HttpFriendsGraphOptions {
 }
 
 export class HttpFriendsGraph implements FriendsGraph {
-  readonly #options: { baseUrl: string; timeoutMs: number; headers: Record<string, string> };
+  readonly #options: FetchVisibleOptions;
   readonly #cache: VisibleCache;
   readonly #feed: ChangeFeed;
   readonly #webhookSecret: string | undefined;
@@ -47,6 +53,10 @@ export class HttpFriendsGraph implements FriendsGraph {
       baseUrl: checkBaseUrl(options.baseUrl),
       timeoutMs: options.timeoutMs ?? 2000,
       headers: options.headers ?? {},
+      maxBodyBytes: positiveOption(
+        'HttpFriendsGraph maxBodyBytes',
+        options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      ),
     };
     this.#cache = new VisibleCache(options.cache);
     this.#feed = new ChangeFeed(options.onError ?? warnOnStderr);

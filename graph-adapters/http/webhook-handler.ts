@@ -1,12 +1,19 @@
 /**
  * The node:http handler for the graph-change webhook: POST, a signed JSON body
- * `{ "changes": [ <change>, ... ] }`, answered 204 when accepted. Every rejection is a JSON
- * `{ error: { code, message } }` with a 4xx status; nothing the caller sends can throw here.
+ * `{ "changes": [ <change>, ... ] }`, answered 204 when accepted. A delivery is accepted once:
+ * the same signed request again is 409. Every rejection is a JSON `{ error: { code, message } }`
+ * with a 4xx/503 status; nothing the caller sends can throw here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FriendsGraphChange } from '../../src/ports/friends-graph.js';
 import { parseChange } from '../shared/edge-change-json.js';
-import { SIGNATURE_HEADER, verifyWebhookSignature } from './webhook-signature.js';
+import { DEFAULT_REPLAY_MEMORY, WebhookReplayGuard } from './webhook-replay-guard.js';
+import {
+  DEFAULT_TOLERANCE_SECONDS,
+  readSignatureHeader,
+  SIGNATURE_HEADER,
+  verifyWebhookSignature,
+} from './webhook-signature.js';
 
 export const MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -20,13 +27,17 @@ export interface WebhookHandlerOptions {
 }
 
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookRequestListener {
+  const replays = new WebhookReplayGuard({
+    toleranceSeconds: DEFAULT_TOLERANCE_SECONDS,
+    maxEntries: DEFAULT_REPLAY_MEMORY,
+  });
   return (request, response) => {
     if (request.method !== 'POST') {
       reply(response, 405, 'PRESENCE_INVALID_INPUT', 'use POST');
       return;
     }
     readBody(request).then(
-      (body) => handleBody(options, request, response, body),
+      (body) => handleBody(options, replays, request, response, body),
       () =>
         reply(response, 413, 'PRESENCE_INVALID_INPUT', `body over ${MAX_WEBHOOK_BODY_BYTES} bytes`),
     );
@@ -35,6 +46,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookReq
 
 function handleBody(
   options: WebhookHandlerOptions,
+  replays: WebhookReplayGuard,
   request: IncomingMessage,
   response: ServerResponse,
   body: string,
@@ -43,19 +55,37 @@ function handleBody(
     reply(response, 503, 'PRESENCE_GRAPH_CLOSED', 'this friends graph is closed');
     return;
   }
-  const header = request.headers[SIGNATURE_HEADER];
-  const check = verifyWebhookSignature(
-    options.secret,
-    Array.isArray(header) ? header[0] : header,
-    body,
-  );
-  if (!check.ok) {
-    reply(response, 401, 'PRESENCE_UNAUTHORIZED', check.reason);
+  const raw = request.headers[SIGNATURE_HEADER];
+  const header = Array.isArray(raw) ? raw[0] : raw;
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const check = verifyWebhookSignature(options.secret, header, body, nowSeconds);
+  const fields = header === undefined ? undefined : readSignatureHeader(header);
+  if (!check.ok || !fields) {
+    reply(response, 401, 'PRESENCE_UNAUTHORIZED', check.ok ? 'malformed signature' : check.reason);
     return;
   }
   const parsed = parseChanges(body);
   if (typeof parsed === 'string') {
     reply(response, 400, 'PRESENCE_GRAPH_INVALID_DATA', parsed);
+    return;
+  }
+  const admission = replays.admit(fields.signature, fields.timestamp, nowSeconds);
+  if (admission === 'replay') {
+    reply(
+      response,
+      409,
+      'PRESENCE_GRAPH_WEBHOOK_REPLAY',
+      'this delivery was already accepted; to send the same changes again, sign a new body (e.g. with a new "id")',
+    );
+    return;
+  }
+  if (admission === 'full') {
+    reply(
+      response,
+      429,
+      'PRESENCE_RATE_LIMITED',
+      `over ${DEFAULT_REPLAY_MEMORY} deliveries within ${DEFAULT_TOLERANCE_SECONDS} s; retry later or batch changes`,
+    );
     return;
   }
   options.onChanges(parsed);

@@ -5,7 +5,14 @@
  */
 import { hostname } from 'node:os';
 import { DEFAULT_MAX_BATCH_DELAY_MS } from '../gateway/batch-window.js';
+import { DEFAULT_SUBSCRIPTION_RECHECK_MS } from '../gateway/subscription-recheck.js';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-token.js';
+import {
+  DEFAULT_TIMING,
+  defaultDownPeriodMs,
+  idleHeartbeatIntervalMs,
+  minimumDownPeriodMs,
+} from '../runtime/replica-options.js';
 import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
 import { type AuthConfig, resolveAuthConfig } from './auth-config.js';
 import { CliError } from './cli-error.js';
@@ -36,18 +43,22 @@ export interface CliConfig extends AuthConfig {
   readonly handshakesPerSecond: number;
   /** Limit handshakes by the first X-Forwarded-For address (behind a proxy you run). */
   readonly trustForwardedFor: boolean;
+  /** Each connection's friends are re-checked against the graph this often (0: never). */
+  readonly subscriptionRecheckMs: number;
 }
 
 export const DEFAULTS = Object.freeze({
   port: 4000,
   host: '127.0.0.1',
   broadcastPeriodMs: 1_500,
+  /** With the default broadcast period; it follows a longer one (replica-options.ts). */
   downPeriodMs: 30_000,
   permdownPeriodMs: 1_200_000,
   maxBatchDelayMs: DEFAULT_MAX_BATCH_DELAY_MS,
   leaveGraceMs: 5_000,
   maxInboundPerSecond: 50,
   handshakesPerSecond: 20,
+  subscriptionRecheckMs: DEFAULT_SUBSCRIPTION_RECHECK_MS,
 });
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -139,6 +150,17 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
       env,
       'PRESENCE_TRUST_FORWARDED_FOR',
     ),
+    subscriptionRecheckMs: integerSetting(
+      pick(
+        '--subscription-recheck-ms',
+        args.subscriptionRecheckMs,
+        env,
+        'PRESENCE_SUBSCRIPTION_RECHECK_MS',
+      ),
+      DEFAULTS.subscriptionRecheckMs,
+      0,
+      2_147_483_647,
+    ),
   };
 }
 
@@ -226,15 +248,23 @@ function resolvePeriods(args: RawArguments) {
     args.broadcastPeriodMs,
     DEFAULTS.broadcastPeriodMs,
   );
-  const downPeriodMs = period('--down-period-ms', args.downPeriodMs, DEFAULTS.downPeriodMs);
+  const silent = DEFAULT_TIMING.maxSilentPeriods;
+  const downPeriodMs = period(
+    '--down-period-ms',
+    args.downPeriodMs,
+    defaultDownPeriodMs(broadcastPeriodMs, silent),
+  );
   const permdownPeriodMs = period(
     '--permdown-period-ms',
     args.permdownPeriodMs,
     DEFAULTS.permdownPeriodMs,
   );
-  if (downPeriodMs < 2 * broadcastPeriodMs) {
+  // An idle node heartbeats only every (silent periods + 1) broadcast periods: a shorter down
+  // period takes quiet nodes for down, and all their users leave and rejoin everywhere.
+  const minimumDownMs = minimumDownPeriodMs(broadcastPeriodMs, silent);
+  if (downPeriodMs < minimumDownMs) {
     throw new CliError(
-      `--down-period-ms (${downPeriodMs}) must be at least twice --broadcast-period-ms (${broadcastPeriodMs}): raise --down-period-ms to ${2 * broadcastPeriodMs} or more, or lower --broadcast-period-ms`,
+      `--down-period-ms (${downPeriodMs}) is too short: an idle node heartbeats only every ${silent + 1} × --broadcast-period-ms (${idleHeartbeatIntervalMs(broadcastPeriodMs, silent)} ms); raise --down-period-ms to ${minimumDownMs} or more, or lower --broadcast-period-ms`,
     );
   }
   if (permdownPeriodMs <= downPeriodMs) {

@@ -29,7 +29,8 @@ Options (an option wins over its environment variable):
   --demo                     serve the demo page and demo tokens for anyone (never in production);
                              without a JWT secret, a random one
   --broadcast-period-ms <n>  heartbeat/delta period  [default ${DEFAULTS.broadcastPeriodMs}]
-  --down-period-ms <n>       silence before a replica is down  [default ${DEFAULTS.downPeriodMs}]
+  --down-period-ms <n>       silence before a replica is down; at least 12 × the broadcast period
+                             [default 20 × the broadcast period, at least ${DEFAULTS.downPeriodMs}]
   --permdown-period-ms <n>   silence before its entries are deleted  [default ${DEFAULTS.permdownPeriodMs}]
   --max-batch-delay-ms <n>   longest wait to merge a socket's diffs into one message under load;
                              0: merge one event-loop turn's only  [PRESENCE_MAX_BATCH_DELAY_MS, default ${DEFAULTS.maxBatchDelayMs}]
@@ -41,6 +42,10 @@ Options (an option wins over its environment variable):
                              limit)  [PRESENCE_HANDSHAKES_PER_SECOND, default ${DEFAULTS.handshakesPerSecond}]
   --trust-forwarded-for      limit handshakes by the first X-Forwarded-For address (only behind a
                              proxy you run that sets it)  [PRESENCE_TRUST_FORWARDED_FOR]
+  --subscription-recheck-ms <n>
+                             re-check each connection's friends against the graph this often, in
+                             case a graph change was missed (0: never)
+                             [PRESENCE_SUBSCRIPTION_RECHECK_MS, default ${DEFAULTS.subscriptionRecheckMs}]
   -h, --help                 print this help
   -v, --version              print the version
 

@@ -101,15 +101,23 @@ export async function openGraph(
   }
 }
 
-/** Any HTTP answer proves the API reachable; a refused connection or a timeout does not. */
+/**
+ * Any HTTP answer but a redirect proves the API reachable (the adapter follows no redirects); a
+ * refused connection or a timeout does not.
+ */
 async function probeHttpGraph(baseUrl: string, logger: Logger): Promise<void> {
   const url = visibleUrl(baseUrl, 'graph-presence-startup-probe');
+  let location: string | undefined;
   try {
     const response = await fetch(url, {
       headers: { accept: 'application/json' },
       signal: AbortSignal.timeout(GRAPH_CONNECT_TIMEOUT_MS),
+      redirect: 'manual',
     });
     await response.body?.cancel();
+    if (response.status >= 300 && response.status < 400) {
+      location = response.headers.get('location') ?? 'nowhere';
+    }
     if (response.status >= 500) {
       logger.warn(
         { status: response.status, url: redactUrl(url) },
@@ -120,6 +128,11 @@ async function probeHttpGraph(baseUrl: string, logger: Logger): Promise<void> {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     throw new CliError(
       `--graph: cannot reach the HTTP graph API at ${redactUrl(baseUrl)} (${cause ?? errorMessage(error)}); start the app's API or fix the base URL`,
+    );
+  }
+  if (location !== undefined) {
+    throw new CliError(
+      `--graph: the HTTP graph API at ${redactUrl(baseUrl)} answers with a redirect to ${redactUrl(location)}, and redirects are not followed; give the base URL that answers`,
     );
   }
 }

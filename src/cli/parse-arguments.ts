@@ -27,6 +27,7 @@ export interface RawArguments {
   readonly maxInboundPerSecond?: string;
   readonly handshakesPerSecond?: string;
   readonly trustForwardedFor: boolean;
+  readonly subscriptionRecheckMs?: string;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -53,6 +54,7 @@ const OPTIONS = {
   'max-inbound-per-second': { type: 'string' },
   'handshakes-per-second': { type: 'string' },
   'trust-forwarded-for': { type: 'boolean' },
+  'subscription-recheck-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -95,6 +97,7 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     maxInboundPerSecond: v['max-inbound-per-second'],
     handshakesPerSecond: v['handshakes-per-second'],
     trustForwardedFor: v['trust-forwarded-for'] === true,
+    subscriptionRecheckMs: v['subscription-recheck-ms'],
     help: v.help === true,
     version: v.version === true,
   };

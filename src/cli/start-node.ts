@@ -15,6 +15,7 @@ import { createHttpHandler } from '../http/http-handler.js';
 import { registerLeaveGraceMetrics } from '../http/leave-grace-metrics.js';
 import { createPresenceMetrics } from '../http/metrics.js';
 import { createMetricsListener, METRICS_PATH } from '../http/metrics-listener.js';
+import { registerSubscriptionRecheckMetrics } from '../http/subscription-recheck-metrics.js';
 import type { Logger } from '../ports/logger.js';
 import { createTransportGraphChangeRelay } from '../relay/transport-graph-change-relay.js';
 import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
@@ -89,6 +90,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
         burst: Math.max(1, config.handshakesPerSecond * 5),
         trustForwardedFor: config.trustForwardedFor,
       },
+      subscriptionRecheck: { intervalMs: config.subscriptionRecheckMs },
       logger,
     });
   } catch (error) {
@@ -113,6 +115,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   registerAbuseMetrics(metrics.registry, () => gateway.stats());
   registerFanOutMetrics(metrics.registry, () => gateway.stats());
   registerLeaveGraceMetrics(metrics.registry, () => gateway.stats());
+  registerSubscriptionRecheckMetrics(metrics.registry, () => gateway.stats());
   replica.on('replica', (event) =>
     logger.info(
       { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },

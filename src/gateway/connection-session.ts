@@ -125,6 +125,28 @@ export class ConnectionSession {
   }
 
   /**
+   * A background re-read of the graph (subscription-recheck.ts), through the same subscription
+   * step as a graph change. A failed lookup is not the client's concern (no `presence_error`, no
+   * retry: the next round tries again). Resolves to the friends added or removed.
+   */
+  recheck(): Promise<number> {
+    if (this.closed || !this.subscribedOnce || this.retryTimer !== undefined) {
+      return Promise.resolve(0);
+    }
+    const step = this.step;
+    return lookupVisible(this.options.graph, this.userId, this.options.graphTimeoutMs).then(
+      (visible) => {
+        // A step begun since read the graph later than this one: it wins.
+        if (this.closed || step !== this.step) return 0;
+        // One still in flight from before read it earlier: its answer is dropped.
+        this.step++;
+        return this.subscribe(visible);
+      },
+      () => 0,
+    );
+  }
+
+  /**
    * Stops seeing `users` at once (an edge was removed), without waiting for the graph: privacy
    * first. A re-read follows, which brings back anyone still visible by another edge.
    */
@@ -218,7 +240,8 @@ export class ConnectionSession {
 
   // ── subscription steps ─────────────────────────────────────────────────────────────────────
 
-  private subscribe(visible: Set<UserId>): void {
+  /** Brings the rooms in line with `visible`; returns the friends added or removed. */
+  private subscribe(visible: Set<UserId>): number {
     const { state } = this.options.replica;
     const topicOf = userTopicNames(this.socket.nsp.adapter);
     if (!this.subscribedOnce) {
@@ -238,8 +261,9 @@ export class ConnectionSession {
         this.options.wireRefs,
       );
       this.releaseAdmission();
-      return;
+      return 0;
     }
+    let removed = 0;
     const joins = emptyPresenceMap();
     const leaves = emptyPresenceMap();
     const ownTopic = userTopic(this.userId);
@@ -247,7 +271,9 @@ export class ConnectionSession {
     for (const topic of this.socket.rooms) {
       if (!topic.startsWith(USER_TOPIC_PREFIX) || topic === ownTopic) continue;
       const user = topic.slice(USER_TOPIC_PREFIX.length);
-      if (!visible.has(user)) this.stopWatching(user, leaves);
+      if (visible.has(user)) continue;
+      this.stopWatching(user, leaves);
+      removed++;
     }
     const added: string[] = [];
     for (const user of visible) {
@@ -262,6 +288,7 @@ export class ConnectionSession {
     if (!isEmptyMap(joins) || !isEmptyMap(leaves)) {
       this.socket.emit('presence_diff', { joins, leaves });
     }
+    return removed + added.length;
   }
 
   /**

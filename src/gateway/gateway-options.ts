@@ -20,6 +20,11 @@ import {
 import { type InboundBudgetOptions, resolveInboundBudget } from './inbound-budget.js';
 import type { JwtPolicy } from './jwt-policy.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
+import {
+  type ResolvedSubscriptionRecheckOptions,
+  resolveSubscriptionRecheck,
+  type SubscriptionRecheckOptions,
+} from './subscription-recheck.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
 import { WireRefs, wireRefKey } from './wire-refs.js';
 
@@ -99,6 +104,12 @@ export interface PresenceGatewayOptions {
    * `connect_error` `too_many_handshakes`. @default { perSecond: 20, burst: 100 }
    */
   readonly handshakeRateLimit?: HandshakeRateLimitOptions;
+  /**
+   * Periodic re-check of each connection's friends against the graph, so that a graph change
+   * that never arrived cannot leave a removed friend subscribed (subscription-recheck.ts).
+   * @default { intervalMs: 600000 (0: off), maxLookupsPerSecond: 50 }
+   */
+  readonly subscriptionRecheck?: SubscriptionRecheckOptions;
 }
 
 export interface ResolvedGatewayOptions {
@@ -120,6 +131,7 @@ export interface ResolvedGatewayOptions {
   readonly wireRefs: WireRefs;
   readonly inboundBudget: Required<InboundBudgetOptions>;
   readonly handshakeRateLimit: Required<HandshakeRateLimitOptions>;
+  readonly subscriptionRecheck: ResolvedSubscriptionRecheckOptions;
 }
 
 export const DEFAULT_LEAVE_GRACE_MS = 5_000;
@@ -189,6 +201,7 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     wireRefs: new WireRefs(wireRefKey(refSecretOption(options))),
     inboundBudget: resolveInboundBudget(options.inboundBudget),
     handshakeRateLimit: resolveHandshakeRateLimit(options.handshakeRateLimit),
+    subscriptionRecheck: resolveSubscriptionRecheck(options.subscriptionRecheck),
   };
 }
 

@@ -12,5 +12,6 @@ export { DEFAULT_JWT_MAX_AGE_S, JWT_CLOCK_TOLERANCE_S, type JwtPolicy } from './
 export * from './limits.js';
 export { type GatewayStats, PresenceGateway, UNAVAILABLE } from './presence-gateway.js';
 export type { GraphRetryOptions } from './retry-backoff.js';
+export type { SubscriptionRecheckOptions } from './subscription-recheck.js';
 export type { RateLimitOptions } from './token-bucket.js';
 export { selfTopic, userTopic } from './topics.js';

@@ -40,6 +40,7 @@ import { watchInboundBudget } from './inbound-budget.js';
 import { isExplicitLeave, LeaveGrace } from './leave-grace.js';
 import { closedForOversizeFrame } from './oversize-frames.js';
 import { SessionRegistry } from './session-registry.js';
+import { SubscriptionRecheck } from './subscription-recheck.js';
 import type { WireRefs } from './wire-refs.js';
 
 /** The connect_error message while the gateway is shutting down. */
@@ -88,6 +89,8 @@ export interface GatewayStats {
   readonly handshakesRateLimited: number;
   /** Connections closed for sending a frame over the size limit (WebSocket), since start. */
   readonly framesTooLarge: number;
+  /** Friends added or removed by the periodic subscription re-check: missed graph changes. */
+  readonly subscriptionCorrections: number;
 }
 
 export class PresenceGateway {
@@ -99,6 +102,7 @@ export class PresenceGateway {
   private readonly outboxes: DiffOutboxes;
   private readonly fanOut: DiffFanOut;
   private readonly grace: LeaveGrace;
+  private readonly recheck: SubscriptionRecheck;
   private readonly detach: (() => void)[] = [];
   private readonly handshakes: HandshakeRateLimit;
   /** Engine connections whose inbound packets are counted (each once). */
@@ -144,6 +148,11 @@ export class PresenceGateway {
       engine.on('connection', onEngineConnection);
       this.detach.push(() => engine.off('connection', onEngineConnection));
     }
+    this.recheck = new SubscriptionRecheck(
+      () => this.sessions.all(),
+      this.options.subscriptionRecheck,
+      logger,
+    );
     this.namespace.use((socket, next) => {
       this.enter(socket as PresenceSocket).then(
         () => next(),
@@ -158,6 +167,7 @@ export class PresenceGateway {
       () => this.fanOut.close(),
       () => this.outboxes.close(),
       followGraphChanges(this.options.graph, this.sessions, this.options.logger),
+      () => this.recheck.close(),
     );
   }
 
@@ -189,6 +199,7 @@ export class PresenceGateway {
       packetFloods: this.packetFloods,
       handshakesRateLimited: this.handshakesRateLimited,
       framesTooLarge: this.framesTooLarge,
+      subscriptionCorrections: this.recheck.stats().corrections,
     };
   }
 

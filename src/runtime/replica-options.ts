@@ -1,6 +1,7 @@
 /**
- * Options of a tracker replica, their defaults (Phoenix.Tracker's) and the checks Phoenix makes at
- * start: down ≥ 2 × broadcast, permdown > down. Errors name the option and the fix.
+ * Options of a tracker replica, their defaults (Phoenix.Tracker's) and the checks made at start:
+ * the down period outlasts an idle replica's heartbeat interval, permdown > down. Errors name the
+ * option and the fix.
  */
 import { InvalidOptionError } from '../errors.js';
 import { positiveOption } from '../positive-option.js';
@@ -10,7 +11,11 @@ export interface ReplicaTimingOptions {
   readonly broadcastPeriodMs?: number;
   /** Idle heartbeats skipped before an empty one is sent anyway. @default 10 */
   readonly maxSilentPeriods?: number;
-  /** Silence (while our link is up) before a replica is down. @default 30000 (ms) */
+  /**
+   * Silence (while our link is up) before a replica is down. At least the idle heartbeat interval
+   * plus one broadcast period (`minimumDownPeriodMs`).
+   * @default broadcastPeriodMs × maxSilentPeriods × 2 as Phoenix, at least 30000 (ms)
+   */
   readonly downPeriodMs?: number;
   /** Silence before a replica's entries are deleted and it is forgotten. @default 1200000 (ms) */
   readonly permdownPeriodMs?: number;
@@ -35,7 +40,6 @@ export type ResolvedTimingOptions = Readonly<Required<ReplicaTimingOptions>>;
 export const DEFAULT_TIMING = Object.freeze({
   broadcastPeriodMs: 1_500,
   maxSilentPeriods: 10,
-  downPeriodMs: 30_000,
   permdownPeriodMs: 1_200_000,
   clockSamplePeriods: 2,
   maxDeltaSizes: Object.freeze([100, 1_000, 10_000]),
@@ -43,27 +47,63 @@ export const DEFAULT_TIMING = Object.freeze({
   transferWindowParts: 8,
 });
 
+/**
+ * The longest a healthy idle replica stays quiet: it skips `maxSilentPeriods` ticks, then
+ * heartbeats on the next one.
+ */
+export function idleHeartbeatIntervalMs(broadcastPeriodMs: number, maxSilentPeriods: number) {
+  return (maxSilentPeriods + 1) * broadcastPeriodMs;
+}
+
+/**
+ * The shortest down period that never takes a healthy idle replica for down: its idle heartbeat
+ * interval plus one broadcast period of slack for late timers and delivery.
+ */
+export function minimumDownPeriodMs(broadcastPeriodMs: number, maxSilentPeriods: number) {
+  return idleHeartbeatIntervalMs(broadcastPeriodMs, maxSilentPeriods) + broadcastPeriodMs;
+}
+
+/**
+ * The default down period: Phoenix's derivation (broadcast × maxSilentPeriods × 2, 30 s with the
+ * default periods), never below the minimum, and never below 30 s, so that a short broadcast
+ * period alone does not make failure detection twitchy under a long GC pause.
+ */
+export function defaultDownPeriodMs(broadcastPeriodMs: number, maxSilentPeriods: number) {
+  return Math.max(
+    FLOOR_DOWN_PERIOD_MS,
+    broadcastPeriodMs * maxSilentPeriods * 2,
+    minimumDownPeriodMs(broadcastPeriodMs, maxSilentPeriods),
+  );
+}
+
+const FLOOR_DOWN_PERIOD_MS = 30_000;
+
 export function resolveTiming(options: ReplicaTimingOptions = {}): ResolvedTimingOptions {
   const broadcastPeriodMs = positiveOption(
     'broadcastPeriodMs',
     options.broadcastPeriodMs ?? DEFAULT_TIMING.broadcastPeriodMs,
   );
+  const maxSilentPeriods = positiveOption(
+    'maxSilentPeriods',
+    options.maxSilentPeriods ?? DEFAULT_TIMING.maxSilentPeriods,
+  );
   const downPeriodMs = positiveOption(
     'downPeriodMs',
-    options.downPeriodMs ?? DEFAULT_TIMING.downPeriodMs,
+    options.downPeriodMs ?? defaultDownPeriodMs(broadcastPeriodMs, maxSilentPeriods),
   );
   const permdownPeriodMs = positiveOption(
     'permdownPeriodMs',
     options.permdownPeriodMs ?? DEFAULT_TIMING.permdownPeriodMs,
   );
-  if (downPeriodMs < 2 * broadcastPeriodMs) {
+  const minimumDownMs = minimumDownPeriodMs(broadcastPeriodMs, maxSilentPeriods);
+  if (downPeriodMs < minimumDownMs) {
     throw new InvalidOptionError(
-      `downPeriodMs (${downPeriodMs}) must be at least 2 × broadcastPeriodMs (${2 * broadcastPeriodMs}): raise the down period or shorten the broadcast period`,
+      `downPeriodMs (${downPeriodMs}) is too short: an idle replica heartbeats only every (maxSilentPeriods + 1) × broadcastPeriodMs = ${idleHeartbeatIntervalMs(broadcastPeriodMs, maxSilentPeriods)} ms; raise downPeriodMs to ${minimumDownMs} or more, or lower broadcastPeriodMs or maxSilentPeriods`,
     );
   }
   if (permdownPeriodMs <= downPeriodMs) {
     throw new InvalidOptionError(
-      `permdownPeriodMs (${permdownPeriodMs}) must be larger than downPeriodMs (${downPeriodMs})`,
+      `permdownPeriodMs (${permdownPeriodMs}) must be larger than downPeriodMs (${downPeriodMs}): raise permdownPeriodMs`,
     );
   }
   const maxDeltaSizes = options.maxDeltaSizes ?? DEFAULT_TIMING.maxDeltaSizes;
@@ -73,10 +113,7 @@ export function resolveTiming(options: ReplicaTimingOptions = {}): ResolvedTimin
     broadcastPeriodMs,
     downPeriodMs,
     permdownPeriodMs,
-    maxSilentPeriods: positiveOption(
-      'maxSilentPeriods',
-      options.maxSilentPeriods ?? DEFAULT_TIMING.maxSilentPeriods,
-    ),
+    maxSilentPeriods,
     clockSamplePeriods: positiveOption(
       'clockSamplePeriods',
       options.clockSamplePeriods ?? DEFAULT_TIMING.clockSamplePeriods,

@@ -28,6 +28,7 @@ import type { JwtPolicy } from '../gateway/jwt-policy.js';
 import { refuseMainNamespace } from '../gateway/main-namespace.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
 import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
+import type { SubscriptionRecheckOptions } from '../gateway/subscription-recheck.js';
 import type { RateLimitOptions } from '../gateway/token-bucket.js';
 import { USER_TOPIC_PREFIX } from '../gateway/topics.js';
 import type { Clock, Timers } from '../ports/clock.js';
@@ -131,6 +132,11 @@ export interface PresenceServerOptions {
   readonly handshakeRateLimit?: HandshakeRateLimitOptions;
   /** The secret of opaque `phx_ref`s, shared by every node. @default `jwtSecret` */
   readonly refSecret?: string | Uint8Array;
+  /**
+   * Re-checks each connection's friends against the graph once per `intervalMs`, so a missed
+   * graph change cannot last. @default { intervalMs: 600000 (0: off), maxLookupsPerSecond: 50 }
+   */
+  readonly subscriptionRecheck?: SubscriptionRecheckOptions;
 }
 
 export interface PresenceServer {
@@ -223,6 +229,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       inboundBudget: options.inboundBudget,
       handshakeRateLimit: options.handshakeRateLimit,
       refSecret: options.refSecret,
+      subscriptionRecheck: options.subscriptionRecheck,
     });
     // A socket.io server of its own serves only `/presence`; an app's `io` keeps its `/`.
     if (ownIo) refuseMainNamespace(io);

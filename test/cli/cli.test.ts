@@ -2,6 +2,8 @@
  * The `graph-presence` command as users run it: options, exit codes, the listening line, HTTP
  * routes, demo tokens accepted by the real socket.io gateway, and a clean exit on SIGTERM.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
@@ -42,7 +44,10 @@ describe('graph-presence: operator mistakes exit 2 with one line naming the opti
     [['--admin-token', 'has spaces in the middle of it'], '--admin-token'],
     [['--broadcast-period-ms', '0'], '--broadcast-period-ms'],
     [['--broadcast-period-ms', '1000', '--down-period-ms', '1500'], '--down-period-ms'],
-    [['--down-period-ms', '5000', '--permdown-period-ms', '5000'], '--permdown-period-ms'],
+    [['--down-period-ms', '20000', '--permdown-period-ms', '20000'], '--permdown-period-ms'],
+    // An idle node heartbeats every 33 s at this period: a 30 s down period would flap it.
+    [['--broadcast-period-ms', '3000', '--down-period-ms', '30000'], '--down-period-ms'],
+    [['--subscription-recheck-ms', '-1'], '--subscription-recheck-ms'],
     [['--max-batch-delay-ms', '20000'], '--max-batch-delay-ms'],
     [['--leave-grace-ms', 'soon'], '--leave-grace-ms'],
     [['extra'], 'extra'],
@@ -71,6 +76,21 @@ describe('graph-presence: operator mistakes exit 2 with one line naming the opti
 
   it('an unreachable HTTP graph API names --graph', async () => {
     await expectUsageError(['--graph', 'http:http://127.0.0.1:1/api', '--demo'], '--graph');
+  });
+
+  it('an HTTP graph API answering with a redirect names --graph (redirects are not followed)', async () => {
+    const api = createServer((_req, res) =>
+      res.writeHead(301, { location: 'https://x.test/' }).end(),
+    );
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(api.address() as AddressInfo).port}/api`;
+      const line = await expectUsageError(['--graph', `http:${base}`, '--demo'], '--graph');
+      expect(line).toContain('redirect to https://x.test/');
+    } finally {
+      api.closeAllConnections();
+      await new Promise((resolve) => api.close(resolve));
+    }
   });
 
   it('--help and --version print and exit 0', async () => {

@@ -25,7 +25,11 @@ import { type SwitchingProxy, startSwitchingProxy } from './support/switching-pr
 /** Messages per strategy in each of the four moments. */
 const PER_MOMENT = 40;
 /** Replication only when the test calls tick(). */
-const FROZEN = { broadcastPeriodMs: 600_000, downPeriodMs: 1_200_000, permdownPeriodMs: 2_400_000 };
+const FROZEN = {
+  broadcastPeriodMs: 600_000,
+  downPeriodMs: 7_200_000,
+  permdownPeriodMs: 14_400_000,
+};
 
 let redis: RedisServer;
 let proxy: SwitchingProxy;

@@ -222,7 +222,12 @@ describe('count-only rooms', () => {
 
   it('add up across nodes, and a node that goes down loses its share on the others', async () => {
     const bus = createInMemoryBus();
-    const timing = { broadcastPeriodMs: 50, downPeriodMs: 200, permdownPeriodMs: 60_000 };
+    const timing = {
+      broadcastPeriodMs: 50,
+      maxSilentPeriods: 2,
+      downPeriodMs: 200,
+      permdownPeriodMs: 60_000,
+    };
     const graph = new GraphologyFriendsGraph();
     const a = await start({ transport: bus.createTransport('node-a'), timing, graph });
     const b = await start({ transport: bus.createTransport('node-b'), timing, graph });

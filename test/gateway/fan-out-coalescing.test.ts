@@ -12,7 +12,12 @@ import { connect, type TestClient } from './support/test-client.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 const FRIENDS = Array.from({ length: 30 }, (_, i) => `f${i}`);
-const timing = { broadcastPeriodMs: 50, downPeriodMs: 300, permdownPeriodMs: 60_000 };
+const timing = {
+  broadcastPeriodMs: 50,
+  maxSilentPeriods: 2,
+  downPeriodMs: 300,
+  permdownPeriodMs: 60_000,
+};
 
 const servers: TestServer[] = [];
 const clients: TestClient[] = [];

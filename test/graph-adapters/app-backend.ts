@@ -33,6 +33,7 @@ export async function startAppBackend(): Promise<AppBackend> {
   const webhookServers: Server[] = [];
   const webhookUrls: string[] = [];
   const hits = new Map<string, number>();
+  let deliveries = 0;
 
   const backend: AppBackend = {
     baseUrl: '',
@@ -47,7 +48,9 @@ export async function startAppBackend(): Promise<AppBackend> {
     async flush() {
       const changes = pending.splice(0);
       for (let start = 0; start < changes.length; start += BATCH) {
-        const body = JSON.stringify({ changes: changes.slice(start, start + BATCH) });
+        // A delivery id keeps two identical batches in one second apart (no replay refusal).
+        const id = `delivery-${++deliveries}`;
+        const body = JSON.stringify({ id, changes: changes.slice(start, start + BATCH) });
         for (const url of webhookUrls) {
           const response = await fetch(url, {
             method: 'POST',
