@@ -8,7 +8,10 @@ import { resolveConfig } from '../../src/cli/config.js';
 import { helpText } from '../../src/cli/help.js';
 import { parseArguments } from '../../src/cli/parse-arguments.js';
 
-const config = (argv: string[]) => resolveConfig(parseArguments(argv), {}, 1);
+/** Every node needs a JWT secret (or --demo); these cases are about timing and the re-check. */
+const SECRET_ENV = { PRESENCE_JWT_SECRET: 'periods-config-test-secret-of-32-bytes!' };
+
+const config = (argv: string[]) => resolveConfig(parseArguments(argv), SECRET_ENV, 1);
 
 describe('--down-period-ms against the idle heartbeat interval', () => {
   it('follows a longer --broadcast-period-ms when not given (idle heartbeats every 33 s)', () => {
@@ -36,7 +39,7 @@ describe('--down-period-ms against the idle heartbeat interval', () => {
 describe('--subscription-recheck-ms', () => {
   it('defaults to 10 minutes, reads the flag, then the environment; 0 turns it off', () => {
     const withEnv = (argv: string[], env: Record<string, string>) =>
-      resolveConfig(parseArguments(argv), env, 1);
+      resolveConfig(parseArguments(argv), { ...SECRET_ENV, ...env }, 1);
     expect(config([]).subscriptionRecheckMs).toBe(600_000);
     expect(config(['--subscription-recheck-ms', '0']).subscriptionRecheckMs).toBe(0);
     expect(withEnv([], { PRESENCE_SUBSCRIPTION_RECHECK_MS: '30000' }).subscriptionRecheckMs).toBe(
