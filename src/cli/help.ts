@@ -16,6 +16,10 @@ Options (an option wins over its environment variable):
   --jwt-secret <s>           HS256 secret of client tokens; required unless --demo  [PRESENCE_JWT_SECRET]
   --admin-token <t>          bearer token of the admin HTTP routes (at least 16 characters)
                              [PRESENCE_ADMIN_TOKEN, default: admin routes off]
+  --cluster-secret <s>       key of the MACs on frames between nodes (at least 32 bytes, the same
+                             on every node; prefer the variable: options show in ps)  [PRESENCE_CLUSTER_SECRET]
+  --cluster-secret-previous <s>  the previous key, still accepted during a rotation
+                             [PRESENCE_CLUSTER_SECRET_PREVIOUS]
   --demo                     serve the demo page and demo tokens (never in production)
   --broadcast-period-ms <n>  heartbeat/delta period  [default ${DEFAULTS.broadcastPeriodMs}]
   --down-period-ms <n>       silence before a replica is down  [default ${DEFAULTS.downPeriodMs}]

@@ -13,6 +13,8 @@ export interface RawArguments {
   readonly graph?: string;
   readonly jwtSecret?: string;
   readonly adminToken?: string;
+  readonly clusterSecret?: string;
+  readonly clusterSecretPrevious?: string;
   readonly demo: boolean;
   readonly broadcastPeriodMs?: string;
   readonly downPeriodMs?: string;
@@ -31,6 +33,8 @@ const OPTIONS = {
   graph: { type: 'string' },
   'jwt-secret': { type: 'string' },
   'admin-token': { type: 'string' },
+  'cluster-secret': { type: 'string' },
+  'cluster-secret-previous': { type: 'string' },
   demo: { type: 'boolean' },
   'broadcast-period-ms': { type: 'string' },
   'down-period-ms': { type: 'string' },
@@ -65,6 +69,8 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     graph: v.graph,
     jwtSecret: v['jwt-secret'],
     adminToken: v['admin-token'],
+    clusterSecret: v['cluster-secret'],
+    clusterSecretPrevious: v['cluster-secret-previous'],
     demo: v.demo === true,
     broadcastPeriodMs: v['broadcast-period-ms'],
     downPeriodMs: v['down-period-ms'],

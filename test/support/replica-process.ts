@@ -39,7 +39,7 @@ import type {
   TransportStats,
 } from '../../src/ports/replication-transport.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { createRedisTransport } from '../../src/transports/redis-transport.js';
+import { redisBusChannel } from './bus-channel.js';
 import { waitForLinkUp } from '../../src/transports/wait-for-link-up.js';
 
 const { values: args } = parseArgs({
@@ -105,10 +105,10 @@ class CountingTransport implements ReplicationTransport {
     this.bytesSent += frame.byteLength;
     this.inner.sendTo(replicaId, frame);
   }
-  onFrame(handler: (frame: Uint8Array) => void): () => void {
-    return this.inner.onFrame((frame) => {
+  onFrame(handler: (frame: Uint8Array, sender: string) => void): () => void {
+    return this.inner.onFrame((frame, sender) => {
       this.bytesReceived += frame.byteLength;
-      handler(frame);
+      handler(frame, sender);
     });
   }
   onLinkChange(handler: (up: boolean) => void): () => void {
@@ -451,7 +451,7 @@ function boot(): void {
   booted = true;
   startedAt = Date.now();
   transport = new CountingTransport(
-    createRedisTransport({
+    redisBusChannel({
       selfId: name,
       url: redisUrl,
       channelPrefix: args.prefix,

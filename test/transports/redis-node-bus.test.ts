@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
 import type { Logger } from '../../src/ports/logger.js';
 import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
-import { createRedisTransport } from '../../src/transports/redis-transport.js';
+import { createRedisNodeBus } from '../../src/transports/redis-node-bus.js';
+import { redisBusChannel } from '../support/bus-channel.js';
 import { describeTransportContract } from '../contracts/replication-transport.contract.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
@@ -28,13 +29,13 @@ afterAll(async () => {
 
 describeTransportContract('redis', () => redisTestBed(() => server));
 
-describe('redis transport', () => {
+describe('redis node bus', () => {
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
   const prefix = () => `test-${randomUUID()}`;
 
   /** A transport on owned connections, closed after the test. */
   async function open(selfId: string, channelPrefix: string, logger?: Logger) {
-    const transport = createRedisTransport({
+    const transport = redisBusChannel({
       selfId,
       url: server.url,
       channelPrefix,
@@ -60,7 +61,7 @@ describe('redis transport', () => {
   it('refuses one connection as both publisher and subscriber', () => {
     const client = new Redis(server.url, { lazyConnect: true });
     expect(() =>
-      createRedisTransport({ selfId: 'a', publisher: client, subscriber: client }),
+      redisBusChannel({ selfId: 'a', publisher: client, subscriber: client }),
     ).toThrow(InvalidOptionError);
   });
 
@@ -74,7 +75,7 @@ describe('redis transport', () => {
     subscriber.on('message', (_channel, message) => appMessages.push(message));
     const listenersBefore = subscriber.listenerCount('messageBuffer');
 
-    const a = createRedisTransport({ selfId: 'a', publisher, subscriber, channelPrefix });
+    const a = redisBusChannel({ selfId: 'a', publisher, subscriber, channelPrefix });
     const b = await open('b', channelPrefix);
     await waitFor(() => a.isLinkUp(), { description: 'a link up' });
     const atB = record(b);
@@ -112,7 +113,7 @@ describe('redis transport', () => {
     });
   });
 
-  it('drops and counts frames without a valid envelope, and keeps working', async () => {
+  it('drops and counts frames without a valid envelope, logs each reason once, and keeps working', async () => {
     const channelPrefix = prefix();
     const warnings: object[] = [];
     const logger: Logger = {
@@ -121,7 +122,16 @@ describe('redis transport', () => {
       warn: (obj) => warnings.push(obj),
       error: () => {},
     };
-    const a = await open('a', channelPrefix, logger);
+    const bus = createRedisNodeBus({
+      selfId: 'a',
+      url: server.url,
+      channelPrefix,
+      redisOptions: fastReconnect,
+      logger,
+    });
+    cleanups.push(() => bus.close());
+    const a = bus.channel('tracker');
+    await waitFor(() => a.isLinkUp(), { description: 'a link up' });
     const sender = await open('sender', channelPrefix);
     const atA = record(a);
     const garbage = [
@@ -139,9 +149,12 @@ describe('redis transport', () => {
       `${channelPrefix}:bcast`,
       'garbage from redis-cli',
     ]);
-    await waitFor(() => a.stats().framesDroppedMalformed === 6, { description: 'six drops' });
-    expect(warnings).toHaveLength(6);
-    expect(warnings[0]).toMatchObject({ reason: 'too-short' });
+    await waitFor(() => bus.stats().framesDroppedMalformed === 6, { description: 'six drops' });
+    // Rate limited: one line per reason (an empty message, then five of an unknown version).
+    expect(warnings).toEqual([
+      expect.objectContaining({ reason: 'too-short' }),
+      expect.objectContaining({ reason: 'unknown-version' }),
+    ]);
     sender.broadcast(Buffer.from('valid'));
     await waitFor(() => atA.length === 1, { description: 'the valid frame' });
     expect(atA).toEqual(['valid']);
@@ -188,7 +201,7 @@ describe('redis transport', () => {
     const a = await open('a', channelPrefix);
     await server.stop({ signal: 'SIGKILL' });
     await waitFor(() => !a.isLinkUp(), { description: 'a down' });
-    const late = createRedisTransport({
+    const late = redisBusChannel({
       selfId: 'late',
       url: server.url,
       channelPrefix,
