@@ -19,8 +19,8 @@ import { createPresenceServer, type PresenceServer } from '../server/create-pres
 import type { CliConfig } from './config.js';
 import { createDemoRoutesFor } from './demo-setup.js';
 import { httpUrl, listen } from './listen.js';
-import { type OpenedGraph, openGraph } from './open-graph.js';
 import { openBus } from './open-bus.js';
+import { type OpenedGraph, openGraph } from './open-graph.js';
 
 /** Longest wait for open HTTP connections to close at shutdown before they are cut. */
 const HTTP_CLOSE_GRACE_MS = 3_000;
@@ -106,10 +106,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   let shuttingDown = false;
   route = createHttpHandler({
     node: config.nodeName,
-    isReady: () =>
-      listening &&
-      !shuttingDown &&
-      bus.isLinkUp(),
+    isReady: () => listening && !shuttingDown && bus.isLinkUp(),
     replicaCounts: () => replica.health.counts(),
     metrics,
     routes: new Map([

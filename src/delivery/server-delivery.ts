@@ -84,7 +84,7 @@ function checkDeliveryTransport(
     typeof deliveryTransport.sendTo !== 'function'
   ) {
     throw new InvalidOptionError(
-      'createPresenceServer: deliveryTransport must be a ReplicationTransport (a bus channel, e.g. bus.channel(\'delivery\'), or createInMemoryBus().createTransport)',
+      "createPresenceServer: deliveryTransport must be a ReplicationTransport (a bus channel, e.g. bus.channel('delivery'), or createInMemoryBus().createTransport)",
     );
   }
   if (deliveryTransport === transport) {

@@ -72,6 +72,8 @@ export interface GatewayStats {
   readonly graceResumed: number;
   /** Graced entries untracked when their grace ran out, since start. */
   readonly graceExpired: number;
+  /** Tracker entries not sent to clients because their key was not their topic's, since start. */
+  readonly foreignKeyEntries: number;
 }
 
 export class PresenceGateway {
@@ -145,6 +147,7 @@ export class PresenceGateway {
       graced: grace.graced,
       graceResumed: grace.resumed,
       graceExpired: grace.expired,
+      foreignKeyEntries: this.fanOut.foreignKeyEntries,
     };
   }
 

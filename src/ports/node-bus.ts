@@ -8,7 +8,11 @@
  * With a cluster secret, the bus authenticates every frame (HMAC-SHA256, PROTOCOL.md "Transport
  * framing") and drops frames without a valid MAC or replayed ones before any handler sees them.
  */
-import type { LinkChangeHandler, ReplicationTransport, TransportStats } from './replication-transport.js';
+import type {
+  LinkChangeHandler,
+  ReplicationTransport,
+  TransportStats,
+} from './replication-transport.js';
 
 /** The kinds of frames a bus carries; each has its own channel and handlers. */
 export const BUS_CHANNEL_KINDS = ['tracker', 'delivery', 'graph'] as const;

@@ -47,7 +47,10 @@ export function encodeEnvelope(
   if (sender.byteLength === 0 || sender.byteLength > MAX_REPLICA_ID_BYTES) {
     throw new RangeError('encodeEnvelope: sender must be 1..255 UTF-8 bytes');
   }
-  if (target.byteLength > MAX_REPLICA_ID_BYTES || (fields.target !== undefined && target.byteLength === 0)) {
+  if (
+    target.byteLength > MAX_REPLICA_ID_BYTES ||
+    (fields.target !== undefined && target.byteLength === 0)
+  ) {
     throw new RangeError('encodeEnvelope: target must be 1..255 UTF-8 bytes');
   }
   const signedLength = 3 + sender.byteLength + 1 + target.byteLength + 16;

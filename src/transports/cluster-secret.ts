@@ -21,7 +21,10 @@ export interface ResolvedSecrets {
 }
 
 /** @throws InvalidOptionError when a secret is shorter than 32 bytes, or only the previous one is given. */
-export function resolveClusterSecrets(options: ClusterSecretOptions, where: string): ResolvedSecrets {
+export function resolveClusterSecrets(
+  options: ClusterSecretOptions,
+  where: string,
+): ResolvedSecrets {
   const signing = toKey(options.clusterSecret, `${where}: clusterSecret`);
   const previous = toKey(options.previousClusterSecret, `${where}: previousClusterSecret`);
   if (previous && !signing) {

@@ -147,7 +147,11 @@ class NodeBusCore implements NodeBus {
     const envelope = decodeEnvelope(bytes);
     if (!envelope.ok) {
       this.own.malformed += 1;
-      this.dropLog.warn(envelope.reason, { bytes: bytes.byteLength }, 'node bus: dropped a frame without a valid envelope');
+      this.dropLog.warn(
+        envelope.reason,
+        { bytes: bytes.byteLength },
+        'node bus: dropped a frame without a valid envelope',
+      );
       return;
     }
     const { sender, target } = envelope;
@@ -164,7 +168,11 @@ class NodeBusCore implements NodeBus {
     }
     if (!this.replays.accept(sender, envelope.incarnation, envelope.seq)) {
       this.own.replayed += 1;
-      this.dropLog.warn('replayed', { sender, kind: envelope.kind }, 'node bus: dropped a replayed frame');
+      this.dropLog.warn(
+        'replayed',
+        { sender, kind: envelope.kind },
+        'node bus: dropped a replayed frame',
+      );
       return;
     }
     this.channels.get(envelope.kind)?.receive(envelope.frame, sender, this.wire.isLinkUp());

@@ -115,12 +115,15 @@ class RedisWire implements BusWire {
       lost();
       return;
     }
-    const channel = target === undefined ? this.broadcastChannel : directChannel(this.prefix, target);
-    this.clients.publisher.publish(channel, Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength)).catch((err: Error) => {
-      // The connection died under the frame: it is lost like any frame sent while down.
-      lost();
-      this.logClientError('publisher', err);
-    });
+    const channel =
+      target === undefined ? this.broadcastChannel : directChannel(this.prefix, target);
+    this.clients.publisher
+      .publish(channel, Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength))
+      .catch((err: Error) => {
+        // The connection died under the frame: it is lost like any frame sent while down.
+        lost();
+        this.logClientError('publisher', err);
+      });
   }
 
   onEnvelope(receive: (envelope: Uint8Array) => void): void {
@@ -217,10 +220,7 @@ class RedisWire implements BusWire {
     const code = (err as NodeJS.ErrnoException).code ?? err.message;
     const level = code === this.lastErrorCode ? 'debug' : 'warn';
     this.lastErrorCode = code;
-    this.logger[level](
-      { err, selfId: this.selfId, connection },
-      'node bus: Redis error',
-    );
+    this.logger[level]({ err, selfId: this.selfId, connection }, 'node bus: Redis error');
   }
 
   private async shutdown(): Promise<void> {

@@ -39,8 +39,8 @@ import type {
   TransportStats,
 } from '../../src/ports/replication-transport.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { redisBusChannel } from './bus-channel.js';
 import { waitForLinkUp } from '../../src/transports/wait-for-link-up.js';
+import { redisBusChannel } from './bus-channel.js';
 
 const { values: args } = parseArgs({
   options: {

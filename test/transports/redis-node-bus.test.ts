@@ -7,8 +7,8 @@ import { InvalidOptionError } from '../../src/errors.js';
 import type { Logger } from '../../src/ports/logger.js';
 import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
 import { createRedisNodeBus } from '../../src/transports/redis-node-bus.js';
-import { redisBusChannel } from '../support/bus-channel.js';
 import { describeTransportContract } from '../contracts/replication-transport.contract.js';
+import { redisBusChannel } from '../support/bus-channel.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { fastReconnect, redisTestBed } from './redis-test-bed.js';
@@ -60,9 +60,9 @@ describe('redis node bus', () => {
 
   it('refuses one connection as both publisher and subscriber', () => {
     const client = new Redis(server.url, { lazyConnect: true });
-    expect(() =>
-      redisBusChannel({ selfId: 'a', publisher: client, subscriber: client }),
-    ).toThrow(InvalidOptionError);
+    expect(() => redisBusChannel({ selfId: 'a', publisher: client, subscriber: client })).toThrow(
+      InvalidOptionError,
+    );
   });
 
   it('never closes injected clients and leaves their other subscriptions alone', async () => {

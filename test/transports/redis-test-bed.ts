@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisOptions } from 'ioredis';
 import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
-import { redisBusChannel } from '../support/bus-channel.js';
 import type { TransportTestBed } from '../contracts/replication-transport.contract.js';
+import { redisBusChannel } from '../support/bus-channel.js';
 import type { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 
