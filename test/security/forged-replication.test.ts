@@ -41,7 +41,10 @@ async function setUp() {
   cleanups.push(() => mallory.close());
   const bob = await connect(a.url, 'bob');
   const alice = await connect(b.url, 'alice');
-  cleanups.push(() => bob.close(), () => alice.close());
+  cleanups.push(
+    () => bob.close(),
+    () => alice.close(),
+  );
   await waitFor(() => bob.users().includes('alice'), { description: 'bob sees alice' });
   return { a, b, mallory, bob };
 }
@@ -49,7 +52,7 @@ async function setUp() {
 /** Sends mallory's own heartbeats, counting its counter like a real replica. */
 function forger(mallory: ReplicationTransport) {
   let context = 0;
-  const heartbeat = (delta: ReplicationMessage & { type: 'heartbeat' }['delta']) => {
+  const heartbeat = (delta: Extract<ReplicationMessage, { type: 'heartbeat' }>['delta']) => {
     const message: ReplicationMessage = {
       type: 'heartbeat',
       from: MALLORY,
@@ -114,7 +117,15 @@ describe('forged replication messages without a cluster secret', () => {
       replica: nodeB,
       from: context,
       to: context + 1,
-      adds: [{ topic: 'user:eve', key: 'eve', meta: { status: 'online' }, counter: context + 1, prev: 0 }],
+      adds: [
+        {
+          topic: 'user:eve',
+          key: 'eve',
+          meta: { status: 'online' },
+          counter: context + 1,
+          prev: 0,
+        },
+      ],
       removes: [],
     });
     forged.track(['carol']);
@@ -136,7 +147,9 @@ describe('forged replication messages without a cluster secret', () => {
         replica: MALLORY,
         from: 0,
         to: 1,
-        adds: [{ topic: 'user:eve', key: 'eve', meta: { status: 'PLACEHOLDER' }, counter: 1, prev: 0 }],
+        adds: [
+          { topic: 'user:eve', key: 'eve', meta: { status: 'PLACEHOLDER' }, counter: 1, prev: 0 },
+        ],
         removes: [],
       },
     });
