@@ -130,7 +130,8 @@ export class Deliverer {
     const onDiff = (change: PresenceChange) => this.joined(change);
     replica.on('diff', onDiff);
     this.detach.push(() => replica.off('diff', onDiff));
-    if (transport) this.detach.push(transport.onFrame((frame) => this.receive(frame)));
+    if (transport)
+      this.detach.push(transport.onFrame((frame, sender) => this.receive(frame, sender)));
   }
 
   /**
@@ -405,10 +406,18 @@ export class Deliverer {
 
   // ── receiver ───────────────────────────────────────────────────────────────────────────────
 
-  private receive(bytes: Uint8Array): void {
+  private receive(bytes: Uint8Array, sender: string): void {
     const frame = decodeDeliveryFrame(bytes);
     if (typeof frame === 'string') {
       this.dropFrame(frame, bytes.byteLength);
+      return;
+    }
+    // A frame speaks for the node that sent it: its origin (deliver) or answering node (answer).
+    if ((frame.kind === 'answer' ? frame.node : frame.origin) !== sender) {
+      this.dropFrame(
+        `${frame.kind} frame names a node other than its sender "${sender}"`,
+        bytes.byteLength,
+      );
       return;
     }
     if (frame.kind === 'answer') {

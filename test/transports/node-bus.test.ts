@@ -22,7 +22,9 @@ afterEach(async () => {
 
 function record(bus: NodeBus, kind: BusChannelKind = 'tracker'): Array<[string, string]> {
   const frames: Array<[string, string]> = [];
-  bus.channel(kind).onFrame((frame, sender) => frames.push([Buffer.from(frame).toString(), sender]));
+  bus
+    .channel(kind)
+    .onFrame((frame, sender) => frames.push([Buffer.from(frame).toString(), sender]));
   return frames;
 }
 
@@ -78,7 +80,11 @@ describe('node bus', () => {
   it('keeps channels apart and hands handlers the sender', async () => {
     const { open } = network();
     const [a, b] = [open('a'), open('b')];
-    const [tracker, delivery, graph] = [record(b, 'tracker'), record(b, 'delivery'), record(b, 'graph')];
+    const [tracker, delivery, graph] = [
+      record(b, 'tracker'),
+      record(b, 'delivery'),
+      record(b, 'graph'),
+    ];
     a.channel('graph').broadcast(text('g'));
     a.channel('delivery').sendTo('b', text('d'));
     a.channel('tracker').broadcast(text('t'));
@@ -96,8 +102,13 @@ describe('node bus', () => {
     raw.broadcast(
       encodeEnvelope({ ...fields, incarnation: 2n }, text('wrong'), Buffer.from(OLD_SECRET)),
     );
-    const tampered = encodeEnvelope({ ...fields, incarnation: 3n }, text('tampered'), Buffer.from(SECRET));
-    tampered[tampered.byteLength - 1] ^= 1;
+    const tampered = encodeEnvelope(
+      { ...fields, incarnation: 3n },
+      text('tampered'),
+      Buffer.from(SECRET),
+    );
+    const last = tampered.byteLength - 1;
+    tampered.writeUInt8(tampered.readUInt8(last) ^ 1, last);
     raw.broadcast(tampered);
     a.channel('tracker').broadcast(text('genuine'));
     await waitFor(() => atB.length === 1);
@@ -112,7 +123,11 @@ describe('node bus', () => {
     const key = Buffer.from(SECRET);
     const send = (incarnation: bigint, seq: bigint, body: string) =>
       raw.broadcast(
-        encodeEnvelope({ kind: 'tracker', sender: 'a', target: undefined, incarnation, seq }, text(body), key),
+        encodeEnvelope(
+          { kind: 'tracker', sender: 'a', target: undefined, incarnation, seq },
+          text(body),
+          key,
+        ),
       );
     send(10n, 5n, 'first');
     send(10n, 5n, 'replay');
@@ -130,7 +145,11 @@ describe('node bus', () => {
     const b = open('b');
     const atB = record(b);
     const frame = (target: string, body: string) =>
-      encodeEnvelope({ kind: 'tracker', sender: 'a', target, incarnation: 1n, seq: 1n }, text(body), undefined);
+      encodeEnvelope(
+        { kind: 'tracker', sender: 'a', target, incarnation: 1n, seq: 1n },
+        text(body),
+        undefined,
+      );
     raw.sendTo('b', frame('c', 'for c'));
     raw.sendTo('b', frame('b', 'for b'));
     await waitFor(() => atB.length === 1);
