@@ -52,6 +52,8 @@ const { values: args } = parseArgs({
     'permdown-period-ms': { type: 'string', default: '1200000' },
     'diff-events': { type: 'string', default: 'all' },
     'link-timeout-ms': { type: 'string', default: '20000' },
+    /** The node bus's cluster secret; none: frames unsigned. */
+    'cluster-secret': { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'wait-start': { type: 'boolean', default: false },
   },
@@ -455,6 +457,7 @@ function boot(): void {
       selfId: name,
       url: redisUrl,
       channelPrefix: args.prefix,
+      clusterSecret: args['cluster-secret'],
       logger,
       // Reconnect quickly (tests restart Redis); production keeps ioredis's default backoff.
       redisOptions: { retryStrategy: (attempt: number) => Math.min(attempt * 20, 200) },
