@@ -18,7 +18,8 @@ export function ownedChannel(bus: NodeBus, kind: BusChannelKind = 'tracker'): Re
     onFrame: (handler) => channel.onFrame(handler),
     onLinkChange: (handler) => channel.onLinkChange(handler),
     isLinkUp: () => channel.isLinkUp(),
-    stats: () => channel.stats(),
+    // The whole bus's counters (this channel's, and the bus's own drops), as its only user.
+    stats: () => bus.stats(),
     close: () => bus.close(),
   };
 }
