@@ -1,6 +1,6 @@
 /**
  * Reliable delivery to a user (PROTOCOL.md, "Delivery to a user"). One Deliverer
- * per node plays both roles over a delivery transport of its own:
+ * per node plays both roles over the node bus's `delivery` channel:
  *
  * - origin (`deliver`): routes the message to the nodes presence says host the user (this node
  *   directly, others by `sendTo`), and resolves at the first client ack (or, with `ack: 'all'`,
@@ -54,8 +54,9 @@ export interface DelivererOptions extends DeliveryServerOptions {
   /** This node's open sockets of a user. */
   readonly localSockets: (userId: string) => readonly PresenceSocket[];
   /**
-   * The delivery channel between nodes (never the tracker's transport), whose selfId is this
-   * node's name. Omitted: this node is alone, deliveries stay local.
+   * The delivery channel between nodes (`bus.channel('delivery')`, never the tracker's), whose
+   * selfId is this node's name. A frame naming a node other than its sender (a deliver's origin,
+   * an answer's node) is dropped. Omitted: this node is alone, deliveries stay local.
    */
   readonly transport?: ReplicationTransport;
   readonly logger?: Logger;

@@ -1,6 +1,7 @@
 /**
- * Delivery as createPresenceServer sets it up. One node (no `transport`): deliveries stay on
- * this node. A cluster needs a `deliveryTransport` of its own; without one, `deliver` rejects
+ * Delivery as createPresenceServer sets it up. One node (no `bus` or `transport`): deliveries stay
+ * on this node. A `bus` gives its delivery channel; a cluster given `transport` alone needs a
+ * `deliveryTransport` too; without one, `deliver` rejects
  * with an InvalidOptionError saying so (rather than quietly reaching only this node's users),
  * and servers that never deliver are not bothered.
  */
