@@ -160,6 +160,43 @@ describe('redis node bus', () => {
     expect(atA).toEqual(['valid']);
   });
 
+  it('rotates the cluster secret: new-key nodes reach old+new ones, old-key ones only those', async () => {
+    const channelPrefix = prefix();
+    const [NEW, OLD] = [
+      'the-new-cluster-secret-of-32-bytes!',
+      'the-old-cluster-secret-of-32-bytes!',
+    ];
+    const bus = (selfId: string, clusterSecret: string, previousClusterSecret?: string) => {
+      const opened = createRedisNodeBus({
+        selfId,
+        url: server.url,
+        channelPrefix,
+        redisOptions: fastReconnect,
+        clusterSecret,
+        previousClusterSecret,
+      });
+      cleanups.push(() => opened.close());
+      return opened;
+    };
+    const signsNew = bus('a', NEW);
+    const rotating = bus('b', NEW, OLD);
+    const signsOld = bus('c', OLD);
+    await waitFor(() => [signsNew, rotating, signsOld].every((b) => b.isLinkUp()));
+    const atRotating = record(rotating.channel('tracker'));
+    const atNew = record(signsNew.channel('tracker'));
+    signsNew.channel('tracker').sendTo('b', Buffer.from('new'));
+    signsOld.channel('tracker').sendTo('b', Buffer.from('old'));
+    await waitFor(() => atRotating.length === 2, { description: 'both keys accepted' });
+    expect(atRotating.sort()).toEqual(['new', 'old']);
+    signsOld.channel('tracker').sendTo('a', Buffer.from('old to a'));
+    await waitFor(() => signsNew.stats().framesDroppedUnauthenticated === 1, {
+      description: 'the old-key frame dropped at a',
+    });
+    rotating.channel('tracker').sendTo('a', Buffer.from('marker'));
+    await waitFor(() => atNew.length === 1, { description: 'the marker' });
+    expect(atNew).toEqual(['marker']);
+  });
+
   it('replication networks with different prefixes do not hear each other', async () => {
     const [first, second] = [prefix(), prefix()];
     const a1 = await open('a', first);
