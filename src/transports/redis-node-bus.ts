@@ -28,9 +28,9 @@ import {
 import { assertValidReplicaId } from './replica-id.js';
 
 interface RedisNodeBusCommonOptions extends ClusterSecretOptions {
-  /** This replica's id (node name): its direct channel is `<prefix>:to:<selfId>`. */
+  /** This node's name: its direct channel is `<prefix>:to:<selfId>`. */
   selfId: string;
-  /** Namespace of the replication network's channels. @default 'graph-presence' */
+  /** Namespace of the cluster's Redis channels. @default 'graph-presence' */
   channelPrefix?: string;
   /** @default silentLogger */
   logger?: Logger;
@@ -44,9 +44,9 @@ export interface RedisNodeBusUrlOptions extends RedisNodeBusCommonOptions {
 }
 
 /**
- * The caller's two distinct connections; the transport never closes them. The subscriber may
- * carry other subscriptions: only ours are touched (one transport per subscriber and prefix).
- * The transport never publishes while the link is down; `autoResendUnfulfilledCommands: false` on
+ * The caller's two distinct connections; the bus never closes them. The subscriber may carry
+ * other subscriptions: only ours are touched (one bus per subscriber and prefix). The bus never
+ * publishes while the link is down; `autoResendUnfulfilledCommands: false` on
  * the publisher also keeps a frame caught in a dropped connection from arriving late.
  */
 export interface RedisNodeBusClientOptions extends RedisNodeBusCommonOptions {
