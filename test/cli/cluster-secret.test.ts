@@ -5,16 +5,14 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
-import { resolveConfig } from '../../src/cli/config.js';
 import { helpText } from '../../src/cli/help.js';
-import { parseArguments } from '../../src/cli/parse-arguments.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { killAll, runCli, startCli, stopCli } from './support/cli-process.js';
+import { testConfig } from './support/test-config.js';
 
 const SECRET = 'a-cluster-secret-of-at-least-32-bytes';
 const OLD = 'the-previous-cluster-secret-32-bytes';
-const config = (argv: string[], env: Record<string, string> = {}) =>
-  resolveConfig(parseArguments(argv), env, 1);
+const config = testConfig;
 
 let redis: RedisServer | undefined;
 afterAll(async () => {
