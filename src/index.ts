@@ -6,6 +6,7 @@ export * from './gateway/index.js';
 export type { FriendsGraph, FriendsGraphChange } from './ports/friends-graph.js';
 export type { Logger } from './ports/logger.js';
 export type { ReplicationTransport } from './ports/replication-transport.js';
+export * from './query/index.js';
 export * from './server/index.js';
 export { createInMemoryBus } from './transports/in-memory-transport.js';
 export { createRedisTransport } from './transports/redis-transport.js';

@@ -35,6 +35,7 @@ import type { Clock, Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
+import type { QueryPresence } from '../query/presence-query.js';
 import type { ReplicaTimingOptions } from '../runtime/replica-options.js';
 import { TrackerReplica } from '../runtime/tracker-replica.js';
 import { createInMemoryBus } from '../transports/in-memory-transport.js';
@@ -149,6 +150,13 @@ export interface PresenceServer {
   readonly gateway: PresenceGateway;
   /** Counts: `online()`, `topic(topic)`, `friendsOnline(userId)`, `room(room)`. */
   readonly counts: PresenceCounts;
+  /**
+   * The presence of up to 1,000 users (`online`, `status`, `devices`, `lastSeen`), read from this
+   * node's replica: the backend's view, or with `{ as: viewer }` exactly what that viewer's client
+   * sees. Rejects with InvalidQueryError on bad arguments, GraphProviderError when `as` needs the
+   * graph and it does not answer. See src/query/presence-query.ts.
+   */
+  readonly query: QueryPresence;
   /**
    * Sends `event` and `payload` to every live connection of `userId` in the cluster; resolves
    * `{ delivered: true, id, connections }` on a client ack (the first, or all with
@@ -271,6 +279,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     deliver,
     delivery: deliverer,
     counts: gateway.counts,
+    query: gateway.query,
     close,
   };
 }
