@@ -164,7 +164,7 @@ function asHttpError(error: unknown): unknown {
   if (error instanceof InvalidQueryError) {
     const message = error.message
       .replace(/^query: /, '')
-      .replace(/^userIds\[/, 'users[')
+      .replace(/^userIds\b/, 'users')
       .replace(/^options\.as/, 'as');
     return new HttpError(400, error.reason, message);
   }

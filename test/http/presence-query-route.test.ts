@@ -197,7 +197,12 @@ describe('GET /admin/presence and POST /admin/presence/query', () => {
 
   const badPosts: [string, unknown, string, RegExp][] = [
     ['no users', { as: 'bob' }, 'missing_parameter', /give the user ids as \{ "users"/],
-    ['users not an array', { users: 'alice,bob' }, 'invalid_users', /userIds must be an array/],
+    [
+      'users not an array',
+      { users: 'alice,bob' },
+      'invalid_users',
+      /^users must be an array of user ids/,
+    ],
     [
       '1,001 ids',
       { users: Array.from({ length: 1001 }, (_, i) => `u${i}`) },
