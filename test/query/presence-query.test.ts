@@ -6,8 +6,8 @@
  * coded errors of bad arguments and of a graph that does not answer.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidQueryError } from '../../src/index.js';
 import type { FriendsGraph } from '../../src/ports/friends-graph.js';
-import { InvalidQueryError } from '../../src/query/query-input.js';
 import { type GraceNodes, startGraceNodes } from '../gateway/support/grace-cluster.js';
 import { connect, type TestClient } from '../gateway/support/test-client.js';
 import { startTestServer, type TestServer } from '../gateway/support/test-server.js';
