@@ -48,6 +48,7 @@ const friends = (i: number) => graph.neighbors(String(i)).map(Number);
 const redis = await startRedisServer();
 const nodeArgs = (name: string) => [
   ...['--port', '0', '--node-name', name, '--redis', redis.url, '--jwt-secret', SECRET],
+  ...['--cluster-secret', 'gateway-bench-cluster-secret-of-32-bytes'],
   ...['--graph', `graphology:${graphFile}`, '--broadcast-period-ms', String(BROADCAST_MS)],
   ...['--admin-token', ADMIN_TOKEN],
 ];

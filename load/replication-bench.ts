@@ -5,6 +5,7 @@
  *
  *   npm run bench:replication              # full sizes (100k burst, 100k churn pool, 1M transfer)
  *   npm run bench:replication -- --quick   # smaller sizes, a minute or so
+ *   npm run bench:replication -- --no-cluster-secret   # unsigned frames (the MACs' cost)
  *
  * Every time is taken by the process that saw the event, on the shared machine clock:
  * - convergeMs: A tracks a burst (yielding every 1,000 tracks); B reports the Date.now() of the
@@ -26,8 +27,15 @@ import { ReplicaCluster, type ReplicaNode } from '../test/support/replica-cluste
 import { machineInfo } from './machine.js';
 import { printTable, resultsPath, round } from './report.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    // Unsigned frames, to see what the cluster secret's MACs cost.
+    'no-cluster-secret': { type: 'boolean', default: false },
+  },
+});
 const quick = values.quick ?? false;
+const clusterSecret = values['no-cluster-secret'] ? null : undefined;
 
 const BURST = quick ? 20_000 : 100_000;
 const CHURN_POOL = quick ? 20_000 : 100_000;
@@ -54,6 +62,7 @@ function newCluster(redis: RedisServer, broadcastPeriodMs: number): ReplicaClust
     diffEvents: 'none',
     nodeFlags: NODE_FLAGS,
     readyTimeoutMs: 60_000,
+    clusterSecret,
   });
 }
 

@@ -9,6 +9,8 @@ import { waitFor } from '../../test/support/wait-for.js';
 import { type NodeProcess, spawnNode } from './node-process.js';
 import { findRedisPid } from './proc-stats.js';
 
+const LOAD_CLUSTER_SECRET = 'load-run-cluster-secret-of-32-bytes!';
+
 /** The admin token of every load node (POST /admin/deliver, GET /admin/counts). */
 export const ADMIN_TOKEN = 'load-admin-token-0123456789';
 /** /metrics is an admin route too (the baseline server ignores the header). */
@@ -53,7 +55,11 @@ export class Cluster {
   static async start(options: ClusterOptions): Promise<Cluster> {
     if (options.server === 'baseline') return Cluster.startBaseline(options);
     const redis = await startRedisServer();
-    const env: Record<string, string> = { LOG_LEVEL: options.logLevel };
+    // A cluster secret like production's, so load runs pay for the frames' MACs.
+    const env: Record<string, string> = {
+      LOG_LEVEL: options.logLevel,
+      PRESENCE_CLUSTER_SECRET: LOAD_CLUSTER_SECRET,
+    };
     const nodes = Array.from({ length: options.nodes }, (_, i) =>
       spawnNode(
         [

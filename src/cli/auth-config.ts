@@ -39,6 +39,12 @@ export interface AuthConfig {
 const SECRET_OPTIONS: readonly (SecretOption & { readonly key: keyof RawArguments })[] = [
   { option: '--jwt-secret', variable: 'PRESENCE_JWT_SECRET', key: 'jwtSecret' },
   { option: '--admin-token', variable: 'PRESENCE_ADMIN_TOKEN', key: 'adminToken' },
+  { option: '--cluster-secret', variable: 'PRESENCE_CLUSTER_SECRET', key: 'clusterSecret' },
+  {
+    option: '--cluster-secret-previous',
+    variable: 'PRESENCE_CLUSTER_SECRET_PREVIOUS',
+    key: 'clusterSecretPrevious',
+  },
 ];
 
 export function resolveAuthConfig(args: RawArguments, env: Environment): AuthConfig {

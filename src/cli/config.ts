@@ -13,6 +13,7 @@ import {
   idleHeartbeatIntervalMs,
   minimumDownPeriodMs,
 } from '../runtime/replica-options.js';
+import { MIN_CLUSTER_SECRET_BYTES } from '../transports/cluster-secret.js';
 import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
 import { type AuthConfig, resolveAuthConfig } from './auth-config.js';
 import { CliError } from './cli-error.js';
@@ -28,6 +29,10 @@ export interface CliConfig extends AuthConfig {
   readonly graph: GraphSpec;
   /** Bearer token of the admin HTTP routes; undefined = admin routes off. */
   readonly adminToken: string | undefined;
+  /** Key of the node bus's frame MACs; undefined = frames not authenticated. */
+  readonly clusterSecret: string | undefined;
+  /** The previous key, still accepted on received frames during a rotation. */
+  readonly clusterSecretPrevious: string | undefined;
   /** Only with --demo: demo tokens for anyone, the demo page. */
   readonly demo: boolean;
   readonly broadcastPeriodMs: number;
@@ -98,6 +103,21 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
   const adminToken = resolveAdminToken(
     pick('--admin-token', args.adminToken, env, 'PRESENCE_ADMIN_TOKEN'),
   );
+  const clusterSecret = resolveClusterSecret(
+    pick('--cluster-secret', args.clusterSecret, env, 'PRESENCE_CLUSTER_SECRET'),
+  );
+  const previousSetting = pick(
+    '--cluster-secret-previous',
+    args.clusterSecretPrevious,
+    env,
+    'PRESENCE_CLUSTER_SECRET_PREVIOUS',
+  );
+  const clusterSecretPrevious = resolveClusterSecret(previousSetting);
+  if (clusterSecretPrevious !== undefined && clusterSecret === undefined) {
+    throw new CliError(
+      `${previousSetting?.source} needs --cluster-secret (PRESENCE_CLUSTER_SECRET), the new secret frames are signed with`,
+    );
+  }
   const timing = resolvePeriods(args);
   const leaveGraceMs = integerSetting(
     pick('--leave-grace-ms', args.leaveGraceMs, env, 'PRESENCE_LEAVE_GRACE_MS'),
@@ -113,6 +133,8 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     graph,
     ...resolveAuthConfig(args, env),
     adminToken,
+    clusterSecret,
+    clusterSecretPrevious,
     demo: args.demo,
     ...timing,
     maxBatchDelayMs: integerSetting(
@@ -213,6 +235,16 @@ function resolveAdminToken(setting: Setting | undefined): string | undefined {
   if (setting.value.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(setting.value)) {
     throw new CliError(
       `${setting.source} must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces; use a long random string, e.g. from openssl rand -hex 32`,
+    );
+  }
+  return setting.value;
+}
+
+function resolveClusterSecret(setting: Setting | undefined): string | undefined {
+  if (setting === undefined) return undefined;
+  if (Buffer.byteLength(setting.value, 'utf8') < MIN_CLUSTER_SECRET_BYTES) {
+    throw new CliError(
+      `${setting.source} must be at least ${MIN_CLUSTER_SECRET_BYTES} bytes, the same on every node; generate one with openssl rand -base64 48`,
     );
   }
   return setting.value;

@@ -26,6 +26,10 @@ Options (an option wins over its environment variable):
                              characters)  [PRESENCE_ADMIN_TOKEN, default: admin routes off]
   --metrics-listen <addr>    also serve /metrics alone, without auth, on <host>:<port> (a private
                              scrape network)  [PRESENCE_METRICS_LISTEN, default: none]
+  --cluster-secret <s>       key of the MACs on frames between nodes (at least 32 bytes, the same
+                             on every node; prefer the variable: options show in ps)  [PRESENCE_CLUSTER_SECRET]
+  --cluster-secret-previous <s>  the previous key, still accepted during a rotation
+                             [PRESENCE_CLUSTER_SECRET_PREVIOUS]
   --demo                     serve the demo page and demo tokens for anyone (never in production);
                              without a JWT secret, a random one
   --broadcast-period-ms <n>  heartbeat/delta period  [default ${DEFAULTS.broadcastPeriodMs}]

@@ -18,6 +18,8 @@ export interface RawArguments {
   readonly jwtAudience?: string;
   readonly jwtIssuer?: string;
   readonly metricsListen?: string;
+  readonly clusterSecret?: string;
+  readonly clusterSecretPrevious?: string;
   readonly demo: boolean;
   readonly broadcastPeriodMs?: string;
   readonly downPeriodMs?: string;
@@ -45,6 +47,8 @@ const OPTIONS = {
   'jwt-audience': { type: 'string' },
   'jwt-issuer': { type: 'string' },
   'metrics-listen': { type: 'string' },
+  'cluster-secret': { type: 'string' },
+  'cluster-secret-previous': { type: 'string' },
   demo: { type: 'boolean' },
   'broadcast-period-ms': { type: 'string' },
   'down-period-ms': { type: 'string' },
@@ -88,6 +92,8 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     jwtAudience: v['jwt-audience'],
     jwtIssuer: v['jwt-issuer'],
     metricsListen: v['metrics-listen'],
+    clusterSecret: v['cluster-secret'],
+    clusterSecretPrevious: v['cluster-secret-previous'],
     demo: v.demo === true,
     broadcastPeriodMs: v['broadcast-period-ms'],
     downPeriodMs: v['down-period-ms'],

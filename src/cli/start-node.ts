@@ -1,5 +1,5 @@
 /**
- * Starts one presence node from a checked configuration: transports (waiting for the Redis link),
+ * Starts one presence node from a checked configuration: the node bus (waiting for the Redis link),
  * the friends graph, the HTTP server with the gateway, metrics and the HTTP routes; then listens.
  * Returns the URL and a shutdown that stops accepting, announces the leave and closes everything.
  */
@@ -23,8 +23,8 @@ import { createPresenceServer, type PresenceServer } from '../server/create-pres
 import type { CliConfig } from './config.js';
 import { createDemoRoutesFor } from './demo-setup.js';
 import { httpUrl, listen } from './listen.js';
+import { openBus } from './open-bus.js';
 import { type OpenedGraph, openGraph } from './open-graph.js';
-import { openTransports } from './open-transport.js';
 
 /** Longest wait for open HTTP connections to close at shutdown before they are cut. */
 const HTTP_CLOSE_GRACE_MS = 3_000;
@@ -41,20 +41,23 @@ export interface RunningNode {
 
 export async function startNode(config: CliConfig, logger: Logger): Promise<RunningNode> {
   const inMemoryGraph = config.graph.kind === 'demo' || config.graph.kind === 'graphology';
-  const transports = await openTransports({
+  const bus = await openBus({
     nodeName: config.nodeName,
     redisUrl: config.redisUrl,
-    withGraphRelay: inMemoryGraph,
+    clusterSecret: config.clusterSecret,
+    previousClusterSecret: config.clusterSecretPrevious,
     logger,
   });
-  const relay = transports.graph
-    ? createTransportGraphChangeRelay(transports.graph, logger)
-    : undefined;
+  // Alone, a node has no peers to relay graph changes to.
+  const relay =
+    inMemoryGraph && config.redisUrl !== undefined
+      ? createTransportGraphChangeRelay(bus.channel('graph'), logger)
+      : undefined;
   let opened: OpenedGraph;
   try {
     opened = await openGraph(config.graph, logger, relay);
   } catch (error) {
-    await transports.close();
+    await bus.close();
     throw error;
   }
   const secret = config.jwtSecret ?? randomBytes(32).toString('base64url');
@@ -71,8 +74,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     presence = createPresenceServer({
       httpServer,
       graph: opened.graph,
-      transport: transports.tracker,
-      deliveryTransport: transports.delivery,
+      bus,
       jwtSecret: secret,
       jwtPolicy: config.jwtPolicy,
       timing: {
@@ -96,18 +98,14 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     });
   } catch (error) {
     await opened.graph.close();
-    await transports.close();
+    await bus.close();
     throw error;
   }
   const { replica, gateway } = presence;
   const metrics = createPresenceMetrics({
     replica,
     connections: () => gateway.stats().connections,
-    transports: [
-      transports.tracker,
-      transports.delivery,
-      ...(transports.graph ? [transports.graph] : []),
-    ],
+    transports: [bus],
     relayFramesDropped: relay ? () => relay.droppedFrames : undefined,
     delivery: presence.delivery,
   });
@@ -127,12 +125,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   let shuttingDown = false;
   route = createHttpHandler({
     node: config.nodeName,
-    isReady: () =>
-      listening &&
-      !shuttingDown &&
-      transports.tracker.isLinkUp() &&
-      (transports.graph?.isLinkUp() ?? true) &&
-      transports.delivery.isLinkUp(),
+    isReady: () => listening && !shuttingDown && bus.isLinkUp(),
     replicaCounts: () => replica.health.counts(),
     metrics,
     routes: new Map([
@@ -170,8 +163,8 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       metrics.close();
       httpServer.closeIdleConnections();
       await opened.graph.close();
-      // Closing the transports flushes the leave the replica just announced.
-      await transports.close();
+      // Closing the bus flushes the leave the replica just announced.
+      await bus.close();
       const grace = setTimeout(() => httpServer.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
       await httpClosed;
       clearTimeout(grace);

@@ -1,6 +1,6 @@
 /**
  * Reliable delivery to a user (PROTOCOL.md, "Delivery to a user"). One Deliverer
- * per node plays both roles over a delivery transport of its own:
+ * per node plays both roles over the node bus's `delivery` channel:
  *
  * - origin (`deliver`): routes the message to the nodes presence says host the user (this node
  *   directly, others by `sendTo`), and resolves at the first client ack (or, with `ack: 'all'`,
@@ -54,8 +54,9 @@ export interface DelivererOptions extends DeliveryServerOptions {
   /** This node's open sockets of a user. */
   readonly localSockets: (userId: string) => readonly PresenceSocket[];
   /**
-   * The delivery channel between nodes (never the tracker's transport), whose selfId is this
-   * node's name. Omitted: this node is alone, deliveries stay local.
+   * The delivery channel between nodes (`bus.channel('delivery')`, never the tracker's), whose
+   * selfId is this node's name. A frame naming a node other than its sender (a deliver's origin,
+   * an answer's node) is dropped. Omitted: this node is alone, deliveries stay local.
    */
   readonly transport?: ReplicationTransport;
   readonly logger?: Logger;
@@ -130,7 +131,8 @@ export class Deliverer {
     const onDiff = (change: PresenceChange) => this.joined(change);
     replica.on('diff', onDiff);
     this.detach.push(() => replica.off('diff', onDiff));
-    if (transport) this.detach.push(transport.onFrame((frame) => this.receive(frame)));
+    if (transport)
+      this.detach.push(transport.onFrame((frame, sender) => this.receive(frame, sender)));
   }
 
   /**
@@ -405,10 +407,18 @@ export class Deliverer {
 
   // ── receiver ───────────────────────────────────────────────────────────────────────────────
 
-  private receive(bytes: Uint8Array): void {
+  private receive(bytes: Uint8Array, sender: string): void {
     const frame = decodeDeliveryFrame(bytes);
     if (typeof frame === 'string') {
       this.dropFrame(frame, bytes.byteLength);
+      return;
+    }
+    // A frame speaks for the node that sent it: its origin (deliver) or answering node (answer).
+    if ((frame.kind === 'answer' ? frame.node : frame.origin) !== sender) {
+      this.dropFrame(
+        `${frame.kind} frame names a node other than its sender "${sender}"`,
+        bytes.byteLength,
+      );
       return;
     }
     if (frame.kind === 'answer') {

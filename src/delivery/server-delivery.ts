@@ -1,6 +1,7 @@
 /**
- * Delivery as createPresenceServer sets it up. One node (no `transport`): deliveries stay on
- * this node. A cluster needs a `deliveryTransport` of its own; without one, `deliver` rejects
+ * Delivery as createPresenceServer sets it up. One node (no `bus` or `transport`): deliveries stay
+ * on this node. A `bus` gives its delivery channel; a cluster given `transport` alone needs a
+ * `deliveryTransport` too; without one, `deliver` rejects
  * with an InvalidOptionError saying so (rather than quietly reaching only this node's users),
  * and servers that never deliver are not bothered.
  */
@@ -53,7 +54,7 @@ export function setUpDelivery(options: ServerDeliveryOptions): {
     const missing = () =>
       Promise.reject(
         new InvalidOptionError(
-          "deliver: this server replicates over `transport` but has no `deliveryTransport`, so it cannot reach users on other nodes; give createPresenceServer a deliveryTransport (a second transport with this node's name, e.g. createRedisTransport({ ..., channelPrefix: 'graph-presence:delivery' }))",
+          "deliver: this server replicates over `transport` but has no `deliveryTransport`, so it cannot reach users on other nodes; give createPresenceServer a bus instead of transport, or a deliveryTransport (e.g. bus.channel('delivery'))",
         ),
       );
     return { deliverer: undefined, deliver: missing };
@@ -84,12 +85,12 @@ function checkDeliveryTransport(
     typeof deliveryTransport.sendTo !== 'function'
   ) {
     throw new InvalidOptionError(
-      'createPresenceServer: deliveryTransport must be a ReplicationTransport (createRedisTransport or createInMemoryBus().createTransport)',
+      "createPresenceServer: deliveryTransport must be a ReplicationTransport (a bus channel, e.g. bus.channel('delivery'), or createInMemoryBus().createTransport)",
     );
   }
   if (deliveryTransport === transport) {
     throw new InvalidOptionError(
-      "createPresenceServer: deliveryTransport must not be the tracker's transport (it carries only tracker frames); create a second one, e.g. with channelPrefix 'graph-presence:delivery'",
+      "createPresenceServer: deliveryTransport must not be the tracker's transport (it carries only tracker frames); use the bus's delivery channel, bus.channel('delivery')",
     );
   }
   if (deliveryTransport.selfId !== nodeName) {

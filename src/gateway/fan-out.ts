@@ -14,9 +14,11 @@
  * out to its own sockets.
  */
 import type { Namespace } from 'socket.io';
+import type { Presence } from '../core/entry.js';
 import type { PresenceChange } from '../core/presence-state.js';
 import type { Logger } from '../ports/logger.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import { RateLimitedLog } from '../transports/rate-limited-log.js';
 import type { ClientToServerEvents, ServerToClientEvents } from './client-protocol.js';
 import type { PresenceSocket } from './connection-session.js';
 import type { DiffOutboxes } from './diff-outboxes.js';
@@ -44,6 +46,17 @@ export class DiffFanOut implements TopicSettler {
   private readonly queued = new Map<string, KeyChange[]>();
   private immediate: NodeJS.Immediate | undefined;
   private readonly onDiff = (change: PresenceChange) => this.take(change);
+  /** Entries dropped because their key was not their topic's (wire-payload.ts), since start. */
+  foreignKeyEntries = 0;
+  private readonly dropLog: RateLimitedLog;
+  private readonly onForeignKey = (presence: Presence) => {
+    this.foreignKeyEntries += 1;
+    this.dropLog.warn(
+      'foreign-key',
+      { topic: presence.topic, key: presence.key, replica: presence.replica.ref },
+      "dropped a presence whose key is not its topic's",
+    );
+  };
 
   constructor(
     private readonly replica: TrackerReplica,
@@ -55,6 +68,7 @@ export class DiffFanOut implements TopicSettler {
     /** 0: one topic per turn. */
     private readonly sliceMs = DEFAULT_FAN_OUT_SLICE_MS,
   ) {
+    this.dropLog = new RateLimitedLog(logger);
     replica.on('diff', this.onDiff);
   }
 
@@ -75,7 +89,12 @@ export class DiffFanOut implements TopicSettler {
   private take(change: PresenceChange): void {
     try {
       const rooms = this.nsp.adapter.rooms;
-      for (const { topic, changes } of changesByTopic(change, this.refs, (t) => rooms.has(t))) {
+      for (const { topic, changes } of changesByTopic(
+        change,
+        this.refs,
+        (t) => rooms.has(t),
+        this.onForeignKey,
+      )) {
         const parts = this.queued.get(topic);
         if (parts === undefined) this.queued.set(topic, [...changes]);
         else parts.push(...changes);

@@ -92,6 +92,8 @@ export interface GatewayStats {
   readonly framesTooLarge: number;
   /** Friends added or removed by the periodic subscription re-check: missed graph changes. */
   readonly subscriptionCorrections: number;
+  /** Tracker entries not sent to clients because their key was not their topic's, since start. */
+  readonly foreignKeyEntries: number;
 }
 
 export class PresenceGateway {
@@ -212,6 +214,7 @@ export class PresenceGateway {
       handshakesRateLimited: this.handshakesRateLimited,
       framesTooLarge: this.framesTooLarge,
       subscriptionCorrections: this.recheck.stats().corrections,
+      foreignKeyEntries: this.fanOut.foreignKeyEntries,
     };
   }
 

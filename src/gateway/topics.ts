@@ -19,11 +19,26 @@ export function userTopic(userId: UserId): string {
   return USER_TOPIC_PREFIX + userId;
 }
 
+const SELF_TOPIC_PREFIX = 'self:';
+
 export function selfTopic(userId: UserId): string {
-  return `self:${userId}`;
+  return SELF_TOPIC_PREFIX + userId;
 }
 
 /** The topic a connection of `userId` is tracked on. */
 export function topicFor(userId: UserId, invisible: boolean): string {
   return invisible ? selfTopic(userId) : userTopic(userId);
+}
+
+/**
+ * Whether an entry's key may appear on `topic`: on `user:<id>` and `self:<id>` only the key `<id>`.
+ * Every node tracks exactly that; an entry that breaks it came from a forged or buggy peer and
+ * would show one user's presence under another's topic, to the other's friends.
+ */
+export function topicOwnsKey(topic: string, key: string): boolean {
+  if (topic.startsWith(USER_TOPIC_PREFIX))
+    return topic.length === USER_TOPIC_PREFIX.length + key.length && topic.endsWith(key);
+  if (topic.startsWith(SELF_TOPIC_PREFIX))
+    return topic.length === SELF_TOPIC_PREFIX.length + key.length && topic.endsWith(key);
+  return true;
 }

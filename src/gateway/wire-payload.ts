@@ -8,6 +8,7 @@ import type { Presence } from '../core/index.js';
 import type { PresenceChange } from '../core/presence-state.js';
 import type { PresenceMap, WireMeta } from './client-protocol.js';
 import { KeyChange } from './key-change.js';
+import { topicOwnsKey } from './topics.js';
 import type { WireRefs } from './wire-refs.js';
 
 export function emptyPresenceMap(): PresenceMap {
@@ -42,16 +43,22 @@ export interface TopicChange {
 }
 
 /**
- * Splits a tracker change by topic and key, skipping topics nobody here listens to. Each key's
- * metas are converted once and shared by every socket the change reaches.
+ * Splits a tracker change by topic and key, skipping topics nobody here listens to and entries
+ * whose key is not their topic's (topicOwnsKey: `onForeignKey` hears of each). Each key's metas
+ * are converted once and shared by every socket the change reaches.
  */
 export function changesByTopic(
   change: PresenceChange,
   refs: WireRefs,
   hasAudience: (topic: string) => boolean = () => true,
+  onForeignKey: (presence: Presence) => void = () => {},
 ): TopicChange[] {
   const byTopic = new Map<string, Map<string, { joins: WireMeta[]; leaves: WireMeta[] }> | null>();
   const slot = (presence: Presence) => {
+    if (!topicOwnsKey(presence.topic, presence.key)) {
+      onForeignKey(presence);
+      return undefined;
+    }
     let keys = byTopic.get(presence.topic);
     if (keys === undefined) {
       keys = hasAudience(presence.topic) ? new Map() : null;

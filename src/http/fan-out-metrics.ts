@@ -20,6 +20,12 @@ export function registerFanOutMetrics(registry: Registry, stats: () => GatewaySt
     'Metas carried by those messages: one change delivered to one socket each',
     () => stats().diffs.metas,
   );
+  monotonic(
+    registry,
+    'presence_foreign_key_entries_dropped_total',
+    "Tracker entries not sent to clients because their key was not their topic's (a forged or buggy peer)",
+    () => stats().foreignKeyEntries,
+  );
   new Gauge({
     name: 'presence_batch_window_seconds',
     help: 'How long owed diffs wait to be merged now (0 at low load)',

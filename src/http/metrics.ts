@@ -10,7 +10,8 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Deliverer } from '../delivery/deliverer.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
+import type { NodeBusStats } from '../ports/node-bus.js';
+import type { TransportStats } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { registerDeliveryMetrics } from './delivery-metrics.js';
 
@@ -18,7 +19,8 @@ export interface MetricsSources {
   readonly replica: TrackerReplica;
   /** Open client connections on this node. */
   readonly connections: () => number;
-  readonly transports: readonly ReplicationTransport[];
+  /** The node bus (or transports) whose dropped frames are counted. */
+  readonly transports: readonly { stats(): TransportStats & Partial<NodeBusStats> }[];
   /** Graph relay frames dropped as invalid. */
   readonly relayFramesDropped?: () => number;
   /** The node's delivery service, when it has one. */
@@ -97,20 +99,35 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
     registers: [registry],
   });
   const seen = new Map<string, number>();
-  for (const reason of ['link_down', 'malformed_envelope', 'undecodable', 'invalid_graph_change']) {
+  for (const reason of [
+    'link_down',
+    'malformed_envelope',
+    'unauthenticated',
+    'replayed',
+    'wrong_sender',
+    'undecodable',
+    'invalid_graph_change',
+  ]) {
     dropped.inc({ reason }, 0);
   }
   const dropCollect = () => {
     let linkDown = 0;
     let malformed = 0;
+    let unauthenticated = 0;
+    let replayed = 0;
     for (const transport of sources.transports) {
       const stats = transport.stats();
       linkDown += stats.framesDroppedLinkDown;
       malformed += stats.framesDroppedMalformed;
+      unauthenticated += stats.framesDroppedUnauthenticated ?? 0;
+      replayed += stats.framesDroppedReplayed ?? 0;
     }
     const totals: Record<string, number> = {
       link_down: linkDown,
       malformed_envelope: malformed,
+      unauthenticated,
+      replayed,
+      wrong_sender: replica.stats.framesRefused,
       undecodable: replica.stats.framesDropped,
       invalid_graph_change: sources.relayFramesDropped?.() ?? 0,
     };

@@ -22,7 +22,11 @@ export interface TransportStats {
   readonly handlerErrors: number;
 }
 
-export type FrameHandler = (frame: Uint8Array) => void;
+/**
+ * Receives one frame and the name of the node that sent it (authenticated when the node bus has a
+ * cluster secret; as claimed by the frame's envelope otherwise).
+ */
+export type FrameHandler = (frame: Uint8Array, sender: string) => void;
 export type LinkChangeHandler = (up: boolean) => void;
 
 export interface ReplicationTransport {

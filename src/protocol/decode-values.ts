@@ -4,6 +4,7 @@
  * never pay for them).
  */
 import type { Meta, ReplicaRef } from '../core/index.js';
+import { MAX_WIRE_META_KEYS, metaSizeProblem } from './meta-limits.js';
 import { describe, isUint, isVsn, MAX_META_DEPTH } from './wire-layout.js';
 
 export type DecodeFailureReason = 'malformed' | 'unknown-version' | 'unknown-type';
@@ -38,11 +39,19 @@ export function prefixed(error: unknown, step: string): never {
 
 export function meta(value: unknown): Meta {
   if (!(value instanceof Map)) reject('meta', `expected a map, got ${describe(value)}`);
+  // Counted before converting: a huge map is refused without building its copy.
+  if (value.size > MAX_WIRE_META_KEYS) {
+    reject('meta', `${value.size} keys, more than ${MAX_WIRE_META_KEYS}`);
+  }
+  let decoded: Meta;
   try {
-    return json(value, 1) as Meta;
+    decoded = json(value, 1) as Meta;
   } catch (error) {
     return prefixed(error, '.meta');
   }
+  const tooLarge = metaSizeProblem(decoded);
+  if (tooLarge !== undefined) reject('meta', tooLarge.replace(/^meta: /, ''));
+  return decoded;
 }
 
 /** Strings, booleans, null and finite numbers are their own JSON form (the common meta value). */

@@ -5,7 +5,9 @@
  *
  * Every frame is one MessagePack array: `[version, typeCode, fromName, fromVsn, ...body]`.
  */
+
 import { Packr } from 'msgpackr';
+import { metaSizeProblem } from './meta-limits.js';
 
 /** Type codes: the second element of every frame. Never reuse a retired code. */
 export const TYPE_CODE = {
@@ -98,7 +100,8 @@ export function splitReplicaKey(key: string): { name: string; vsn: number } | un
 export function metaProblem(meta: unknown): string | undefined {
   if (!isPlainObject(meta)) return `meta: expected a plain object, got ${describe(meta)}`;
   const found = jsonProblem(meta, 1);
-  return found && `meta${found.path}: ${found.problem}`;
+  if (found) return `meta${found.path}: ${found.problem}`;
+  return metaSizeProblem(meta);
 }
 
 /** Paths are built only on the way out of a failure, so checking a valid meta allocates nothing. */

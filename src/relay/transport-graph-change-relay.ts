@@ -1,8 +1,8 @@
 /**
  * A FriendsGraphChangeRelay over a replication transport: carries the edge changes of an
- * in-memory (graphology) friends graph between the nodes of a cluster. Give it a transport of its
- * own (with Redis: channel prefix `<prefix>:graph`), never the tracker's: frames here are JSON
- * EdgeChanges, not tracker messages.
+ * in-memory (graphology) friends graph between the nodes of a cluster. Give it the node bus's
+ * `graph` channel, never the tracker's: frames here are JSON EdgeChanges, not tracker messages.
+ * With a cluster secret the bus drops edges from anyone who does not hold it.
  *
  * A frame that is not a valid EdgeChange is dropped with a warning and counted; a transport never
  * delivers a node's own broadcast back to it. Changes published while the link is down are lost

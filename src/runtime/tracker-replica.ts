@@ -74,6 +74,8 @@ export interface ReplicaStats {
   transferRequestsServed: number;
   transferPartsReceived: number;
   framesDropped: number;
+  /** Frames refused because they speak for a replica other than the node that sent them. */
+  framesRefused: number;
 }
 
 export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
@@ -90,6 +92,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
     transferRequestsServed: 0,
     transferPartsReceived: 0,
     framesDropped: 0,
+    framesRefused: 0,
   };
   private readonly transport: ReplicationTransport;
   private readonly clock: Clock;
@@ -135,7 +138,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
     if (this.running) return;
     this.running = true;
     this.unsubscribers = [
-      this.transport.onFrame((frame) => this.receive(frame)),
+      this.transport.onFrame((frame, sender) => this.receive(frame, sender)),
       this.transport.onLinkChange((up) => this.linkChanged(up)),
     ];
     this.schedule(Math.floor(this.random() * this.timing.broadcastPeriodMs * 0.25));
@@ -249,7 +252,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
 
   // ── receiving ────────────────────────────────────────────────────────────────────────────────
 
-  private receive(frame: Uint8Array): void {
+  private receive(frame: Uint8Array, sender: string): void {
     const decoded = decodeMessage(frame);
     if (!decoded.ok) {
       this.stats.framesDropped++;
@@ -260,6 +263,12 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
       return;
     }
     const message = decoded.message;
+    const refusal = senderProblem(message, sender);
+    if (refusal !== undefined) {
+      this.stats.framesRefused++;
+      this.logger.warn({ sender, from: message.from, type: message.type }, refusal);
+      return;
+    }
     if (message.from.name === this.ref.name) {
       if (message.from.vsn !== this.ref.vsn) {
         this.logger.warn(
@@ -398,6 +407,26 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
   private sendTo(to: ReplicaRef, message: ReplicationMessage): void {
     this.transport.sendTo(to.name, encodeMessage(message));
   }
+}
+
+/**
+ * Why a message cannot have come from `sender`, the node the transport says sent it: every message
+ * speaks for its `from` replica, which must be the sender, and a heartbeat's delta is its sender's
+ * own window (only the owner writes its entries). A transfer part legitimately carries other
+ * replicas' windows and snapshots (what the requester lacks of every replica it knows), so only its
+ * `from` is checked: with a cluster secret only cluster members can send one.
+ */
+function senderProblem(message: ReplicationMessage, sender: string): string | undefined {
+  if (message.from.name !== sender) {
+    return 'refused a replication message whose replica is not its sender';
+  }
+  if (message.type === 'heartbeat' && message.delta) {
+    const { replica } = message.delta;
+    if (replica.name !== message.from.name || replica.vsn !== message.from.vsn) {
+      return "refused a heartbeat whose delta is not its sender's own";
+    }
+  }
+  return undefined;
 }
 
 /** Refuses a meta the codec could not encode, before it reaches a heartbeat in a timer. */

@@ -34,6 +34,7 @@ import { USER_TOPIC_PREFIX } from '../gateway/topics.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
+import type { NodeBus } from '../ports/node-bus.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 import type { QueryPresence } from '../query/presence-query.js';
 import type { ReplicaTimingOptions } from '../runtime/replica-options.js';
@@ -61,13 +62,21 @@ export interface PresenceServerOptions {
   /** Whose presence each user may see: an adapter from `graph-adapters/`. Not closed by close(). */
   readonly graph: FriendsGraph;
   /**
-   * Replication between nodes; its `selfId` is this node's name. Not closed by close().
+   * The node bus between the nodes of a cluster (createRedisNodeBus, with a `clusterSecret` so
+   * its frames are authenticated): replication and `deliver` use its channels. Its `selfId` is
+   * this node's name. Not closed by close(). Give either `bus` or `transport`.
+   * @default none: one node, no replication
+   */
+  readonly bus?: NodeBus;
+  /**
+   * The lower-level form of `bus`: the tracker's channel alone (e.g. `bus.channel('tracker')`, or
+   * a member of an in-memory bus in tests); its `selfId` is this node's name. Not closed by close().
    * @default an in-memory transport: one node, no replication
    */
   readonly transport?: ReplicationTransport;
   /**
-   * The channel of `deliver` between nodes: a second transport with this node's name (with Redis:
-   * channel prefix `graph-presence:delivery`), never `transport` itself. Not closed by close().
+   * With `transport`: the channel of `deliver` between nodes, another transport with this node's
+   * name (e.g. `bus.channel('delivery')`), never `transport` itself. Not closed by close().
    * Needed with `transport`: without it `deliver` rejects. @default none: one node, local delivery
    */
   readonly deliveryTransport?: ReplicationTransport;
@@ -191,9 +200,10 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   if (options.httpServer !== undefined && !(options.httpServer instanceof HttpServer)) {
     throw new InvalidOptionError('createPresenceServer: httpServer must be a node:http Server');
   }
-  const nodeName = resolveNodeName(options);
-  const ownTransport = options.transport === undefined;
-  const transport = options.transport ?? createInMemoryBus().createTransport(nodeName);
+  const channels = busChannels(options);
+  const nodeName = resolveNodeName({ ...options, ...channels });
+  const ownTransport = channels.transport === undefined;
+  const transport = channels.transport ?? createInMemoryBus().createTransport(nodeName);
   const logger = options.logger ?? silentLogger;
   const replica = new TrackerReplica({
     ...options.timing,
@@ -241,7 +251,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     });
     // A socket.io server of its own serves only `/presence`; an app's `io` keeps its `/`.
     if (ownIo) refuseMainNamespace(io);
-    delivery = setUpDelivery({ ...options, replica, gateway, logger });
+    delivery = setUpDelivery({ ...options, ...channels, replica, gateway, logger });
   } catch (error) {
     gateway?.close();
     if (ownIo) io.close();
@@ -282,6 +292,28 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     query: gateway.query,
     close,
   };
+}
+
+/** The bus's tracker and delivery channels, or the transports given instead. */
+function busChannels(options: PresenceServerOptions): {
+  transport: ReplicationTransport | undefined;
+  deliveryTransport: ReplicationTransport | undefined;
+} {
+  const { bus } = options;
+  if (bus === undefined) {
+    return { transport: options.transport, deliveryTransport: options.deliveryTransport };
+  }
+  if (typeof bus !== 'object' || bus === null || typeof bus.channel !== 'function') {
+    throw new InvalidOptionError(
+      'createPresenceServer: bus must be a NodeBus (createRedisNodeBus or createInMemoryBus().createNodeBus)',
+    );
+  }
+  if (options.transport !== undefined || options.deliveryTransport !== undefined) {
+    throw new InvalidOptionError(
+      'createPresenceServer: give either bus or transport/deliveryTransport, not both (the bus carries both)',
+    );
+  }
+  return { transport: bus.channel('tracker'), deliveryTransport: bus.channel('delivery') };
 }
 
 function resolveNodeName(options: PresenceServerOptions): string {

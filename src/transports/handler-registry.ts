@@ -7,12 +7,12 @@
 
 import type { Logger } from '../ports/logger.js';
 
-interface Registration<T> {
-  readonly handle: (value: T) => void;
+interface Registration<Args extends unknown[]> {
+  readonly handle: (...args: Args) => void;
 }
 
-export class HandlerRegistry<T> {
-  private readonly registrations = new Set<Registration<T>>();
+export class HandlerRegistry<Args extends unknown[]> {
+  private readonly registrations = new Set<Registration<Args>>();
 
   constructor(
     private readonly event: string,
@@ -21,9 +21,9 @@ export class HandlerRegistry<T> {
   ) {}
 
   /** Adds a handler; returns an idempotent function that removes exactly this registration. */
-  add(handle: (value: T) => void): () => void {
+  add(handle: (...args: Args) => void): () => void {
     // One object per registration, so the same function registered twice is removed once per call.
-    const registration: Registration<T> = { handle };
+    const registration: Registration<Args> = { handle };
     this.registrations.add(registration);
     return () => {
       this.registrations.delete(registration);
@@ -34,12 +34,12 @@ export class HandlerRegistry<T> {
     return this.registrations.size;
   }
 
-  dispatch(value: T): void {
+  dispatch(...args: Args): void {
     for (const registration of [...this.registrations]) {
       // A handler removed by an earlier one during this dispatch must not run.
       if (!this.registrations.has(registration)) continue;
       try {
-        registration.handle(value);
+        registration.handle(...args);
       } catch (err) {
         this.onHandlerError();
         this.logger.error(

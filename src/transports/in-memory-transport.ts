@@ -9,13 +9,17 @@
 
 import { InvalidOptionError } from '../errors.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
+import type { NodeBus } from '../ports/node-bus.js';
 import type {
   FrameHandler,
   LinkChangeHandler,
   ReplicationTransport,
   TransportStats,
 } from '../ports/replication-transport.js';
+import type { BusWire } from './bus-wire.js';
+import { type ClusterSecretOptions, resolveClusterSecrets } from './cluster-secret.js';
 import { HandlerRegistry } from './handler-registry.js';
+import { createNodeBusOverWire } from './node-bus-core.js';
 import { assertValidReplicaId } from './replica-id.js';
 import { transportClosedError } from './transport-closed-error.js';
 import { TransportCounters } from './transport-counters.js';
@@ -38,6 +42,12 @@ export interface InMemoryBus {
    */
   createTransport(id: string): ReplicationTransport;
   /**
+   * Joins the bus as a node bus named `id` (its typed channels share one member of the bus), with
+   * the envelope, MACs and replay check of the Redis bus: what one node runs without Redis, and
+   * what tests of the bus itself use. Same errors as createTransport, and a short cluster secret.
+   */
+  createNodeBus(id: string, options?: InMemoryNodeBusOptions): NodeBus;
+  /**
    * Test hook: takes the link of `id` down (it sends and receives nothing) or back up. Open
    * transports with this id get a link event on a change; the state also applies to a transport
    * created later with this id, as for a node restarted during an outage.
@@ -45,6 +55,11 @@ export interface InMemoryBus {
   setLinkUp(id: string, up: boolean): void;
   /** Ids of the open transports, in joining order. */
   memberIds(): string[];
+}
+
+export interface InMemoryNodeBusOptions extends ClusterSecretOptions {
+  /** This bus instance's incarnation. @default newIncarnation() */
+  readonly incarnation?: bigint;
 }
 
 export function createInMemoryBus(options: InMemoryBusOptions = {}): InMemoryBus {
@@ -76,6 +91,18 @@ class Bus implements InMemoryBus {
     return transport;
   }
 
+  createNodeBus(id: string, options: InMemoryNodeBusOptions = {}): NodeBus {
+    const secrets = resolveClusterSecrets(options, 'createInMemoryBus().createNodeBus');
+    const member = this.createTransport(id);
+    return createNodeBusOverWire({
+      selfId: id,
+      wire: transportWire(member),
+      secrets,
+      logger: this.logger,
+      incarnation: options.incarnation,
+    });
+  }
+
   setLinkUp(id: string, up: boolean): void {
     if (up) this.linkDownIds.delete(id);
     else this.linkDownIds.add(id);
@@ -100,10 +127,28 @@ class Bus implements InMemoryBus {
   }
 }
 
+/** A member of the in-memory bus as the wire of a node bus. */
+function transportWire(member: ReplicationTransport): BusWire {
+  return {
+    publish(target, envelope) {
+      if (target === undefined) member.broadcast(envelope);
+      else member.sendTo(target, envelope);
+    },
+    onEnvelope(receive) {
+      member.onFrame((envelope) => receive(envelope));
+    },
+    onLinkChange(listener) {
+      member.onLinkChange(listener);
+    },
+    isLinkUp: () => member.isLinkUp(),
+    close: () => member.close(),
+  };
+}
+
 class InMemoryTransport implements ReplicationTransport {
   private readonly counters = new TransportCounters();
-  private readonly frameHandlers: HandlerRegistry<Uint8Array>;
-  private readonly linkHandlers: HandlerRegistry<boolean>;
+  private readonly frameHandlers: HandlerRegistry<[Uint8Array, string]>;
+  private readonly linkHandlers: HandlerRegistry<[boolean]>;
   private closed = false;
 
   constructor(
@@ -171,7 +216,7 @@ class InMemoryTransport implements ReplicationTransport {
       if (!receiver.acceptsFrame()) continue;
       // Copied now, as a network would: the sender may reuse its buffer right after the call.
       const copy = frame.slice();
-      this.bus.schedule(() => receiver.receive(copy));
+      this.bus.schedule(() => receiver.receive(copy, this.selfId));
     }
   }
 
@@ -182,9 +227,9 @@ class InMemoryTransport implements ReplicationTransport {
     return this.linkUp;
   }
 
-  private receive(frame: Uint8Array): void {
+  private receive(frame: Uint8Array, sender: string): void {
     if (!this.acceptsFrame()) return;
     this.counters.framesReceived += 1;
-    this.frameHandlers.dispatch(frame);
+    this.frameHandlers.dispatch(frame, sender);
   }
 }

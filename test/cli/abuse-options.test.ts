@@ -1,15 +1,10 @@
 /** The command line's abuse limits: flags, environment variables, defaults, validation. */
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
-import { resolveConfig } from '../../src/cli/config.js';
 import { helpText } from '../../src/cli/help.js';
-import { parseArguments } from '../../src/cli/parse-arguments.js';
+import { testConfig } from './support/test-config.js';
 
-/** Every node needs a JWT secret (or --demo); these cases are about the abuse limits only. */
-const SECRET_ENV = { PRESENCE_JWT_SECRET: 'abuse-options-test-secret-of-32-bytes!' };
-
-const config = (argv: string[], env: Record<string, string> = {}) =>
-  resolveConfig(parseArguments(argv), { ...SECRET_ENV, ...env }, 1);
+const config = testConfig;
 
 describe('abuse limit options', () => {
   it('default to the gateway defaults, read the flags, then the environment', () => {

@@ -4,14 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
-import { resolveConfig } from '../../src/cli/config.js';
 import { helpText } from '../../src/cli/help.js';
-import { parseArguments } from '../../src/cli/parse-arguments.js';
+import { testConfig } from './support/test-config.js';
 
-/** Every node needs a JWT secret (or --demo); these cases are about timing and the re-check. */
-const SECRET_ENV = { PRESENCE_JWT_SECRET: 'periods-config-test-secret-of-32-bytes!' };
-
-const config = (argv: string[]) => resolveConfig(parseArguments(argv), SECRET_ENV, 1);
+const config = (argv: string[]) => testConfig(argv);
 
 describe('--down-period-ms against the idle heartbeat interval', () => {
   it('follows a longer --broadcast-period-ms when not given (idle heartbeats every 33 s)', () => {
@@ -38,8 +34,7 @@ describe('--down-period-ms against the idle heartbeat interval', () => {
 
 describe('--subscription-recheck-ms', () => {
   it('defaults to 10 minutes, reads the flag, then the environment; 0 turns it off', () => {
-    const withEnv = (argv: string[], env: Record<string, string>) =>
-      resolveConfig(parseArguments(argv), { ...SECRET_ENV, ...env }, 1);
+    const withEnv = (argv: string[], env: Record<string, string>) => testConfig(argv, env);
     expect(config([]).subscriptionRecheckMs).toBe(600_000);
     expect(config(['--subscription-recheck-ms', '0']).subscriptionRecheckMs).toBe(0);
     expect(withEnv([], { PRESENCE_SUBSCRIPTION_RECHECK_MS: '30000' }).subscriptionRecheckMs).toBe(

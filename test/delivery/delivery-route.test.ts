@@ -137,9 +137,10 @@ describe('POST /admin/deliver on the command-line node, in a cluster', () => {
       ...['--port', '0', '--node-name', name, '--redis', redis!.url],
       ...['--jwt-secret', SECRET, '--admin-token', TOKEN, '--broadcast-period-ms', '100'],
     ];
-    const a = await startCli(args('cli-a'));
+    const env = { PRESENCE_CLUSTER_SECRET: 'delivery-route-cluster-secret-32-bytes' };
+    const a = await startCli(args('cli-a'), env);
     cleanups.push(async () => void (await stopCli(a.run)));
-    const b = await startCli(args('cli-b'));
+    const b = await startCli(args('cli-b'), env);
     cleanups.push(async () => void (await stopCli(b.run)));
     const alice = await inbox(b.url, 'alice');
     // Through node a, once a knows where alice is (no broadcast needed then).

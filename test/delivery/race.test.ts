@@ -13,9 +13,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryResult, UndeliveredMessage } from '../../src/delivery/index.js';
 import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
-import { createRedisTransport } from '../../src/transports/redis-transport.js';
 import { waitForLinkUp } from '../../src/transports/wait-for-link-up.js';
 import { startTestServer, type TestServer } from '../gateway/support/test-server.js';
+import { redisBusChannel } from '../support/bus-channel.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { type Inbox, openInbox } from './support/inbox.js';
@@ -40,7 +40,7 @@ const handed: UndeliveredMessage[] = [];
 let alice: Inbox;
 
 function redisTransport(selfId: string, channelPrefix: string): ReplicationTransport {
-  const transport = createRedisTransport({ url: redis.url, selfId, channelPrefix });
+  const transport = redisBusChannel({ url: redis.url, selfId, channelPrefix });
   transports.push(transport);
   return transport;
 }

@@ -134,3 +134,49 @@ describe('two nodes on one replication bus', () => {
     await waitFor(() => !alice.users().includes('bob'), { description: 'bob left with node-b' });
   });
 });
+
+describe('createPresenceServer with a node bus', () => {
+  it('replicates and delivers over the bus; refuses a bus together with a transport', async () => {
+    const net = createInMemoryBus();
+    const clusterSecret = 'create-presence-server-cluster-secret';
+    const timing = { broadcastPeriodMs: 20, downPeriodMs: 60_000, permdownPeriodMs: 120_000 };
+    const nodes: { server: PresenceServer; url: string }[] = [];
+    for (const name of ['node-a', 'node-b']) {
+      const graph = new GraphologyFriendsGraph();
+      await graph.addEdge('alice', 'bob');
+      const bus = net.createNodeBus(name, { clusterSecret });
+      const server = createPresenceServer({ graph, jwtSecret: SECRET, bus, timing });
+      cleanups.push(async () => {
+        await server.close();
+        await bus.close();
+      });
+      expect(server.replica.ref.name).toBe(name);
+      nodes.push({ server, url: await listen(server.httpServer!) });
+    }
+    const alice = await connect(nodes[0]!.url, 'alice');
+    const bob = await connect(nodes[1]!.url, 'bob');
+    cleanups.push(() => {
+      alice.close();
+      bob.close();
+    });
+    await waitFor(() => alice.users().includes('bob') && bob.users().includes('alice'));
+    const messages: unknown[] = [];
+    alice.socket.on('presence_message', (message: unknown, ack: () => void) => {
+      messages.push(message);
+      ack();
+    });
+    const result = await nodes[1]!.server.deliver('alice', 'hello', { from: 'bob' });
+    expect(result).toMatchObject({ delivered: true });
+    expect(messages).toHaveLength(1);
+
+    const graph = new GraphologyFriendsGraph();
+    expect(() =>
+      createPresenceServer({
+        graph,
+        jwtSecret: SECRET,
+        bus: net.createNodeBus('node-c'),
+        transport: net.createTransport('node-d'),
+      }),
+    ).toThrow(InvalidOptionError);
+  });
+});

@@ -10,10 +10,12 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { encodeEnvelope } from '../../src/transports/bus-envelope.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import {
   type DiffEvent,
   nameOfKey,
+  REPLICA_CLUSTER_SECRET,
   ReplicaCluster,
   type ReplicaNode,
   type Reply,
@@ -261,22 +263,26 @@ describe('replication between real processes over a real redis-server', () => {
     const publisher = new Redis(redis.url);
     try {
       const channel = `${cluster!.prefix}:bcast`;
-      const sender = Buffer.from('zz');
       await publisher.publish(channel, Buffer.alloc(0)); // no envelope at all
-      await publisher.publish(channel, Buffer.from([0, 1, 2, 3])); // reserved id length
-      await publisher.publish(channel, Buffer.from([200, 1, 2])); // id longer than the frame
-      await publisher.publish(
-        channel,
-        Buffer.concat([Buffer.from([2]), sender, Buffer.from([0xc1, 0xff, 0x00, 0x93])]),
-      ); // a valid envelope around bytes that are not a message
-      await publisher.publish(
-        channel,
-        Buffer.concat([Buffer.from([2]), sender, Buffer.from('{"type":"leave"}')]),
-      );
-      await publisher.publish(
-        channel,
-        Buffer.concat([Buffer.from([2]), sender, Buffer.from([0x94, 0x63, 0x01, 0xa1, 0x78])]),
-      ); // a MessagePack array with an unknown version
+      await publisher.publish(channel, Buffer.from([0, 1, 2, 3])); // an unknown envelope version
+      await publisher.publish(channel, Buffer.from([1, 0, 200, 1, 2])); // a sender longer than it
+      // Signed with the cluster's secret (a buggy member): valid envelopes around bytes that are
+      // not a replication message. Unsigned, the same never reaches the decoder.
+      const key = Buffer.from(REPLICA_CLUSTER_SECRET);
+      let seq = 0n;
+      const envelope = (frame: Uint8Array, secret: Buffer | undefined) =>
+        encodeEnvelope(
+          { kind: 'tracker', sender: 'zz', target: undefined, incarnation: 1n, seq: ++seq },
+          frame,
+          secret,
+        );
+      const notMessages = [
+        Buffer.from([0xc1, 0xff, 0x00, 0x93]),
+        Buffer.from('{"type":"leave"}'),
+        Buffer.from([0x94, 0x63, 0x01, 0xa1, 0x78]), // a MessagePack array with an unknown version
+      ];
+      for (const frame of notMessages) await publisher.publish(channel, envelope(frame, key));
+      await publisher.publish(channel, envelope(notMessages[0]!, undefined));
     } finally {
       publisher.disconnect();
     }
@@ -285,8 +291,15 @@ describe('replication between real processes over a real redis-server', () => {
         const seen = await Promise.all(nodes.map((node) => summary(node)));
         return seen.every((s) => {
           const stats = s['stats'] as { framesDropped: number };
-          const transport = s['transport'] as { framesDroppedMalformed: number };
-          return stats.framesDropped >= 3 && transport.framesDroppedMalformed >= 3;
+          const transport = s['transport'] as {
+            framesDroppedMalformed: number;
+            framesDroppedUnauthenticated: number;
+          };
+          return (
+            stats.framesDropped >= 3 &&
+            transport.framesDroppedMalformed >= 3 &&
+            transport.framesDroppedUnauthenticated >= 1
+          );
         });
       },
       { timeoutMs: CONVERGE_MS, description: 'every node dropped the garbage frames' },

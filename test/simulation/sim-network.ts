@@ -60,10 +60,10 @@ class SimTransport implements ReplicationTransport {
     return this.linkUp && !this.closed;
   }
 
-  deliver(frame: Uint8Array): void {
+  deliver(frame: Uint8Array, sender: string): void {
     if (!this.isLinkUp()) return;
     this.received++;
-    for (const handler of this.frameHandlers) handler(frame);
+    for (const handler of this.frameHandlers) handler(frame, sender);
   }
 
   setLink(up: boolean): void {
@@ -128,7 +128,7 @@ export class SimNetwork {
       const copies = this.random() < this.faults.duplicateRate ? 2 : 1;
       for (let i = 0; i < copies; i++) {
         const delay = Math.floor(this.random() * (this.faults.maxDelayMs + 1));
-        this.world.setTimeout(() => member.deliver(copy), delay);
+        this.world.setTimeout(() => member.deliver(copy, from.selfId), delay);
       }
     }
   }

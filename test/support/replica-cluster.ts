@@ -30,7 +30,12 @@ export interface ReplicaClusterOptions {
   readonly echoStderr?: boolean;
   /** How long to wait for a process's `ready`. @default 30000 */
   readonly readyTimeoutMs?: number;
+  /** The node bus's cluster secret; null: frames unsigned. @default a fixed test secret */
+  readonly clusterSecret?: string | null;
 }
+
+/** The secret replica processes share unless told otherwise: clusters run as in production. */
+export const REPLICA_CLUSTER_SECRET = 'replica-cluster-secret-of-32-bytes!!';
 
 /** An event line a replica process wrote, with the time our side read it. */
 export interface ReplicaProcessEvent {
@@ -115,6 +120,9 @@ export class ReplicaNode {
       '--diff-events',
       options.diffEvents ?? 'all',
       ...(waitStart ? ['--wait-start'] : []),
+      ...(options.clusterSecret === null
+        ? []
+        : ['--cluster-secret', options.clusterSecret ?? REPLICA_CLUSTER_SECRET]),
     ];
     this.child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     liveChildren.add(this.child);

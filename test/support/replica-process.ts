@@ -39,8 +39,8 @@ import type {
   TransportStats,
 } from '../../src/ports/replication-transport.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { createRedisTransport } from '../../src/transports/redis-transport.js';
 import { waitForLinkUp } from '../../src/transports/wait-for-link-up.js';
+import { redisBusChannel } from './bus-channel.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,6 +52,8 @@ const { values: args } = parseArgs({
     'permdown-period-ms': { type: 'string', default: '1200000' },
     'diff-events': { type: 'string', default: 'all' },
     'link-timeout-ms': { type: 'string', default: '20000' },
+    /** The node bus's cluster secret; none: frames unsigned. */
+    'cluster-secret': { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'wait-start': { type: 'boolean', default: false },
   },
@@ -105,10 +107,10 @@ class CountingTransport implements ReplicationTransport {
     this.bytesSent += frame.byteLength;
     this.inner.sendTo(replicaId, frame);
   }
-  onFrame(handler: (frame: Uint8Array) => void): () => void {
-    return this.inner.onFrame((frame) => {
+  onFrame(handler: (frame: Uint8Array, sender: string) => void): () => void {
+    return this.inner.onFrame((frame, sender) => {
       this.bytesReceived += frame.byteLength;
-      handler(frame);
+      handler(frame, sender);
     });
   }
   onLinkChange(handler: (up: boolean) => void): () => void {
@@ -451,10 +453,11 @@ function boot(): void {
   booted = true;
   startedAt = Date.now();
   transport = new CountingTransport(
-    createRedisTransport({
+    redisBusChannel({
       selfId: name,
       url: redisUrl,
       channelPrefix: args.prefix,
+      clusterSecret: args['cluster-secret'],
       logger,
       // Reconnect quickly (tests restart Redis); production keeps ioredis's default backoff.
       redisOptions: { retryStrategy: (attempt: number) => Math.min(attempt * 20, 200) },

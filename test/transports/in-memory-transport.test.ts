@@ -6,14 +6,18 @@ import {
   describeTransportContract,
   type TransportTestBed,
 } from '../contracts/replication-transport.contract.js';
+import { ownedChannel } from '../support/bus-channel.js';
 import { waitFor } from '../support/wait-for.js';
 
-function inMemoryTestBed(bus: InMemoryBus = createInMemoryBus()): TransportTestBed {
+function inMemoryTestBed(
+  bus: InMemoryBus = createInMemoryBus(),
+  open: (id: string) => ReplicationTransport = (id) => bus.createTransport(id),
+): TransportTestBed {
   const opened: ReplicationTransport[] = [];
   const downIds = new Set<string>();
   return {
     async connect(ids) {
-      const transports = ids.map((id) => bus.createTransport(id));
+      const transports = ids.map(open);
       opened.push(...transports);
       return transports;
     },
@@ -36,6 +40,16 @@ describeTransportContract('in-memory (setImmediate)', () => inMemoryTestBed());
 describeTransportContract('in-memory (queueMicrotask)', () =>
   inMemoryTestBed(createInMemoryBus({ schedule: queueMicrotask })),
 );
+
+describeTransportContract('in-memory node bus, delivery channel, with a cluster secret', () => {
+  const bus = createInMemoryBus();
+  return inMemoryTestBed(bus, (id) =>
+    ownedChannel(
+      bus.createNodeBus(id, { clusterSecret: 'in-memory-cluster-secret-32-bytes!' }),
+      'delivery',
+    ),
+  );
+});
 
 describe('in-memory bus', () => {
   it('refuses a second open transport with the same id, and invalid ids', () => {

@@ -1,13 +1,14 @@
 /**
- * The transport contract's test bed on a real redis-server: a link outage is the server stopped,
+ * The transport contract's test bed on a real redis-server (the tracker channel of one node bus
+ * per id, with a cluster secret): a link outage is the server stopped,
  * its end the server started again on the same port. Each bed has its own channel prefix.
  */
 
 import { randomUUID } from 'node:crypto';
 import type { RedisOptions } from 'ioredis';
 import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
-import { createRedisTransport } from '../../src/transports/redis-transport.js';
 import type { TransportTestBed } from '../contracts/replication-transport.contract.js';
+import { redisBusChannel } from '../support/bus-channel.js';
 import type { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -17,6 +18,8 @@ export const fastReconnect: RedisOptions = {
 };
 
 const LINK_TIMEOUT_MS = 10_000;
+
+export const TEST_CLUSTER_SECRET = 'test-cluster-secret-of-32-bytes!!';
 
 export function redisTestBed(server: () => RedisServer): TransportTestBed {
   const channelPrefix = `test-${randomUUID()}`;
@@ -30,11 +33,13 @@ export function redisTestBed(server: () => RedisServer): TransportTestBed {
   return {
     async connect(ids) {
       const transports = ids.map((selfId) => {
-        const transport = createRedisTransport({
+        const transport = redisBusChannel({
           selfId,
           url: server().url,
           channelPrefix,
           redisOptions: fastReconnect,
+          // Every frame of the contract is then signed and checked.
+          clusterSecret: TEST_CLUSTER_SECRET,
         });
         const tracked = trackClose(transport, () => open.delete(tracked));
         return tracked;

@@ -20,8 +20,13 @@ export interface TwoNodes {
   stop(): Promise<void>;
 }
 
+/** The cluster secret test clusters share (PRESENCE_CLUSTER_SECRET). */
+export const TEST_CLUSTER_SECRET = 'cli-test-cluster-secret-of-32-bytes';
+
 export async function startTwoNodes(options: {
   readonly secret: string;
+  /** PRESENCE_CLUSTER_SECRET of both nodes; null: none. @default TEST_CLUSTER_SECRET */
+  readonly clusterSecret?: string | null;
   /** More options for both nodes, e.g. `--admin-token`. */
   readonly extraArgs?: readonly string[];
 }): Promise<TwoNodes> {
@@ -32,7 +37,14 @@ export async function startTwoNodes(options: {
     ...['--down-period-ms', '60000', '--permdown-period-ms', '120000'],
     ...(options.extraArgs ?? []),
   ];
-  const [node1, node2] = await Promise.all([startCli(args('node-1')), startCli(args('node-2'))]);
+  const clusterSecret =
+    options.clusterSecret === undefined ? TEST_CLUSTER_SECRET : options.clusterSecret;
+  const env: Record<string, string> =
+    clusterSecret === null ? {} : { PRESENCE_CLUSTER_SECRET: clusterSecret };
+  const [node1, node2] = await Promise.all([
+    startCli(args('node-1'), env),
+    startCli(args('node-2'), env),
+  ]);
   const stop = async () => {
     await Promise.all([stopCli(node1.run), stopCli(node2.run)]);
     killAll();

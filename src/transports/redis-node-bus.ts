@@ -1,10 +1,11 @@
 /**
- * Replication over Redis pub/sub (ioredis 5). Redis is only a message bus here, never a store:
- * if it restarts nothing is lost, replicas re-sync by transfer once the link is back.
+ * The node bus over Redis pub/sub (ioredis 5): one publisher and one subscriber connection per
+ * node, whatever the channels. Redis is only a message bus here, never a store: if it restarts
+ * nothing is lost, replicas re-sync by transfer once the link is back.
  *
- * Channels: `<prefix>:bcast` (every replica) and `<prefix>:to:<id>` (one replica). Every frame is
- * wrapped in a small envelope naming its sender (frame-envelope.ts), because Redis echoes a
- * broadcast to its publisher and the transport must drop its own.
+ * Redis channels: `<prefix>:bcast` (every node) and `<prefix>:to:<node>` (one node); the bus's
+ * channel kind travels in the envelope (bus-envelope.ts). One publisher connection keeps a
+ * sender's frames in order on both, which the receivers' replay check relies on.
  *
  * The link is up only while the publisher is ready and the subscriber is ready *and* has
  * confirmed our subscriptions on its current connection.
@@ -13,14 +14,10 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { InvalidOptionError } from '../errors.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import type {
-  FrameHandler,
-  LinkChangeHandler,
-  ReplicationTransport,
-  TransportStats,
-} from '../ports/replication-transport.js';
-import { decodeEnvelope, encodeEnvelope, encodeEnvelopeHeader } from './frame-envelope.js';
-import { HandlerRegistry } from './handler-registry.js';
+import type { NodeBus } from '../ports/node-bus.js';
+import type { BusWire } from './bus-wire.js';
+import { type ClusterSecretOptions, resolveClusterSecrets } from './cluster-secret.js';
+import { createNodeBusOverWire } from './node-bus-core.js';
 import { broadcastChannel, DEFAULT_CHANNEL_PREFIX, directChannel } from './redis-channels.js';
 import {
   type ClientPair,
@@ -29,70 +26,71 @@ import {
   toConnectionLabel,
 } from './redis-clients.js';
 import { assertValidReplicaId } from './replica-id.js';
-import { transportClosedError } from './transport-closed-error.js';
-import { TransportCounters } from './transport-counters.js';
 
-interface RedisTransportCommonOptions {
-  /** This replica's id (node name): its direct channel is `<prefix>:to:<selfId>`. */
+interface RedisNodeBusCommonOptions extends ClusterSecretOptions {
+  /** This node's name: its direct channel is `<prefix>:to:<selfId>`. */
   selfId: string;
-  /** Namespace of the replication network's channels. @default 'graph-presence' */
+  /** Namespace of the cluster's Redis channels. @default 'graph-presence' */
   channelPrefix?: string;
   /** @default silentLogger */
   logger?: Logger;
 }
 
-/** The transport opens, owns and closes two connections to `url`. */
-export interface RedisTransportUrlOptions extends RedisTransportCommonOptions {
+/** The bus opens, owns and closes two connections to `url`. */
+export interface RedisNodeBusUrlOptions extends RedisNodeBusCommonOptions {
   url: string;
   /** Extra ioredis options for the owned connections (retry strategy, TLS, ...). */
   redisOptions?: RedisOptions;
 }
 
 /**
- * The caller's two distinct connections; the transport never closes them. The subscriber may
- * carry other subscriptions: only ours are touched (one transport per subscriber and prefix).
- * The transport never publishes while the link is down; `autoResendUnfulfilledCommands: false` on
+ * The caller's two distinct connections; the bus never closes them. The subscriber may carry
+ * other subscriptions: only ours are touched (one bus per subscriber and prefix). The bus never
+ * publishes while the link is down; `autoResendUnfulfilledCommands: false` on
  * the publisher also keeps a frame caught in a dropped connection from arriving late.
  */
-export interface RedisTransportClientOptions extends RedisTransportCommonOptions {
+export interface RedisNodeBusClientOptions extends RedisNodeBusCommonOptions {
   publisher: Redis;
   subscriber: Redis;
 }
 
-export type RedisTransportOptions = RedisTransportUrlOptions | RedisTransportClientOptions;
+export type RedisNodeBusOptions = RedisNodeBusUrlOptions | RedisNodeBusClientOptions;
 
-export function createRedisTransport(options: RedisTransportOptions): ReplicationTransport {
-  assertValidReplicaId(options.selfId, 'createRedisTransport');
+export function createRedisNodeBus(options: RedisNodeBusOptions): NodeBus {
+  const where = 'createRedisNodeBus';
+  assertValidReplicaId(options.selfId, where);
+  const secrets = resolveClusterSecrets(options, where);
   const prefix = options.channelPrefix ?? DEFAULT_CHANNEL_PREFIX;
   if (prefix === '') {
-    throw new InvalidOptionError('createRedisTransport: channelPrefix must not be empty.');
+    throw new InvalidOptionError(`${where}: channelPrefix must not be empty.`);
   }
+  const logger = options.logger ?? silentLogger;
+  let wire: RedisWire;
   if ('url' in options) {
     const label = toConnectionLabel(prefix, options.selfId);
     const clients = createOwnedClients(options.url, options.redisOptions ?? {}, label);
-    return new RedisTransport(options.selfId, prefix, clients, true, options.logger);
+    wire = new RedisWire(options.selfId, prefix, clients, true, logger);
+  } else {
+    if (options.publisher === options.subscriber) {
+      throw new InvalidOptionError(
+        `${where}: publisher and subscriber must be two connections (a subscribed connection cannot publish); pass redis.duplicate() as the subscriber.`,
+      );
+    }
+    const clients = { publisher: options.publisher, subscriber: options.subscriber };
+    wire = new RedisWire(options.selfId, prefix, clients, false, logger);
   }
-  if (options.publisher === options.subscriber) {
-    throw new InvalidOptionError(
-      'createRedisTransport: publisher and subscriber must be two connections (a subscribed connection cannot publish); pass redis.duplicate() as the subscriber.',
-    );
-  }
-  const clients = { publisher: options.publisher, subscriber: options.subscriber };
-  return new RedisTransport(options.selfId, prefix, clients, false, options.logger);
+  return createNodeBusOverWire({ selfId: options.selfId, wire, secrets, logger });
 }
 
 /** The listener type EventEmitter.off() takes; our listeners are typed where they are written. */
 type RedisListener = Parameters<Redis['off']>[1];
 
-class RedisTransport implements ReplicationTransport {
-  private readonly counters = new TransportCounters();
-  private readonly frameHandlers: HandlerRegistry<Uint8Array>;
-  private readonly linkHandlers: HandlerRegistry<boolean>;
+class RedisWire implements BusWire {
   private readonly broadcastChannel: string;
   private readonly directChannel: string;
-  private readonly envelopeHeader: Uint8Array;
   private readonly attached: Array<{ client: Redis; event: string; listener: RedisListener }> = [];
-  private readonly logger: Logger;
+  private receiveEnvelope: (envelope: Uint8Array) => void = () => {};
+  private linkListener: (up: boolean) => void = () => {};
   private linkUp = false;
   private subscribed = false;
   /** Bumped when the subscriber's connection drops, so a late SUBSCRIBE reply cannot count. */
@@ -101,53 +99,49 @@ class RedisTransport implements ReplicationTransport {
   private closing: Promise<void> | undefined;
 
   constructor(
-    readonly selfId: string,
+    private readonly selfId: string,
     private readonly prefix: string,
     private readonly clients: ClientPair,
     private readonly ownsClients: boolean,
-    logger: Logger = silentLogger,
+    private readonly logger: Logger,
   ) {
-    this.logger = logger;
-    const countError = () => {
-      this.counters.handlerErrors += 1;
-    };
-    this.frameHandlers = new HandlerRegistry('frame', logger, countError);
-    this.linkHandlers = new HandlerRegistry('link-change', logger, countError);
     this.broadcastChannel = broadcastChannel(prefix);
     this.directChannel = directChannel(prefix, selfId);
-    this.envelopeHeader = encodeEnvelopeHeader(selfId);
     this.wireEvents();
   }
 
-  broadcast(frame: Uint8Array): void {
-    this.publish(this.broadcastChannel, frame, 'broadcast');
+  publish(target: string | undefined, envelope: Uint8Array, lost: () => void): void {
+    if (this.closing || !this.linkUp || this.clients.publisher.status !== 'ready') {
+      lost();
+      return;
+    }
+    const channel =
+      target === undefined ? this.broadcastChannel : directChannel(this.prefix, target);
+    this.clients.publisher
+      .publish(channel, Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength))
+      .catch((err: Error) => {
+        // The connection died under the frame: it is lost like any frame sent while down.
+        lost();
+        this.logClientError('publisher', err);
+      });
   }
 
-  sendTo(replicaId: string, frame: Uint8Array): void {
-    this.publish(directChannel(this.prefix, replicaId), frame, 'sendTo');
+  onEnvelope(receive: (envelope: Uint8Array) => void): void {
+    this.receiveEnvelope = receive;
   }
 
-  onFrame(handler: FrameHandler): () => void {
-    return this.frameHandlers.add(handler);
-  }
-
-  onLinkChange(handler: LinkChangeHandler): () => void {
-    return this.linkHandlers.add(handler);
+  onLinkChange(listener: (up: boolean) => void): void {
+    this.linkListener = listener;
   }
 
   isLinkUp(): boolean {
     return this.linkUp;
   }
 
-  stats(): TransportStats {
-    return this.counters.snapshot();
-  }
-
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
   }
-
   private wireEvents(): void {
     const { publisher, subscriber } = this.clients;
     const refresh = () => this.refreshLink();
@@ -208,49 +202,17 @@ class RedisTransport implements ReplicationTransport {
     if (up) this.lastErrorCode = undefined;
     this.logger.info(
       { selfId: this.selfId, linkUp: up },
-      `replication transport: link ${up ? 'up' : 'down'}`,
+      `node bus: Redis link ${up ? 'up' : 'down'}`,
     );
-    this.linkHandlers.dispatch(up);
-  }
-
-  private publish(channel: string, frame: Uint8Array, operation: string): void {
-    if (this.closing) throw transportClosedError(this.selfId, operation);
-    if (!this.linkUp || this.clients.publisher.status !== 'ready') {
-      this.counters.framesDroppedLinkDown += 1;
-      return;
-    }
-    this.counters.framesSent += 1;
-    this.clients.publisher
-      .publish(channel, encodeEnvelope(this.envelopeHeader, frame))
-      .catch((err: Error) => {
-        // The connection died under the frame: it is lost like any frame sent while down.
-        this.counters.framesDroppedLinkDown += 1;
-        this.logClientError('publisher', err);
-      });
+    this.linkListener(up);
   }
 
   private receive(channelBytes: Buffer, message: Buffer): void {
     if (this.closing) return;
     const channel = channelBytes.toString('utf8');
-    const isBroadcast = channel === this.broadcastChannel;
     // An injected subscriber may carry the caller's own channels too.
-    if (!isBroadcast && channel !== this.directChannel) return;
-    const envelope = decodeEnvelope(message);
-    if (!envelope.ok) {
-      this.counters.framesDroppedMalformed += 1;
-      this.logger.warn(
-        { selfId: this.selfId, channel, bytes: message.byteLength, reason: envelope.reason },
-        'replication transport: dropped a frame without a valid envelope',
-      );
-      return;
-    }
-    if (isBroadcast && envelope.senderId === this.selfId) return;
-    if (!this.linkUp) {
-      this.counters.framesDroppedLinkDown += 1;
-      return;
-    }
-    this.counters.framesReceived += 1;
-    this.frameHandlers.dispatch(envelope.frame);
+    if (channel !== this.broadcastChannel && channel !== this.directChannel) return;
+    this.receiveEnvelope(message);
   }
 
   /** Errors repeat on every reconnect attempt during an outage: warn once per kind, then debug. */
@@ -258,16 +220,11 @@ class RedisTransport implements ReplicationTransport {
     const code = (err as NodeJS.ErrnoException).code ?? err.message;
     const level = code === this.lastErrorCode ? 'debug' : 'warn';
     this.lastErrorCode = code;
-    this.logger[level](
-      { err, selfId: this.selfId, connection },
-      'replication transport: Redis error',
-    );
+    this.logger[level]({ err, selfId: this.selfId, connection }, 'node bus: Redis error');
   }
 
   private async shutdown(): Promise<void> {
     this.linkUp = false;
-    this.frameHandlers.clear();
-    this.linkHandlers.clear();
     const { publisher, subscriber } = this.clients;
     if (this.ownsClients) {
       this.detachListeners((entry) => entry.event !== 'error');

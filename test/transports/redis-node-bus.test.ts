@@ -6,8 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
 import type { Logger } from '../../src/ports/logger.js';
 import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
-import { createRedisTransport } from '../../src/transports/redis-transport.js';
+import { createRedisNodeBus } from '../../src/transports/redis-node-bus.js';
 import { describeTransportContract } from '../contracts/replication-transport.contract.js';
+import { redisBusChannel } from '../support/bus-channel.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { fastReconnect, redisTestBed } from './redis-test-bed.js';
@@ -28,13 +29,13 @@ afterAll(async () => {
 
 describeTransportContract('redis', () => redisTestBed(() => server));
 
-describe('redis transport', () => {
+describe('redis node bus', () => {
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
   const prefix = () => `test-${randomUUID()}`;
 
   /** A transport on owned connections, closed after the test. */
   async function open(selfId: string, channelPrefix: string, logger?: Logger) {
-    const transport = createRedisTransport({
+    const transport = redisBusChannel({
       selfId,
       url: server.url,
       channelPrefix,
@@ -59,9 +60,9 @@ describe('redis transport', () => {
 
   it('refuses one connection as both publisher and subscriber', () => {
     const client = new Redis(server.url, { lazyConnect: true });
-    expect(() =>
-      createRedisTransport({ selfId: 'a', publisher: client, subscriber: client }),
-    ).toThrow(InvalidOptionError);
+    expect(() => redisBusChannel({ selfId: 'a', publisher: client, subscriber: client })).toThrow(
+      InvalidOptionError,
+    );
   });
 
   it('never closes injected clients and leaves their other subscriptions alone', async () => {
@@ -74,7 +75,7 @@ describe('redis transport', () => {
     subscriber.on('message', (_channel, message) => appMessages.push(message));
     const listenersBefore = subscriber.listenerCount('messageBuffer');
 
-    const a = createRedisTransport({ selfId: 'a', publisher, subscriber, channelPrefix });
+    const a = redisBusChannel({ selfId: 'a', publisher, subscriber, channelPrefix });
     const b = await open('b', channelPrefix);
     await waitFor(() => a.isLinkUp(), { description: 'a link up' });
     const atB = record(b);
@@ -112,7 +113,7 @@ describe('redis transport', () => {
     });
   });
 
-  it('drops and counts frames without a valid envelope, and keeps working', async () => {
+  it('drops and counts frames without a valid envelope, logs each reason once, and keeps working', async () => {
     const channelPrefix = prefix();
     const warnings: object[] = [];
     const logger: Logger = {
@@ -121,7 +122,16 @@ describe('redis transport', () => {
       warn: (obj) => warnings.push(obj),
       error: () => {},
     };
-    const a = await open('a', channelPrefix, logger);
+    const bus = createRedisNodeBus({
+      selfId: 'a',
+      url: server.url,
+      channelPrefix,
+      redisOptions: fastReconnect,
+      logger,
+    });
+    cleanups.push(() => bus.close());
+    const a = bus.channel('tracker');
+    await waitFor(() => a.isLinkUp(), { description: 'a link up' });
     const sender = await open('sender', channelPrefix);
     const atA = record(a);
     const garbage = [
@@ -139,12 +149,52 @@ describe('redis transport', () => {
       `${channelPrefix}:bcast`,
       'garbage from redis-cli',
     ]);
-    await waitFor(() => a.stats().framesDroppedMalformed === 6, { description: 'six drops' });
-    expect(warnings).toHaveLength(6);
-    expect(warnings[0]).toMatchObject({ reason: 'too-short' });
+    await waitFor(() => bus.stats().framesDroppedMalformed === 6, { description: 'six drops' });
+    // Rate limited: one line per reason (an empty message, then five of an unknown version).
+    expect(warnings).toEqual([
+      expect.objectContaining({ reason: 'too-short' }),
+      expect.objectContaining({ reason: 'unknown-version' }),
+    ]);
     sender.broadcast(Buffer.from('valid'));
     await waitFor(() => atA.length === 1, { description: 'the valid frame' });
     expect(atA).toEqual(['valid']);
+  });
+
+  it('rotates the cluster secret: new-key nodes reach old+new ones, old-key ones only those', async () => {
+    const channelPrefix = prefix();
+    const [NEW, OLD] = [
+      'the-new-cluster-secret-of-32-bytes!',
+      'the-old-cluster-secret-of-32-bytes!',
+    ];
+    const bus = (selfId: string, clusterSecret: string, previousClusterSecret?: string) => {
+      const opened = createRedisNodeBus({
+        selfId,
+        url: server.url,
+        channelPrefix,
+        redisOptions: fastReconnect,
+        clusterSecret,
+        previousClusterSecret,
+      });
+      cleanups.push(() => opened.close());
+      return opened;
+    };
+    const signsNew = bus('a', NEW);
+    const rotating = bus('b', NEW, OLD);
+    const signsOld = bus('c', OLD);
+    await waitFor(() => [signsNew, rotating, signsOld].every((b) => b.isLinkUp()));
+    const atRotating = record(rotating.channel('tracker'));
+    const atNew = record(signsNew.channel('tracker'));
+    signsNew.channel('tracker').sendTo('b', Buffer.from('new'));
+    signsOld.channel('tracker').sendTo('b', Buffer.from('old'));
+    await waitFor(() => atRotating.length === 2, { description: 'both keys accepted' });
+    expect(atRotating.sort()).toEqual(['new', 'old']);
+    signsOld.channel('tracker').sendTo('a', Buffer.from('old to a'));
+    await waitFor(() => signsNew.stats().framesDroppedUnauthenticated === 1, {
+      description: 'the old-key frame dropped at a',
+    });
+    rotating.channel('tracker').sendTo('a', Buffer.from('marker'));
+    await waitFor(() => atNew.length === 1, { description: 'the marker' });
+    expect(atNew).toEqual(['marker']);
   });
 
   it('replication networks with different prefixes do not hear each other', async () => {
@@ -188,7 +238,7 @@ describe('redis transport', () => {
     const a = await open('a', channelPrefix);
     await server.stop({ signal: 'SIGKILL' });
     await waitFor(() => !a.isLinkUp(), { description: 'a down' });
-    const late = createRedisTransport({
+    const late = redisBusChannel({
       selfId: 'late',
       url: server.url,
       channelPrefix,
