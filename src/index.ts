@@ -7,6 +7,7 @@ export type { FriendsGraph, FriendsGraphChange } from './ports/friends-graph.js'
 export type { Logger } from './ports/logger.js';
 export type { BusChannelKind, NodeBus, NodeBusStats } from './ports/node-bus.js';
 export type { ReplicationTransport } from './ports/replication-transport.js';
+export * from './query/index.js';
 export * from './server/index.js';
 export { createInMemoryBus } from './transports/in-memory-transport.js';
 export { createRedisNodeBus } from './transports/redis-node-bus.js';

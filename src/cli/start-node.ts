@@ -15,6 +15,7 @@ import { createHttpHandler } from '../http/http-handler.js';
 import { registerLeaveGraceMetrics } from '../http/leave-grace-metrics.js';
 import { createPresenceMetrics } from '../http/metrics.js';
 import { createMetricsListener, METRICS_PATH } from '../http/metrics-listener.js';
+import { presenceQueryRoutes } from '../http/presence-query-route.js';
 import { registerSubscriptionRecheckMetrics } from '../http/subscription-recheck-metrics.js';
 import type { Logger } from '../ports/logger.js';
 import { createTransportGraphChangeRelay } from '../relay/transport-graph-change-relay.js';
@@ -142,6 +143,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
         : []),
       ...deliveryRoutes(presence.deliver),
       ...countRoutes(presence.counts),
+      ...presenceQueryRoutes(presence.query),
     ]),
     adminToken: config.adminToken,
     logger,

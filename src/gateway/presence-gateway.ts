@@ -8,6 +8,7 @@
  */
 import type { Server } from 'socket.io';
 import type { PresenceCounts } from '../counts/presence-counts.js';
+import { PresenceQuery, type QueryPresence } from '../query/presence-query.js';
 import { Admission, Overloaded, type Release } from './admission.js';
 import { authenticateHandshake, type Handshake } from './authentication.js';
 import {
@@ -99,6 +100,7 @@ export class PresenceGateway {
   readonly namespace: PresenceNamespace;
   private readonly options: ResolvedGatewayOptions;
   private readonly gatewayCounts: GatewayCounts;
+  private readonly presenceQuery: PresenceQuery;
   private readonly sessions = new SessionRegistry();
   private readonly admission: Admission;
   private readonly outboxes: DiffOutboxes;
@@ -124,6 +126,11 @@ export class PresenceGateway {
     this.options = resolveGatewayOptions(options);
     this.namespace = io.of(namespace) as unknown as PresenceNamespace;
     this.gatewayCounts = new GatewayCounts(this.namespace, this.options, options.rooms);
+    this.presenceQuery = new PresenceQuery({
+      state: this.options.replica.state,
+      graph: this.options.graph,
+      graphTimeoutMs: this.options.graphTimeoutMs,
+    });
     this.admission = new Admission(this.options.admission);
     this.outboxes = new DiffOutboxes(
       this.namespace.name,
@@ -181,6 +188,11 @@ export class PresenceGateway {
   /** Online users and connections, per topic, friends online, count-only rooms. */
   get counts(): PresenceCounts {
     return this.gatewayCounts.counts;
+  }
+
+  /** Users' presence from this node's replica, as the backend or one viewer sees it. */
+  get query(): QueryPresence {
+    return this.presenceQuery.query;
   }
 
   stats(): GatewayStats {

@@ -36,6 +36,7 @@ import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { NodeBus } from '../ports/node-bus.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
+import type { QueryPresence } from '../query/presence-query.js';
 import type { ReplicaTimingOptions } from '../runtime/replica-options.js';
 import { TrackerReplica } from '../runtime/tracker-replica.js';
 import { createInMemoryBus } from '../transports/in-memory-transport.js';
@@ -159,6 +160,13 @@ export interface PresenceServer {
   /** Counts: `online()`, `topic(topic)`, `friendsOnline(userId)`, `room(room)`. */
   readonly counts: PresenceCounts;
   /**
+   * The presence of up to 1,000 users (`online`, `status`, `devices`, `lastSeen`), read from this
+   * node's replica: the backend's view, or with `{ as: viewer }` exactly what that viewer's client
+   * sees. Rejects with InvalidQueryError on bad arguments, GraphProviderError when `as` needs the
+   * graph and it does not answer. See src/query/presence-query.ts.
+   */
+  readonly query: QueryPresence;
+  /**
    * Sends `event` and `payload` to every live connection of `userId` in the cluster; resolves
    * `{ delivered: true, id, connections }` on a client ack (the first, or all with
    * `{ ack: 'all' }`), else after `timeoutMs` hands it to `delivery.onUndelivered` and resolves
@@ -281,6 +289,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     deliver,
     delivery: deliverer,
     counts: gateway.counts,
+    query: gateway.query,
     close,
   };
 }

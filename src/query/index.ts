@@ -1,0 +1,12 @@
+/** The presence query: users' presence as the backend or as one viewer sees it. */
+export type {
+  PresenceQueryResult,
+  QueryPresence,
+} from './presence-query.js';
+export {
+  InvalidQueryError,
+  type InvalidQueryReason,
+  MAX_QUERY_USERS,
+  type QueryOptions,
+} from './query-input.js';
+export { OFFLINE_STATUS, OTHER_DEVICE, type UserPresence } from './user-presence.js';

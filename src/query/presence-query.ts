@@ -1,0 +1,77 @@
+/**
+ * `query(userIds, { as? })`: the presence of up to 1,000 users, read from this node's replica of
+ * the tracker, which holds every node's presences: no fan-out to other nodes, no round trip.
+ * O(ids + their connections), plus with `as` one friends-graph lookup for the viewer.
+ *
+ * - Without `as`, the backend's view: a user's visible connections (`user:<id>`). An invisible
+ *   connection is not there, so a user who is invisible on every device is offline here too: the
+ *   answer is the same as for a user who is not connected, and reveals no invisibility.
+ * - With `as: viewer`, exactly what the viewer's own client holds after `presence_state` (see
+ *   connection-session.ts): the viewer themself with all their connections, invisible ones too
+ *   (their own devices see them); users `graph.visibleTo(viewer)` names, with their visible
+ *   connections; anyone else offline, the same answer as an offline friend, so a query cannot
+ *   tell a non-friend from a friend who is not there.
+ */
+import type { Presence, PresenceState } from '../core/index.js';
+import { lookupVisible } from '../gateway/graph-lookup.js';
+import { selfTopic, userTopic } from '../gateway/topics.js';
+import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
+import { checkQuery, type QueryOptions } from './query-input.js';
+import { OFFLINE, type UserPresence, userPresence } from './user-presence.js';
+
+/** Each user asked about → their presence, in the order first asked (duplicates once). */
+export type PresenceQueryResult = ReadonlyMap<UserId, UserPresence>;
+
+export type QueryPresence = (
+  userIds: readonly UserId[],
+  options?: QueryOptions,
+) => Promise<PresenceQueryResult>;
+
+export interface PresenceQuerySources {
+  readonly state: PresenceState;
+  readonly graph: FriendsGraph;
+  readonly graphTimeoutMs: number;
+}
+
+export class PresenceQuery {
+  constructor(private readonly sources: PresenceQuerySources) {}
+
+  /**
+   * Rejects with an InvalidQueryError (bad arguments) or, with `as`, a GraphProviderError when
+   * the friends graph does not answer within the graph timeout.
+   */
+  readonly query: QueryPresence = async (userIds, options) => {
+    const checked = checkQuery(userIds, options);
+    const { graph, graphTimeoutMs } = this.sources;
+    const visible =
+      checked.viewer === undefined
+        ? undefined
+        : await lookupVisible(graph, checked.viewer, graphTimeoutMs);
+    // Read after the lookup, in one synchronous step: the answer is the replica as of now.
+    const answer = new Map<UserId, UserPresence>();
+    for (const user of checked.userIds) {
+      answer.set(user, this.presenceOf(user, checked.viewer, visible));
+    }
+    return answer;
+  };
+
+  private presenceOf(
+    user: UserId,
+    viewer: UserId | undefined,
+    visible: ReadonlySet<UserId> | undefined,
+  ): UserPresence {
+    const { state } = this.sources;
+    if (user === viewer) {
+      return userPresence(ownPresences(state, user));
+    }
+    if (visible !== undefined && !visible.has(user)) return OFFLINE;
+    return userPresence(state.get(userTopic(user), user));
+  }
+}
+
+/** A user's visible and invisible connections: what their own devices see of them. */
+function ownPresences(state: PresenceState, user: UserId): Presence[] {
+  const visible = state.get(userTopic(user), user);
+  const hidden = state.get(selfTopic(user), user);
+  return hidden.length === 0 ? visible : visible.concat(hidden);
+}
