@@ -68,12 +68,33 @@ export function extractFor(
       parts.push({ kind: 'window', window: trimWindow(window, known) });
     } else {
       const isOwn = slot.ref === ownUnsent.replica;
-      const count = isOwn ? own.count : slot.dots.size;
-      const entries = isOwn ? own.entries() : slot.dots.values();
-      parts.push(...snapshotChunks(slot, count, entries, `${transferId}/${slot.key}`, chunkSize));
+      const entries = isOwn ? undefined : entriesUpToContext(slot);
+      const count = entries?.length ?? own.count;
+      parts.push(
+        ...snapshotChunks(
+          slot,
+          count,
+          entries ?? own.entries(),
+          `${transferId}/${slot.key}`,
+          chunkSize,
+        ),
+      );
     }
   }
   return parts;
+}
+
+/**
+ * A snapshot lists the entries as of `upTo` (the slot's context), and no more: a snapshot of that
+ * replica still being received can have added entries beyond the context already. Forwarded, they
+ * would reach a requester with a context that never covered them, and what a third replica learns
+ * would depend on the order it merged its sources in (merge would not commute). They come with the
+ * next transfer once the context covers them.
+ */
+function entriesUpToContext(slot: ReplicaSlot): EntryData[] {
+  const entries: EntryData[] = [];
+  for (const entry of slot.dots.values()) if (entry.counter <= slot.context) entries.push(entry);
+  return entries;
 }
 
 function snapshotChunks(

@@ -603,6 +603,41 @@ describe('transfers (Phoenix extract / transfer_ack, ours per replica and chunke
     expect(onlineList(c)).toEqual(onlineList(a));
   });
 
+  it('a half-received snapshot is not forwarded beyond its context: merging sources commutes', () => {
+    // Found by the merge-commutativity property: c holds a:3 from an unfinished snapshot of a
+    // while its context of a is still 1. Forwarding a:3 in c's own snapshot of a would let an
+    // observer see it or not depending on whether it merged c or b first.
+    const a = newState('a', { snapshotChunkSize: 1, maxDeltaSizes: [] }); // snapshots only
+    const b = newState('b');
+    const c = newState('c');
+    connectAll(a, b, c);
+    trackOk(a, 'lobby', 'u1', 'c1', {});
+    a.takeDelta();
+    sync(b, a);
+    sync(c, a); // both know a up to 1, from a complete snapshot
+    trackOk(a, 'lobby', 'u2', 'c2', {});
+    trackOk(a, 'lobby', 'u3', 'c3', {});
+    a.takeDelta();
+    const u3chunk = a
+      .extract(c.self.ref, c.clock(), 'from-a')
+      .find((p) => p.kind === 'snapshot' && p.entries[0]?.key === 'u3')!;
+    expect(c.mergeTransfer(u3chunk).status).toBe('partial');
+    expect(c.contextOf(a.self.ref)).toBe(1);
+    const observerOf = (name: string) => {
+      const o = newState(name);
+      connectAll(o, a, b, c);
+      return o;
+    };
+    const cb = observerOf('cb');
+    sync(cb, c);
+    sync(cb, b);
+    const bc = observerOf('bc');
+    sync(bc, b);
+    sync(bc, c);
+    expect(observe(cb).online).toEqual(observe(bc).online);
+    expect(rows(cb.list('lobby')).map((r) => r.dot)).toEqual(['a:1']);
+  });
+
   it('a replica that is up to date is sent nothing', () => {
     const a = newState('a');
     const b = newState('b');
