@@ -73,6 +73,11 @@ export class IdleAway {
     return this.#idle;
   }
 
+  /** True between {@link start} and {@link stop} (never when idle tracking is off). */
+  get running(): boolean {
+    return this.#running;
+  }
+
   /** Starts (or restarts) tracking, counting now as activity; nothing is shown. */
   start(): void {
     if (this.#idleAfterMs === 0) return;

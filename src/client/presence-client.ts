@@ -3,7 +3,7 @@
  * the presence of every user this user may see, typed events, and status updates.
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { DeviceKind } from '../domain/device-kind.js';
+import { DEVICE_KINDS, type DeviceKind, isDeviceKind } from '../domain/device-kind.js';
 import { ONLINE_STATUS } from '../domain/presence-status.js';
 import { watchBrowserActivity } from './browser-activity.js';
 import { PresenceClientError } from './client-error.js';
@@ -169,6 +169,11 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
     const idleAfterMs = options.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS;
     const problem = idleAfterMsProblem(idleAfterMs);
     if (problem !== undefined) throw new RangeError(problem);
+    if (options.kind !== undefined && !isDeviceKind(options.kind)) {
+      throw new RangeError(
+        `kind must be one of ${DEVICE_KINDS.join(', ')}, got ${String(options.kind)}`,
+      );
+    }
     this.#options = options;
     this.#idle = new IdleAway(
       idleAfterMs,
@@ -376,7 +381,8 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   /** Connects again after {@link disconnect} or a refused connection (e.g. with a new token). */
   connect(): void {
     this.#overloaded.cancel();
-    this.#trackActivity();
+    // After disconnect() only: a retry (e.g. with a new token) is no sign of the user.
+    if (!this.#idle.running) this.#trackActivity();
     this.socket.connect();
   }
 
@@ -494,6 +500,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   #trackActivity(): void {
     this.#stopWatchingActivity();
     this.#idle.start();
+    if (!this.#idle.running) return; // idleAfterMs 0: nothing to watch
     this.#stopWatchingActivity = watchBrowserActivity(() => this.#idle.activity());
   }
 

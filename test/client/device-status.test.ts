@@ -78,6 +78,16 @@ describe('device kind and statusOf', () => {
     expect(bob.statusOf('alice')).toEqual({ status: 'offline', kinds: {} });
   });
 
+  it('refuses a bad kind or idleAfterMs at construction, naming the option', () => {
+    const base = { token: 't', socketOptions: { autoConnect: false } };
+    expect(() => createPresenceClient(server.url, { ...base, kind: 'tablet' as never })).toThrow(
+      /^kind must be one of web, mobile, desktop, other, got tablet$/,
+    );
+    expect(() => createPresenceClient(server.url, { ...base, idleAfterMs: -1 })).toThrow(
+      /^idleAfterMs must be a whole number of milliseconds/,
+    );
+  });
+
   it('a client without a kind counts as other', async () => {
     const bob = await open('bob');
     await open('alice', { status: 'busy' });
@@ -160,6 +170,21 @@ describe('idle and away on a real server', () => {
     await alice.update({ mood: 'ok' });
     await waitFor(() => bob.get('alice')?.metas[0]?.['mood'] === 'ok');
     expect(bob.statusOf('alice').status).toBe('dnd');
+  });
+
+  it('connect() is no activity; after disconnect() and connect() the count starts afresh', async () => {
+    const clock = new ManualClock();
+    const alice = await open('alice', { idleAfterMs: 60_000, idleClock: clock });
+    clock.advance(60_000);
+    alice.connect(); // e.g. an app retrying with a new token
+    expect(alice.idle).toBe(true);
+    alice.disconnect();
+    expect(clock.pending).toBe(0);
+    alice.connect();
+    expect(alice.idle).toBe(false);
+    expect(clock.pending).toBe(1);
+    await waitFor(() => alice.synced, { description: 'connected again' });
+    expect(alice.get('alice')?.metas.map((m) => m.status)).toEqual(['online']);
   });
 
   it('a reconnect while idle comes back away (the handshake carries it)', async () => {
