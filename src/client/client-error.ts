@@ -18,6 +18,7 @@
  * - `overloaded`: the server is admitting as many connections as it can; the client tries again
  *   on its own after the server's hint, backing off (pending updates keep waiting meanwhile).
  * - `too_many_handshakes`: this address connected too often lately; retried like `overloaded`.
+ * - `idle_update_failed`: setting `away` after idleness (or the status back) failed.
  * - `frame_too_large`: the server closed the connection because a message was over its size
  *   limit (WebSocket close code 1009, or HTTP 413 with long polling).
  *
@@ -35,7 +36,8 @@ export type ClientErrorCode =
   | 'rejoin_failed'
   | 'overloaded'
   | 'too_many_handshakes'
-  | 'frame_too_large';
+  | 'frame_too_large'
+  | 'idle_update_failed';
 
 /** An error from the presence client: `code` says what happened. */
 export class PresenceClientError extends Error {

@@ -6,7 +6,11 @@
  * - {@link syncState}, {@link syncDiff}, {@link listPresences}: the sync functions alone, with
  *   the semantics of Phoenix's JS `Presence`, for apps that bring their own socket.
  */
+
+export type { DeviceKind } from '../domain/device-kind.js';
 export { type ClientErrorCode, PresenceClientError } from './client-error.js';
+export type { FriendStatus } from './friend-status.js';
+export { DEFAULT_IDLE_AFTER_MS, type IdleClock } from './idle-away.js';
 export {
   DEFAULT_MESSAGE_MEMORY,
   type PresenceMessage,

@@ -3,7 +3,18 @@
  * the presence of every user this user may see, typed events, and status updates.
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { DEVICE_KINDS, type DeviceKind, isDeviceKind } from '../domain/device-kind.js';
+import { ONLINE_STATUS } from '../domain/presence-status.js';
+import { watchBrowserActivity } from './browser-activity.js';
 import { PresenceClientError } from './client-error.js';
+import { type FriendStatus, friendStatus } from './friend-status.js';
+import {
+  DEFAULT_IDLE_AFTER_MS,
+  hostIdleClock,
+  IdleAway,
+  type IdleClock,
+  idleAfterMsProblem,
+} from './idle-away.js';
 import { IncomingMessages, type PresenceMessage } from './incoming-messages.js';
 import { OverloadedRetry } from './overloaded-retry.js';
 import { isPresenceDiff, isPresenceState } from './payload-guards.js';
@@ -23,6 +34,20 @@ export interface PresenceClientOptions {
   token: string | (() => string | Promise<string>);
   /** A name for this device, shown to the user's friends in the meta's `device`. */
   device?: string;
+  /**
+   * The kind of device (`web`, `mobile`, `desktop` or `other`): friends see a status per kind
+   * ({@link PresenceClient.statusOf}). Absent: the server counts the connection as `other`.
+   */
+  kind?: DeviceKind;
+  /**
+   * After this long without activity the status `online` becomes `away`, and comes back on the
+   * next activity (one update per change). Activity: input and the page turning visible in a
+   * browser; {@link PresenceClient.activity} calls anywhere. 0 turns it off.
+   * @default 300000 (5 minutes)
+   */
+  idleAfterMs?: number;
+  /** The clock and timers of idle tracking (tests pass a manual clock). @default the host's */
+  idleClock?: IdleClock;
   /** The status to connect with. Later {@link PresenceClient.setStatus} calls replace it. */
   status?: string;
   /**
@@ -74,6 +99,13 @@ export interface PresenceClientEvents<M extends PresenceMeta = PresenceMeta> {
   message: [message: PresenceMessage];
   /** A joined count-only room's count changed (at most once per server broadcast period). */
   count: [room: string, count: number];
+  /** A user's first visible device appeared (after `join`); more devices do not repeat it. */
+  online: [userId: string];
+  /**
+   * A user's last visible device went (after `leave`). `lastSeen` is always null for now: the
+   * server has no last-seen store yet.
+   */
+  offline: [userId: string, lastSeen: number | null];
 }
 
 const DEFAULT_ACK_TIMEOUT_MS = 5_000;
@@ -130,9 +162,25 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   readonly #overloaded = new OverloadedRetry(() => {
     if (!this.socket.connected && !this.socket.active) this.socket.connect();
   });
+  readonly #idle: IdleAway;
+  #stopWatchingActivity: () => void = () => {};
 
   constructor(url: string, options: PresenceClientOptions) {
+    const idleAfterMs = options.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS;
+    const problem = idleAfterMsProblem(idleAfterMs);
+    if (problem !== undefined) throw new RangeError(problem);
+    if (options.kind !== undefined && !isDeviceKind(options.kind)) {
+      throw new RangeError(
+        `kind must be one of ${DEVICE_KINDS.join(', ')}, got ${String(options.kind)}`,
+      );
+    }
     this.#options = options;
+    this.#idle = new IdleAway(
+      idleAfterMs,
+      options.status ?? ONLINE_STATUS,
+      options.idleClock ?? hostIdleClock,
+      (status) => this.#showIdleStatus(status),
+    );
     this.#invisible = options.invisible === true;
     this.#emitter = new TypedEmitter<PresenceClientEvents<M>>((error, event) =>
       this.#onListenerError(error, event),
@@ -178,6 +226,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
       error: (error) => this.#emitter.emit('error', error),
     });
     this.#listen();
+    this.#trackActivity();
   }
 
   /**
@@ -271,6 +320,39 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   }
 
   /**
+   * One user's status across their visible devices: `online` beats `away`, which beats other
+   * statuses (the server's presence query uses the same rule), and the strongest per device
+   * kind. `{status: 'offline', kinds: {}}` when the user is not visible.
+   */
+  statusOf(userId: string): FriendStatus {
+    return friendStatus(this.#view.get(userId));
+  }
+
+  /** See {@link PresenceClientEvents.online}. Returns an unsubscribe function. */
+  onOnline(listener: (userId: string) => void): () => void {
+    return this.on('online', listener);
+  }
+
+  /** See {@link PresenceClientEvents.offline}. Returns an unsubscribe function. */
+  onOffline(listener: (userId: string, lastSeen: number | null) => void): () => void {
+    return this.on('offline', listener);
+  }
+
+  /**
+   * The user did something: restarts the idle countdown, and brings the status back from
+   * `away` if idleness had set it. In a browser, input events already count; call this in Node
+   * (or for activity the page cannot see, e.g. a call in progress).
+   */
+  activity(): void {
+    this.#idle.activity();
+  }
+
+  /** True while the user counts as idle (no activity for `idleAfterMs`). */
+  get idle(): boolean {
+    return this.#idle.idle;
+  }
+
+  /**
    * Sends `presence:update`. Resolves when the server acks `{ok: true}`; rejects with a
    * {@link PresenceClientError} whose `code` is the server's (`{ok: false, error}`), `timeout`,
    * or `disconnected`. While disconnected, the update waits for the next connection (within the
@@ -278,10 +360,15 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
    */
   update(patch: UpdatePatch): Promise<void> {
     if (typeof patch.invisible === 'boolean') this.#invisible = patch.invisible;
+    // The app's status wins over idleness and counts as activity (docs/usage.md).
+    if (typeof patch.status === 'string') this.#idle.setAppStatus(patch.status);
     return this.#requests.request({ ...patch }, (applied) => this.#remember(applied));
   }
 
-  /** Sets this connection's status (`update({status})`). */
+  /**
+   * Sets this connection's status (`update({status})`). It wins over idle tracking: it is shown
+   * as is, and only `online` is later replaced by `away` when the user goes idle.
+   */
   setStatus(status: string): Promise<void> {
     return this.update({ status });
   }
@@ -294,6 +381,8 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   /** Connects again after {@link disconnect} or a refused connection (e.g. with a new token). */
   connect(): void {
     this.#overloaded.cancel();
+    // After disconnect() only: a retry (e.g. with a new token) is no sign of the user.
+    if (!this.#idle.running) this.#trackActivity();
     this.socket.connect();
   }
 
@@ -303,6 +392,8 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
    */
   disconnect(): void {
     this.#overloaded.cancel();
+    this.#idle.stop();
+    this.#stopWatchingActivity();
     this.socket.disconnect();
     this.#requests.failAll(new PresenceClientError('disconnected', 'the client was disconnected'));
     this.#view.clear();
@@ -397,9 +488,38 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
     const fields: Record<string, string | boolean> = {};
     if (this.#invisible) fields['invisible'] = true;
     if (this.#options.device !== undefined) fields['device'] = this.#options.device;
-    const status = this.#applied.get('status') ?? this.#options.status;
+    if (this.#options.kind !== undefined) fields['kind'] = this.#options.kind;
+    // Idle while disconnected: the handshake says `away`, no update needed after it.
+    const status = this.#idle.idle
+      ? this.#idle.status
+      : (this.#applied.get('status') ?? this.#options.status);
     if (typeof status === 'string') fields['status'] = status;
     return fields;
+  }
+
+  #trackActivity(): void {
+    this.#stopWatchingActivity();
+    this.#idle.start();
+    if (!this.#idle.running) return; // idleAfterMs 0: nothing to watch
+    this.#stopWatchingActivity = watchBrowserActivity(() => this.#idle.activity());
+  }
+
+  /**
+   * Idleness changed the status to show: one update, not remembered as the app's status. While
+   * disconnected, nothing is sent: the next handshake carries it.
+   */
+  #showIdleStatus(status: string): void {
+    if (!this.socket.connected) return;
+    this.#requests.request({ status }).catch((error: unknown) => {
+      // A lost connection is no failure here: the next handshake carries the idle status.
+      if (error instanceof PresenceClientError && error.code === 'disconnected') return;
+      this.#emitter.emit(
+        'error',
+        new PresenceClientError('idle_update_failed', `setting the status ${status} failed`, {
+          cause: error,
+        }),
+      );
+    });
   }
 
   #remember(patch: UpdatePatch): void {
@@ -431,9 +551,16 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
 
   #emitChange(change: PresenceChange<M>): void {
     const emitter = this.#emitter;
-    if (change.kind === 'join') emitter.emit('join', change.userId, change.current, change.joined);
-    else if (change.kind === 'update') emitter.emit('update', change.userId, change.presence);
-    else emitter.emit('leave', change.userId, change.current, change.left);
+    if (change.kind === 'join') {
+      emitter.emit('join', change.userId, change.current, change.joined);
+      // First join: no visible device before this one.
+      if ((change.current?.metas.length ?? 0) === 0) emitter.emit('online', change.userId);
+    } else if (change.kind === 'update') emitter.emit('update', change.userId, change.presence);
+    else {
+      emitter.emit('leave', change.userId, change.current, change.left);
+      // Last leave. No last-seen store yet: lastSeen is null.
+      if (change.current.metas.length === 0) emitter.emit('offline', change.userId, null);
+    }
   }
 
   #badPayload(event: string): void {

@@ -19,6 +19,8 @@ export interface PresenceMeta extends Meta {
   readonly status: string;
   /** The device name given at connect time, if any. */
   readonly device?: string;
+  /** The device kind given at connect time (`web`, `mobile`, `desktop`, `other`), if any. */
+  readonly kind?: string;
   /** When this connection came online, in ms since the epoch. */
   readonly online_at: number;
 }

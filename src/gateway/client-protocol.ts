@@ -13,6 +13,8 @@ export interface WireMeta {
   readonly phx_ref_prev?: string;
   readonly status: string;
   readonly device?: string;
+  /** `web`, `mobile`, `desktop` or `other`, when the handshake named one (absent: `other`). */
+  readonly kind?: string;
   /** Milliseconds since the epoch when this connection came online. */
   readonly online_at: number;
   /** Present (and true) only on the user's own invisible connections; friends never see them. */
@@ -74,6 +76,8 @@ export interface HandshakeAuth {
   readonly token?: string;
   /** ≤ 64 characters. */
   readonly device?: string;
+  /** `web`, `mobile`, `desktop` or `other`; anything else is refused. @default 'other' */
+  readonly kind?: string;
   /** ≤ 64 characters. @default 'online' */
   readonly status?: string;
   /** Connect already hidden from friends (an SDK resuming an invisible session). */
@@ -110,7 +114,7 @@ export type RoomJoinAck =
 
 /** The `connect_error` message of a refused connection without valid credentials. */
 export const UNAUTHORIZED = 'unauthorized';
-/** The `connect_error` message when the handshake's device/status/invisible are malformed. */
+/** The `connect_error` message when the handshake's device/kind/status/invisible are malformed. */
 export const INVALID_HANDSHAKE = 'invalid_handshake';
 /** The `connect_error` message when the user already has too many connections on this node. */
 export const TOO_MANY_CONNECTIONS = 'too_many_connections';

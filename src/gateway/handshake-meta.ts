@@ -1,12 +1,15 @@
 /**
  * The first meta of a connection, from the handshake's `auth` object: `status` (default
- * `online`), `device` (optional) and `invisible` (optional), validated; `online_at` is the
+ * `online`), `device` (optional), `kind` (optional: `web`, `mobile`, `desktop` or `other`;
+ * absent means `other`) and `invisible` (optional), validated; `online_at` is the
  * server's wall clock. Other handshake fields (the token among them) never enter the meta.
  */
 import type { Meta } from '../core/index.js';
+import { DEVICE_KINDS, isDeviceKind } from '../domain/device-kind.js';
+import { ONLINE_STATUS } from '../domain/presence-status.js';
 import { MAX_STATUS_LENGTH } from './limits.js';
 
-export const DEFAULT_STATUS = 'online';
+export const DEFAULT_STATUS = ONLINE_STATUS;
 
 export interface ConnectionMeta {
   /** The meta without `invisible`: where the connection is tracked says that. */
@@ -35,11 +38,17 @@ export function handshakeMeta(auth: unknown, onlineAt: number): HandshakeMetaChe
   if (status instanceof Error) return { ok: false, message: status.message };
   const device = optionalString(fields, 'device');
   if (device instanceof Error) return { ok: false, message: device.message };
+  const kind = fields['kind'];
+  if (kind !== undefined && kind !== null && !isDeviceKind(kind)) {
+    return { ok: false, message: `handshake auth.kind must be one of ${DEVICE_KINDS.join(', ')}` };
+  }
   const invisible = fields['invisible'];
   if (invisible !== undefined && invisible !== null && typeof invisible !== 'boolean') {
     return { ok: false, message: 'handshake auth.invisible must be a boolean' };
   }
   const meta: Record<string, unknown> = { status: status ?? DEFAULT_STATUS, online_at: onlineAt };
   if (device !== undefined) meta['device'] = device;
+  // Absent means `other` (DEFAULT_DEVICE_KIND): older clients' metas keep their shape and size.
+  if (isDeviceKind(kind)) meta['kind'] = kind;
   return { ok: true, value: { meta, invisible: invisible === true } };
 }

@@ -12,10 +12,9 @@
  * - `lastSeen`: always null: there is no last-seen store yet.
  */
 import type { Presence } from '../core/index.js';
-import { DEFAULT_STATUS } from '../gateway/handshake-meta.js';
+import { aggregateStatus, OFFLINE_STATUS, ONLINE_STATUS } from '../domain/presence-status.js';
 
-export const OFFLINE_STATUS = 'offline';
-export const AWAY_STATUS = 'away';
+export { AWAY_STATUS, OFFLINE_STATUS, strongerStatus } from '../domain/presence-status.js';
 /** The device of connections whose handshake named none. */
 export const OTHER_DEVICE = 'other';
 
@@ -38,22 +37,9 @@ export const OFFLINE: UserPresence = Object.freeze({
   lastSeen: null,
 });
 
-function rank(status: string): number {
-  if (status === DEFAULT_STATUS) return 2;
-  if (status === AWAY_STATUS) return 1;
-  return 0;
-}
-
-/** The stronger of two statuses (see the module comment). */
-export function strongerStatus(a: string, b: string): string {
-  const byRank = rank(a) - rank(b);
-  if (byRank !== 0) return byRank > 0 ? a : b;
-  return a <= b ? a : b;
-}
-
 function statusOf(presence: Presence): string {
   const status = presence.meta['status'];
-  return typeof status === 'string' ? status : DEFAULT_STATUS;
+  return typeof status === 'string' ? status : ONLINE_STATUS;
 }
 
 function deviceOf(presence: Presence): string {
@@ -64,15 +50,8 @@ function deviceOf(presence: Presence): string {
 /** Aggregates `presences` (all of one user, as the view may see them). */
 export function userPresence(presences: readonly Presence[]): UserPresence {
   if (presences.length === 0) return OFFLINE;
-  // No prototype: device names come from clients (`__proto__` is just a name here).
-  const devices: Record<string, string> = Object.create(null);
-  let status: string | undefined;
-  for (const presence of presences) {
-    const own = statusOf(presence);
-    const device = deviceOf(presence);
-    const before = devices[device];
-    devices[device] = before === undefined ? own : strongerStatus(before, own);
-    status = status === undefined ? own : strongerStatus(status, own);
-  }
-  return { online: true, status: status ?? OFFLINE_STATUS, devices, lastSeen: null };
+  const { status, groups } = aggregateStatus(
+    presences.map((presence) => ({ status: statusOf(presence), group: deviceOf(presence) })),
+  );
+  return { online: true, status, devices: groups, lastSeen: null };
 }

@@ -66,6 +66,14 @@ describe('authentication', () => {
     expect(server.server.replica.state.size).toBe(0);
   });
 
+  it('refuses a handshake kind outside web, mobile, desktop, other with invalid_handshake', async () => {
+    const token = await tokenFor('alice');
+    for (const kind of ['tablet', '', 'WEB', 42, { web: true }]) {
+      expect(await refusal(server.url, { token, kind })).toBe('invalid_handshake');
+    }
+    expect(server.server.replica.state.size).toBe(0);
+  });
+
   it('uses an app-supplied authenticate(handshake)', async () => {
     const custom = await startTestServer({
       authenticate: (handshake) => {
@@ -117,6 +125,15 @@ describe('state and diffs', () => {
     expect(typeof meta?.['phx_ref']).toBe('string');
     expect(meta?.['online_at']).toBeGreaterThanOrEqual(before);
     expect(meta).not.toHaveProperty('token');
+  });
+
+  it('shows the handshake kind in the meta; no kind leaves the meta without one (other)', async () => {
+    const alice = await open('alice', { auth: { kind: 'mobile' } });
+    const bob = await open('bob');
+    await waitFor(() => bob.metas('alice').length === 1);
+    expect(bob.metas('alice')[0]).toMatchObject({ kind: 'mobile' });
+    await waitFor(() => alice.metas('bob').length === 1);
+    expect(alice.metas('bob')[0]).not.toHaveProperty('kind');
   });
 
   it('friends see each other; a non-friend never appears', async () => {
