@@ -4,8 +4,8 @@
  * crash and never a subscription to something that is not a user id.
  */
 import { GraphProviderError } from '../errors.js';
-import { withDeadline } from '../graph-deadline.js';
 import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
+import { withDeadline } from './graph-deadline.js';
 
 export async function lookupVisible(
   graph: FriendsGraph,
