@@ -4,6 +4,7 @@ import {
   buildImportGraphs,
   findCycles,
   folderGraph,
+  folderOf,
   type ImportGraph,
   type ImportRule,
   ruleViolations,
@@ -17,7 +18,65 @@ function graphAdapterOf(module: string): string | undefined {
   return top === 'graph-adapters' && rest.length > 0 ? folder : undefined;
 }
 
+/**
+ * Folder imports that close a cycle and are known, each to be cut by the work named: the check
+ * ignores them, and fails once one is gone so the exception is deleted with it.
+ */
+const KNOWN_FOLDER_EDGES: readonly (readonly [string, string, string])[] = [
+  // src/query takes topics and the graph lookup from their old home (re-exports in src/gateway)
+  // and DEFAULT_STATUS from gateway/handshake-meta.ts: src/query is being reworked in parallel.
+  ['src/query', 'src/gateway', 'src/query to import src/domain only'],
+];
+
+/**
+ * The folders from top to bottom, as docs/architecture.md draws them: a folder imports only
+ * folders on a lower line, so folders on one line never import each other.
+ */
+const LAYERS: readonly (readonly string[])[] = [
+  ['src/index.ts'],
+  ['src/cli'],
+  [
+    'graph-adapters/graphology',
+    'graph-adapters/http',
+    'graph-adapters/postgres',
+    'graph-adapters/redis',
+  ],
+  ['graph-adapters/shared'],
+  ['src/server'],
+  ['src/http'],
+  ['src/delivery'],
+  ['src/gateway'],
+  ['src/query'],
+  ['src/counts'],
+  ['src/relay'],
+  ['src/runtime'],
+  ['src/protocol'],
+  ['src/transports'],
+  ['src/domain'],
+  ['src/ports'],
+  ['src/core', 'src/errors.ts', 'src/version.ts', 'src/demo', 'src/client'],
+];
+
+function layerOf(module: string): number {
+  const folder = folderOf(module);
+  return LAYERS.findIndex((line) => line.includes(folder));
+}
+
 const PORT_DEPENDENCIES = ['src/ports/', 'src/core/', 'src/domain/', 'src/errors.ts'];
+
+const layerRules: readonly ImportRule[] = [
+  {
+    name: 'every folder has its line in LAYERS',
+    forbids: (from, to) => layerOf(from) === -1 || layerOf(to) === -1,
+  },
+  {
+    name: 'a folder imports only folders on lower lines of LAYERS (docs/architecture.md)',
+    forbids: (from, to) =>
+      folderOf(from) !== folderOf(to) &&
+      layerOf(to) <= layerOf(from) &&
+      !KNOWN_FOLDER_EDGES.some(([a, b]) => a === folderOf(from) && b === folderOf(to)),
+  },
+];
 
 const rules: readonly ImportRule[] = [
   {
@@ -44,16 +103,6 @@ const rules: readonly ImportRule[] = [
 function formatCycles(cycles: readonly string[][]): string {
   return cycles.map((cycle) => cycle.join(' → ')).join('\n');
 }
-
-/**
- * Folder imports that close a cycle and are known, each to be cut by the work named: the check
- * ignores them, and fails once one is gone so the exception is deleted with it.
- */
-const KNOWN_FOLDER_EDGES: readonly (readonly [string, string, string])[] = [
-  // src/query takes topics and the graph lookup from their old home (re-exports in src/gateway)
-  // and DEFAULT_STATUS from gateway/handshake-meta.ts: src/query is being reworked in parallel.
-  ['src/query', 'src/gateway', 'src/query to import src/domain only'],
-];
 
 function withoutKnownEdges(graph: ImportGraph): ImportGraph {
   return new Map(
@@ -96,6 +145,10 @@ describe('import structure of src/ and graph-adapters/', () => {
   it('keeps the folder rules', () => {
     expect(ruleViolations(graphs.all, rules)).toEqual([]);
   });
+
+  it('keeps the layers of docs/architecture.md', () => {
+    expect(ruleViolations(graphs.all, layerRules)).toEqual([]);
+  });
 });
 
 describe('the import check itself', () => {
@@ -128,6 +181,17 @@ describe('the import check itself', () => {
   it('finds a module importing itself and passes an acyclic graph', () => {
     expect(findCycles(fixture({ 'a.ts': ['a.ts'] }))).toEqual([['a.ts', 'a.ts']]);
     expect(findCycles(fixture({ 'a.ts': ['b.ts'], 'b.ts': ['c.ts'], 'c.ts': [] }))).toEqual([]);
+  });
+
+  it('reports an import up the layers, and a folder without a layer', () => {
+    const graph = fixture({
+      'src/domain/topics.ts': ['src/gateway/fan-out.ts'],
+      'src/newfolder/x.ts': ['src/core/entry.ts'],
+    });
+    expect(ruleViolations(graph, layerRules)).toEqual([
+      'a folder imports only folders on lower lines of LAYERS (docs/architecture.md): src/domain/topics.ts → src/gateway/fan-out.ts',
+      'every folder has its line in LAYERS: src/newfolder/x.ts → src/core/entry.ts',
+    ]);
   });
 
   it('reports each folder rule broken', () => {
