@@ -3,6 +3,8 @@
  * for a bounded time, and a signed webhook through which the app announces changes (which
  * also invalidates the cache). In a cluster the app calls the webhook of every node.
  */
+
+import { positiveOption } from '../../src/domain/positive-option.js';
 import { InvalidOptionError } from '../../src/errors.js';
 import type {
   FriendsGraph,
@@ -11,7 +13,6 @@ import type {
   FriendsGraphListener,
   UserId,
 } from '../../src/ports/friends-graph.js';
-import { positiveOption } from '../../src/positive-option.js';
 import { ChangeFeed, closedError, warnOnStderr } from '../shared/change-feed.js';
 import { assertUserId } from '../shared/user-id.js';
 import { DEFAULT_MAX_BODY_BYTES, type FetchVisibleOptions, fetchVisible } from './fetch-visible.js';

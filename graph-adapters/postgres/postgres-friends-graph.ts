@@ -4,8 +4,8 @@
  * row trigger, so edits made by the app's own SQL are reported too.
  */
 import pg from 'pg';
+import { withDeadline } from '../../src/domain/graph-deadline.js';
 import { GraphProviderError, InvalidOptionError } from '../../src/errors.js';
-import { withDeadline } from '../../src/graph-deadline.js';
 import type {
   FriendsGraph,
   FriendsGraphEditor,

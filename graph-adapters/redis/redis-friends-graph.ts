@@ -4,8 +4,8 @@
  * publish the change on a channel every node subscribes to.
  */
 import { Redis } from 'ioredis';
+import { withDeadline } from '../../src/domain/graph-deadline.js';
 import { GraphProviderError, InvalidOptionError } from '../../src/errors.js';
-import { withDeadline } from '../../src/graph-deadline.js';
 import type {
   FriendsGraph,
   FriendsGraphEditor,

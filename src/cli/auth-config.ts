@@ -6,8 +6,8 @@
 import { MIN_JWT_SECRET_BYTES } from '../gateway/authentication.js';
 import { DEFAULT_JWT_MAX_AGE_S, MAX_JWT_MAX_AGE_S } from '../gateway/jwt-policy.js';
 import { CliError } from './cli-error.js';
-import { type Environment, integerSetting, nonEmpty, pick, type Setting } from './config.js';
 import type { RawArguments } from './parse-arguments.js';
+import { type Environment, integerSetting, nonEmpty, pick, type Setting } from './settings.js';
 
 export interface ListenAddress {
   readonly host: string;

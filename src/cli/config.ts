@@ -19,6 +19,7 @@ import { type AuthConfig, resolveAuthConfig } from './auth-config.js';
 import { CliError } from './cli-error.js';
 import { type GraphSpec, parseGraphSpec, redactUrl } from './graph-spec.js';
 import type { RawArguments } from './parse-arguments.js';
+import { type Environment, integerSetting, nonEmpty, pick, type Setting } from './settings.js';
 
 export interface CliConfig extends AuthConfig {
   readonly port: number;
@@ -65,28 +66,6 @@ export const DEFAULTS = Object.freeze({
   handshakesPerSecond: 20,
   subscriptionRecheckMs: DEFAULT_SUBSCRIPTION_RECHECK_MS,
 });
-
-export type Environment = Readonly<Record<string, string | undefined>>;
-
-export interface Setting {
-  readonly value: string;
-  /** How the setting is named in messages: `--port` or `PORT (environment)`. */
-  readonly source: string;
-}
-
-export function pick(
-  option: string,
-  value: string | undefined,
-  env: Environment,
-  variable?: string,
-) {
-  if (value !== undefined) return { value, source: option };
-  const fromEnv = variable === undefined ? undefined : env[variable];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    return { value: fromEnv, source: `${variable} (environment, or ${option})` };
-  }
-  return undefined;
-}
 
 export function resolveConfig(args: RawArguments, env: Environment, pid = process.pid): CliConfig {
   const port = integerSetting(pick('--port', args.port, env, 'PORT'), DEFAULTS.port, 0, 65_535);
@@ -194,29 +173,6 @@ function flagSetting(option: string, given: boolean, env: Environment, variable:
   throw new CliError(
     `${variable} (environment, or ${option}) must be true or false, got "${value}"`,
   );
-}
-
-export function integerSetting(
-  setting: Setting | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  if (setting === undefined) return fallback;
-  const { value, source } = setting;
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new CliError(`${source} must be an integer from ${min} to ${max}, got "${value}"`);
-  }
-  return n;
-}
-
-export function nonEmpty(setting: Setting | undefined, example: string): string | undefined {
-  if (setting === undefined) return undefined;
-  if (setting.value.trim() === '') {
-    throw new CliError(`${setting.source} must not be empty; give ${example}`);
-  }
-  return setting.value;
 }
 
 function resolveNodeName(setting: Setting | undefined, pid: number): string {

@@ -8,11 +8,12 @@ import { PresenceError } from '../errors.js';
 import type { Logger } from '../ports/logger.js';
 import { VERSION } from '../version.js';
 import { CliError, errorMessage, USAGE_EXIT_CODE } from './cli-error.js';
-import { type CliConfig, type Environment, resolveConfig } from './config.js';
+import { type CliConfig, resolveConfig } from './config.js';
 import { helpText } from './help.js';
 import { isLoopbackHost } from './listen.js';
 import { createCliLogger } from './logger.js';
 import { parseArguments } from './parse-arguments.js';
+import type { Environment } from './settings.js';
 import { type RunningNode, startNode } from './start-node.js';
 
 /** Longest a shutdown may take before the process exits anyway. */

@@ -18,43 +18,12 @@ export function dominates(c1: Context, c2: Context): boolean {
   return true;
 }
 
-/** Compares only on c1's replicas (missing in c2 counts as 0): c1 >= c2 there. */
-export function dominatesOrEqual(c1: Context, c2: Context): boolean {
-  for (const [replica, counter] of c1) {
-    if (counter < (c2.get(replica) ?? 0)) return false;
-  }
-  return true;
-}
-
 /** Pointwise maximum over the union of replicas. */
 export function upperbound(c1: Context, c2: Context): Map<ReplicaKey, number> {
   const out = new Map(c1);
   for (const [replica, counter] of c2) {
     const mine = out.get(replica);
     if (mine === undefined || mine < counter) out.set(replica, counter);
-  }
-  return out;
-}
-
-/** Pointwise minimum over the union of replicas; a replica in only one side keeps its value. */
-export function lowerbound(c1: Context, c2: Context): Map<ReplicaKey, number> {
-  const out = new Map(c1);
-  for (const [replica, counter] of c2) {
-    const mine = out.get(replica);
-    if (mine === undefined || mine > counter) out.set(replica, counter);
-  }
-  return out;
-}
-
-/** Keeps only the listed replicas; unknown names are ignored. */
-export function filterReplicas(
-  context: Context,
-  replicas: Iterable<ReplicaKey>,
-): Map<ReplicaKey, number> {
-  const out = new Map<ReplicaKey, number>();
-  for (const replica of replicas) {
-    const counter = context.get(replica);
-    if (counter !== undefined) out.set(replica, counter);
   }
   return out;
 }

@@ -22,10 +22,6 @@ export function sameReplica(a: ReplicaRef, b: ReplicaRef): boolean {
   return a.name === b.name && a.vsn === b.vsn;
 }
 
-export function formatReplica(ref: ReplicaRef): string {
-  return `${ref.name} (vsn ${ref.vsn})`;
-}
-
 /**
  * A short, stable tag for a replica (FNV-1a over its key, base 36). `phx_ref`s are built from it
  * and a counter, so refs are unique across replicas without any randomness in the core.

@@ -11,10 +11,10 @@
  * - `room(room)`: members of a count-only room, cluster-wide. O(nodes with members).
  */
 import type { PresenceState } from '../core/index.js';
+import { lookupVisible } from '../domain/graph-lookup.js';
+import { USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
 import { userIdProblem } from '../domain/user-id.js';
 import { InvalidInputError, PresenceError } from '../errors.js';
-import { lookupVisible } from '../gateway/graph-lookup.js';
-import { USER_TOPIC_PREFIX, userTopic } from '../gateway/topics.js';
 import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
 import type { FriendsOnline } from './friends-online.js';
 import type { RoomCounts } from './room-counts.js';

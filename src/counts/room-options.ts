@@ -1,6 +1,7 @@
 /** Options of count-only rooms, their defaults and validation; room names. */
+
+import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
-import { positiveOption } from '../positive-option.js';
 
 /** May `userId` join `room`? Called once per join; a rejection or a throw refuses it. */
 export type AuthorizeRoom = (userId: string, room: string) => boolean | Promise<boolean>;

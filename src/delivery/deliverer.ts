@@ -17,10 +17,10 @@
  * hosting node and nothing per other node.
  */
 import type { PresenceChange } from '../core/presence-state.js';
+import type { PresenceMessage } from '../domain/client-protocol.js';
+import type { PresenceSocket } from '../domain/presence-socket.js';
+import { selfTopic, userTopic } from '../domain/topics.js';
 import { InvalidOptionError } from '../errors.js';
-import type { PresenceMessage } from '../gateway/client-protocol.js';
-import type { PresenceSocket } from '../gateway/connection-session.js';
-import { selfTopic, userTopic } from '../gateway/topics.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';

@@ -4,9 +4,9 @@
  * InvalidDeliveryError whose `reason` names the argument (the HTTP route answers it as the code).
  */
 
+import { utf8Length } from '../domain/limits.js';
 import { isValidUserId, userIdProblem } from '../domain/user-id.js';
 import { InvalidInputError } from '../errors.js';
-import { utf8Length } from '../gateway/limits.js';
 import type { AckMode, DeliverOptions } from './delivery-types.js';
 
 /** Longest event name. */

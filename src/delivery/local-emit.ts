@@ -4,8 +4,8 @@
  * (`all: true`). A socket that disconnects counts as failed at once rather than at its timeout,
  * so the origin retries elsewhere while the user reconnects. No socket: reported at once.
  */
-import type { PresenceMessage } from '../gateway/client-protocol.js';
-import type { PresenceSocket } from '../gateway/connection-session.js';
+import type { PresenceMessage } from '../domain/client-protocol.js';
+import type { PresenceSocket } from '../domain/presence-socket.js';
 
 export type LocalOutcome = (sockets: number, acked: number) => void;
 

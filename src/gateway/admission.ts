@@ -9,8 +9,9 @@
  * A waiting handshake whose client went away meanwhile is skipped when its turn comes: a client
  * that gave up does not cost the work of admitting it.
  */
+
+import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
-import { positiveOption } from '../positive-option.js';
 
 export interface AdmissionOptions {
   /** Connections admitted at once (between the handshake and the first state). @default 64 */

@@ -7,9 +7,9 @@
  * broadcast period: handshakes on several nodes at once may pass the cap together.
  */
 import type { Presence } from '../core/index.js';
+import { selfTopic, userTopic } from '../domain/topics.js';
 import type { UserId } from '../ports/friends-graph.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
-import { selfTopic, userTopic } from './topics.js';
 
 /**
  * `userId`'s tracked connections on every node, visible and invisible, but for those for which

@@ -13,27 +13,25 @@
  * never undoes a newer graph change. A failed lookup sends `presence_error` to this socket only
  * and is retried with backoff; others are unaffected.
  */
-import type { Socket } from 'socket.io';
 import type { Meta } from '../core/index.js';
 import type { FriendsOnline } from '../counts/friends-online.js';
+import type { PresenceMap } from '../domain/client-protocol.js';
+import { lookupVisible } from '../domain/graph-lookup.js';
+import { MAX_META_BYTES, MAX_META_KEYS, utf8Length } from '../domain/limits.js';
+import type { PresenceSocket } from '../domain/presence-socket.js';
+import { selfTopic, topicFor, USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
 import type { UserId } from '../ports/friends-graph.js';
-import type { ClientToServerEvents, PresenceMap, ServerToClientEvents } from './client-protocol.js';
 import type { DiffOutboxes } from './diff-outboxes.js';
 import type { TopicSettler } from './fan-out.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
-import { lookupVisible } from './graph-lookup.js';
 import { moveConnection, trackedMeta, visibleAgainMeta } from './invisibility.js';
-import { MAX_META_BYTES, MAX_META_KEYS, utf8Length } from './limits.js';
 import { checkPatch } from './patch-validation.js';
 import { sendPresenceState } from './presence-state-message.js';
 import { failure, OK, readUpdateRequest } from './presence-update.js';
 import { backoffDelay } from './retry-backoff.js';
 import { TokenBucket } from './token-bucket.js';
 import { userTopicNames } from './topic-names.js';
-import { selfTopic, topicFor, USER_TOPIC_PREFIX, userTopic } from './topics.js';
 import { addMetas, emptyPresenceMap, isEmptyMap } from './wire-payload.js';
-
-export type PresenceSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 export class ConnectionSession {
   /**

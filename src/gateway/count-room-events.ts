@@ -9,9 +9,9 @@
  */
 import type { RoomCounts } from '../counts/room-counts.js';
 import { type ResolvedCountRoomOptions, roomNameProblem } from '../counts/room-options.js';
+import type { ClientError, RoomJoinAck, UpdateAck } from '../domain/client-protocol.js';
+import type { PresenceSocket } from '../domain/presence-socket.js';
 import type { Logger } from '../ports/logger.js';
-import type { ClientError, RoomJoinAck, UpdateAck } from './client-protocol.js';
-import type { PresenceSocket } from './connection-session.js';
 import type { PresenceNamespace } from './fan-out.js';
 import { failure, OK } from './presence-update.js';
 import type { TokenBucket } from './token-bucket.js';

@@ -20,8 +20,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import type { PresenceSocket } from '../domain/presence-socket.js';
 import { BatchWindow } from './batch-window.js';
-import type { PresenceSocket } from './connection-session.js';
 import { type DiffPacket, DiffPacketEncoder } from './diff-packet.js';
 import {
   KeyChange,

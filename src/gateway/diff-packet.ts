@@ -9,7 +9,7 @@
  * through `socket.emit` as an object.
  */
 import type { Server } from 'socket.io';
-import type { PresenceDiff } from './client-protocol.js';
+import type { PresenceDiff } from '../domain/client-protocol.js';
 import type { OwedKey } from './key-change.js';
 
 export interface DiffPacket {

@@ -16,11 +16,11 @@
 import type { Namespace } from 'socket.io';
 import type { Presence } from '../core/entry.js';
 import type { PresenceChange } from '../core/presence-state.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../domain/client-protocol.js';
+import type { PresenceSocket } from '../domain/presence-socket.js';
 import type { Logger } from '../ports/logger.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { RateLimitedLog } from '../transports/rate-limited-log.js';
-import type { ClientToServerEvents, ServerToClientEvents } from './client-protocol.js';
-import type { PresenceSocket } from './connection-session.js';
 import type { DiffOutboxes } from './diff-outboxes.js';
 import type { KeyChange } from './key-change.js';
 import { changesByTopic } from './wire-payload.js';

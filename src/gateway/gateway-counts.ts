@@ -12,12 +12,13 @@ import {
   type ResolvedCountRoomOptions,
   resolveCountRoomOptions,
 } from '../counts/room-options.js';
-import type { ConnectionSession, PresenceSocket } from './connection-session.js';
+import type { PresenceSocket } from '../domain/presence-socket.js';
+import { USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
+import type { ConnectionSession } from './connection-session.js';
 import { emitRoomCount, RoomMembership } from './count-room-events.js';
 import type { PresenceNamespace } from './fan-out.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
 import { TokenBucket } from './token-bucket.js';
-import { USER_TOPIC_PREFIX, userTopic } from './topics.js';
 
 export class GatewayCounts {
   readonly counts: PresenceCounts;

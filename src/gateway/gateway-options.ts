@@ -3,11 +3,11 @@
  */
 
 import type { CountRoomOptions } from '../counts/room-options.js';
+import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import { positiveOption } from '../positive-option.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { type AdmissionOptions, resolveAdmissionOptions } from './admission.js';
 import { type Authenticate, jwtAuthenticate } from './authentication.js';

@@ -11,8 +11,8 @@
  * when a proxy you run overwrites that header, or anyone can pick their own address.
  */
 import { isIPv6 } from 'node:net';
+import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
-import { positiveOption } from '../positive-option.js';
 
 export interface HandshakeRateLimitOptions {
   /** Handshakes per second one address may make, sustained; 0 turns the limit off. @default 20 */

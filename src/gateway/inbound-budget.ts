@@ -10,8 +10,9 @@
  * Counted on the engine's `packet` event, before socket.io decodes the packet: the cheapest point
  * that sees every packet of the connection, whatever namespace it names.
  */
+
+import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
-import { positiveOption } from '../positive-option.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface InboundBudgetOptions {

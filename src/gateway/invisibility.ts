@@ -23,8 +23,8 @@
  * online all along, hidden.
  */
 import type { Meta } from '../core/index.js';
+import { topicFor } from '../domain/topics.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
-import { topicFor } from './topics.js';
 
 /** The meta as tracked: the connection's fields, plus `invisible: true` when hidden. */
 export function trackedMeta(meta: Meta, invisible: boolean): Meta {

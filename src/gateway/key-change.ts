@@ -12,7 +12,7 @@
  * out, and a leave then a join of one ref (a replica down, then up) is just the join (a leave
  * after that is written again).
  */
-import type { WireMeta } from './client-protocol.js';
+import type { WireMeta } from '../domain/client-protocol.js';
 
 /** A key's joins and leaves as one tracker change made them: shared by every socket it reaches. */
 export class KeyChange {

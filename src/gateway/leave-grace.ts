@@ -29,11 +29,11 @@
  * timer, armed for its head. The timer and clock are ports (tests drive them).
  */
 import type { Presence, PresenceChange } from '../core/index.js';
+import { selfTopic, userTopic } from '../domain/topics.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import type { UserId } from '../ports/friends-graph.js';
 import type { Logger } from '../ports/logger.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
-import { selfTopic, userTopic } from './topics.js';
 
 interface Graced {
   readonly userId: UserId;

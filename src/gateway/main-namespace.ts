@@ -4,7 +4,7 @@
  * unauthenticated socket (and the events it could send) on the node.
  */
 import type { Server } from 'socket.io';
-import { INVALID_NAMESPACE, PRESENCE_NAMESPACE } from './client-protocol.js';
+import { INVALID_NAMESPACE, PRESENCE_NAMESPACE } from '../domain/client-protocol.js';
 
 export function refuseMainNamespace(io: Server): void {
   io.of('/').use((_socket, next) => {

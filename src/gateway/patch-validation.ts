@@ -4,14 +4,14 @@
  * `device` strings of at most 64 characters; `phx_ref`, `phx_ref_prev` and `online_at` belong to
  * the server. Anything else arriving from the wire (arrays, null, functions, nesting) is refused.
  */
-import type { PresencePatch } from './client-protocol.js';
+import type { PresencePatch } from '../domain/client-protocol.js';
 import {
   FORBIDDEN_PATCH_KEYS,
   MAX_PATCH_BYTES,
   MAX_PATCH_KEYS,
   MAX_STATUS_LENGTH,
   utf8Length,
-} from './limits.js';
+} from '../domain/limits.js';
 
 export type PatchCheck =
   | { readonly ok: true; readonly patch: PresencePatch }

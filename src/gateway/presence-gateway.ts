@@ -8,9 +8,6 @@
  */
 import type { Server } from 'socket.io';
 import type { PresenceCounts } from '../counts/presence-counts.js';
-import { PresenceQuery, type QueryPresence } from '../query/presence-query.js';
-import { Admission, Overloaded, type Release } from './admission.js';
-import { authenticateHandshake, type Handshake } from './authentication.js';
 import {
   type ClientToServerEvents,
   INVALID_HANDSHAKE,
@@ -22,9 +19,13 @@ import {
   TOO_MANY_HANDSHAKES,
   TOO_MANY_PACKETS,
   UNAUTHORIZED,
-} from './client-protocol.js';
+} from '../domain/client-protocol.js';
+import type { PresenceSocket } from '../domain/presence-socket.js';
+import { PresenceQuery, type QueryPresence } from '../query/presence-query.js';
+import { Admission, Overloaded, type Release } from './admission.js';
+import { authenticateHandshake, type Handshake } from './authentication.js';
 import { clusterConnections } from './connection-cap.js';
-import { ConnectionSession, type PresenceSocket } from './connection-session.js';
+import { ConnectionSession } from './connection-session.js';
 import { DiffOutboxes, type DiffOutboxStats } from './diff-outboxes.js';
 import { rawPacketsSupported } from './diff-packet.js';
 import { DiffFanOut, type PresenceNamespace } from './fan-out.js';

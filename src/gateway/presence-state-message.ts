@@ -14,10 +14,10 @@
  * Like any direct engine write, it skips socket.io's `onAnyOutgoing` listeners.
  */
 import type { PresenceState } from '../core/presence-state.js';
+import type { PresenceMap } from '../domain/client-protocol.js';
+import type { PresenceSocket } from '../domain/presence-socket.js';
 import type { UserId } from '../ports/friends-graph.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
-import type { PresenceMap } from './client-protocol.js';
-import type { PresenceSocket } from './connection-session.js';
 import { eventPacket, rawPacketsSupported } from './diff-packet.js';
 import { addMetas, emptyPresenceMap } from './wire-payload.js';
 import type { WireRefs } from './wire-refs.js';

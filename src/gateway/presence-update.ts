@@ -3,8 +3,9 @@
  * ack is the last argument if it is a function, the patch the first argument that is not the
  * ack. A missing ack is fine (the update still applies); a throwing ack is logged, not raised.
  */
+
+import type { ClientError, UpdateAck } from '../domain/client-protocol.js';
 import type { Logger } from '../ports/logger.js';
-import type { ClientError, UpdateAck } from './client-protocol.js';
 
 export interface UpdateRequest {
   readonly patch: unknown;

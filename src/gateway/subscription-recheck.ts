@@ -11,10 +11,11 @@
  * them evenly over `intervalMs`, never more than `maxLookupsPerSecond` graph lookups a second
  * (a round then takes longer). A new round starts no sooner than `intervalMs` after the last.
  */
+
+import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import { positiveOption } from '../positive-option.js';
 
 export interface SubscriptionRecheckOptions {
   /** Each connection is re-checked once per this period; 0 turns re-checks off. @default 600000 */

@@ -7,8 +7,9 @@
  * go; it is dropped whole when it grows well past the namespace's rooms (users whose rooms are
  * gone), so it needs no event from the adapter and stays bounded.
  */
+
+import { userTopic } from '../domain/topics.js';
 import type { UserId } from '../ports/friends-graph.js';
-import { userTopic } from './topics.js';
 
 interface RoomsHolder {
   readonly rooms: { readonly size: number };

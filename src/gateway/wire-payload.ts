@@ -6,9 +6,9 @@
  */
 import type { Presence } from '../core/index.js';
 import type { PresenceChange } from '../core/presence-state.js';
-import type { PresenceMap, WireMeta } from './client-protocol.js';
+import type { PresenceMap, WireMeta } from '../domain/client-protocol.js';
+import { topicOwnsKey } from '../domain/topics.js';
 import { KeyChange } from './key-change.js';
-import { topicOwnsKey } from './topics.js';
 import type { WireRefs } from './wire-refs.js';
 
 export function emptyPresenceMap(): PresenceMap {

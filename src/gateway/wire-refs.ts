@@ -16,7 +16,7 @@ import type { Cipher } from 'node:crypto';
 import { createCipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { Presence } from '../core/index.js';
 import type { ReplicaSlot } from '../core/replica-slot.js';
-import type { WireMeta } from './client-protocol.js';
+import type { WireMeta } from '../domain/client-protocol.js';
 
 const KEY_INFO = 'graph-presence phx_ref v1';
 

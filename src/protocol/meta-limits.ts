@@ -1,9 +1,9 @@
 /**
  * The largest meta a replication frame may carry: the gateway's limits on a connection's meta
- * (src/gateway/limits.ts), plus room for the one field the server adds to what it tracks
+ * (src/domain/limits.ts), plus room for the one field the server adds to what it tracks
  * (`invisible: true`). A frame with a larger meta is malformed: no honest node sends one.
  */
-import { MAX_META_BYTES, MAX_META_KEYS } from '../gateway/limits.js';
+import { MAX_META_BYTES, MAX_META_KEYS } from '../domain/limits.js';
 
 /** `,"invisible":true` is 17 bytes; a little slack costs nothing. */
 const SERVER_FIELDS_BYTES = 32;

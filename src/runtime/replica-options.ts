@@ -3,8 +3,9 @@
  * the down period outlasts an idle replica's heartbeat interval, permdown > down. Errors name the
  * option and the fix.
  */
+
+import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
-import { positiveOption } from '../positive-option.js';
 
 export interface ReplicaTimingOptions {
   /** Heartbeat period: deltas go out this often. @default 1500 (ms) */

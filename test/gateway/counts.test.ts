@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphologyFriendsGraph } from '../../graph-adapters/graphology/index.js';
-import type { RoomCount, RoomJoinAck, UpdateAck } from '../../src/gateway/client-protocol.js';
+import type { RoomCount, RoomJoinAck, UpdateAck } from '../../src/domain/client-protocol.js';
 import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { waitFor } from '../support/wait-for.js';

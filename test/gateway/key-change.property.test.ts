@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { Presence, type PresenceState } from 'phoenix';
 import { describe, expect, it } from 'vitest';
-import type { WireMeta } from '../../src/gateway/client-protocol.js';
+import type { WireMeta } from '../../src/domain/client-protocol.js';
 import { DiffPacketEncoder } from '../../src/gateway/diff-packet.js';
 import {
   KeyChange,

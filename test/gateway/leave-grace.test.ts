@@ -6,7 +6,7 @@
  * grace must not break: maxConnectionsPerUser, counts, delivery.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PresenceDiff } from '../../src/gateway/client-protocol.js';
+import type { PresenceDiff } from '../../src/domain/client-protocol.js';
 import { waitFor } from '../support/wait-for.js';
 import { dropConnection, type GraceNodes, startGraceNodes } from './support/grace-cluster.js';
 import { type ConnectOptions, connect, type TestClient } from './support/test-client.js';

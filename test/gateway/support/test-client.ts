@@ -5,7 +5,7 @@
  */
 import { Presence, type PresenceState } from 'phoenix';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientError, PresenceDiff, UpdateAck } from '../../../src/gateway/client-protocol.js';
+import type { ClientError, PresenceDiff, UpdateAck } from '../../../src/domain/client-protocol.js';
 import { waitFor } from '../../support/wait-for.js';
 import { tokenFor } from './test-server.js';
 

@@ -2,7 +2,7 @@
  * Bounds how long a friends-graph call may take, turning a hang into a typed timeout. Used by the
  * adapters (waiting on their store) and by the gateway (waiting on any adapter).
  */
-import { GraphProviderError } from './errors.js';
+import { GraphProviderError } from '../errors.js';
 
 export function withDeadline<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,5 @@
 /** The check every numeric option goes through: a positive number (an integer unless said). */
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError } from '../errors.js';
 
 export function positiveOption(name: string, value: number, integer = true): number {
   if (typeof value !== 'number' || !(value > 0) || (integer && !Number.isInteger(value))) {

@@ -1,0 +1,24 @@
+/** Bounds on what clients may put into their presence meta (PROTOCOL.md, `presence:update`). */
+
+/** Keys in one `presence:update` patch. */
+export const MAX_PATCH_KEYS = 16;
+/** Bytes of one patch, JSON-encoded (UTF-8). */
+export const MAX_PATCH_BYTES = 1024;
+/** Characters of `status` and `device`, in the handshake or a patch. */
+export const MAX_STATUS_LENGTH = 64;
+/** Keys of a connection's whole meta after patches accumulate (reserved fields included). */
+export const MAX_META_KEYS = 24;
+/** Bytes of a connection's whole meta, JSON-encoded. */
+export const MAX_META_BYTES = 2048;
+
+/** Fields the server owns: a patch may not set them. */
+export const FORBIDDEN_PATCH_KEYS: ReadonlySet<string> = new Set([
+  'phx_ref',
+  'phx_ref_prev',
+  'online_at',
+  '__proto__',
+]);
+
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
