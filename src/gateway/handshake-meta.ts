@@ -6,8 +6,8 @@
  */
 import type { Meta } from '../core/index.js';
 import { DEVICE_KINDS, isDeviceKind } from '../domain/device-kind.js';
+import { MAX_STATUS_LENGTH } from '../domain/limits.js';
 import { ONLINE_STATUS } from '../domain/presence-status.js';
-import { MAX_STATUS_LENGTH } from './limits.js';
 
 export const DEFAULT_STATUS = ONLINE_STATUS;
 

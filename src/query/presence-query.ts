@@ -13,8 +13,8 @@
  *   tell a non-friend from a friend who is not there.
  */
 import type { Presence, PresenceState } from '../core/index.js';
-import { lookupVisible } from '../gateway/graph-lookup.js';
-import { selfTopic, userTopic } from '../gateway/topics.js';
+import { lookupVisible } from '../domain/graph-lookup.js';
+import { selfTopic, userTopic } from '../domain/topics.js';
 import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
 import { checkQuery, type QueryOptions } from './query-input.js';
 import { OFFLINE, type UserPresence, userPresence } from './user-presence.js';

@@ -19,16 +19,6 @@ function graphAdapterOf(module: string): string | undefined {
 }
 
 /**
- * Folder imports that close a cycle and are known, each to be cut by the work named: the check
- * ignores them, and fails once one is gone so the exception is deleted with it.
- */
-const KNOWN_FOLDER_EDGES: readonly (readonly [string, string, string])[] = [
-  // src/query takes topics and the graph lookup from their old home (re-exports in src/gateway)
-  // and DEFAULT_STATUS from gateway/handshake-meta.ts: src/query is being reworked in parallel.
-  ['src/query', 'src/gateway', 'src/query to import src/domain only'],
-];
-
-/**
  * The folders from top to bottom, as docs/architecture.md draws them: a folder imports only
  * folders on a lower line, so folders on one line never import each other.
  */
@@ -73,10 +63,7 @@ const layerRules: readonly ImportRule[] = [
   },
   {
     name: 'a folder imports only folders on lower lines of LAYERS (docs/architecture.md)',
-    forbids: (from, to) =>
-      folderOf(from) !== folderOf(to) &&
-      layerOf(to) <= layerOf(from) &&
-      !KNOWN_FOLDER_EDGES.some(([a, b]) => a === folderOf(from) && b === folderOf(to)),
+    forbids: (from, to) => folderOf(from) !== folderOf(to) && layerOf(to) <= layerOf(from),
   },
 ];
 
@@ -106,15 +93,6 @@ function formatCycles(cycles: readonly string[][]): string {
   return cycles.map((cycle) => cycle.join(' → ')).join('\n');
 }
 
-function withoutKnownEdges(graph: ImportGraph): ImportGraph {
-  return new Map(
-    [...graph].map(([from, targets]) => [
-      from,
-      targets.filter((to) => !KNOWN_FOLDER_EDGES.some(([a, b]) => a === from && b === to)),
-    ]),
-  );
-}
-
 /*
  * Cycles between files count value imports only: `import type` is erased from the build
  * (verbatimModuleSyntax), so it cannot reorder module initialisation, and two types that
@@ -137,11 +115,7 @@ describe('import structure of src/ and graph-adapters/', () => {
   });
 
   it('has no cycle between folders, types included', () => {
-    expect(formatCycles(findCycles(withoutKnownEdges(folders)))).toBe('');
-  });
-
-  it('still has each known folder edge (delete the exception once it is cut)', () => {
-    for (const [from, to] of KNOWN_FOLDER_EDGES) expect(folders.get(from)).toContain(to);
+    expect(formatCycles(findCycles(folders))).toBe('');
   });
 
   it('keeps the folder rules', () => {
