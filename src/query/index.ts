@@ -9,4 +9,4 @@ export {
   MAX_QUERY_USERS,
   type QueryOptions,
 } from './query-input.js';
-export { OFFLINE_STATUS, OTHER_DEVICE, type UserPresence } from './user-presence.js';
+export { OFFLINE_STATUS, type UserPresence } from './user-presence.js';

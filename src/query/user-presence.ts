@@ -6,25 +6,24 @@
  * - `status`: the strongest of their statuses: `online` beats `away`, which beats any other
  *   status (among others, the least in code-unit order, so the answer never depends on which
  *   node or connection was read first); `offline` when there is no connection.
- * - `devices`: the handshake's `device` string (free-form today, e.g. `phone`) → the strongest
- *   status of that device's connections; connections that gave no device (or an empty one) are
- *   under `other`.
+ * - `devices`: the kind of device (the handshake's `kind`: `web`, `mobile`, `desktop`, `other`)
+ *   → the strongest status of that kind's connections; a connection that named no kind is
+ *   `other`. The SDK's `statusOf(id).kinds` groups the same way.
  * - `lastSeen`: always null: there is no last-seen store yet.
  */
 import type { Presence } from '../core/index.js';
+import { DEFAULT_DEVICE_KIND, type DeviceKind, isDeviceKind } from '../domain/device-kind.js';
 import { aggregateStatus, OFFLINE_STATUS, ONLINE_STATUS } from '../domain/presence-status.js';
 
 export { AWAY_STATUS, OFFLINE_STATUS, strongerStatus } from '../domain/presence-status.js';
-/** The device of connections whose handshake named none. */
-export const OTHER_DEVICE = 'other';
 
 export interface UserPresence {
   /** At least one connection the view may see, anywhere in the cluster. */
   readonly online: boolean;
   /** `online` > `away` > other statuses (the least in code-unit order); `offline` if none. */
   readonly status: string;
-  /** Device → the strongest status of its connections (no `device`: `other`). */
-  readonly devices: Readonly<Record<string, string>>;
+  /** Kind of device → the strongest status of its connections (no `kind`: `other`). */
+  readonly devices: Readonly<Partial<Record<DeviceKind, string>>>;
   /** Milliseconds since the epoch the user was last seen; null: not recorded (no store yet). */
   readonly lastSeen: number | null;
 }
@@ -33,7 +32,7 @@ export interface UserPresence {
 export const OFFLINE: UserPresence = Object.freeze({
   online: false,
   status: OFFLINE_STATUS,
-  devices: Object.freeze(Object.create(null) as Record<string, string>),
+  devices: Object.freeze(Object.create(null) as Partial<Record<DeviceKind, string>>),
   lastSeen: null,
 });
 
@@ -42,16 +41,16 @@ function statusOf(presence: Presence): string {
   return typeof status === 'string' ? status : ONLINE_STATUS;
 }
 
-function deviceOf(presence: Presence): string {
-  const device = presence.meta['device'];
-  return typeof device === 'string' && device.length > 0 ? device : OTHER_DEVICE;
+function kindOf(presence: Presence): DeviceKind {
+  const kind = presence.meta['kind'];
+  return isDeviceKind(kind) ? kind : DEFAULT_DEVICE_KIND;
 }
 
 /** Aggregates `presences` (all of one user, as the view may see them). */
 export function userPresence(presences: readonly Presence[]): UserPresence {
   if (presences.length === 0) return OFFLINE;
   const { status, groups } = aggregateStatus(
-    presences.map((presence) => ({ status: statusOf(presence), group: deviceOf(presence) })),
+    presences.map((presence) => ({ status: statusOf(presence), group: kindOf(presence) })),
   );
   return { online: true, status, devices: groups, lastSeen: null };
 }

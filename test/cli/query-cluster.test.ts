@@ -5,6 +5,7 @@
  * user equals what that user's own SDK clients show, on both nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDeviceKind } from '../../src/domain/device-kind.js';
 import { waitFor } from '../support/wait-for.js';
 import { connectClient, type WatchedClient } from './support/presence-clients.js';
 import { type CliNode, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
@@ -36,7 +37,7 @@ function shown(client: WatchedClient): Record<string, unknown> {
     }
     const byDevice = new Map<string, string[]>();
     for (const meta of metas) {
-      const device = typeof meta.device === 'string' && meta.device !== '' ? meta.device : 'other';
+      const device = isDeviceKind(meta.kind) ? meta.kind : 'other';
       byDevice.set(device, [...(byDevice.get(device) ?? []), String(meta.status)]);
     }
     out[user] = {
@@ -66,11 +67,11 @@ describe('the presence query on a cluster of two graph-presence nodes over Redis
   });
 
   it('answers the same on both nodes, as the backend and as each user’s own clients', async () => {
-    const aliceWeb = await connectClient(node1.url, 'alice', { device: 'web' });
-    const alicePhone = await connectClient(node2.url, 'alice', { device: 'phone' });
-    const bob = await connectClient(node2.url, 'bob', { device: 'desktop' });
-    const carol = await connectClient(node1.url, 'carol', { device: 'web' });
-    const dave = await connectClient(node2.url, 'dave', { device: 'phone' });
+    const aliceWeb = await connectClient(node1.url, 'alice', { kind: 'web' });
+    const alicePhone = await connectClient(node2.url, 'alice', { kind: 'mobile' });
+    const bob = await connectClient(node2.url, 'bob', { kind: 'desktop' });
+    const carol = await connectClient(node1.url, 'carol', { kind: 'web' });
+    const dave = await connectClient(node2.url, 'dave', { kind: 'mobile' });
     clients.push(aliceWeb, alicePhone, bob, carol, dave);
     await alicePhone.client.setStatus('away');
     await bob.client.setStatus('busy');
@@ -80,12 +81,12 @@ describe('the presence query on a cluster of two graph-presence nodes over Redis
       alice: {
         online: true,
         status: 'online',
-        devices: { web: 'online', phone: 'away' },
+        devices: { web: 'online', mobile: 'away' },
         lastSeen: null,
       },
       bob: { online: true, status: 'busy', devices: { desktop: 'busy' }, lastSeen: null },
       carol: { online: false, status: 'offline', devices: {}, lastSeen: null },
-      dave: { online: true, status: 'online', devices: { phone: 'online' }, lastSeen: null },
+      dave: { online: true, status: 'online', devices: { mobile: 'online' }, lastSeen: null },
       erin: { online: false, status: 'offline', devices: {}, lastSeen: null },
     };
     for (const node of [node1, node2]) {

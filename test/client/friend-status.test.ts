@@ -1,7 +1,7 @@
 /**
  * The SDK's `statusOf` aggregation agrees with the server's presence query: for any set of
  * connections, the same overall status (one shared rule), and per kind the same strongest status
- * as the query gives per device name when device names are the kinds.
+ * as the query gives per kind.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ describe('friendStatus', () => {
       fc.property(fc.array(connection, { maxLength: 8 }), (connections) => {
         const state = new PresenceState({ name: 'unit', vsn: 1 });
         connections.forEach((c, i) => {
-          const meta: Meta = { status: c.status, device: c.kind };
+          const meta: Meta = { status: c.status, kind: c.kind };
           state.track('user:u', 'u', `c${i}`, meta);
         });
         const query = userPresence(state.get('user:u', 'u'));

@@ -85,13 +85,13 @@ describe('GET /admin/presence and POST /admin/presence/query', () => {
   it('answer the backend view and the view as a viewer', async () => {
     const url = await serve();
     await presence!.graph.addEdge('alice', 'carol');
-    await open('alice', { device: 'web' });
-    await open('alice', { device: 'phone', status: 'away' });
+    await open('alice', { kind: 'web' });
+    await open('alice', { kind: 'mobile', status: 'away' });
     await open('bob', { invisible: true });
     const alice = {
       online: true,
       status: 'online',
-      devices: { web: 'online', phone: 'away' },
+      devices: { web: 'online', mobile: 'away' },
       lastSeen: null,
     };
 
@@ -263,7 +263,7 @@ describe('the presence query on a real CLI node', () => {
       PRESENCE_ADMIN_TOKEN: TOKEN,
     });
     try {
-      const client = await connect(url, 'alice', { device: 'web', invisible: true });
+      const client = await connect(url, 'alice', { kind: 'web', invisible: true });
       clients.push(client);
       await client.ready();
       expect((await get(`${url}/admin/presence?users=alice`, null)).status).toBe(401);

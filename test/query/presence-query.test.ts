@@ -52,11 +52,11 @@ describe('presence.query, the backend view', () => {
   it('answers visible devices with their statuses; invisible or absent users are offline', async () => {
     server = await startTestServer();
     const { url } = server;
-    await open(url, 'alice', { device: 'web' });
-    await open(url, 'alice', { device: 'phone', status: 'away' });
-    await open(url, 'bob', { device: 'web', status: 'busy' });
-    await open(url, 'bob', { device: 'phone', invisible: true });
-    await open(url, 'carol', { device: 'web', invisible: true });
+    await open(url, 'alice', { kind: 'web' });
+    await open(url, 'alice', { kind: 'mobile', status: 'away' });
+    await open(url, 'bob', { kind: 'web', status: 'busy' });
+    await open(url, 'bob', { kind: 'mobile', invisible: true });
+    await open(url, 'carol', { kind: 'web', invisible: true });
     await open(url, 'dave');
 
     const answer = await server.server.query(['alice', 'bob', 'carol', 'dave', 'erin']);
@@ -65,7 +65,7 @@ describe('presence.query, the backend view', () => {
       alice: {
         online: true,
         status: 'online',
-        devices: { web: 'online', phone: 'away' },
+        devices: { web: 'online', mobile: 'away' },
         lastSeen: null,
       },
       // bob's invisible phone is not there: the backend view never reveals invisibility.
@@ -78,7 +78,7 @@ describe('presence.query, the backend view', () => {
 
   it('follows status updates, invisibility toggles and disconnects', async () => {
     server = await startTestServer();
-    const web = await open(server.url, 'alice', { device: 'web' });
+    const web = await open(server.url, 'alice', { kind: 'web' });
     const status = async () => (await server!.server.query(['alice'])).get('alice');
     expect(await web.update({ status: 'away' })).toEqual({ ok: true });
     expect(await status()).toMatchObject({ status: 'away', devices: { web: 'away' } });
@@ -99,14 +99,14 @@ describe('presence.query, the backend view', () => {
   it('answers presences of every node from each node’s own replica', async () => {
     cluster = await startGraceNodes(2);
     const [a, b] = cluster.nodes as [TestServer, TestServer];
-    await open(a.url, 'alice', { device: 'web' });
-    await open(b.url, 'alice', { device: 'phone', status: 'away' });
-    await open(b.url, 'bob', { device: 'desktop', status: 'busy' });
+    await open(a.url, 'alice', { kind: 'web' });
+    await open(b.url, 'alice', { kind: 'mobile', status: 'away' });
+    await open(b.url, 'bob', { kind: 'desktop', status: 'busy' });
     const expected = {
       alice: {
         online: true,
         status: 'online',
-        devices: { web: 'online', phone: 'away' },
+        devices: { web: 'online', mobile: 'away' },
         lastSeen: null,
       },
       bob: { online: true, status: 'busy', devices: { desktop: 'busy' }, lastSeen: null },
@@ -131,12 +131,12 @@ describe('presence.query as a viewer', () => {
     const { graph, url } = server;
     await graph.addEdge('alice', 'bob');
     await graph.addEdge('alice', 'carol');
-    await open(url, 'alice', { device: 'web' });
-    await open(url, 'alice', { device: 'phone', invisible: true, status: 'away' });
-    await open(url, 'bob', { device: 'web' });
-    await open(url, 'bob', { device: 'phone', invisible: true });
+    await open(url, 'alice', { kind: 'web' });
+    await open(url, 'alice', { kind: 'mobile', invisible: true, status: 'away' });
+    await open(url, 'bob', { kind: 'web' });
+    await open(url, 'bob', { kind: 'mobile', invisible: true });
     await open(url, 'carol', { invisible: true });
-    await open(url, 'dave', { device: 'web' }); // online, but not alice's friend
+    await open(url, 'dave', { kind: 'web' }); // online, but not alice's friend
     const before = calls.n;
 
     const answer = await server.server.query(['alice', 'bob', 'carol', 'dave'], { as: 'alice' });
@@ -146,7 +146,7 @@ describe('presence.query as a viewer', () => {
       alice: {
         online: true,
         status: 'online',
-        devices: { web: 'online', phone: 'away' },
+        devices: { web: 'online', mobile: 'away' },
         lastSeen: null,
       },
       bob: { online: true, status: 'online', devices: { web: 'online' }, lastSeen: null },

@@ -13,6 +13,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { phxRef } from '../../src/core/index.js';
+import { isDeviceKind } from '../../src/domain/device-kind.js';
 import { expectedView, normalise } from '../gateway/support/expected-view.js';
 import {
   dropConnection,
@@ -23,7 +24,7 @@ import { connect, type TestClient } from '../gateway/support/test-client.js';
 import { waitFor } from '../support/wait-for.js';
 
 const USERS = ['u0', 'u1', 'u2', 'u3'] as const;
-const DEVICES = ['web', 'phone', undefined] as const;
+const KINDS = ['web', 'mobile', undefined] as const;
 const STATUSES = ['online', 'away', 'busy', 'dnd'] as const;
 
 type Op =
@@ -43,7 +44,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('connect' as const),
       user,
       node: fc.integer({ min: 0, max: 1 }),
-      device: fc.integer({ min: 0, max: DEVICES.length - 1 }),
+      device: fc.integer({ min: 0, max: KINDS.length - 1 }),
       invisible: fc.boolean(),
     }),
   },
@@ -87,8 +88,7 @@ function shown(client: TestClient, user: string) {
   if (metas.length === 0) return { online: false, status: 'offline', devices: {}, lastSeen: null };
   const byDevice = new Map<string, string[]>();
   for (const meta of metas) {
-    const device =
-      typeof meta['device'] === 'string' && meta['device'] !== '' ? meta['device'] : 'other';
+    const device = isDeviceKind(meta['kind']) ? meta['kind'] : 'other';
     byDevice.set(device, [...(byDevice.get(device) ?? []), String(meta['status'])]);
   }
   const devices = Object.fromEntries([...byDevice].map(([d, s]) => [d, strongest(s)]));
@@ -122,10 +122,10 @@ class Run {
     const { graph, nodes } = this.cluster;
     switch (step.kind) {
       case 'connect': {
-        const device = DEVICES[step.device];
+        const kind = KINDS[step.device];
         const client = await connect(nodes[step.node]!.url, USERS[step.user]!, {
           invisible: step.invisible,
-          ...(device === undefined ? {} : { device }),
+          ...(kind === undefined ? {} : { kind }),
         });
         this.connections.push({ client, node: step.node });
         await client.ready();

@@ -3,6 +3,7 @@
  * socket.io, each remembering every user id any payload ever named (for privacy checks).
  */
 import { createPresenceClient, type PresenceClient } from '../../../src/client/index.js';
+import type { DeviceKind } from '../../../src/domain/device-kind.js';
 
 export interface WatchedClient {
   readonly user: string;
@@ -23,12 +24,13 @@ export async function demoToken(url: string, user: string): Promise<string> {
 export async function connectClient(
   url: string,
   user: string,
-  options: { token?: string; device?: string } = {},
+  options: { token?: string; device?: string; kind?: DeviceKind } = {},
 ): Promise<WatchedClient> {
   const token = options.token ?? (await demoToken(url, user));
   const client = createPresenceClient(url, {
     token,
     device: options.device ?? 'test',
+    ...(options.kind === undefined ? {} : { kind: options.kind }),
     socketOptions: { transports: ['websocket'], reconnection: false, forceNew: true },
   });
   const seen = new Set<string>();

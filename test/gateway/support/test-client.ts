@@ -80,6 +80,8 @@ export class TestClient {
 
 export interface ConnectOptions {
   readonly device?: string;
+  /** The handshake's device kind (`web`, `mobile`, `desktop`, `other`). */
+  readonly kind?: string;
   readonly status?: string;
   readonly invisible?: boolean;
   readonly token?: string | null;
@@ -106,6 +108,7 @@ export async function connect(
   const auth: Record<string, unknown> = { ...options.auth };
   if (token !== null) auth['token'] = token;
   if (options.device !== undefined) auth['device'] = options.device;
+  if (options.kind !== undefined) auth['kind'] = options.kind;
   if (options.status !== undefined) auth['status'] = options.status;
   if (options.invisible !== undefined) auth['invisible'] = options.invisible;
   const socket = openSocket(url, auth);
