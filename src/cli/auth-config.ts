@@ -7,7 +7,14 @@ import { MIN_JWT_SECRET_BYTES } from '../gateway/authentication.js';
 import { DEFAULT_JWT_MAX_AGE_S, MAX_JWT_MAX_AGE_S } from '../gateway/jwt-policy.js';
 import { CliError } from './cli-error.js';
 import type { RawArguments } from './parse-arguments.js';
-import { type Environment, integerSetting, nonEmpty, pick, type Setting } from './settings.js';
+import {
+  type Environment,
+  flagSetting,
+  integerSetting,
+  nonEmpty,
+  pick,
+  type Setting,
+} from './settings.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -61,7 +68,12 @@ export function resolveAuthConfig(args: RawArguments, env: Environment): AuthCon
     'the iss your tokens carry, e.g. https://app.example.com',
   );
   const jwtPolicy = {
-    requireExp: !allowNoExp(args, env),
+    requireExp: !flagSetting(
+      '--jwt-allow-no-exp',
+      args.jwtAllowNoExp,
+      env,
+      'PRESENCE_JWT_ALLOW_NO_EXP',
+    ),
     maxAgeS: integerSetting(
       pick('--jwt-max-age-s', args.jwtMaxAgeS, env, 'PRESENCE_JWT_MAX_AGE_S'),
       DEFAULT_JWT_MAX_AGE_S,
@@ -97,17 +109,6 @@ function resolveJwtSecret(setting: Setting | undefined, demo: boolean): string |
     );
   }
   return setting.value;
-}
-
-function allowNoExp(args: RawArguments, env: Environment): boolean {
-  if (args.jwtAllowNoExp) return true;
-  const value = env['PRESENCE_JWT_ALLOW_NO_EXP'];
-  if (value === undefined || value === '') return false;
-  if (/^(1|true|yes)$/i.test(value)) return true;
-  if (/^(0|false|no)$/i.test(value)) return false;
-  throw new CliError(
-    `PRESENCE_JWT_ALLOW_NO_EXP (environment, or --jwt-allow-no-exp) must be true or false, got "${value}"`,
-  );
 }
 
 /** `<port>` (on 127.0.0.1), `<host>:<port>` or `[<ipv6>]:<port>`. */

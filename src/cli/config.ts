@@ -19,7 +19,14 @@ import { type AuthConfig, resolveAuthConfig } from './auth-config.js';
 import { CliError } from './cli-error.js';
 import { type GraphSpec, parseGraphSpec, redactUrl } from './graph-spec.js';
 import type { RawArguments } from './parse-arguments.js';
-import { type Environment, integerSetting, nonEmpty, pick, type Setting } from './settings.js';
+import {
+  type Environment,
+  flagSetting,
+  integerSetting,
+  nonEmpty,
+  pick,
+  type Setting,
+} from './settings.js';
 
 export interface CliConfig extends AuthConfig {
   readonly port: number;
@@ -163,16 +170,6 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
       2_147_483_647,
     ),
   };
-}
-
-function flagSetting(option: string, given: boolean, env: Environment, variable: string): boolean {
-  if (given) return true;
-  const value = env[variable];
-  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
-  if (value === 'true' || value === '1') return true;
-  throw new CliError(
-    `${variable} (environment, or ${option}) must be true or false, got "${value}"`,
-  );
 }
 
 function resolveNodeName(setting: Setting | undefined, pid: number): string {

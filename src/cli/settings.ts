@@ -48,3 +48,20 @@ export function nonEmpty(setting: Setting | undefined, example: string): string 
   }
   return setting.value;
 }
+
+/** A boolean option: the flag, else its variable (`true`/`1` or `false`/`0`), else false. */
+export function flagSetting(
+  option: string,
+  given: boolean,
+  env: Environment,
+  variable: string,
+): boolean {
+  if (given) return true;
+  const value = env[variable];
+  if (value === undefined || value === '') return false;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new CliError(
+    `${variable} (environment, or ${option}) must be true or false, got "${value}"`,
+  );
+}
