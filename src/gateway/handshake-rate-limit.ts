@@ -13,6 +13,7 @@
 import { isIPv6 } from 'node:net';
 import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
+import { TokenBucket } from './token-bucket.js';
 
 export interface HandshakeRateLimitOptions {
   /** Handshakes per second one address may make, sustained; 0 turns the limit off. @default 20 */
@@ -97,13 +98,9 @@ function ipv6Prefix64(address: string): string {
     .join(':')}::/64`;
 }
 
-interface Bucket {
-  tokens: number;
-  last: number;
-}
-
 export class HandshakeRateLimit {
-  private readonly buckets = new Map<string, Bucket>();
+  /** Least recently used first: a bucket is re-inserted on each use. */
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(private readonly options: Required<HandshakeRateLimitOptions>) {}
 
@@ -118,23 +115,15 @@ export class HandshakeRateLimit {
     if (perSecond === 0) return true;
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
-      bucket = { tokens: burst, last: now };
+      bucket = new TokenBucket(perSecond, burst, now);
       if (this.buckets.size >= maxAddresses) {
         const oldest = this.buckets.keys().next().value;
         if (oldest !== undefined) this.buckets.delete(oldest);
       }
     } else {
-      // Re-inserted below: the Map's order is then least recently used first.
       this.buckets.delete(key);
-      bucket.tokens = Math.min(
-        burst,
-        bucket.tokens + (Math.max(0, now - bucket.last) * perSecond) / 1000,
-      );
-      bucket.last = now;
     }
     this.buckets.set(key, bucket);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+    return bucket.take(now);
   }
 }
