@@ -17,7 +17,6 @@ import {
   type ServerToClientEvents,
   TOO_MANY_CONNECTIONS,
   TOO_MANY_HANDSHAKES,
-  TOO_MANY_PACKETS,
   UNAUTHORIZED,
 } from '../domain/client-protocol.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
@@ -38,9 +37,9 @@ import {
 import { followGraphChanges } from './graph-feed.js';
 import { type ConnectionMeta, handshakeMeta } from './handshake-meta.js';
 import { addressKey, HandshakeRateLimit } from './handshake-rate-limit.js';
-import { watchInboundBudget } from './inbound-budget.js';
 import { isExplicitLeave, LeaveGrace } from './leave-grace.js';
 import { closedForOversizeFrame } from './oversize-frames.js';
+import { type EngineConnection, PacketFloods } from './packet-floods.js';
 import { SessionRegistry } from './session-registry.js';
 import { SubscriptionRecheck } from './subscription-recheck.js';
 import type { WireRefs } from './wire-refs.js';
@@ -55,9 +54,6 @@ interface SocketData {
   /** Frees this connection's admission slot (once its first state went out, or it closed). */
   admitted?: Release;
 }
-
-/** An engine.io connection (one client, all its namespaces). */
-type EngineConnection = PresenceSocket['conn'];
 
 /** setTimeout's longest delay; a later expiry is re-checked when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -110,14 +106,8 @@ export class PresenceGateway {
   private readonly recheck: SubscriptionRecheck;
   private readonly detach: (() => void)[] = [];
   private readonly handshakes: HandshakeRateLimit;
-  /** Engine connections whose inbound packets are counted (each once). */
-  private readonly budgeted = new WeakSet<EngineConnection>();
-  /** Engine connections over their budget: their events are dropped until they close. */
-  private readonly overBudget = new WeakSet<EngineConnection>();
-  /** The `/presence` socket of an engine connection, to tell it why it is closed. */
-  private readonly socketOfConn = new WeakMap<EngineConnection, PresenceSocket>();
+  private readonly floods: PacketFloods;
   private refused = 0;
-  private packetFloods = 0;
   private handshakesRateLimited = 0;
   private framesTooLarge = 0;
   private closed = false;
@@ -150,11 +140,12 @@ export class PresenceGateway {
     const { replica, leaveGraceMs, leaveGraceClock, logger } = this.options;
     this.grace = new LeaveGrace(replica, leaveGraceMs, leaveGraceClock, logger);
     this.handshakes = new HandshakeRateLimit(this.options.handshakeRateLimit);
+    this.floods = new PacketFloods(this.options.inboundBudget, this.options.now, logger);
     // Every engine connection is budgeted from its first packet (io.engine exists once the
     // server is attached; a later one is budgeted at its first `/presence` handshake).
     const engine = (io as { engine?: Server['engine'] }).engine;
     if (engine !== undefined) {
-      const onEngineConnection = (conn: EngineConnection) => this.budget(conn);
+      const onEngineConnection = (conn: EngineConnection) => this.floods.watch(conn);
       engine.on('connection', onEngineConnection);
       this.detach.push(() => engine.off('connection', onEngineConnection));
     }
@@ -211,7 +202,7 @@ export class PresenceGateway {
       graced: grace.graced,
       graceResumed: grace.resumed,
       graceExpired: grace.expired,
-      packetFloods: this.packetFloods,
+      packetFloods: this.floods.closed,
       handshakesRateLimited: this.handshakesRateLimited,
       framesTooLarge: this.framesTooLarge,
       subscriptionCorrections: this.recheck.stats().corrections,
@@ -243,8 +234,7 @@ export class PresenceGateway {
    */
   private async enter(socket: PresenceSocket): Promise<void> {
     if (this.closed) throw new Error(UNAVAILABLE);
-    this.budget(socket.conn);
-    this.socketOfConn.set(socket.conn, socket);
+    this.floods.watchSocket(socket);
     this.limitHandshakes(socket);
     let release: Release | undefined;
     try {
@@ -281,36 +271,6 @@ export class PresenceGateway {
     const refusal = new Error(TOO_MANY_HANDSHAKES) as Error & { data?: OverloadedData };
     refusal.data = { retryAfterMs: Math.ceil(1000 / handshakeRateLimit.perSecond) };
     throw refusal;
-  }
-
-  /** Counts `conn`'s inbound packets against its budget (once per connection). */
-  private budget(conn: EngineConnection): void {
-    if (this.budgeted.has(conn)) return;
-    this.budgeted.add(conn);
-    watchInboundBudget(conn, this.options.inboundBudget, this.options.now, () =>
-      this.flooded(conn),
-    );
-  }
-
-  /** `conn` went over its budget: it is told why (when it has a `/presence` socket) and closed. */
-  private flooded(conn: EngineConnection): void {
-    this.overBudget.add(conn);
-    this.packetFloods++;
-    const { perSecond, burst } = this.options.inboundBudget;
-    const socket = this.socketOfConn.get(conn);
-    this.options.logger.warn(
-      { user: (socket?.data as SocketData | undefined)?.userId, address: conn.remoteAddress },
-      'connection closed: over its inbound packet budget',
-    );
-    if (socket === undefined || !socket.connected) {
-      conn.close();
-      return;
-    }
-    socket.emit('presence_error', {
-      code: TOO_MANY_PACKETS,
-      message: `more than ${perSecond} packets per second (bursts of ${burst}) on this connection: disconnected; send less`,
-    });
-    socket.disconnect(true);
   }
 
   private async admit(socket: PresenceSocket): Promise<void> {
@@ -384,10 +344,7 @@ export class PresenceGateway {
       invisible ? undefined : this.grace.claim(data.userId, device),
     );
     this.sessions.add(session);
-    // A connection over its budget: what it still sends is dropped until it is closed.
-    socket.use((_packet, next) => {
-      if (!this.overBudget.has(socket.conn)) next();
-    });
+    this.floods.filter(socket);
     socket.conn.on('close', (reason: string, description: unknown) => {
       if (!closedForOversizeFrame(reason, description)) return;
       this.framesTooLarge++;
