@@ -7,6 +7,7 @@ import { DEVICE_KINDS, type DeviceKind, isDeviceKind } from '../domain/device-ki
 import { ONLINE_STATUS } from '../domain/presence-status.js';
 import { watchBrowserActivity } from './browser-activity.js';
 import { PresenceClientError } from './client-error.js';
+import { closedAsTooBig } from './closed-as-too-big.js';
 import { type FriendStatus, friendStatus } from './friend-status.js';
 import {
   DEFAULT_IDLE_AFTER_MS,
@@ -111,17 +112,6 @@ export interface PresenceClientEvents<M extends PresenceMeta = PresenceMeta> {
 const DEFAULT_ACK_TIMEOUT_MS = 5_000;
 /** Refusals the client retries on its own after the server's `retryAfterMs` hint. */
 const RETRIED_REFUSALS: ReadonlySet<string> = new Set(['overloaded', 'too_many_handshakes']);
-/** WebSocket close code of a message over the server's size limit. */
-const MESSAGE_TOO_BIG = 1009;
-
-/** True when socket.io-client's disconnect details say the server refused a too big message. */
-function closedAsTooBig(details: unknown): boolean {
-  if (typeof details !== 'object' || details === null) return false;
-  // The 413 of a long-polling request, or a WebSocket CloseEvent with code 1009.
-  const { description, context } = details as { description?: unknown; context?: unknown };
-  if (description === 413) return true;
-  return (context as { code?: unknown } | null | undefined)?.code === MESSAGE_TOO_BIG;
-}
 /**
  * A connection to a graph-presence server that keeps the visible users' presence in sync.
  *

@@ -138,3 +138,9 @@ export const TOO_MANY_PACKETS = 'too_many_packets';
 export interface OverloadedData {
   readonly retryAfterMs: number;
 }
+
+/**
+ * WebSocket close code of a message over the server's size limit (RFC 6455, Message Too Big):
+ * how a client learns its frame was too large (over long polling: HTTP 413).
+ */
+export const MESSAGE_TOO_BIG_CLOSE_CODE = 1009;

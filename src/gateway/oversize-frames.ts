@@ -6,9 +6,6 @@
  * that close apart from other transport errors, to count and log it.
  */
 
-/** WebSocket close code of a message over the size limit (RFC 6455). */
-export const MESSAGE_TOO_BIG = 1009;
-
 /** True when an engine connection closed because its client sent a frame over the limit. */
 export function closedForOversizeFrame(reason: string, description: unknown): boolean {
   if (reason !== 'transport error') return false;
