@@ -311,5 +311,7 @@ describe('privacy property', () => {
       ),
       { numRuns: 25 },
     );
-  });
+    // 25 runs of real sockets take 5–11 s alone and can pass 30 s beside the integration tests
+    // on 2 cores: a bound, not an assertion on speed.
+  }, 120_000);
 });
