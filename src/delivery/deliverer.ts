@@ -1,15 +1,10 @@
 /**
- * Reliable delivery to a user (PROTOCOL.md, "Delivery to a user"). One Deliverer
- * per node plays both roles over the node bus's `delivery` channel:
- *
- * - origin (`deliver`): routes the message to the nodes presence says host the user (this node
- *   directly, others by `sendTo`), and resolves at the first client ack (or, with `ack: 'all'`,
- *   once every reached connection answered). Presence may be stale (the user moved): when the
- *   routed nodes all answer without an ack, or the first half of the timeout passes, the message
- *   goes to every node (broadcast). Until the deadline, a connection of the user that joins
- *   anywhere (a reconnect) gets it too. No ack by the deadline: the fallback hook.
- * - receiver (delivery frames): emits to this node's sockets of the user with a socket.io ack and
- *   answers the origin with how many sockets acked.
+ * Reliable delivery to a user (PROTOCOL.md, "Delivery to a user"). One Deliverer per node plays
+ * both roles over the node bus's `delivery` channel, and this file only joins them: the origin's
+ * pending-delivery state machine (delivery-origin.ts) and the receiving side that emits to this
+ * node's sockets and answers (delivery-receiver.ts). Here: the subscriptions (presence diffs for
+ * the origin's join retries, frames from the channel), the check that a frame speaks for its
+ * sender, and shutdown.
  *
  * Never delivered without an ack, never dropped: every call resolves, delivered or handed to the
  * fallback (whose failure is reported), close() included. Retries reuse the message id; clients
@@ -17,36 +12,17 @@
  * hosting node and nothing per other node.
  */
 import type { PresenceChange } from '../core/presence-state.js';
-import type { PresenceMessage } from '../domain/client-protocol.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
-import { selfTopic, userTopic } from '../domain/topics.js';
-import { InvalidOptionError } from '../errors.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
-import {
-  type DeliverFrame,
-  decodeDeliveryFrame,
-  encodeDeliveryFrame,
-  FLAG_ALL,
-  FLAG_QUIET,
-} from './delivery-frames.js';
-import {
-  type CheckedDelivery,
-  checkDelivery,
-  DEFAULT_DELIVERY_TIMEOUT_MS,
-  isTimeoutMs,
-  MAX_DELIVERY_TIMEOUT_MS,
-} from './delivery-input.js';
-import type {
-  DeliverOptions,
-  DeliveryResult,
-  DeliveryServerOptions,
-  OnUndelivered,
-  UndeliveredReason,
-} from './delivery-types.js';
-import { emitToSockets } from './local-emit.js';
-import { MessageIds } from './message-ids.js';
+import { decodeDeliveryFrame } from './delivery-frames.js';
+import { DeliveryOrigin, type OriginStats, type SettledListener } from './delivery-origin.js';
+import { DeliveryReceiver } from './delivery-receiver.js';
+import type { DeliverOptions, DeliveryResult, DeliveryServerOptions } from './delivery-types.js';
+import { FrameSender } from './frame-sender.js';
+
+export type { SettledListener } from './delivery-origin.js';
 
 export interface DelivererOptions extends DeliveryServerOptions {
   /** This node's replica: presence says where users are; its name is this node's. */
@@ -62,77 +38,41 @@ export interface DelivererOptions extends DeliveryServerOptions {
   readonly logger?: Logger;
 }
 
-export interface DeliveryStats {
-  readonly delivered: number;
-  /** Undelivered, taken by the fallback hook. */
-  readonly fallback: number;
-  /** Undelivered, and no hook or the hook failed. */
-  readonly failed: number;
-  /** Retries to every node after the routed attempt found no ack. */
-  readonly broadcasts: number;
-  /** Sends to a node where a connection of the user joined while the delivery was pending. */
-  readonly joinRetries: number;
-  readonly pending: number;
+export interface DeliveryStats extends OriginStats {
   /** Delivery frames dropped as undecodable. */
   readonly framesDropped: number;
 }
 
-/** Told of every settled delivery (metrics). */
-export type SettledListener = (result: DeliveryResult, latencyMs: number) => void;
-
-interface Pending {
-  readonly checked: CheckedDelivery;
-  readonly message: PresenceMessage;
-  readonly startedAt: number;
-  readonly deadlineAt: number;
-  phase: 'routed' | 'broadcast';
-  /** Nodes whose answer is still awaited in this phase. */
-  readonly awaiting: Set<string>;
-  /** Acks per node: the most any one answer reported (a retry reaches the same sockets). */
-  readonly ackedBy: Map<string, number>;
-  acked: number;
-  timer: NodeJS.Timeout | undefined;
-  settled: boolean;
-  readonly resolve: (result: DeliveryResult) => void;
-}
-
 export class Deliverer {
-  private readonly name: string;
-  private readonly ids = new MessageIds();
-  private readonly pending = new Map<string, Pending>();
-  private readonly pendingByUser = new Map<string, Set<Pending>>();
-  private readonly hooks = new Set<Promise<void>>();
-  private readonly listeners = new Set<SettledListener>();
+  private readonly origin: DeliveryOrigin;
+  private readonly receiver: DeliveryReceiver;
   private readonly detach: (() => void)[] = [];
-  private readonly onUndelivered: OnUndelivered | undefined;
-  private readonly defaultTimeoutMs: number;
   private readonly logger: Logger;
-  private readonly counts = {
-    delivered: 0,
-    fallback: 0,
-    failed: 0,
-    broadcasts: 0,
-    joinRetries: 0,
-    framesDropped: 0,
-  };
+  private framesDropped = 0;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly options: DelivererOptions) {
-    const { replica, transport } = options;
-    this.name = replica.ref.name;
+  constructor(options: DelivererOptions) {
+    const { replica, transport, localSockets } = options;
     this.logger = options.logger ?? silentLogger;
-    this.onUndelivered = options.onUndelivered;
-    this.defaultTimeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
-    if (!isTimeoutMs(this.defaultTimeoutMs)) {
-      throw new InvalidOptionError(
-        `delivery.timeoutMs must be an integer from 1 to ${MAX_DELIVERY_TIMEOUT_MS}, got ${String(options.timeoutMs)}`,
-      );
-    }
-    const onDiff = (change: PresenceChange) => this.joined(change);
+    const sender = new FrameSender(transport, this.logger);
+    this.origin = new DeliveryOrigin({
+      replica,
+      localSockets,
+      sender,
+      onUndelivered: options.onUndelivered,
+      timeoutMs: options.timeoutMs,
+      logger: this.logger,
+    });
+    this.receiver = new DeliveryReceiver({
+      name: replica.ref.name,
+      localSockets,
+      sender,
+      dropFrame: (reason, bytes) => this.dropFrame(reason, bytes),
+    });
+    const onDiff = (change: PresenceChange) => this.origin.joined(change);
     replica.on('diff', onDiff);
     this.detach.push(() => replica.off('diff', onDiff));
-    if (transport)
-      this.detach.push(transport.onFrame((frame, sender) => this.receive(frame, sender)));
+    if (transport) this.detach.push(transport.onFrame((frame, from) => this.receive(frame, from)));
   }
 
   /**
@@ -147,52 +87,16 @@ export class Deliverer {
     payload?: unknown,
     options?: DeliverOptions,
   ): Promise<DeliveryResult> {
-    let checked: CheckedDelivery;
-    try {
-      checked = checkDelivery(userId, event, payload, options, this.defaultTimeoutMs);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const id = this.ids.next();
-    const message: PresenceMessage = { id, event: checked.event, payload: checked.payload };
-    return new Promise<DeliveryResult>((resolve) => {
-      const startedAt = performance.now();
-      const p: Pending = {
-        checked,
-        message,
-        startedAt,
-        deadlineAt: startedAt + checked.timeoutMs,
-        phase: 'routed',
-        awaiting: new Set(),
-        ackedBy: new Map(),
-        acked: 0,
-        timer: undefined,
-        settled: false,
-        resolve,
-      };
-      if (this.closing) {
-        this.settleUndelivered(p, 'closed');
-        return;
-      }
-      this.pending.set(id, p);
-      let ofUser = this.pendingByUser.get(checked.userId);
-      if (!ofUser) {
-        ofUser = new Set();
-        this.pendingByUser.set(checked.userId, ofUser);
-      }
-      ofUser.add(p);
-      this.route(p);
-    });
+    return this.origin.deliver(userId, event, payload, options);
   }
 
   /** Adds a listener of settled deliveries; returns its remover. */
   onSettled(listener: SettledListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.origin.onSettled(listener);
   }
 
   stats(): DeliveryStats {
-    return { ...this.counts, pending: this.pending.size };
+    return { ...this.origin.stats(), framesDropped: this.framesDropped };
   }
 
   /**
@@ -202,211 +106,13 @@ export class Deliverer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const stop of this.detach.splice(0)) stop();
-      for (const p of [...this.pending.values()]) this.settleUndelivered(p, 'closed');
-      while (this.hooks.size > 0) await Promise.all(this.hooks);
+      this.receiver.close();
+      await this.origin.close();
     })();
     return this.closing;
   }
 
-  // ── origin ─────────────────────────────────────────────────────────────────────────────────
-
-  /** First attempt: the nodes presence names; straight to every node when it names none. */
-  private route(p: Pending): void {
-    const hosts = this.hostsOf(p.checked.userId);
-    if (hosts.size === 0) {
-      this.broadcast(p);
-      return;
-    }
-    const attemptMs = Math.max(1, Math.floor(p.checked.timeoutMs / 2));
-    p.timer = setTimeout(() => this.attemptExpired(p), attemptMs);
-    p.timer.unref();
-    for (const host of hosts) p.awaiting.add(host);
-    for (const host of hosts) {
-      // A local answer comes at once and may already have settled or widened the delivery.
-      if (p.settled || p.phase !== 'routed') break;
-      this.send(p, host, attemptMs);
-    }
-  }
-
-  /** The user's nodes as this node's presence sees them (visible and invisible topics). */
-  private hostsOf(userId: string): Set<string> {
-    const { state } = this.options.replica;
-    const hosts = new Set<string>();
-    for (const presence of state.get(userTopic(userId), userId))
-      hosts.add(presence.replica.ref.name);
-    for (const presence of state.get(selfTopic(userId), userId))
-      hosts.add(presence.replica.ref.name);
-    return hosts;
-  }
-
-  /** The retry: every node, this one included. */
-  private broadcast(p: Pending): void {
-    clearTimeout(p.timer);
-    p.phase = 'broadcast';
-    p.awaiting.clear();
-    this.counts.broadcasts++;
-    const remainingMs = this.remainingMs(p);
-    p.timer = setTimeout(() => this.expired(p), remainingMs);
-    p.timer.unref();
-    const all = p.checked.ack === 'all';
-    if (all) {
-      // 'all' may end before the deadline once every node known to be up has answered.
-      for (const record of this.options.replica.health.all()) {
-        if (record.status === 'up') p.awaiting.add(record.ref.name);
-      }
-      p.awaiting.add(this.name);
-    }
-    const { transport } = this.options;
-    if (transport) {
-      // With 'first', nodes without a socket of the user stay silent: no reply storm.
-      const frame = this.deliverFrame(p, remainingMs, !all);
-      this.guarded(() => transport.broadcast(frame));
-    }
-    this.send(p, this.name, remainingMs);
-  }
-
-  /** To one node: this one directly, another by a deliver frame. */
-  private send(p: Pending, node: string, ackTimeoutMs: number): void {
-    if (node === this.name) {
-      emitToSockets(
-        this.options.localSockets(p.checked.userId),
-        p.message,
-        p.checked.ack === 'all',
-        ackTimeoutMs,
-        (sockets, acked) => this.answered(p.message.id, node, sockets, acked),
-      );
-      return;
-    }
-    const { transport } = this.options;
-    if (transport) {
-      const frame = this.deliverFrame(p, ackTimeoutMs, false);
-      this.guarded(() => transport.sendTo(node, frame));
-    }
-  }
-
-  private deliverFrame(p: Pending, ackTimeoutMs: number, quiet: boolean): Uint8Array {
-    return encodeDeliveryFrame({
-      kind: 'deliver',
-      id: p.message.id,
-      origin: this.name,
-      userId: p.checked.userId,
-      event: p.checked.event,
-      payloadJson: p.checked.payloadJson,
-      flags: (p.checked.ack === 'all' ? FLAG_ALL : 0) | (quiet ? FLAG_QUIET : 0),
-      ackTimeoutMs,
-    });
-  }
-
-  private answered(id: string, node: string, _sockets: number, acked: number): void {
-    const p = this.pending.get(id);
-    if (!p || p.settled) return;
-    const before = p.ackedBy.get(node) ?? 0;
-    if (acked > before) {
-      p.ackedBy.set(node, acked);
-      p.acked += acked - before;
-    }
-    p.awaiting.delete(node);
-    if (p.acked > 0 && (p.checked.ack === 'first' || p.awaiting.size === 0)) {
-      this.settleDelivered(p);
-    } else if (p.phase === 'routed' && p.awaiting.size === 0) {
-      // Every node presence named answered, none with an ack: presence is stale.
-      this.broadcast(p);
-    }
-  }
-
-  private attemptExpired(p: Pending): void {
-    if (p.settled) return;
-    if (p.acked > 0) this.settleDelivered(p);
-    else this.broadcast(p);
-  }
-
-  private expired(p: Pending): void {
-    if (p.settled) return;
-    if (p.acked > 0) this.settleDelivered(p);
-    else this.settleUndelivered(p, 'timeout');
-  }
-
-  /** A connection of a user with pending deliveries joined somewhere: send it there too. */
-  private joined(change: PresenceChange): void {
-    if (this.pendingByUser.size === 0) return;
-    for (const join of change.joins) {
-      const waiting = this.pendingByUser.get(join.key);
-      if (!waiting) continue;
-      if (join.topic !== userTopic(join.key) && join.topic !== selfTopic(join.key)) continue;
-      const node = join.replica.ref.name;
-      for (const p of [...waiting]) {
-        if (p.settled || (p.phase === 'routed' && p.awaiting.has(node))) continue;
-        this.counts.joinRetries++;
-        if (p.checked.ack === 'all') p.awaiting.add(node);
-        this.send(p, node, this.remainingMs(p));
-      }
-    }
-  }
-
-  private remainingMs(p: Pending): number {
-    return Math.max(1, Math.ceil(p.deadlineAt - performance.now()));
-  }
-
-  private settleDelivered(p: Pending): void {
-    this.finish(p);
-    this.counts.delivered++;
-    this.report(p, { delivered: true, id: p.message.id, connections: p.acked });
-  }
-
-  /** Hands the message to the fallback hook, then resolves. */
-  private settleUndelivered(p: Pending, reason: UndeliveredReason): void {
-    this.finish(p);
-    const { id } = p.message;
-    const hook = this.onUndelivered;
-    if (!hook) {
-      this.counts.failed++;
-      this.report(p, { delivered: false, id, reason, fallback: false });
-      return;
-    }
-    const { userId, event, payload } = p.checked;
-    const handed = Promise.resolve()
-      .then(() => hook({ id, userId, event, payload, reason }))
-      .then(
-        () => {
-          this.counts.fallback++;
-          this.report(p, { delivered: false, id, reason, fallback: true });
-        },
-        (error: unknown) => {
-          this.counts.failed++;
-          this.logger.error(
-            { err: error, id, user: userId, reason },
-            'delivery fallback hook failed: the message reached nobody',
-          );
-          const fallbackError = error instanceof Error ? error.message : String(error);
-          this.report(p, { delivered: false, id, reason, fallback: false, fallbackError });
-        },
-      )
-      .finally(() => this.hooks.delete(handed));
-    this.hooks.add(handed);
-  }
-
-  private finish(p: Pending): void {
-    p.settled = true;
-    clearTimeout(p.timer);
-    this.pending.delete(p.message.id);
-    const ofUser = this.pendingByUser.get(p.checked.userId);
-    if (ofUser?.delete(p) && ofUser.size === 0) this.pendingByUser.delete(p.checked.userId);
-  }
-
-  private report(p: Pending, result: DeliveryResult): void {
-    const latencyMs = performance.now() - p.startedAt;
-    for (const listener of this.listeners) {
-      try {
-        listener(result, latencyMs);
-      } catch (err) {
-        this.logger.error({ err }, 'delivery settled listener failed');
-      }
-    }
-    p.resolve(result);
-  }
-
-  // ── receiver ───────────────────────────────────────────────────────────────────────────────
-
+  /** A frame from the delivery channel: an answer for the origin, a deliver for the receiver. */
   private receive(bytes: Uint8Array, sender: string): void {
     const frame = decodeDeliveryFrame(bytes);
     if (typeof frame === 'string') {
@@ -421,56 +127,12 @@ export class Deliverer {
       );
       return;
     }
-    if (frame.kind === 'answer') {
-      this.answered(frame.id, frame.node, frame.sockets, frame.acked);
-      return;
-    }
-    this.deliverHere(frame);
-  }
-
-  private deliverHere(frame: DeliverFrame): void {
-    if (this.closing) return;
-    const sockets = this.options.localSockets(frame.userId);
-    if (sockets.length === 0 && (frame.flags & FLAG_QUIET) !== 0) return;
-    let payload: unknown;
-    try {
-      payload = JSON.parse(frame.payloadJson);
-    } catch {
-      this.dropFrame('payload is not JSON', frame.payloadJson.length);
-      return;
-    }
-    const ackTimeoutMs = Math.min(Math.max(frame.ackTimeoutMs, 1), MAX_DELIVERY_TIMEOUT_MS);
-    const { id, origin } = frame;
-    emitToSockets(
-      sockets,
-      { id, event: frame.event, payload },
-      (frame.flags & FLAG_ALL) !== 0,
-      ackTimeoutMs,
-      (count, acked) => {
-        const { transport } = this.options;
-        const answer = encodeDeliveryFrame({
-          kind: 'answer',
-          id,
-          node: this.name,
-          sockets: count,
-          acked,
-        });
-        if (transport) this.guarded(() => transport.sendTo(origin, answer));
-      },
-    );
+    if (frame.kind === 'answer') this.origin.answered(frame.id, frame.node, frame.acked);
+    else this.receiver.receive(frame);
   }
 
   private dropFrame(reason: string, bytes: number): void {
-    this.counts.framesDropped++;
+    this.framesDropped++;
     this.logger.warn({ reason, bytes }, 'delivery: dropped a bad frame');
-  }
-
-  /** A closed transport throws; the delivery then simply gets no answer (the timer decides). */
-  private guarded(send: () => void): void {
-    try {
-      send();
-    } catch (err) {
-      this.logger.warn({ err }, 'delivery: a frame could not be sent');
-    }
   }
 }
