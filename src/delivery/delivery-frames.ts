@@ -1,5 +1,5 @@
 /**
- * The node-to-node delivery frames (PROTOCOL.md, "Delivery frames"): byte 0 is the format
+ * The node-to-node delivery frames (docs/cluster-wire-format.md, "Delivery frames"): byte 0 is the format
  * version (1), the rest one MessagePack array whose first element is the kind.
  *
  * - deliver `[0, id, origin, userId, event, payloadJson, flags, ackTimeoutMs]`: emit the message

@@ -1,5 +1,5 @@
 /**
- * The receiving side of delivery (PROTOCOL.md, "Delivery frames"): a node that got a deliver
+ * The receiving side of delivery (docs/cluster-wire-format.md, "Delivery frames"): a node that got a deliver
  * frame emits the message to its own sockets of the user, each with a socket.io ack,
  * and answers the origin with how many acked. It keeps no state per message: retries, timeouts
  * and the fallback are the origin's (delivery-origin.ts), so a receiver that dies loses nothing.

@@ -5,7 +5,7 @@
  * reach only that channel's handlers. The link state is the bus's: every channel is up or down
  * together.
  *
- * With a cluster secret, the bus authenticates every frame (HMAC-SHA256, PROTOCOL.md "Transport
+ * With a cluster secret, the bus authenticates every frame (HMAC-SHA256, docs/cluster-wire-format.md "Transport
  * framing") and drops frames without a valid MAC or replayed ones before any handler sees them.
  */
 import type {

@@ -4,7 +4,7 @@
  * `encodeMessage` throws a `TypeError` on a message that cannot be represented (a bug in the
  * sender); `decodeMessage` never throws: a frame that does not decode, has an unknown version or
  * an unknown type is reported as a failure, to be dropped with a log line (`decodeFailureLog`).
- * Layout: PROTOCOL.md, "Replication messages (format version 1)"; bytes frozen by the golden
+ * Layout: docs/cluster-wire-format.md, "Replication messages (format version 1)"; bytes frozen by the golden
  * fixtures in `test/protocol/fixtures/`.
  */
 import type { DecodeResult } from './decode.js';

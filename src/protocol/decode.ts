@@ -1,5 +1,5 @@
 /**
- * Decoding frames into replication messages (layout: `wire-layout.ts`, PROTOCOL.md).
+ * Decoding frames into replication messages (layout: `wire-layout.ts`, docs/cluster-wire-format.md).
  *
  * Never throws, whatever the bytes: a frame is either a fully valid message or a failure with a
  * reason. Nothing is ignored silently: extra or missing elements, wrong types, duplicate clock

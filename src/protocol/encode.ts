@@ -1,5 +1,5 @@
 /**
- * Encoding replication messages into frames (layout: `wire-layout.ts`, PROTOCOL.md).
+ * Encoding replication messages into frames (layout: `wire-layout.ts`, docs/cluster-wire-format.md).
  *
  * The encoder checks what the decoder will check: a message the decoder would reject is a bug in
  * the sender, and failing loudly here (a `TypeError` naming the field) beats every receiver

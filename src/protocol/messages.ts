@@ -1,5 +1,5 @@
 /**
- * The replication messages between replicas (see PROTOCOL.md for their bytes).
+ * The replication messages between replicas (see docs/cluster-wire-format.md for their bytes).
  *
  * - heartbeat: every broadcast period with our delta, or empty after a quiet spell; carries our
  *   clock so others can see they are behind.

@@ -1,6 +1,6 @@
 /**
  * The replication wire layout (format version 1), shared by the encoder and the decoder.
- * PROTOCOL.md ("Replication messages") is the normative description; keep them in step, and
+ * docs/cluster-wire-format.md ("Replication messages") is the normative description; keep them in step, and
  * remember the golden fixtures in `test/protocol/fixtures/` freeze the bytes.
  *
  * Every frame is one MessagePack array: `[version, typeCode, fromName, fromVsn, ...body]`.

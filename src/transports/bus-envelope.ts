@@ -1,5 +1,5 @@
 /**
- * The node bus's envelope around a frame (PROTOCOL.md "Transport framing"):
+ * The node bus's envelope around a frame (docs/cluster-wire-format.md, "Transport framing"):
  *
  *   byte 0        envelope version, 1
  *   byte 1        channel kind: 0 tracker, 1 delivery, 2 graph

@@ -1,7 +1,8 @@
 /**
  * Golden fixtures: the exact bytes of one canonical message of each kind (format version 1).
  * `fixtures/replication-v1.json` is the contract: if this test fails, the wire format changed.
- * A deliberate change means a new format version (PROTOCOL.md); only then regenerate with
+ * A deliberate change means a new format version (docs/cluster-wire-format.md); only then
+ * regenerate with
  *   UPDATE_GOLDEN=1 npx vitest run test/protocol
  * and commit the new fixtures with the version bump.
  */
@@ -38,8 +39,11 @@ describe('replication wire format v1 (golden fixtures)', () => {
     });
   }
 
-  it('the worked example in PROTOCOL.md is the empty heartbeat', () => {
-    const protocol = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8');
+  it('the worked example in docs/cluster-wire-format.md is the empty heartbeat', () => {
+    const protocol = readFileSync(
+      new URL('../../docs/cluster-wire-format.md', import.meta.url),
+      'utf8',
+    );
     const spaced = (golden['heartbeat-empty'] ?? '').replace(/(..)(?!$)/g, '$1 ');
     expect(protocol).toContain(spaced);
   });

@@ -2,7 +2,7 @@
  * Forged frames on the Redis channels of a cluster whose nodes share a cluster secret: two real
  * `graph-presence` processes over a real redis-server, real socket.io clients (alice and bob are
  * friends; heidi is neither's), and a third publisher, a plain ioredis connection, that builds
- * frames as PROTOCOL.md describes, without the secret and with a wrong one:
+ * frames as docs/cluster-wire-format.md describes, without the secret and with a wrong one:
  *
  * - a fake presence for bob through a forged replica (one with a small meta, one with 300 KB);
  * - a `presence_message` to alice;
@@ -81,7 +81,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Publishes an envelope as PROTOCOL.md describes it, signed with `secret` when given. */
+/** Publishes an envelope as docs/cluster-wire-format.md describes it, signed with `secret` when given. */
 let seq = 0n;
 async function publish(
   channel: string,

@@ -63,7 +63,7 @@ describe('node bus envelope: golden bytes', () => {
         expect(decoded.mac.byteLength).toBe(0);
         return;
       }
-      // The MAC input as PROTOCOL.md states it: every byte before the MAC length, then the frame.
+      // The MAC input as docs/cluster-wire-format.md states it: every byte before the MAC length, then the frame.
       const bytes = Buffer.from(c.envelopeHex, 'hex');
       const signedLength = bytes.byteLength - frame.byteLength - 33;
       expect(bytes[signedLength]).toBe(32);
