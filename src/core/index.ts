@@ -1,5 +1,5 @@
 /** The pure tracker core: presence state, clocks, deltas, transfers and replica health. */
-export * from './clock.js';
+export * from './causal-context.js';
 export * from './delta-generations.js';
 export * from './delta-window.js';
 export { type EntryData, type Meta, type Presence, phxRef, wireMeta } from './entry.js';

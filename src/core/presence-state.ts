@@ -12,7 +12,7 @@
  * - A delta that does not follow what we have is a gap: it is not applied, and the caller asks
  *   for a transfer (which brings a buffered delta or a chunked snapshot).
  */
-import type { Context } from './clock.js';
+import type { Context } from './causal-context.js';
 import { ConnectionIndex } from './connection-index.js';
 import { DEFAULT_MAX_DELTA_SIZES } from './delta-generations.js';
 import { type DeltaWindow, isEmptyWindow } from './delta-window.js';

@@ -6,7 +6,7 @@
  * does not know are left out (it would ignore them: a permdowned replica must not come back
  * through a third party), and so are the requester's own rows (it is their author).
  */
-import type { Context } from './clock.js';
+import type { Context } from './causal-context.js';
 import { type DeltaWindow, isEmptyWindow, mergeWindows, trimWindow } from './delta-window.js';
 import type { EntryData } from './entry.js';
 import type { ReplicaKey, ReplicaRef } from './replica-ref.js';

@@ -1,5 +1,6 @@
 /**
- * Vector-clock math over causal contexts (Phoenix `Clock`).
+ * Vector-clock math over causal contexts (Phoenix `Clock`). Named for what it holds, not after
+ * Phoenix: wall time is the other clock, `src/ports/clock.ts`.
  *
  * A context maps a replica key to the highest counter of that replica whose operations have all
  * been applied (contiguously). A replica missing from a context counts as 0.
