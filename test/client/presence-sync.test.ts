@@ -1,6 +1,6 @@
 /**
  * The pure sync (src/client/presence-sync.ts) and the per-connection view (presence-view.ts):
- * the Phoenix JS client cases (research/phoenix-tracker.md §4.10), prototype keys, pending
+ * the Phoenix JS client cases (phoenix `assets/test/presence_test.js`), prototype keys, pending
  * diffs, update classification, and a fast-check equivalence with the `phoenix` npm package.
  */
 import fc from 'fast-check';
@@ -49,7 +49,7 @@ const fixtures = {
   }),
 };
 
-describe('syncState (Phoenix presence_test.js §4.10)', () => {
+describe('syncState (Phoenix presence_test.js)', () => {
   it('syncs empty state', () => {
     const newState: State = { u1: { metas: [{ id: 1, phx_ref: '1' }] } };
     const state = emptyState();
@@ -123,7 +123,7 @@ describe('syncState (Phoenix presence_test.js §4.10)', () => {
   });
 });
 
-describe('syncDiff (Phoenix presence_test.js §4.10)', () => {
+describe('syncDiff (Phoenix presence_test.js)', () => {
   it('syncs empty state', () => {
     const joins: State = { u1: { metas: [{ id: 1, phx_ref: '1' }] } };
     const state = emptyState();
@@ -199,7 +199,7 @@ describe('syncDiff (Phoenix presence_test.js §4.10)', () => {
   });
 });
 
-describe('prototype keys (§4.10)', () => {
+describe('prototype keys', () => {
   const keys = ['__proto__', 'constructor', 'hasOwnProperty', 'toString'];
   const stateText = `{${keys.map((k, i) => `"${k}":{"metas":[{"phx_ref":"${i}"}]}`).join(',')}}`;
 
@@ -235,7 +235,7 @@ describe('prototype keys (§4.10)', () => {
   });
 });
 
-describe('list (§4.10)', () => {
+describe('list', () => {
   it('lists full presence by default', () => {
     const state = syncState(emptyState(), fixtures.state());
     expect(list(state)).toEqual([
@@ -276,7 +276,7 @@ function recordingView() {
   return { view, log };
 }
 
-describe('PresenceView: the Phoenix instance cases (§4.10)', () => {
+describe('PresenceView: the Phoenix instance cases', () => {
   it('syncs state and diffs', () => {
     const { view, log } = recordingView();
     view.handleState({ u1: { metas: [{ id: 1, phx_ref: '1' }] } });

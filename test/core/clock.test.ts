@@ -1,5 +1,5 @@
 /**
- * Phoenix `clock_test.exs` (research/phoenix-tracker.md §4.2), same clocks as Phoenix's.
+ * Phoenix's clock tests (phoenix_pubsub `test/phoenix/tracker/clock_test.exs`), same clocks.
  * Contexts are Maps keyed by replica key; the Phoenix named clock `{name, clock}` is `NamedClock`.
  */
 import { describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ const named = (replica: string, o: Record<string, number>): NamedClock => ({
 });
 const names = (set: readonly NamedClock[]) => set.map((c) => c.replica).sort();
 
-describe('Phoenix clock_test (§4.2)', () => {
+describe('Phoenix clock_test', () => {
   const clock1 = ctx({ a: 1, b: 2, c: 3 });
   const clock2 = ctx({ b: 2, c: 3, d: 1 });
   const clock3 = ctx({ a: 1, b: 2 });

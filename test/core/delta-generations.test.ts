@@ -1,5 +1,6 @@
 /**
- * Phoenix `delta_generation_test.exs` (research/phoenix-tracker.md §4.3).
+ * Phoenix's delta generation tests (phoenix_pubsub
+ * `test/phoenix/tracker/delta_generation_test.exs`).
  *
  * Ours: generations are per replica (one `DeltaGenerations` per replica slot), so a "remote
  * replica's delta" never joins another replica's windows; every level ends at the newest delta, and
@@ -23,7 +24,7 @@ import {
 
 const levels = (g: DeltaGenerations) => g.windows.map(windowOf);
 
-describe('Phoenix delta_generation_test (§4.3)', () => {
+describe('Phoenix delta_generation_test', () => {
   it('1. generations', () => {
     const a = newState('a');
     const g = new DeltaGenerations(a.self.ref, 0, [2, 5, 6]);

@@ -1,6 +1,6 @@
 /**
- * Phoenix `state_test.exs` (research/phoenix-tracker.md §4.1) and the track / untrack / update
- * semantics of `shard_replication_test.exs` (§4.6 items 8–14), as they apply to the pure core.
+ * Phoenix's state tests (phoenix_pubsub `test/phoenix/tracker/state_test.exs`) and the track /
+ * untrack / update semantics of its `shard_replication_test.exs`, as they apply to the pure core.
  * Replicas are named `{node, 1}` like Phoenix's; the Phoenix "pid" is our connection id.
  */
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ import {
   windowOf,
 } from '../support/core-fixtures.js';
 
-describe('Phoenix state_test (§4.1)', () => {
+describe('Phoenix state_test', () => {
   it('1. that this is set up correctly', () => {
     const a = newState('a');
     const b = newState('b');
@@ -648,7 +648,7 @@ describe('transfers (Phoenix extract / transfer_ack, ours per replica and chunke
   });
 });
 
-describe('track / untrack / update (Phoenix shard_replication_test §4.6 items 8–14)', () => {
+describe('track / untrack / update (Phoenix shard_replication_test)', () => {
   it('8. untrack with no tracked topic is a noop', () => {
     const a = newState('a');
     trackOk(a, 'lobby', 'alice', 'c1', {});

@@ -1,7 +1,7 @@
 /**
- * Phoenix `replica_test.exs` (research/phoenix-tracker.md §4.4), plus the lifecycle transitions the
- * Phoenix shard derived from it (§4.6 items 4, 5, 15). Time is an argument (ms); the down interval
- * is 5 and the permdown interval 10, as in Phoenix's test.
+ * Phoenix's replica tests (phoenix_pubsub `test/phoenix/tracker/replica_test.exs`), plus the
+ * lifecycle transitions the Phoenix shard derived from it (`shard_replication_test.exs`). Time is
+ * an argument (ms); the down interval is 5 and the permdown interval 10, as in Phoenix's test.
  */
 import { describe, expect, it } from 'vitest';
 import { ReplicaHealth, replicaKey, replicaTag, sameReplica } from '../../src/core/index.js';
@@ -10,7 +10,7 @@ import { ref } from '../support/core-fixtures.js';
 const DOWN = 5;
 const PERMDOWN = 10;
 
-describe('Phoenix replica_test (§4.4)', () => {
+describe('Phoenix replica_test', () => {
   it('1. new/1 returns a new Replica with unique vsn', () => {
     // Ours: the core makes no ids (no randomness); the caller picks the vsn at process start.
     // What the core guarantees: the same name with another vsn is another replica.
@@ -104,7 +104,7 @@ describe('Phoenix replica_test (§4.4)', () => {
   });
 });
 
-describe('replica lifecycle (Phoenix shard_replication_test §4.6)', () => {
+describe('replica lifecycle (Phoenix shard_replication_test)', () => {
   it('4/5. a heartbeat with a new vsn retires the old incarnation and brings up the new one', () => {
     const health = new ReplicaHealth();
     const old = ref('node1', 1);
@@ -141,7 +141,7 @@ describe('replica lifecycle (Phoenix shard_replication_test §4.6)', () => {
   });
 
   it('silence while our own link was down says nothing about the others', () => {
-    // Ours (DESIGN "failure detection knows its own link"): detection restarts when it returns.
+    // Ours (docs/architecture.md, "Replication"): detection restarts when the link returns.
     const health = new ReplicaHealth();
     const r = ref('node1');
     health.heartbeat(r, 0);

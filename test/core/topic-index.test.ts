@@ -1,6 +1,6 @@
 /**
  * Reads from the topic index, through the state: `list`, `get`, `count`, `keyCount`,
- * `listByKey`, `size`, `topicCount` (Phoenix get_by_topic / get_by_key, §4.1 items 8–9, and the
+ * `listByKey`, `size`, `topicCount` (Phoenix get_by_topic / get_by_key, and the
  * `{key: {metas}}` wire grouping of Phoenix.Presence). Only visible presences are indexed.
  */
 import { describe, expect, it } from 'vitest';

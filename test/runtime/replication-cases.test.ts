@@ -1,6 +1,7 @@
 /**
- * Phoenix's shard tests (§4.5 option checks, §4.6 replication cases), on a simulated network with
- * a fake clock, so each case is deterministic. A spy decodes every frame a replica receives.
+ * Phoenix's shard tests (phoenix_pubsub `test/phoenix/tracker/shard_test.exs` option checks,
+ * `shard_replication_test.exs` replication cases), on a simulated network with a fake clock, so
+ * each case is deterministic. A spy decodes every frame a replica receives.
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
