@@ -84,7 +84,8 @@ export class WebhookSender {
   /** Users whose head may be sent now, oldest first (a Set keeps insertion order). */
   private readonly ready = new Set<string>();
   private readonly retryTimers = new Map<string, unknown>();
-  private readonly requests = new Set<AbortController>();
+  /** Requests in flight, each with its timeout timer. */
+  private readonly requests = new Map<AbortController, unknown>();
   private held = 0;
   private pumpScheduled = false;
   private closed = false;
@@ -146,7 +147,10 @@ export class WebhookSender {
     this.closed = true;
     for (const timer of this.retryTimers.values()) this.timers.clearTimeout(timer);
     this.retryTimers.clear();
-    for (const request of this.requests) request.abort();
+    for (const [request, timeout] of this.requests) {
+      this.timers.clearTimeout(timeout);
+      request.abort();
+    }
     this.requests.clear();
     const unsent = this.held;
     this.held = 0;
@@ -183,7 +187,7 @@ export class WebhookSender {
     if (pending === undefined) return;
     pending.attempts += 1;
     const controller = new AbortController();
-    this.requests.add(controller);
+    // attempt() registers the request before its first await, so pump() counts it at once.
     void this.attempt(pending, controller).then((result) => {
       if (result.kind === 'closed' || this.closed) return;
       this.requests.delete(controller);
@@ -199,6 +203,7 @@ export class WebhookSender {
       timedOut = true;
       controller.abort();
     }, timeoutMs);
+    this.requests.set(controller, timer);
     try {
       const t = Math.floor(this.wallClockMs() / 1000);
       const response = await fetch(url, {
