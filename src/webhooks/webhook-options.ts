@@ -47,8 +47,8 @@ export function resolveWebhookOptions(
   options: WebhookOptions,
   where = 'webhook',
 ): ResolvedWebhookOptions {
-  const url = parseReceiverUrl(options.url, `${where}.url`);
-  const secret = checkSecret(options.secret, `${where}.secret`);
+  const url = parseWebhookUrl(options.url, `${where}.url`);
+  const secret = checkWebhookSecret(options.secret, `${where}.secret`);
   const number = (name: keyof typeof WEBHOOK_DEFAULTS) =>
     positiveOption(`${where}.${name}`, options[name] ?? WEBHOOK_DEFAULTS[name]);
   return {
@@ -62,7 +62,8 @@ export function resolveWebhookOptions(
   };
 }
 
-function parseReceiverUrl(text: unknown, name: string): URL {
+/** `name` is how messages call the setting (a field, an option or a variable). */
+export function parseWebhookUrl(text: unknown, name: string): URL {
   let url: URL | undefined;
   try {
     url = typeof text === 'string' ? new URL(text) : undefined;
@@ -85,7 +86,7 @@ function parseReceiverUrl(text: unknown, name: string): URL {
   return url;
 }
 
-function checkSecret(secret: unknown, name: string): string {
+export function checkWebhookSecret(secret: unknown, name: string): string {
   if (typeof secret !== 'string' || secret === '') {
     throw new InvalidOptionError(
       `${name} is required: at least ${MIN_WEBHOOK_SECRET_BYTES} random bytes, e.g. from openssl rand -base64 48`,
@@ -100,7 +101,8 @@ function checkSecret(secret: unknown, name: string): string {
   return secret;
 }
 
-function clearTextWarning(url: URL): string | undefined {
+/** A warning when events would cross a network in clear text; undefined for https or loopback. */
+export function clearTextWarning(url: URL): string | undefined {
   if (url.protocol === 'https:' || isLoopbackHostname(url.hostname)) return undefined;
   return `webhook URL ${url.origin} is plain http beyond this machine: anyone on the path can read who comes online and goes offline; use https`;
 }
