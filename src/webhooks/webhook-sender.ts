@@ -124,7 +124,7 @@ export class WebhookSender {
           ? 'webhook event dropped: the sender is closed'
           : 'webhook event dropped: the queue is full (the receiver is down or slower than presence changes)',
       );
-      this.onOutcome?.(event, 'dropped');
+      this.report(event, 'dropped');
       return false;
     }
     let queue = this.queues.get(event.user);
@@ -277,7 +277,17 @@ export class WebhookSender {
     this.held -= 1;
     if (queue !== undefined && queue.length > 0) this.markReady(user);
     else this.queues.delete(user);
-    this.onOutcome?.(event, outcome);
+    this.report(event, outcome);
+  }
+
+  /** The caller's hook must not break the queue (or throw into enqueue). */
+  private report(event: WebhookEvent, outcome: WebhookOutcome): void {
+    if (this.onOutcome === undefined) return;
+    try {
+      this.onOutcome(event, outcome);
+    } catch (error) {
+      this.logger.error({ err: error, id: event.id, outcome }, 'webhook onOutcome threw');
+    }
   }
 }
 

@@ -198,6 +198,20 @@ describe('WebhookSender', () => {
     await waitFor(() => h.sender.stats.delivered === 1);
   });
 
+  it('an onOutcome hook that throws is logged and breaks nothing', async () => {
+    const h = await harness(() => 200, {
+      maxQueue: 2,
+      onOutcome: () => {
+        throw new Error('hook bug');
+      },
+    });
+    const events = ['alice', 'alice', 'bob'].map(online);
+    expect(events.map((event) => h.sender.enqueue(event))).toEqual([true, true, false]);
+    await drain(h);
+    expect(h.sender.stats).toMatchObject({ delivered: 2, dropped: 1, queueDepth: 0 });
+    expect(h.logs.filter((l) => l.message === 'webhook onOutcome threw')).toHaveLength(3);
+  });
+
   it('close() aborts requests in flight, stops its timers and reports what was still held', async () => {
     const h = await harness((request) => (request.event.user === 'carol' ? 500 : 'hang'));
     for (const user of ['alice', 'alice', 'bob', 'carol']) h.sender.enqueue(online(user));
