@@ -166,7 +166,8 @@ export class WebhookSender {
     this.ready.add(user);
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    // Sends start after the caller's turn: enqueue stays O(1), and a burst is one pump.
+    // Sends start once the caller's synchronous code is done: enqueue stays O(1), and a
+    // burst of events is one pump.
     queueMicrotask(() => {
       this.pumpScheduled = false;
       this.pump();
