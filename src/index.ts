@@ -12,3 +12,4 @@ export * from './server/index.js';
 export { createInMemoryBus } from './transports/in-memory-transport.js';
 export { createRedisNodeBus } from './transports/redis-node-bus.js';
 export { VERSION } from './version.js';
+export * from './webhooks/index.js';

@@ -52,6 +52,7 @@ const SECRET_OPTIONS: readonly (SecretOption & { readonly key: keyof RawArgument
     variable: 'PRESENCE_CLUSTER_SECRET_PREVIOUS',
     key: 'clusterSecretPrevious',
   },
+  { option: '--webhook-secret', variable: 'PRESENCE_WEBHOOK_SECRET', key: 'webhookSecret' },
 ];
 
 export function resolveAuthConfig(args: RawArguments, env: Environment): AuthConfig {

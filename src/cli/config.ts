@@ -27,6 +27,7 @@ import {
   pick,
   type Setting,
 } from './settings.js';
+import { resolveWebhookConfig, type WebhookCliConfig } from './webhook-config.js';
 
 export interface CliConfig extends AuthConfig {
   readonly port: number;
@@ -58,6 +59,8 @@ export interface CliConfig extends AuthConfig {
   readonly trustForwardedFor: boolean;
   /** Each connection's friends are re-checked against the graph this often (0: never). */
   readonly subscriptionRecheckMs: number;
+  /** Where online/offline events go, signed with the secret; undefined: no webhooks. */
+  readonly webhook: WebhookCliConfig | undefined;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -169,6 +172,7 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
       0,
       2_147_483_647,
     ),
+    webhook: resolveWebhookConfig(args, env),
   };
 }
 

@@ -50,6 +50,10 @@ Options (an option wins over its environment variable):
                              re-check each connection's friends against the graph this often, in
                              case a graph change was missed (0: never)
                              [PRESENCE_SUBSCRIPTION_RECHECK_MS, default ${DEFAULTS.subscriptionRecheckMs}]
+  --webhook-url <url>        POST signed user.online/user.offline events here (docs/webhooks.md);
+                             https, or http on loopback  [PRESENCE_WEBHOOK_URL, default: none]
+  --webhook-secret <s>       key of the events' X-Presence-Signature, at least 32 bytes; required
+                             with --webhook-url  [PRESENCE_WEBHOOK_SECRET: prefer the variable]
   -h, --help                 print this help
   -v, --version              print the version
 

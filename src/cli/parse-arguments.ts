@@ -30,6 +30,8 @@ export interface RawArguments {
   readonly handshakesPerSecond?: string;
   readonly trustForwardedFor: boolean;
   readonly subscriptionRecheckMs?: string;
+  readonly webhookUrl?: string;
+  readonly webhookSecret?: string;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -59,6 +61,8 @@ const OPTIONS = {
   'handshakes-per-second': { type: 'string' },
   'trust-forwarded-for': { type: 'boolean' },
   'subscription-recheck-ms': { type: 'string' },
+  'webhook-url': { type: 'string' },
+  'webhook-secret': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -104,6 +108,8 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     handshakesPerSecond: v['handshakes-per-second'],
     trustForwardedFor: v['trust-forwarded-for'] === true,
     subscriptionRecheckMs: v['subscription-recheck-ms'],
+    webhookUrl: v['webhook-url'],
+    webhookSecret: v['webhook-secret'],
     help: v.help === true,
     version: v.version === true,
   };

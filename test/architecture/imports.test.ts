@@ -41,6 +41,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/relay'],
   ['src/runtime'],
   ['src/protocol'],
+  // The webhook sender: its rate-limited log comes from the transports.
+  ['src/webhooks'],
   ['src/transports'],
   // The client SDK imports the domain's wire types (type-only, so the browser bundle stays small).
   ['src/client'],

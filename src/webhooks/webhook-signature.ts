@@ -1,0 +1,73 @@
+/**
+ * The signature of every webhook request:
+ *   X-Presence-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
+ * The timestamp is signed too, so a captured request cannot be replayed once it is older than
+ * the receiver's tolerance; within it, receivers dedupe by the event's id.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export const SIGNATURE_HEADER = 'X-Presence-Signature';
+export const DEFAULT_SIGNATURE_TOLERANCE_S = 300;
+
+/** The header value for `body` signed at `unixSeconds`. */
+export function signWebhook(secret: string, body: string, unixSeconds: number): string {
+  return `t=${unixSeconds},v1=${hmacHex(secret, `${unixSeconds}.${body}`)}`;
+}
+
+export interface VerifyOptions {
+  /** Now, in unix seconds. @default the system clock */
+  readonly nowS?: number;
+  /** How far t may be from now, either way. @default 300 */
+  readonly toleranceS?: number;
+}
+
+export type SignatureCheck =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Checks a received request: `secrets` may list the current and the previous secret during a
+ * rotation (any one matching is enough). `body` is the raw body, before any JSON parsing.
+ */
+export function verifyWebhookSignature(
+  secrets: string | readonly string[],
+  header: string | undefined,
+  body: string,
+  {
+    nowS = Math.floor(Date.now() / 1000),
+    toleranceS = DEFAULT_SIGNATURE_TOLERANCE_S,
+  }: VerifyOptions = {},
+): SignatureCheck {
+  if (!header) return { ok: false, reason: `missing ${SIGNATURE_HEADER} header` };
+  const fields = readSignatureHeader(header);
+  if (!fields) {
+    return { ok: false, reason: `malformed ${SIGNATURE_HEADER}; expected t=<seconds>,v1=<hex>` };
+  }
+  if (Math.abs(nowS - fields.t) > toleranceS) {
+    return { ok: false, reason: `t is outside the ${toleranceS} s tolerance (stale or replayed)` };
+  }
+  const given = Buffer.from(fields.v1, 'hex');
+  const keys = typeof secrets === 'string' ? [secrets] : secrets;
+  // Every key is checked (no early exit), so timing does not tell which one matched.
+  let matched = false;
+  for (const key of keys) {
+    const expected = Buffer.from(hmacHex(key, `${fields.t}.${body}`), 'hex');
+    if (timingSafeEqual(expected, given)) matched = true;
+  }
+  return matched ? { ok: true } : { ok: false, reason: 'signature does not match the body' };
+}
+
+function readSignatureHeader(header: string): { t: number; v1: string } | undefined {
+  let t: number | undefined;
+  let v1: string | undefined;
+  for (const part of header.split(',')) {
+    const [name, value = ''] = part.trim().split('=', 2);
+    if (name === 't' && /^\d{1,12}$/.test(value)) t = Number(value);
+    else if (name === 'v1' && /^[0-9a-f]{64}$/.test(value)) v1 = value;
+  }
+  return t === undefined || v1 === undefined ? undefined : { t, v1 };
+}
+
+function hmacHex(secret: string, payload: string): string {
+  return createHmac('sha256', secret).update(payload).digest('hex');
+}
