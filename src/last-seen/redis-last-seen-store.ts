@@ -113,7 +113,9 @@ export class RedisLastSeenStore implements LastSeenStore {
     unique.forEach((user, index) => {
       const [error, fields] = replies[index] ?? [new Error('no reply'), null];
       if (error) {
-        // WRONGTYPE: something else lives at this key; it is not a last seen.
+        // WRONGTYPE: something else lives at this key; it is not a last seen. Anything else
+        // (a dropped connection) is the store failing, not the data.
+        if (!error.message.startsWith('WRONGTYPE')) throw this.#storeError('get', error);
         this.#badRows.skipped(user, error.message);
         return;
       }
@@ -182,15 +184,19 @@ export class RedisLastSeenStore implements LastSeenStore {
     try {
       return await withLastSeenDeadline(work, this.#timeoutMs, `${NAME}: Redis ${what}`);
     } catch (error) {
-      if (error instanceof LastSeenStoreError) throw error;
-      const message = (error as Error)?.message ?? String(error);
-      const code = /timed? ?out/i.test(message)
-        ? 'PRESENCE_LAST_SEEN_TIMEOUT'
-        : 'PRESENCE_LAST_SEEN_UNAVAILABLE';
-      throw new LastSeenStoreError(code, `${NAME}: Redis ${what} failed: ${message}`, {
-        cause: error,
-      });
+      throw this.#storeError(what, error);
     }
+  }
+
+  #storeError(what: string, error: unknown): LastSeenStoreError {
+    if (error instanceof LastSeenStoreError) return error;
+    const message = (error as Error)?.message ?? String(error);
+    const code = /timed? ?out/i.test(message)
+      ? 'PRESENCE_LAST_SEEN_TIMEOUT'
+      : 'PRESENCE_LAST_SEEN_UNAVAILABLE';
+    return new LastSeenStoreError(code, `${NAME}: Redis ${what} failed: ${message}`, {
+      cause: error,
+    });
   }
 
   #checkOpen(method: string): void {
