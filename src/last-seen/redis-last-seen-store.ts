@@ -59,6 +59,8 @@ export class RedisLastSeenStore implements LastSeenStore {
   readonly #timeoutMs: number;
   readonly #badRows: BadRowLog;
   #scriptSha: string | undefined;
+  /** The owned connection's last error: why a call failed with ioredis's bare "Connection is closed". */
+  #connectionProblem: string | undefined;
   #closed = false;
 
   private constructor(options: RedisLastSeenStoreOptions) {
@@ -158,7 +160,12 @@ export class RedisLastSeenStore implements LastSeenStore {
       connectionName: 'graph-presence:last-seen',
     });
     // Connection errors surface on the calls; without a listener ioredis would log each one.
-    client.on('error', () => {});
+    client.on('error', (error: Error) => {
+      this.#connectionProblem = error.message;
+    });
+    client.on('ready', () => {
+      this.#connectionProblem = undefined;
+    });
     return client;
   }
 
@@ -190,7 +197,10 @@ export class RedisLastSeenStore implements LastSeenStore {
 
   #storeError(what: string, error: unknown): LastSeenStoreError {
     if (error instanceof LastSeenStoreError) return error;
-    const message = (error as Error)?.message ?? String(error);
+    let message = (error as Error)?.message ?? String(error);
+    if (this.#connectionProblem !== undefined && !message.includes(this.#connectionProblem)) {
+      message = `${message} (${this.#connectionProblem})`;
+    }
     const code = /timed? ?out/i.test(message)
       ? 'PRESENCE_LAST_SEEN_TIMEOUT'
       : 'PRESENCE_LAST_SEEN_UNAVAILABLE';
