@@ -13,9 +13,25 @@ export function isLastSeenVisibility(value: unknown): value is LastSeenVisibilit
   return typeof value === 'string' && VISIBILITIES.includes(value);
 }
 
+/**
+ * NUL (PostgreSQL text cannot hold it) or a lone surrogate (UTF-8 turns every one into U+FFFD, so
+ * two such ids would share one key or row): user ids elsewhere, but never stored here.
+ */
+const UNSTORABLE = /\0|\p{Cs}/u;
+
+export function isStorableUserId(user: UserId): boolean {
+  return !UNSTORABLE.test(user);
+}
+
+/** For writes: a user id the stores can keep apart from every other. */
 export function assertLastSeenUser(value: unknown, where: string): asserts value is UserId {
   const problem = userIdProblem(value);
   if (problem !== undefined) throw new InvalidInputError(`${where}: ${problem}`);
+  if (!isStorableUserId(value as UserId)) {
+    throw new InvalidInputError(
+      `${where}: a user id with NUL or a lone surrogate has no last seen (stores keep ids as UTF-8 text)`,
+    );
+  }
 }
 
 export function assertLastSeenAt(value: unknown, where: string): asserts value is number {
@@ -37,7 +53,11 @@ export function assertLastSeenVisibility(
   }
 }
 
-/** Checks the batch and returns its users without duplicates, in the order given. */
+/**
+ * Checks the batch and returns the users to look up: without duplicates, in the order given, and
+ * without ids no store can hold (they have nothing stored, so one of them in a list of friends
+ * does not fail the others).
+ */
 export function checkLastSeenBatch(users: unknown, where: string): UserId[] {
   if (!Array.isArray(users)) {
     throw new InvalidInputError(`${where}: users must be an array of user ids`);
@@ -47,8 +67,11 @@ export function checkLastSeenBatch(users: unknown, where: string): UserId[] {
       `${where}: at most ${MAX_LAST_SEEN_BATCH} users per call, got ${users.length}; split the batch`,
     );
   }
-  for (const user of users) assertLastSeenUser(user, where);
-  return [...new Set(users as UserId[])];
+  for (const user of users) {
+    const problem = userIdProblem(user);
+    if (problem !== undefined) throw new InvalidInputError(`${where}: ${problem}`);
+  }
+  return [...new Set(users as UserId[])].filter(isStorableUserId);
 }
 
 function describe(value: unknown): string {

@@ -44,7 +44,7 @@ export interface PostgresLastSeenStoreOptions {
   readonly schema?: string;
   /** Longest wait for one query (connecting included), in milliseconds. @default 2000 */
   readonly timeoutMs?: number;
-  /** Size of the pool the store creates (ignored with `pool`). @default 4 */
+  /** Size of the pool the store creates (ignored with `pool`). @default 10 */
   readonly maxConnections?: number;
   /** Where skipped bad rows and idle-connection errors are reported. @default silent */
   readonly logger?: Logger;
@@ -147,7 +147,7 @@ export class PostgresLastSeenStore implements LastSeenStore {
     }
     const pool = new pg.Pool({
       connectionString: options.connectionString,
-      max: positiveOption(`${NAME}: maxConnections`, options.maxConnections ?? 4),
+      max: positiveOption(`${NAME}: maxConnections`, options.maxConnections ?? 10),
       connectionTimeoutMillis: this.#timeoutMs,
       statement_timeout: this.#timeoutMs,
       query_timeout: this.#timeoutMs,
