@@ -15,7 +15,12 @@ import {
 } from '../../src/last-seen/postgres-last-seen-schema.js';
 import { PostgresLastSeenStore } from '../../src/last-seen/postgres-last-seen-store.js';
 import type { LastSeenStore } from '../../src/ports/last-seen-store.js';
-import { describeLastSeenStoreContract } from '../contracts/last-seen-store.contract.js';
+import {
+  describeLastSeenStoreContract,
+  recordingLogger,
+} from '../contracts/last-seen-store.contract.js';
+import { waitFor } from '../support/wait-for.js';
+import { startTcpLink, type TcpLink } from './support/tcp-link.js';
 
 const DATABASE_URL = process.env['PG_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const newSchema = () => `gp_test_ls_${randomBytes(6).toString('hex')}`;
@@ -161,5 +166,63 @@ describe('postgres last-seen store: migrations and failures', () => {
     expect(await lastSeenMigrationStatus(pool, printedSchema)).toEqual({ current: 1, pending: [] });
     const store = await PostgresLastSeenStore.connect({ pool, schema: printedSchema });
     await store.close();
+  });
+});
+
+describe('postgres last-seen store: an outage', () => {
+  const schema = newSchema();
+  let pool: pg.Pool;
+  let link: TcpLink;
+  beforeAll(async () => {
+    pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+    await migrateLastSeen(pool, schema);
+    link = await startTcpLink(Number(new URL(DATABASE_URL).port || 5432));
+  });
+  afterAll(async () => {
+    await link.close();
+    await dropSchema(pool, schema);
+    await pool.end();
+  });
+
+  it('rejects instead of hanging when the link is cut or stalls, and recovers after', async () => {
+    const viaLink = new URL(DATABASE_URL);
+    viaLink.port = String(link.port);
+    const logger = recordingLogger();
+    const store = await PostgresLastSeenStore.connect({
+      connectionString: viaLink.toString(),
+      schema,
+      timeoutMs: 500,
+      logger,
+    });
+    const failed = { code: expect.stringMatching(/^PRESENCE_LAST_SEEN_(UNAVAILABLE|TIMEOUT)$/) };
+    const works = async (at: number) => {
+      await store.record('alice', at);
+      return (await store.get(['alice'])).get('alice')?.lastSeen === at;
+    };
+    const recovers = (at: number) =>
+      waitFor(() => works(at), { timeoutMs: 15_000, intervalMs: 100, description: 'recovered' });
+    try {
+      expect(await works(1)).toBe(true);
+
+      // Cut: idle pooled connections die (reported, not fatal), new ones are refused.
+      await link.cut();
+      await expect(store.get(['alice'])).rejects.toMatchObject(failed);
+      await expect(store.record('alice', 2)).rejects.toMatchObject(failed);
+      await link.restore();
+      await recovers(3);
+
+      // Stall: the server seems to be there but never answers.
+      link.stall();
+      await expect(store.get(['alice'])).rejects.toMatchObject(failed);
+      await expect(store.setVisibility('alice', 'nobody')).rejects.toMatchObject(failed);
+      await link.restore();
+      await recovers(4);
+      expect((await store.get(['alice'])).get('alice')).toEqual({
+        lastSeen: 4,
+        visibility: 'friends',
+      });
+    } finally {
+      await store.close();
+    }
   });
 });
