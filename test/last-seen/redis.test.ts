@@ -10,6 +10,7 @@ import type { LastSeenStore } from '../../src/ports/last-seen-store.js';
 import { describeLastSeenStoreContract } from '../contracts/last-seen-store.contract.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
+import { startTcpLink } from './support/tcp-link.js';
 
 const REDIS_URL = process.env['REDIS_TEST_URL'] ?? 'redis://127.0.0.1:6379';
 const newPrefix = () => `gp-test-last-seen:${randomBytes(6).toString('hex')}:`;
@@ -176,6 +177,41 @@ describe('redis last-seen store: an outage', () => {
       );
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('redis last-seen store: a Redis that stops answering', () => {
+  it('rejects with PRESENCE_LAST_SEEN_TIMEOUT while stalled, and answers rightly after', async () => {
+    const link = await startTcpLink(Number(new URL(REDIS_URL).port || 6379));
+    const keyPrefix = newPrefix();
+    const raw = new Redis(REDIS_URL);
+    const store = await RedisLastSeenStore.connect({
+      url: `redis://127.0.0.1:${link.port}`,
+      keyPrefix,
+      timeoutMs: 300,
+    });
+    try {
+      await store.record('alice', 1);
+      link.stall();
+      const timedOut = { code: 'PRESENCE_LAST_SEEN_TIMEOUT' };
+      await expect(store.get(['alice'])).rejects.toMatchObject(timedOut);
+      await expect(store.record('alice', 2)).rejects.toMatchObject(timedOut);
+      await link.restore();
+      // Replies that were late still pair with their own commands: reads stay right.
+      await waitFor(
+        async () => {
+          await store.record('bob', 7);
+          const found = await store.get(['alice', 'bob']);
+          return found.get('bob')?.lastSeen === 7 && found.get('alice')?.lastSeen === 2;
+        },
+        { timeoutMs: 15_000, intervalMs: 100, description: 'the store answers again' },
+      );
+    } finally {
+      await store.close();
+      await link.close();
+      await deleteKeys(raw, keyPrefix);
+      await raw.quit();
     }
   });
 });
