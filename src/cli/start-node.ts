@@ -1,6 +1,7 @@
 /**
  * Starts one presence node from a checked configuration: the node bus (waiting for the Redis link),
- * the friends graph, the last-seen store, the HTTP server with the gateway, metrics and the HTTP routes; then listens.
+ * the friends graph, the last-seen store, the HTTP server with the gateway, metrics and the HTTP
+ * routes; then listens.
  * Returns the URL and a shutdown that stops accepting, announces the leave and closes everything.
  */
 import { randomBytes } from 'node:crypto';
@@ -61,6 +62,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     await bus.close();
     throw error;
   }
+  // With --redis the default is Redis: memory here was asked for.
   if (config.lastSeen.spec.kind === 'memory' && config.redisUrl !== undefined) {
     logger.warn(
       { lastSeen: 'memory' },

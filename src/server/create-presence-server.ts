@@ -150,8 +150,8 @@ export interface PresenceServerOptions {
   readonly subscriptionRecheck?: SubscriptionRecheckOptions;
   /**
    * Where users' last seen and its visibility are kept (src/ports/last-seen-store.ts): a
-   * MemoryLastSeenStore for one node, a Redis or PostgreSQL store shared by a cluster. Never
-   * closed by the server. @default none: no last seen is kept
+   * MemoryLastSeenStore for one node, a Redis or PostgreSQL store shared by a cluster. Kept as
+   * `lastSeenStore`; nothing records or reads it yet. Never closed by the server. @default none
    */
   readonly lastSeen?: LastSeenStore;
 }
