@@ -1,6 +1,6 @@
 /**
  * Last seen in PostgreSQL: one row per user in `<schema>.presence_last_seen` (migrations in
- * postgres-last-seen-schema.ts). `record` is one upsert keeping GREATEST(stored, given); `get` is
+ * postgres-last-seen-schema.ts). `record` is one upsert keeping the greater time; `get` is
  * one `= ANY($1)` query. Every query is bounded (statement timeout on the server, query timeout
  * and a deadline here), so an outage rejects within `timeoutMs` instead of hanging.
  */
@@ -193,9 +193,12 @@ export class PostgresLastSeenStore implements LastSeenStore {
 function statements(schema: string) {
   const table = `${schema}.presence_last_seen`;
   return {
+    // GREATEST(stored, given), written only when it changes; a stored value `get` would skip
+    // (outside 0 … 2^53 - 1) counts as none, so the next record repairs it.
     record: `INSERT INTO ${table} AS stored (user_id, last_seen) VALUES ($1, $2)
-      ON CONFLICT (user_id) DO UPDATE SET last_seen = GREATEST(stored.last_seen, EXCLUDED.last_seen)
-      WHERE stored.last_seen IS DISTINCT FROM GREATEST(stored.last_seen, EXCLUDED.last_seen)`,
+      ON CONFLICT (user_id) DO UPDATE SET last_seen = EXCLUDED.last_seen
+      WHERE stored.last_seen IS NULL OR stored.last_seen < EXCLUDED.last_seen
+        OR stored.last_seen NOT BETWEEN 0 AND ${Number.MAX_SAFE_INTEGER}`,
     setVisibility: `INSERT INTO ${table} AS stored (user_id, visibility) VALUES ($1, $2)
       ON CONFLICT (user_id) DO UPDATE SET visibility = EXCLUDED.visibility`,
     get: `SELECT user_id, last_seen::text AS last_seen, visibility FROM ${table}

@@ -31,9 +31,17 @@ const NAME = 'RedisLastSeenStore';
 
 export const DEFAULT_LAST_SEEN_KEY_PREFIX = 'graph-presence:last-seen:';
 
-/** Keeps the larger value; a stored value that is not a number is replaced (repaired). */
+/**
+ * Keeps the larger value. A stored value `get` would skip (not a decimal safe integer: `-5`,
+ * `1e20`, garbage) counts as none, so the next record repairs it.
+ */
 const RECORD_SCRIPT = `
-local stored = tonumber(redis.call('HGET', KEYS[1], 'at'))
+local raw = redis.call('HGET', KEYS[1], 'at')
+local stored = nil
+if raw and #raw <= 16 and string.match(raw, '^%d+$') then
+  stored = tonumber(raw)
+  if stored > 9007199254740991 then stored = nil end
+end
 if stored == nil or stored < tonumber(ARGV[1]) then
   redis.call('HSET', KEYS[1], 'at', ARGV[1])
 end
@@ -59,7 +67,7 @@ export class RedisLastSeenStore implements LastSeenStore {
   readonly #timeoutMs: number;
   readonly #badRows: BadRowLog;
   #scriptSha: string | undefined;
-  /** The owned connection's last error: why a call failed with ioredis's bare "Connection is closed". */
+  /** The owned connection's last error: why ioredis's bare "Connection is closed" happened. */
   #connectionProblem: string | undefined;
   #closed = false;
 

@@ -114,6 +114,26 @@ describe('postgres last-seen store: migrations and failures', () => {
     await store.close();
   });
 
+  it('repairs a stored last seen out of range on the next record', async () => {
+    const name = schema();
+    await migrateLastSeen(pool, name);
+    const store = await PostgresLastSeenStore.connect({ pool, schema: name });
+    try {
+      for (const bad of ['-5', String(2n ** 60n)]) {
+        await pool.query(
+          `INSERT INTO ${name}.presence_last_seen (user_id, last_seen) VALUES ('broken', $1)
+           ON CONFLICT (user_id) DO UPDATE SET last_seen = EXCLUDED.last_seen`,
+          [bad],
+        );
+        expect((await store.get(['broken'])).size, bad).toBe(0);
+        await store.record('broken', 9);
+        expect((await store.get(['broken'])).get('broken')?.lastSeen, bad).toBe(9);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses to open on a schema that lacks a migration, naming the command', async () => {
     const name = schema();
     await expect(

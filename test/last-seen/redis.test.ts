@@ -95,9 +95,12 @@ describe('redis last-seen store', () => {
   it('repairs a bad stored value on the next record', async () => {
     const store = await RedisLastSeenStore.connect({ url: REDIS_URL, keyPrefix });
     try {
-      await raw.hset(`${keyPrefix}broken`, 'at', 'garbage');
-      await store.record('broken', 9);
-      expect((await store.get(['broken'])).get('broken')?.lastSeen).toBe(9);
+      for (const bad of ['garbage', '-5', '1e20', '1.5', '9007199254740993', '12345678901234567']) {
+        await raw.hset(`${keyPrefix}broken`, 'at', bad);
+        expect((await store.get(['broken'])).size, bad).toBe(0);
+        await store.record('broken', 9);
+        expect((await store.get(['broken'])).get('broken')?.lastSeen, bad).toBe(9);
+      }
     } finally {
       await store.close();
     }
