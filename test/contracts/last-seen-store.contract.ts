@@ -218,6 +218,21 @@ export function describeLastSeenStoreContract(
     });
 
     it.runIf(options.persistent)(
+      'two instances (two nodes) writing at once keep the largest',
+      async () => {
+        const other = await fixture.open();
+        const times = Array.from({ length: 20 }, (_, index) => 1_000 + ((index * 7) % 20));
+        await Promise.all(
+          times.map((at, index) => (index % 2 === 0 ? store : other).record('shared', at)),
+        );
+        await other.setVisibility('shared', 'nobody');
+        const expected = { lastSeen: Math.max(...times), visibility: 'nobody' };
+        expect((await store.get(['shared'])).get('shared')).toEqual(expected);
+        expect((await other.get(['shared'])).get('shared')).toEqual(expected);
+      },
+    );
+
+    it.runIf(options.persistent)(
       'keeps what was written across a new instance (a restart)',
       async () => {
         await store.record('frank', 123);
