@@ -17,6 +17,9 @@ export type PresenceErrorCode =
   | 'PRESENCE_GRAPH_TIMEOUT'
   | 'PRESENCE_GRAPH_INVALID_DATA'
   | 'PRESENCE_GRAPH_CLOSED'
+  | 'PRESENCE_LAST_SEEN_UNAVAILABLE'
+  | 'PRESENCE_LAST_SEEN_TIMEOUT'
+  | 'PRESENCE_LAST_SEEN_CLOSED'
   | 'PRESENCE_UNAUTHORIZED'
   | 'PRESENCE_RATE_LIMITED';
 
@@ -49,3 +52,9 @@ export class TransportError extends PresenceError {}
 
 /** A friends-graph provider failed: unavailable, timed out or returned invalid data. */
 export class GraphProviderError extends PresenceError {}
+
+/**
+ * A last-seen store failed: unreachable (`_UNAVAILABLE`, also a missing migration), too slow
+ * (`_TIMEOUT`) or used after close (`_CLOSED`). Callers treat the last seen as unknown.
+ */
+export class LastSeenStoreError extends PresenceError {}

@@ -3,7 +3,15 @@ export * from './delivery/index.js';
 export { isValidUserId, MAX_USER_ID_BYTES } from './domain/user-id.js';
 export * from './errors.js';
 export * from './gateway/index.js';
+export * from './last-seen/index.js';
 export type { FriendsGraph, FriendsGraphChange } from './ports/friends-graph.js';
+export {
+  DEFAULT_LAST_SEEN_VISIBILITY,
+  type LastSeenRecord,
+  type LastSeenStore,
+  type LastSeenVisibility,
+  MAX_LAST_SEEN_BATCH,
+} from './ports/last-seen-store.js';
 export type { Logger } from './ports/logger.js';
 export type { BusChannelKind, NodeBus, NodeBusStats } from './ports/node-bus.js';
 export type { ReplicationTransport } from './ports/replication-transport.js';

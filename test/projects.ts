@@ -16,6 +16,8 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/delivery/delivery-route.test.ts',
   'test/delivery/race.test.ts',
   'test/http/presence-query-route.test.ts',
+  'test/last-seen/redis.test.ts',
+  'test/last-seen/postgres.test.ts',
   'test/security/forged-frames.test.ts',
   'test/security/http-admin.test.ts',
   'test/security/safe-defaults.test.ts',

@@ -18,6 +18,7 @@ import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
 import { type AuthConfig, resolveAuthConfig } from './auth-config.js';
 import { CliError } from './cli-error.js';
 import { type GraphSpec, parseGraphSpec, redactUrl } from './graph-spec.js';
+import { type LastSeenSetting, resolveLastSeen } from './last-seen-spec.js';
 import type { RawArguments } from './parse-arguments.js';
 import {
   type Environment,
@@ -36,6 +37,8 @@ export interface CliConfig extends AuthConfig {
   /** Redis URL for replication; undefined = one node, in-memory transport. */
   readonly redisUrl: string | undefined;
   readonly graph: GraphSpec;
+  /** Where last seen is kept: memory alone, the --redis URL in a cluster, unless given. */
+  readonly lastSeen: LastSeenSetting;
   /** Bearer token of the admin HTTP routes; undefined = admin routes off. */
   readonly adminToken: string | undefined;
   /** Key of the node bus's frame MACs; undefined = frames not authenticated. */
@@ -89,6 +92,9 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
   const redisUrl = resolveRedisUrl(pick('--redis', args.redis, env, 'REDIS_URL'));
   const graphSetting = pick('--graph', args.graph, env, 'PRESENCE_GRAPH');
   const graph = parseGraphSpec(graphSetting?.value, graphSetting?.source);
+  const lastSeenSetting = pick('--last-seen', args.lastSeen, env, 'PRESENCE_LAST_SEEN');
+  nonEmpty(lastSeenSetting, 'memory, redis:<url> or postgres:<connection string>');
+  const lastSeen = resolveLastSeen(lastSeenSetting, redisUrl);
   const adminToken = resolveAdminToken(
     pick('--admin-token', args.adminToken, env, 'PRESENCE_ADMIN_TOKEN'),
   );
@@ -120,6 +126,7 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     nodeName,
     redisUrl,
     graph,
+    lastSeen,
     ...resolveAuthConfig(args, env),
     adminToken,
     clusterSecret,

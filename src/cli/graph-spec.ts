@@ -54,7 +54,8 @@ export function parseGraphSpec(spec: string | undefined, source = '--graph'): Gr
   }
 }
 
-function checkUrl(text: string, protocols: string[], spec: string, source: string): string {
+/** `text` as a URL of one of `protocols`, or a CliError naming `source` and showing a form. */
+export function checkUrl(text: string, protocols: string[], spec: string, source: string): string {
   let url: URL;
   try {
     url = new URL(text);

@@ -14,6 +14,9 @@ Options (an option wins over its environment variable):
   --redis <url>              Redis for replication between nodes  [REDIS_URL, default: one node, in memory]
   --graph <spec>             graphology:<file.json|file.csv>, redis:<url>, postgres:<connection string>,
                              http:<base url>  [PRESENCE_GRAPH, default: the built-in demo graph]
+  --last-seen <spec>         where last seen is kept: memory, redis:<url> or postgres:<connection
+                             string>[?schema=<name>]  [PRESENCE_LAST_SEEN, default: memory alone,
+                             redis:<the --redis URL> in a cluster]
   --jwt-secret <s>           HS256 secret of client tokens, at least 32 bytes; required unless --demo
                              [PRESENCE_JWT_SECRET: pass secrets this way, options show in ps]
   --jwt-max-age-s <n>        longest token lifetime: exp further ahead or iat older is refused

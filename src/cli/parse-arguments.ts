@@ -11,6 +11,7 @@ export interface RawArguments {
   readonly nodeName?: string;
   readonly redis?: string;
   readonly graph?: string;
+  readonly lastSeen?: string;
   readonly jwtSecret?: string;
   readonly adminToken?: string;
   readonly jwtAllowNoExp: boolean;
@@ -42,6 +43,7 @@ const OPTIONS = {
   'node-name': { type: 'string' },
   redis: { type: 'string' },
   graph: { type: 'string' },
+  'last-seen': { type: 'string' },
   'jwt-secret': { type: 'string' },
   'admin-token': { type: 'string' },
   'jwt-allow-no-exp': { type: 'boolean' },
@@ -89,6 +91,7 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     nodeName: v['node-name'],
     redis: v.redis,
     graph: v.graph,
+    lastSeen: v['last-seen'],
     jwtSecret: v['jwt-secret'],
     adminToken: v['admin-token'],
     jwtAllowNoExp: v['jwt-allow-no-exp'] === true,

@@ -1,6 +1,7 @@
 /**
  * Starts one presence node from a checked configuration: the node bus (waiting for the Redis link),
- * the friends graph, the HTTP server with the gateway, metrics and the HTTP routes; then listens.
+ * the friends graph, the last-seen store, the HTTP server with the gateway, metrics and the HTTP
+ * routes; then listens.
  * Returns the URL and a shutdown that stops accepting, announces the leave and closes everything.
  */
 import { randomBytes } from 'node:crypto';
@@ -25,6 +26,7 @@ import { createDemoRoutesFor } from './demo-setup.js';
 import { httpUrl, listen } from './listen.js';
 import { openBus } from './open-bus.js';
 import { type OpenedGraph, openGraph } from './open-graph.js';
+import { type OpenedLastSeenStore, openLastSeenStore } from './open-last-seen.js';
 
 /** Longest wait for open HTTP connections to close at shutdown before they are cut. */
 const HTTP_CLOSE_GRACE_MS = 3_000;
@@ -57,6 +59,21 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   try {
     opened = await openGraph(config.graph, logger, relay);
   } catch (error) {
+    await bus.close();
+    throw error;
+  }
+  // With --redis the default is Redis: memory here was asked for.
+  if (config.lastSeen.spec.kind === 'memory' && config.redisUrl !== undefined) {
+    logger.warn(
+      { lastSeen: 'memory' },
+      '--last-seen memory in a cluster: each node keeps its own last seen, so nodes disagree and a restart forgets it; use redis:<url> or postgres:<url> (the default with --redis is the --redis URL)',
+    );
+  }
+  let lastSeen: OpenedLastSeenStore;
+  try {
+    lastSeen = await openLastSeenStore(config.lastSeen.spec, logger, config.lastSeen.source);
+  } catch (error) {
+    await opened.graph.close();
     await bus.close();
     throw error;
   }
@@ -94,9 +111,11 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
         trustForwardedFor: config.trustForwardedFor,
       },
       subscriptionRecheck: { intervalMs: config.subscriptionRecheckMs },
+      lastSeen: lastSeen.store,
       logger,
     });
   } catch (error) {
+    await lastSeen.store.close();
     await opened.graph.close();
     await bus.close();
     throw error;
@@ -162,6 +181,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       await presence.close();
       metrics.close();
       httpServer.closeIdleConnections();
+      await lastSeen.store.close();
       await opened.graph.close();
       // Closing the bus flushes the leave the replica just announced.
       await bus.close();
@@ -187,6 +207,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
         port: address.port,
         host: config.host,
         graph: opened.description,
+        lastSeen: lastSeen.description,
         redis: config.redisUrl !== undefined,
         demo: config.demo,
         metrics: metricsUrl ?? 'admin token',

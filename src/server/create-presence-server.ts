@@ -33,6 +33,7 @@ import type { SubscriptionRecheckOptions } from '../gateway/subscription-recheck
 import type { RateLimitOptions } from '../gateway/token-bucket.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
+import type { LastSeenStore } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { NodeBus } from '../ports/node-bus.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
@@ -147,6 +148,12 @@ export interface PresenceServerOptions {
    * graph change cannot last. @default { intervalMs: 600000 (0: off), maxLookupsPerSecond: 50 }
    */
   readonly subscriptionRecheck?: SubscriptionRecheckOptions;
+  /**
+   * Where users' last seen and its visibility are kept (src/ports/last-seen-store.ts): a
+   * MemoryLastSeenStore for one node, a Redis or PostgreSQL store shared by a cluster. Kept as
+   * `lastSeenStore`; nothing records or reads it yet. Never closed by the server. @default none
+   */
+  readonly lastSeen?: LastSeenStore;
 }
 
 export interface PresenceServer {
@@ -176,6 +183,8 @@ export interface PresenceServer {
   readonly deliver: Deliver;
   /** The delivery service (stats, settled listeners); undefined when `deliver` cannot work. */
   readonly delivery: Deliverer | undefined;
+  /** The `lastSeen` store given in the options, if any (left open by `close`). */
+  readonly lastSeenStore: LastSeenStore | undefined;
   /**
    * Shuts down: hands pending deliveries to the fallback, refuses new connections, disconnects the gateway's sockets, stops the replica
    * announcing the leave (its presences leave the cluster at once), then closes what was created
@@ -200,6 +209,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   if (options.httpServer !== undefined && !(options.httpServer instanceof HttpServer)) {
     throw new InvalidOptionError('createPresenceServer: httpServer must be a node:http Server');
   }
+  assertLastSeenStore(options.lastSeen);
   const channels = busChannels(options);
   const nodeName = resolveNodeName({ ...options, ...channels });
   const ownTransport = channels.transport === undefined;
@@ -290,8 +300,24 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     delivery: deliverer,
     counts: gateway.counts,
     query: gateway.query,
+    lastSeenStore: options.lastSeen,
     close,
   };
+}
+
+function assertLastSeenStore(store: unknown): void {
+  if (store === undefined) return;
+  const methods = ['record', 'setVisibility', 'get', 'close'] as const;
+  const candidate = store as Partial<Record<(typeof methods)[number], unknown>> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    methods.some((method) => typeof candidate[method] !== 'function')
+  ) {
+    throw new InvalidOptionError(
+      'createPresenceServer: lastSeen must be a LastSeenStore (record, setVisibility, get, close), e.g. new MemoryLastSeenStore()',
+    );
+  }
 }
 
 /** The bus's tracker and delivery channels, or the transports given instead. */

@@ -12,6 +12,11 @@ import {
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** `src/last-seen/<kind>-last-seen-*.ts` → `<kind>` (memory, redis, postgres); else undefined. */
+function lastSeenAdapterOf(module: string): string | undefined {
+  return /^src\/last-seen\/(memory|redis|postgres)-last-seen-/.exec(module)?.[1];
+}
+
 /** `graph-adapters/<name>/...` → `<name>`; undefined for files directly in graph-adapters/. */
 function graphAdapterOf(module: string): string | undefined {
   const [top, folder, ...rest] = module.split('/');
@@ -32,6 +37,8 @@ const LAYERS: readonly (readonly string[])[] = [
     'graph-adapters/redis',
   ],
   ['graph-adapters/shared'],
+  // The last-seen adapters: the CLI opens one; the server and gateway know only the port.
+  ['src/last-seen'],
   ['src/server'],
   ['src/http'],
   ['src/delivery'],
@@ -87,6 +94,14 @@ const rules: readonly ImportRule[] = [
       return (
         source !== undefined && target !== undefined && target !== source && target !== 'shared'
       );
+    },
+  },
+  {
+    name: 'a last-seen adapter imports no other last-seen adapter',
+    forbids: (from, to) => {
+      const source = lastSeenAdapterOf(from);
+      const target = lastSeenAdapterOf(to);
+      return source !== undefined && target !== undefined && target !== source;
     },
   },
 ];
@@ -177,9 +192,14 @@ describe('the import check itself', () => {
       'src/core/entry.ts': ['src/ports/clock.ts'],
       'src/ports/node-bus.ts': ['src/transports/bus-wire.ts'],
       'graph-adapters/redis/a.ts': ['graph-adapters/postgres/b.ts', 'graph-adapters/shared/c.ts'],
+      'src/last-seen/redis-last-seen-store.ts': [
+        'src/last-seen/postgres-last-seen-schema.ts',
+        'src/last-seen/last-seen-input.ts',
+      ],
     });
     expect(ruleViolations(graph, rules)).toEqual([
       'a graph adapter imports no other graph adapter (graph-adapters/shared excepted): graph-adapters/redis/a.ts → graph-adapters/postgres/b.ts',
+      'a last-seen adapter imports no other last-seen adapter: src/last-seen/redis-last-seen-store.ts → src/last-seen/postgres-last-seen-schema.ts',
       'src/core imports only src/core (the core stays pure): src/core/entry.ts → src/ports/clock.ts',
       'src/ports imports only ports, core, domain and errors (never an adapter): src/ports/node-bus.ts → src/transports/bus-wire.ts',
     ]);
