@@ -51,7 +51,7 @@ while (tracked < presences) {
     if (tracked === presences) break;
     const invisible = users % 10 === 9;
     const meta = { status: STATUSES[tracked % 3], device, online_at: tracked };
-    replica.state.track(invisible ? `self:${id}` : `user:${id}`, id, `c${tracked}`, meta);
+    replica.track(invisible ? `self:${id}` : `user:${id}`, id, `c${tracked}`, meta);
     tracked++;
   }
   users++;
@@ -77,7 +77,7 @@ const viewers = sets.map((_, i) => `viewer-${i}`);
 for (const [i, ids] of sets.entries()) {
   for (const id of ids) await graph.addEdge(viewers[i]!, id);
 }
-const { query } = new PresenceQuery({ state: replica.state, graph, graphTimeoutMs: 5_000 });
+const { query } = new PresenceQuery({ state: replica.view, graph, graphTimeoutMs: 5_000 });
 
 /** p50/p99/max of `run` over `queries` calls, in microseconds. */
 async function measure(run: (i: number) => Promise<unknown>) {

@@ -81,10 +81,10 @@ export class RoomCounts {
 
   /** Members of `room` cluster-wide: ours now, other nodes' as last replicated. O(nodes). */
   count(room: string): number {
-    const { state } = this.replica;
+    const { view, ref } = this.replica;
     let total = this.local.get(room) ?? 0;
-    for (const presence of state.list(countTopic(room))) {
-      if (presence.replica !== state.self) total += memberCount(presence);
+    for (const presence of view.list(countTopic(room))) {
+      if (presence.replica.ref !== ref) total += memberCount(presence);
     }
     return total;
   }
@@ -158,10 +158,11 @@ export class RoomCounts {
 
   private remoteChanged(change: PresenceChange): void {
     if (this.local.size === 0) return;
-    const self = this.replica.state.self;
+    const self = this.replica.ref;
     for (const list of [change.joins, change.leaves]) {
       for (const presence of list) {
-        if (presence.replica === self || !presence.topic.startsWith(COUNT_TOPIC_PREFIX)) continue;
+        if (presence.replica.ref === self || !presence.topic.startsWith(COUNT_TOPIC_PREFIX))
+          continue;
         const room = presence.topic.slice(COUNT_TOPIC_PREFIX.length);
         if (this.local.has(room)) this.touch(room);
       }

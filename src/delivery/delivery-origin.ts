@@ -233,11 +233,11 @@ export class DeliveryOrigin {
 
   /** The user's nodes as this node's presence sees them (visible and invisible topics). */
   private hostsOf(userId: string): Set<string> {
-    const { state } = this.options.replica;
+    const { view } = this.options.replica;
     const hosts = new Set<string>();
-    for (const presence of state.get(userTopic(userId), userId))
+    for (const presence of view.get(userTopic(userId), userId))
       hosts.add(presence.replica.ref.name);
-    for (const presence of state.get(selfTopic(userId), userId))
+    for (const presence of view.get(selfTopic(userId), userId))
       hosts.add(presence.replica.ref.name);
     return hosts;
   }

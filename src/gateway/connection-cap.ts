@@ -22,7 +22,7 @@ export function clusterConnections(
 ): number {
   let count = 0;
   for (const topic of [userTopic(userId), selfTopic(userId)]) {
-    for (const presence of replica.state.get(topic, userId)) {
+    for (const presence of replica.view.get(topic, userId)) {
       const conn = (presence as Presence & { readonly conn?: string }).conn;
       if (conn === undefined || !gracedHere(conn)) count++;
     }

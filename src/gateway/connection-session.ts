@@ -240,7 +240,7 @@ export class ConnectionSession {
 
   /** Brings the rooms in line with `visible`; returns the friends added or removed. */
   private subscribe(visible: Set<UserId>): number {
-    const { state } = this.options.replica;
+    const { view } = this.options.replica;
     const topicOf = userTopicNames(this.socket.nsp.adapter);
     if (!this.subscribedOnce) {
       const own: [string, string] = [userTopic(this.userId), selfTopic(this.userId)];
@@ -279,7 +279,7 @@ export class ConnectionSession {
       if (this.socket.rooms.has(topic)) continue;
       this.fanOut.settle(topic);
       added.push(topic);
-      addMetas(joins, user, state.get(topic, user), this.options.wireRefs);
+      addMetas(joins, user, view.get(topic, user), this.options.wireRefs);
     }
     if (added.length > 0) this.socket.join(added);
     this.friendsOnline?.watch(this, this.userId, visible);
@@ -299,7 +299,7 @@ export class ConnectionSession {
     this.fanOut.settle(topic);
     const owed = this.outboxes.withdraw(this.conn, user);
     const { replica, wireRefs } = this.options;
-    const metas = replica.state.get(topic, user);
+    const metas = replica.view.get(topic, user);
     addMetas(
       leaves,
       user,

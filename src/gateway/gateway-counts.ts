@@ -35,7 +35,7 @@ export class GatewayCounts {
     const { replica, graph, graphTimeoutMs, logger } = options;
     this.roomOptions = resolveCountRoomOptions(rooms);
     this.friendsOnline = new FriendsOnline(
-      (friend) => replica.state.count(userTopic(friend)) > 0,
+      (friend) => replica.view.count(userTopic(friend)) > 0,
       USER_TOPIC_PREFIX,
     );
     this.rooms = new RoomCounts({
@@ -43,7 +43,7 @@ export class GatewayCounts {
       onCount: (room, count) => emitRoomCount(nsp, room, count),
     });
     this.counts = new PresenceCounts({
-      state: replica.state,
+      state: replica.view,
       graph,
       graphTimeoutMs,
       friends: this.friendsOnline,

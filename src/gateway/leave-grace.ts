@@ -94,13 +94,13 @@ export class LeaveGrace {
   hold(userId: UserId, conn: string): boolean {
     if (this.closed || this.graceMs === 0 || this.byConn.has(conn)) return false;
     const topic = userTopic(userId);
-    const presences = this.replica.state.connectionPresences(conn);
+    const presences = this.replica.view.connectionPresences(conn);
     const visible = presences.find((p) => p.topic === topic && p.key === userId);
     // Invisible (tracked on self:): no grace.
     if (visible === undefined) return false;
     const deviceKey = deviceKeyOf(userId, visible.meta['device']);
     for (const own of [topic, selfTopic(userId)]) {
-      for (const other of this.replica.state.get(own, userId)) {
+      for (const other of this.replica.view.get(own, userId)) {
         if (other !== visible && deviceKeyOf(userId, other.meta['device']) === deviceKey) {
           return false;
         }

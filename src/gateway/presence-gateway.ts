@@ -118,7 +118,7 @@ export class PresenceGateway {
     this.namespace = io.of(namespace) as unknown as PresenceNamespace;
     this.gatewayCounts = new GatewayCounts(this.namespace, this.options, options.rooms);
     this.presenceQuery = new PresenceQuery({
-      state: this.options.replica.state,
+      state: this.options.replica.view,
       graph: this.options.graph,
       graphTimeoutMs: this.options.graphTimeoutMs,
     });

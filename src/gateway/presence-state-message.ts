@@ -13,10 +13,10 @@
  * parser frames an event. Sockets whose server uses another parser get the object as before.
  * Like any direct engine write, it skips socket.io's `onAnyOutgoing` listeners.
  */
-import type { PresenceState } from '../core/presence-state.js';
 import type { PresenceMap } from '../domain/client-protocol.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
 import type { UserId } from '../ports/friends-graph.js';
+import type { TrackerView } from '../ports/presence-tracker.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { eventPacket, rawPacketsSupported } from './diff-packet.js';
 import { addMetas, emptyPresenceMap } from './wire-payload.js';
@@ -27,7 +27,7 @@ class StateFragments {
 
   constructor(
     replica: TrackerReplica,
-    private readonly state: PresenceState,
+    private readonly view: TrackerView,
     private readonly refs: WireRefs,
   ) {
     // First of the diff listeners: nothing reads a fragment of a changed topic before it is gone.
@@ -41,7 +41,7 @@ class StateFragments {
   of(topic: string, key: string): string {
     const cached = this.fragments.get(topic);
     if (cached !== undefined) return cached;
-    const presences = this.state.get(topic, key);
+    const presences = this.view.get(topic, key);
     if (presences.length === 0) return '';
     const map = emptyPresenceMap();
     addMetas(map, key, presences, this.refs);
@@ -56,7 +56,7 @@ const fragmentsByReplica = new WeakMap<TrackerReplica, StateFragments>();
 function fragmentsOf(replica: TrackerReplica, refs: WireRefs): StateFragments {
   let fragments = fragmentsByReplica.get(replica);
   if (fragments === undefined) {
-    fragments = new StateFragments(replica, replica.state, refs);
+    fragments = new StateFragments(replica, replica.view, refs);
     fragmentsByReplica.set(replica, fragments);
   }
   return fragments;
@@ -75,14 +75,14 @@ export function sendPresenceState(
   topicOf: (userId: UserId) => string,
   refs: WireRefs,
 ): void {
-  const { state } = replica;
+  const { view } = replica;
   const own = emptyPresenceMap();
-  addMetas(own, userId, state.get(ownTopics[0], userId), refs);
-  addMetas(own, userId, state.get(ownTopics[1], userId), refs);
+  addMetas(own, userId, view.get(ownTopics[0], userId), refs);
+  addMetas(own, userId, view.get(ownTopics[1], userId), refs);
   const nsp = socket.nsp.name;
   if (!rawPacketsSupported(socket.nsp.server, nsp)) {
     const presences: PresenceMap = own;
-    for (const user of visible) addMetas(presences, user, state.get(topicOf(user), user), refs);
+    for (const user of visible) addMetas(presences, user, view.get(topicOf(user), user), refs);
     socket.emit('presence_state', presences);
     return;
   }

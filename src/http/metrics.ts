@@ -54,7 +54,7 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
     help: 'Visible presence entries in this replica (all nodes)',
     registers: [registry],
     collect() {
-      this.set(replica.state.size);
+      this.set(replica.view.size);
     },
   });
   new Gauge({

@@ -12,10 +12,11 @@
  *   connections; anyone else offline, the same answer as an offline friend, so a query cannot
  *   tell a non-friend from a friend who is not there.
  */
-import type { Presence, PresenceState } from '../core/index.js';
+import type { Presence } from '../core/index.js';
 import { lookupVisible } from '../domain/graph-lookup.js';
 import { selfTopic, userTopic } from '../domain/topics.js';
 import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
+import type { TrackerView } from '../ports/presence-tracker.js';
 import { checkQuery, type QueryOptions } from './query-input.js';
 import { OFFLINE, type UserPresence, userPresence } from './user-presence.js';
 
@@ -28,7 +29,7 @@ export type QueryPresence = (
 ) => Promise<PresenceQueryResult>;
 
 export interface PresenceQuerySources {
-  readonly state: PresenceState;
+  readonly state: TrackerView;
   readonly graph: FriendsGraph;
   readonly graphTimeoutMs: number;
 }
@@ -70,7 +71,7 @@ export class PresenceQuery {
 }
 
 /** A user's visible and invisible connections: what their own devices see of them. */
-function ownPresences(state: PresenceState, user: UserId): Presence[] {
+function ownPresences(state: TrackerView, user: UserId): Presence[] {
   const visible = state.get(userTopic(user), user);
   const hidden = state.get(selfTopic(user), user);
   return hidden.length === 0 ? visible : visible.concat(hidden);

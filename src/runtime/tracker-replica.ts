@@ -25,9 +25,11 @@ import {
 import { InvalidInputError } from '../errors.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
+import type { PresenceTracker, TrackerView } from '../ports/presence-tracker.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 import { decodeMessage, encodeMessage, metaProblem } from '../protocol/codec.js';
 import type { ReplicationMessage } from '../protocol/messages.js';
+import { readOnlyView } from './read-only-view.js';
 import {
   type ReplicaTimingOptions,
   type ResolvedTimingOptions,
@@ -78,9 +80,12 @@ export interface ReplicaStats {
   framesRefused: number;
 }
 
-export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
+export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implements PresenceTracker {
   readonly ref: ReplicaRef;
-  readonly state: PresenceState;
+  /** What the tracker holds, read-only: the state's writes go through this replica only. */
+  readonly view: TrackerView;
+  /** Private to the runtime, for real (`#`): a write elsewhere would skip the diff and the checks. */
+  readonly #state: PresenceState;
   readonly health = new ReplicaHealth();
   readonly timing: ResolvedTimingOptions;
   readonly stats: ReplicaStats = {
@@ -117,11 +122,12 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
     this.transport = options.transport;
     const vsn = options.vsn ?? Math.floor(this.clock.now() * 1000 + this.random() * 1000);
     this.ref = { name: options.name, vsn };
-    this.state = new PresenceState(this.ref, {
+    this.#state = new PresenceState(this.ref, {
       maxDeltaSizes: this.timing.maxDeltaSizes,
       snapshotChunkSize: this.timing.snapshotChunkSize,
       countedTopicPrefixes: options.countedTopicPrefixes,
     });
+    this.view = readOnlyView(this.#state);
     this.answers = new TransferAnswers(this.timing.transferWindowParts, (to, message) =>
       this.sendTo(to, message),
     );
@@ -169,23 +175,23 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
   /** @throws InvalidInputError when the meta is not plain JSON (it could not be replicated). */
   track(topic: string, key: string, conn: string, meta: Meta): TrackResult {
     assertReplicable(meta);
-    const result = this.state.track(topic, key, conn, meta);
+    const result = this.#state.track(topic, key, conn, meta);
     if (result.ok) this.report(result.change);
     return result;
   }
 
   untrack(topic: string, key: string, conn: string): PresenceChange {
-    return this.report(this.state.untrack(topic, key, conn));
+    return this.report(this.#state.untrack(topic, key, conn));
   }
 
   untrackConnection(conn: string): PresenceChange {
-    return this.report(this.state.untrackConnection(conn));
+    return this.report(this.#state.untrackConnection(conn));
   }
 
   /** @throws InvalidInputError when the meta is not plain JSON (it could not be replicated). */
   update(topic: string, key: string, conn: string, meta: Meta): UpdateResult {
     assertReplicable(meta);
-    const result = this.state.update(topic, key, conn, meta);
+    const result = this.#state.update(topic, key, conn, meta);
     if (result.ok) this.report(result.change);
     return result;
   }
@@ -216,7 +222,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
   }
 
   private broadcastDelta(): void {
-    const delta = this.state.takeDelta();
+    const delta = this.#state.takeDelta();
     if (delta) this.stats.deltasSent++;
     else if (this.silentPeriods < this.timing.maxSilentPeriods) {
       this.silentPeriods++;
@@ -228,11 +234,11 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
 
   private heartbeat(delta: ReturnType<PresenceState['takeDelta']>): void {
     this.stats.heartbeatsSent++;
-    this.send({ type: 'heartbeat', from: this.ref, clock: this.state.clock(), delta });
+    this.send({ type: 'heartbeat', from: this.ref, clock: this.#state.clock(), delta });
   }
 
   private requestTransfers(now: number): void {
-    for (const key of this.requests.sample(this.state.self.key, this.state.clock(), now)) {
+    for (const key of this.requests.sample(this.#state.self.key, this.#state.clock(), now)) {
       const record = this.health.all().find((r) => replicaKey(r.ref) === key);
       if (record?.status !== 'up') continue;
       this.requestTransfer(record.ref, now);
@@ -240,13 +246,13 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
   }
 
   private requestTransfer(from: ReplicaRef, now: number): void {
-    const requestId = this.requests.sent(replicaKey(from), this.state.self.tag, now);
+    const requestId = this.requests.sent(replicaKey(from), this.#state.self.tag, now);
     this.stats.transferRequestsSent++;
     this.sendTo(from, {
       type: 'transfer-request',
       from: this.ref,
       requestId,
-      clock: this.state.clock(),
+      clock: this.#state.clock(),
     });
   }
 
@@ -294,7 +300,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
       case 'heartbeat':
         this.requests.heardClock(replicaKey(message.from), message.clock);
         if (message.delta) {
-          const result = this.state.mergeDelta(message.delta);
+          const result = this.#state.mergeDelta(message.delta);
           if (result.status === 'gap') this.stats.gaps++;
           else if (result.status === 'applied') this.stats.deltasMerged++;
           this.report(result.change);
@@ -315,7 +321,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
           this.clock.now(),
         );
         if (message.part) {
-          this.report(this.state.mergeTransfer(message.part).change);
+          this.report(this.#state.mergeTransfer(message.part).change);
           // Parts arrive in order from one sender: index + 1 of them are in.
           this.sendTo(message.from, {
             type: 'transfer-ack',
@@ -334,10 +340,10 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
     clock: ReadonlyMap<string, number>,
   ): void {
     this.stats.transferRequestsServed++;
-    const parts: TransferPart[] = this.state.extract(
+    const parts: TransferPart[] = this.#state.extract(
       requester,
       clock,
-      `${this.state.self.tag}.${++this.responses}`,
+      `${this.#state.self.tag}.${++this.responses}`,
     );
     const total = parts.length;
     if (total === 0) {
@@ -364,7 +370,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
     const now = this.clock.now();
     this.logger.info({}, 'replication link up: re-syncing');
     this.health.restartSilence(now);
-    this.heartbeat(this.state.takeDelta());
+    this.heartbeat(this.#state.takeDelta());
     this.silentPeriods = 0;
     for (const record of this.health.all()) {
       if (record.status === 'up') this.requestTransfer(record.ref, now);
@@ -377,10 +383,10 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> {
     for (const transition of transitions) {
       const change =
         transition.type === 'up'
-          ? this.state.replicaUp(transition.ref)
+          ? this.#state.replicaUp(transition.ref)
           : transition.type === 'down'
-            ? this.state.replicaDown(transition.ref)
-            : this.state.replicaPermdown(transition.ref);
+            ? this.#state.replicaDown(transition.ref)
+            : this.#state.replicaPermdown(transition.ref);
       if (transition.type !== 'up') {
         this.requests.forget(replicaKey(transition.ref));
         this.answers.forget(transition.ref);

@@ -35,9 +35,9 @@ interface SimNode {
 }
 
 function bruteForceOnline(replica: TrackerReplica): { users: number; connections: number } {
-  const { state } = replica;
+  const { view } = replica;
   const visible: Presence[] = [];
-  for (const ref of state.replicas()) if (state.isUp(ref)) visible.push(...state.entriesOf(ref));
+  for (const ref of view.replicas()) if (view.isUp(ref)) visible.push(...view.entriesOf(ref));
   const online = visible.filter((p) => p.topic.startsWith('user:'));
   return { users: new Set(online.map((p) => p.topic)).size, connections: online.length };
 }
@@ -76,7 +76,7 @@ function runSimulation(seed: number): void {
   const chaos = { network, nodes, random, boot, beforeStop: (n: SimNode) => n.rooms.close() };
   const checkOnline = (when: string) => {
     for (const n of live()) {
-      const counts = n.replica.state.prefixCounts('user:')!;
+      const counts = n.replica.view.prefixCounts('user:')!;
       expect(
         { users: counts.topics, connections: counts.presences },
         `${n.name} online counts ${when} (seed ${seed})`,

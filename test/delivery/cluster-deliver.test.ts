@@ -62,7 +62,7 @@ async function inbox(node: TestServer, user: string) {
 
 /** Waits until `server`'s presence shows `count` connections of `user`. */
 function sees(server: PresenceServer, user: string, count: number) {
-  return waitFor(() => server.replica.state.get(`user:${user}`, user).length === count, {
+  return waitFor(() => server.replica.view.get(`user:${user}`, user).length === count, {
     description: `${server.replica.ref.name} sees ${count} connection(s) of ${user}`,
   });
 }
@@ -121,7 +121,7 @@ describe('deliver across nodes', () => {
       old.close();
       await waitFor(() => nodes['b']!.server.gateway.stats().connections === 0);
       const moved = await inbox(nodes['c']!, 'alice');
-      expect(nodes['a']!.server.replica.state.get('user:alice', 'alice')[0]?.replica.ref.name).toBe(
+      expect(nodes['a']!.server.replica.view.get('user:alice', 'alice')[0]?.replica.ref.name).toBe(
         'b',
       );
       const result = await nodes['a']!.server.deliver('alice', 'chat', 'moved', { ack });

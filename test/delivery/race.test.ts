@@ -86,7 +86,7 @@ function replicate(): void {
 }
 
 function presenceOf(node: TestServer): string[] {
-  return node.server.replica.state.get('user:alice', 'alice').map((p) => p.replica.ref.name);
+  return node.server.replica.view.get('user:alice', 'alice').map((p) => p.replica.ref.name);
 }
 
 interface Sent {

@@ -63,7 +63,7 @@ describe('authentication', () => {
     expect(await refusal(server.url, { token, device: { nested: true } })).toBe(
       'invalid_handshake',
     );
-    expect(server.server.replica.state.size).toBe(0);
+    expect(server.server.replica.view.size).toBe(0);
   });
 
   it('refuses a handshake kind outside web, mobile, desktop, other with invalid_handshake', async () => {
@@ -71,7 +71,7 @@ describe('authentication', () => {
     for (const kind of ['tablet', '', 'WEB', 42, { web: true }]) {
       expect(await refusal(server.url, { token, kind })).toBe('invalid_handshake');
     }
-    expect(server.server.replica.state.size).toBe(0);
+    expect(server.server.replica.view.size).toBe(0);
   });
 
   it('uses an app-supplied authenticate(handshake)', async () => {
@@ -192,7 +192,7 @@ describe('state and diffs', () => {
     await waitFor(() => alice.users().includes('bob'));
     bob.close();
     await waitFor(() => !alice.users().includes('bob'), { description: 'bob left' });
-    expect(server.server.replica.state.count('user:bob')).toBe(0);
+    expect(server.server.replica.view.count('user:bob')).toBe(0);
     const last = alice.received.at(-1);
     expect(last?.event).toBe('presence_diff');
   });

@@ -136,7 +136,7 @@ describe('friends online', () => {
         gone.close();
       }
     }
-    const online = (user: string) => replica.state.count(`user:${user}`) > 0;
+    const online = (user: string) => replica.view.count(`user:${user}`) > 0;
     const expected = (user: string) => graph.visibleToNow(user).filter(online).length;
     const connected = [...new Set(live.map((client) => client.user))];
     // Closed sockets leave the server a moment later: wait for the state to settle.

@@ -69,7 +69,7 @@ describe('attaching and closing', () => {
     expect(presence.httpServer).toBe(http);
     const client = await connect(url, 'alice');
     await client.ready();
-    expect(presence.replica.state.count('user:alice')).toBe(1);
+    expect(presence.replica.view.count('user:alice')).toBe(1);
     await presence.close();
     await waitFor(() => !client.socket.connected);
     expect(presence.replica.isRunning).toBe(false);

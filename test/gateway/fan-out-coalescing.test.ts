@@ -114,7 +114,7 @@ describe('fan-out of big changes', () => {
     const { replica } = a.server;
     // One update per friend, each its own tracker change and diff event, in one turn.
     for (const [i, f] of FRIENDS.entries()) {
-      const [entry] = replica.state.get(`user:${f}`, f);
+      const [entry] = replica.view.get(`user:${f}`, f);
       if (entry === undefined) throw new Error(`${f} is not tracked`);
       const conn = friends[i]!.socket.id!;
       expect(replica.update(`user:${f}`, f, conn, { ...entry.meta, status: 'away' }).ok).toBe(true);

@@ -151,7 +151,7 @@ describe('graph provider failures', () => {
     clients.push(carol);
     await waitFor(() => !carol.socket.connected, { description: 'carol disconnected' });
     expect(carol.errors().at(-1)?.message).toMatch(/disconnecting/);
-    await waitFor(() => server!.server.replica.state.size === 0);
+    await waitFor(() => server!.server.replica.view.size === 0);
   });
 });
 
@@ -198,7 +198,7 @@ describe('phoenix Presence sync', () => {
     await graph.removeEdge('alice', 'bob');
     await settled('edge removed');
     phone.close();
-    await waitFor(() => presence.replica.state.get('user:alice', 'alice').length === 1);
+    await waitFor(() => presence.replica.view.get('user:alice', 'alice').length === 1);
     await settled('phone gone');
     expect(Object.keys(carol.view).sort()).toEqual(['alice', 'bob', 'carol']);
     expect(normalise(carol.view)['alice']?.[0]).toMatchObject({ device: 'laptop', status: 'back' });

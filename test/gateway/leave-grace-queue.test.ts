@@ -21,7 +21,7 @@ function setUp(graceMs = 1_000) {
   const track = (conn: string, device: string | undefined, topic = 'user:alice') =>
     replica.track(topic, 'alice', conn, device === undefined ? { status: 'x' } : { device });
   const conns = () =>
-    [...replica.state.get('user:alice', 'alice'), ...replica.state.get('self:alice', 'alice')]
+    [...replica.view.get('user:alice', 'alice'), ...replica.view.get('self:alice', 'alice')]
       .map((p) => String(p.meta['device']))
       .sort();
   return { replica, clock, grace, track, conns };

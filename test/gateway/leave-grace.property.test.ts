@@ -221,7 +221,7 @@ class Run {
       ['user:alice', 'self:alice']
         .map((topic) =>
           JSON.stringify(
-            this.cluster.nodes[i]!.server.replica.state.get(topic, 'alice')
+            this.cluster.nodes[i]!.server.replica.view.get(topic, 'alice')
               .map((p) => String(p.meta['status']))
               .sort(),
           ),

@@ -80,7 +80,7 @@ describe('leave grace', () => {
     expect(bob.history.slice(mark).every((users) => users.includes('alice'))).toBe(true);
     expect(node.server.gateway.stats()).toMatchObject({ graced: 0, graceResumed: 1 });
     // The taken-over entry is the new connection's: its explicit leave is immediate.
-    expect(node.server.replica.state.get('user:alice', 'alice')).toHaveLength(1);
+    expect(node.server.replica.view.get('user:alice', 'alice')).toHaveLength(1);
   });
 
   it('drop and no reconnect: the leave comes when the grace runs out, not before', async () => {
@@ -238,7 +238,7 @@ describe('leave grace', () => {
     const { nodes } = await start(2);
     const [a, b] = [nodes[0]!, nodes[1]!];
     const phone = await open(a, 'alice', { device: 'phone' });
-    await waitFor(() => b.server.replica.state.get('user:alice', 'alice').length === 1);
+    await waitFor(() => b.server.replica.view.get('user:alice', 'alice').length === 1);
     await dropConnection(a, phone);
 
     // Nobody to ack: the graced entry answers like a stale one, and the fallback decides.

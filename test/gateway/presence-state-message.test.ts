@@ -49,7 +49,7 @@ describe('presence_state from cached fragments', () => {
     const [meta] = firstState(v2)['alice']?.metas ?? [];
     expect(meta).toMatchObject({ status: 'away', device: 'phone' });
     expect(meta?.['phx_ref_prev']).toEqual(expect.any(String));
-    expect(server.server.replica.state.get('user:alice', 'alice')).toHaveLength(1);
+    expect(server.server.replica.view.get('user:alice', 'alice')).toHaveLength(1);
 
     expect(await alice.update({ invisible: true })).toEqual({ ok: true });
     const v3 = await open('v3');
@@ -57,7 +57,7 @@ describe('presence_state from cached fragments', () => {
 
     expect(await alice.update({ invisible: false })).toEqual({ ok: true });
     alice.close();
-    await waitFor(() => server.server.replica.state.get('user:alice', 'alice').length === 0);
+    await waitFor(() => server.server.replica.view.get('user:alice', 'alice').length === 0);
     const v4 = await open('v4');
     expect(firstState(v4)).toEqual({
       v4: { metas: [expect.objectContaining({ status: 'online' })] },

@@ -181,7 +181,7 @@ class Run {
         this.connections.splice(this.connections.indexOf(c), 1);
         const id = c.client.socket.id!;
         c.client.close();
-        await waitFor(() => server.replica.state.connectionPresences(id).length === 0);
+        await waitFor(() => server.replica.view.connectionPresences(id).length === 0);
         return;
       }
       case 'status': {

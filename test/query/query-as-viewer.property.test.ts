@@ -143,7 +143,7 @@ class Run {
         }
         const id = c.client.socket.id!;
         c.client.close();
-        await waitFor(() => node.server.replica.state.connectionPresences(id).length === 0);
+        await waitFor(() => node.server.replica.view.connectionPresences(id).length === 0);
         return;
       }
       case 'status': {
@@ -172,7 +172,7 @@ class Run {
     const presencesOf = (node: number) =>
       USERS.flatMap((u) =>
         [`user:${u}`, `self:${u}`].map((topic) =>
-          nodes[node]!.server.replica.state.get(topic, u)
+          nodes[node]!.server.replica.view.get(topic, u)
             .map((p) => `${topic}/${phxRef(p)}/${JSON.stringify(p.meta)}`)
             .sort()
             .join(','),

@@ -50,7 +50,7 @@ describe('an idle replica with a long broadcast period', () => {
 
     expect(busy.events.filter((e) => e.type !== 'up')).toEqual([]);
     expect(leaves).toEqual([]);
-    expect(busy.replica.state.list('user:alice').map((p) => p.key)).toEqual(['alice']);
+    expect(busy.replica.view.list('user:alice').map((p) => p.key)).toEqual(['alice']);
     expect(quiet.events.filter((e) => e.type !== 'up')).toEqual([]);
   });
 });

@@ -54,7 +54,7 @@ function cluster() {
 }
 
 const list = (r: TrackerReplica, topic: string) =>
-  r.state
+  r.view
     .list(topic)
     .map((p) => p.key)
     .sort();
@@ -170,7 +170,7 @@ describe('replication (Phoenix shard_replication_test)', () => {
     node1.transport.setLink(false);
     world.advance(TIMING.permdownPeriodMs + 300);
     expect(primary.events.map((e) => e.type)).toEqual(['up', 'down', 'up', 'down', 'permdown']);
-    expect(primary.replica.state.replicas().map((r) => r.name)).toEqual(['primary']);
+    expect(primary.replica.view.replicas().map((r) => r.name)).toEqual(['primary']);
   });
 
   it('graceful exits with permdown: leaves at once, nothing left', () => {
@@ -183,7 +183,7 @@ describe('replication (Phoenix shard_replication_test)', () => {
     world.advance(TIMING.broadcastPeriodMs); // far less than the down period
     expect(list(primary.replica, 'room')).toEqual([]);
     expect(primary.events.map((e) => e.type)).toEqual(['up', 'down', 'permdown']);
-    expect(primary.replica.state.replicas().map((r) => r.name)).toEqual(['primary']);
+    expect(primary.replica.view.replicas().map((r) => r.name)).toEqual(['primary']);
   });
 
   it('rolling node update sends one transfer request, not a loop (Phoenix issue #135)', () => {
@@ -203,7 +203,7 @@ describe('replication (Phoenix shard_replication_test)', () => {
     expect(requests.length).toBe(1);
     expect(list(node2.replica, 'room')).toEqual(['p']);
     expect(
-      primary.replica.state
+      primary.replica.view
         .replicas()
         .map((r) => r.name)
         .sort(),

@@ -191,8 +191,8 @@ describe('connections per user', () => {
     await open(node1.url, 'alice', { device: 'laptop', invisible: true });
     await waitFor(
       () =>
-        node2.server.replica.state.get('user:alice', 'alice').length +
-          node2.server.replica.state.get('self:alice', 'alice').length ===
+        node2.server.replica.view.get('user:alice', 'alice').length +
+          node2.server.replica.view.get('self:alice', 'alice').length ===
         2,
       { description: "node 2 knows alice's two connections" },
     );

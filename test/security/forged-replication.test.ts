@@ -101,7 +101,7 @@ describe('forged replication messages without a cluster secret', () => {
     forged.track(['carol']);
     await waitFor(() => bob.users().includes('carol'), { description: 'the marker' });
     expect(a.server.replica.health.all().find((r) => r.ref.name === 'node-b')?.status).toBe('up');
-    expect(a.server.replica.state.get('user:alice', 'alice')).toHaveLength(1);
+    expect(a.server.replica.view.get('user:alice', 'alice')).toHaveLength(1);
     expect(bob.history.slice(before).every((users) => users.includes('alice'))).toBe(true);
     expect(a.server.replica.stats.framesRefused).toBe(1);
     expect(nodeB.name).toBe('node-b');
@@ -110,7 +110,7 @@ describe('forged replication messages without a cluster secret', () => {
   it("refuses a heartbeat whose delta is another replica's window", async () => {
     const { a, b, mallory, bob } = await setUp();
     const nodeB = b.server.replica.ref;
-    const context = a.server.replica.state.clock().get(replicaKey(nodeB)) ?? 0;
+    const context = a.server.replica.view.clock().get(replicaKey(nodeB)) ?? 0;
     const forged = forger(mallory);
     // Mallory speaks as itself but slips node-b's next window in: eve "online on node-b".
     forged.raw({
@@ -130,7 +130,7 @@ describe('forged replication messages without a cluster secret', () => {
     });
     forged.track(['carol']);
     await waitFor(() => bob.users().includes('carol'), { description: 'the marker' });
-    expect(a.server.replica.state.get('user:eve', 'eve')).toEqual([]);
+    expect(a.server.replica.view.get('user:eve', 'eve')).toEqual([]);
     expect(bob.history.some((users) => users.includes('eve'))).toBe(false);
     expect(a.server.replica.stats.framesRefused).toBe(1);
   });
@@ -156,7 +156,7 @@ describe('forged replication messages without a cluster secret', () => {
     mallory.broadcast(replaceString(frame, 'PLACEHOLDER', 'x'.repeat(300_000)));
     forged.track(['carol']);
     await waitFor(() => bob.users().includes('carol'), { description: 'the marker' });
-    expect(a.server.replica.state.get('user:eve', 'eve')).toEqual([]);
+    expect(a.server.replica.view.get('user:eve', 'eve')).toEqual([]);
     expect(bob.history.some((users) => users.includes('eve'))).toBe(false);
     expect(a.server.replica.stats.framesDropped).toBeGreaterThanOrEqual(1);
   });

@@ -108,7 +108,7 @@ describe('invisible without traces', () => {
       () =>
         sdk.synced &&
         sdk.socket.id !== firstSocket &&
-        server!.server.replica.state.get('self:alice', 'alice').length === 1,
+        server!.server.replica.view.get('self:alice', 'alice').length === 1,
       { description: 'alice reconnected, invisible' },
     );
     // A later change of bob's view after alice is back proves bob's diffs kept flowing.
@@ -118,7 +118,7 @@ describe('invisible without traces', () => {
     expect(carol.user).toBe('carol');
 
     expect(bob.history.slice(seenFrom).some((users) => users.includes('alice'))).toBe(false);
-    expect(server.server.replica.state.get('user:alice', 'alice')).toEqual([]);
+    expect(server.server.replica.view.get('user:alice', 'alice')).toEqual([]);
   });
 });
 

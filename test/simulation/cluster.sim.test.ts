@@ -72,7 +72,7 @@ function runSimulation(seed: number): void {
     if (roll < 0.3) node.replica.track(topic, `k${Math.floor(random() * 3)}`, conn, { v: step });
     else if (roll < 0.4) node.replica.untrackConnection(conn);
     else if (roll < 0.5) {
-      const own = node.replica.state.connectionPresences(conn)[0];
+      const own = node.replica.view.connectionPresences(conn)[0];
       if (own) node.replica.update(own.topic, own.key, conn, { v: step, updated: true });
     } else chaosStep(chaos, roll, node);
     world.advance(Math.floor(random() * 150));
@@ -83,17 +83,17 @@ function runSimulation(seed: number): void {
   world.advance(TIMING.downPeriodMs * 3);
 
   const truth = live()
-    .flatMap((n) => n.replica.state.entriesOf(n.replica.ref).map(presenceId))
+    .flatMap((n) => n.replica.view.entriesOf(n.replica.ref).map(presenceId))
     .sort();
   for (const n of live()) {
-    const visible = TOPICS.flatMap((t) => n.replica.state.list(t).map(presenceId)).sort();
+    const visible = TOPICS.flatMap((t) => n.replica.view.list(t).map(presenceId)).sort();
     expect(visible, `${n.name} sees exactly the live presences (seed ${seed})`).toEqual(truth);
     expect([...n.mirror.keys()].sort(), `${n.name}'s diffs add up (seed ${seed})`).toEqual(visible);
   }
   // past the permdown period, dead incarnations are forgotten completely
   world.advance(TIMING.permdownPeriodMs + TIMING.downPeriodMs);
   for (const n of live()) {
-    const known = n.replica.state.replicas().map(replicaKey).sort();
+    const known = n.replica.view.replicas().map(replicaKey).sort();
     const liveRefs = live()
       .map((m) => replicaKey(m.replica.ref))
       .sort();

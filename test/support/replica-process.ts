@@ -186,7 +186,7 @@ function onDiff(change: PresenceChange): void {
 }
 
 function checkWatches(at: number): void {
-  const size = replica.state.size;
+  const size = replica.view.size;
   watches = watches.filter((watch) => {
     if (size < watch.size) return true;
     clearTimeout(watch.timer);
@@ -293,9 +293,9 @@ function stalenessReport(command: Command): Record<string, unknown> {
 function summary(): Record<string, unknown> {
   const byReplica: Record<string, number> = {};
   const stored: Record<string, number> = {};
-  const replicas = replica.state.replicas().map((ref) => {
-    const up = replica.state.isUp(ref);
-    const count = replica.state.entryCount(ref);
+  const replicas = replica.view.replicas().map((ref) => {
+    const up = replica.view.isUp(ref);
+    const count = replica.view.entryCount(ref);
     stored[ref.name] = (stored[ref.name] ?? 0) + count;
     if (up) byReplica[ref.name] = (byReplica[ref.name] ?? 0) + count;
     return { name: ref.name, vsn: ref.vsn, up, entries: count };
@@ -303,7 +303,7 @@ function summary(): Record<string, unknown> {
   return {
     ok: true,
     self: replica.ref,
-    size: replica.state.size,
+    size: replica.view.size,
     byReplica,
     stored,
     replicas,
@@ -380,7 +380,7 @@ async function handle(command: Command): Promise<Record<string, unknown> | undef
     case 'list':
       return {
         ok: true,
-        presences: replica.state.list(str(command['topic'], 'topic')).map((p) => ({
+        presences: replica.view.list(str(command['topic'], 'topic')).map((p) => ({
           key: p.key,
           meta: p.meta,
           replica: p.replica.ref.name,
@@ -392,12 +392,12 @@ async function handle(command: Command): Promise<Record<string, unknown> | undef
       return summary();
     case 'watch': {
       const size = num(command['size'], 'size');
-      if (replica.state.size >= size) return { ok: true, at: Date.now(), size: replica.state.size };
+      if (replica.view.size >= size) return { ok: true, at: Date.now(), size: replica.view.size };
       const id = command.id;
       const timer = setTimeout(
         () => {
           watches = watches.filter((w) => w.timer !== timer);
-          emit({ id, ok: false, error: 'watch timed out', size: replica.state.size });
+          emit({ id, ok: false, error: 'watch timed out', size: replica.view.size });
         },
         num(command['timeoutMs'], 'timeoutMs', 60_000),
       );

@@ -41,8 +41,8 @@ export class NaiveRouter {
   }
 
   send(id: string, user: string, event: string, payload: unknown): NaiveOutcome {
-    const { state } = this.server.replica;
-    const hosts = new Set(state.get(`user:${user}`, user).map((p) => p.replica.ref.name));
+    const { view } = this.server.replica;
+    const hosts = new Set(view.get(`user:${user}`, user).map((p) => p.replica.ref.name));
     if (hosts.size === 0) return 'offline';
     const frame: SendFrame = { t: 'send', id, user, event, payload, origin: this.name };
     for (const host of hosts) {

@@ -17,7 +17,7 @@ export function expectedView(
 ): Record<string, Metas> {
   const out: Record<string, Metas> = {};
   const add = (user: string, topic: string) => {
-    const metas = replica.state.get(topic, user).map((p) => ({ ...refs.meta(p) }));
+    const metas = replica.view.get(topic, user).map((p) => ({ ...refs.meta(p) }));
     if (metas.length > 0) out[user] = [...(out[user] ?? []), ...metas];
   };
   add(viewer, `user:${viewer}`);
