@@ -41,6 +41,10 @@ export type UpdateResult =
   | { ok: true; presence: Presence; change: PresenceChange }
   | { ok: false; reason: 'no-presence' };
 
+export type MoveResult =
+  | { ok: true; presence: Presence; change: PresenceChange }
+  | { ok: false; reason: 'no-presence' | 'already-tracked' };
+
 /** How a remote delta or transfer part was taken. */
 export type MergeStatus =
   | 'applied'
@@ -143,6 +147,28 @@ export class PresenceState {
     const counter = ++this.self.context;
     const next = new Entry(topic, key, meta, this.self, counter, prev.counter, conn);
     this.index.replace(prev, next);
+    this.own.replace(prev, next);
+    this.pending.removes.push(prev.counter);
+    this.pending.added.push(next);
+    return { ok: true, presence: next, change: { joins: [next], leaves: [prev] } };
+  }
+
+  /**
+   * Moves a presence to `toTopic` (same key and connection) with a new meta, in one operation: one
+   * change (the old presence leaves its topic, the new one joins the other) and one counter, so no
+   * reader and no delta ever holds both or neither. The new presence is fresh on its topic (no
+   * `prev`), as if tracked there; it keeps its place among the connection's presences. Moving to
+   * the topic it is on is an update.
+   */
+  move(topic: string, key: string, conn: string, toTopic: string, meta: Meta): MoveResult {
+    if (toTopic === topic) return this.update(topic, key, conn, meta);
+    const prev = this.own.find(topic, key, conn);
+    if (!prev) return { ok: false, reason: 'no-presence' };
+    if (this.own.find(toTopic, key, conn)) return { ok: false, reason: 'already-tracked' };
+    const counter = ++this.self.context;
+    const next = new Entry(toTopic, key, meta, this.self, counter, 0, conn);
+    this.index.unlink(prev);
+    this.index.link(next);
     this.own.replace(prev, next);
     this.pending.removes.push(prev.counter);
     this.pending.added.push(next);

@@ -12,11 +12,13 @@
  *   of its own user only).
  *
  * Both use the key `<id>`, so the user's own devices see one user with the metas of both
- * topics merged. Toggling moves the connection: it is tracked on the new topic *first*, then
- * untracked from the old one. Viewers receive a leave (going invisible) or a join (coming back)
- * through `user:<id>`. Own devices receive the new meta as a join before the old one leaves, so
- * they never see the user flicker offline. The replicated tracker carries both topics to every
- * node, so the same holds there with no extra messages. An invisible meta carries
+ * topics merged. Toggling moves the connection in one tracker operation (PresenceState.move): one
+ * diff with the leave on the old topic and the join on the new, one delta entry, so no node ever
+ * holds the connection on both topics or on neither. Viewers receive a leave (going invisible) or
+ * a join (coming back) through `user:<id>`. Own devices receive the join and the leave in one
+ * `presence_diff`, and clients apply joins before leaves, so they never see the user flicker
+ * offline. The replicated tracker carries both topics to every node, so the same holds there with
+ * no extra messages. An invisible meta carries
  * `invisible: true` so the user's own devices can show it.
  *
  * Coming back gives the connection a fresh `online_at`: the one it had would tell friends it was
@@ -24,7 +26,7 @@
  */
 import type { Meta } from '../core/index.js';
 import { topicFor } from '../domain/topics.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
 
 /** The meta as tracked: the connection's fields, plus `invisible: true` when hidden. */
 export function trackedMeta(meta: Meta, invisible: boolean): Meta {
@@ -36,21 +38,15 @@ export function visibleAgainMeta(meta: Meta, now: number): Meta {
   return { ...meta, online_at: now };
 }
 
-/** Moves a tracked connection between `user:<id>` and `self:<id>`: track new, then untrack old. */
+/** Moves a tracked connection between `user:<id>` and `self:<id>`, in one tracker operation. */
 export function moveConnection(
-  replica: TrackerReplica,
+  tracker: PresenceTracker,
   userId: string,
   conn: string,
   meta: Meta,
   toInvisible: boolean,
 ): boolean {
-  const result = replica.track(
-    topicFor(userId, toInvisible),
-    userId,
-    conn,
-    trackedMeta(meta, toInvisible),
-  );
-  if (!result.ok) return false;
-  replica.untrack(topicFor(userId, !toInvisible), userId, conn);
-  return true;
+  const from = topicFor(userId, !toInvisible);
+  const to = topicFor(userId, toInvisible);
+  return tracker.move(from, userId, conn, to, trackedMeta(meta, toInvisible)).ok;
 }

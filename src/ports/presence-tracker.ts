@@ -11,6 +11,7 @@
  */
 import type {
   Meta,
+  MoveResult,
   PrefixCounts,
   Presence,
   PresenceChange,
@@ -73,6 +74,12 @@ export interface PresenceTracker {
   untrackConnection(conn: string): PresenceChange;
   /** @throws InvalidInputError when the meta is not plain JSON (it could not be replicated). */
   update(topic: string, key: string, conn: string, meta: Meta): UpdateResult;
+  /**
+   * Moves a presence to `toTopic` (same key and connection) with a new meta in one step: one
+   * change (a leave on the old topic, a join on the new), one delta entry, never both or neither.
+   * @throws InvalidInputError when the meta is not plain JSON (it could not be replicated).
+   */
+  move(topic: string, key: string, conn: string, toTopic: string, meta: Meta): MoveResult;
   on(event: 'diff', listener: (change: PresenceChange) => void): this;
   off(event: 'diff', listener: (change: PresenceChange) => void): this;
 }

@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import {
   type Meta,
+  type MoveResult,
   type PresenceChange,
   PresenceState,
   ReplicaHealth,
@@ -192,6 +193,17 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
   update(topic: string, key: string, conn: string, meta: Meta): UpdateResult {
     assertReplicable(meta);
     const result = this.#state.update(topic, key, conn, meta);
+    if (result.ok) this.report(result.change);
+    return result;
+  }
+
+  /**
+   * Moves a presence to `toTopic` with a new meta in one operation (one diff, one delta entry).
+   * @throws InvalidInputError when the meta is not plain JSON (it could not be replicated).
+   */
+  move(topic: string, key: string, conn: string, toTopic: string, meta: Meta): MoveResult {
+    assertReplicable(meta);
+    const result = this.#state.move(topic, key, conn, toTopic, meta);
     if (result.ok) this.report(result.change);
     return result;
   }

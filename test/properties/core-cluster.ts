@@ -22,6 +22,15 @@ export type Step =
   | { kind: 'untrack'; replica: number; topic: number; key: number; conn: number }
   | { kind: 'untrackConnection'; replica: number; conn: number }
   | { kind: 'update'; replica: number; topic: number; key: number; conn: number; value: number }
+  | {
+      kind: 'move';
+      replica: number;
+      topic: number;
+      key: number;
+      conn: number;
+      toTopic: number;
+      value: number;
+    }
   | { kind: 'broadcast'; replica: number }
   | { kind: 'requestTransfer'; replica: number; from: number }
   | { kind: 'down'; replica: number; of: number }
@@ -72,6 +81,18 @@ export function stepArb(replicas: number): fc.Arbitrary<Step> {
         topic: small,
         key: small,
         conn: small,
+        value: fc.nat({ max: 9 }),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('move' as const),
+        replica,
+        topic: small,
+        key: small,
+        conn: small,
+        toTopic: small,
         value: fc.nat({ max: 9 }),
       }),
     },
@@ -201,6 +222,17 @@ export class CoreCluster {
           `k${step.key}`,
           `c${step.conn}`,
           { v: step.value, u: true },
+        );
+        if (r.ok) this.observe(step.replica, r.change);
+        return;
+      }
+      case 'move': {
+        const r = this.states[step.replica]!.move(
+          this.topics[step.topic]!,
+          `k${step.key}`,
+          `c${step.conn}`,
+          this.topics[step.toTopic]!,
+          { v: step.value, m: true },
         );
         if (r.ok) this.observe(step.replica, r.change);
         return;
