@@ -1,11 +1,25 @@
-/** The check every numeric option goes through: a positive number (an integer unless said). */
+/**
+ * The checks every numeric option goes through: a positive integer (counts, sizes, milliseconds)
+ * or, for rates, a positive number. Two functions rather than a boolean flag, so a call says which.
+ */
 import { InvalidOptionError } from '../errors.js';
 
-export function positiveOption(name: string, value: number, integer = true): number {
-  if (typeof value !== 'number' || !(value > 0) || (integer && !Number.isInteger(value))) {
-    throw new InvalidOptionError(
-      `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
-    );
-  }
-  return value;
+/** A positive integer, or an InvalidOptionError naming the option. */
+export function positiveOption(name: string, value: number): number {
+  if (isPositive(value) && Number.isInteger(value)) return value;
+  throw invalid(name, 'integer', value);
+}
+
+/** A positive number, fractions allowed (a rate such as 0.5 per second). */
+export function positiveNumberOption(name: string, value: number): number {
+  if (isPositive(value)) return value;
+  throw invalid(name, 'number', value);
+}
+
+function isPositive(value: unknown): value is number {
+  return typeof value === 'number' && value > 0;
+}
+
+function invalid(name: string, kind: 'integer' | 'number', value: unknown): InvalidOptionError {
+  return new InvalidOptionError(`${name} must be a positive ${kind}, got ${String(value)}`);
 }

@@ -3,7 +3,7 @@
  */
 
 import type { CountRoomOptions } from '../counts/room-options.js';
-import { positiveOption } from '../domain/positive-option.js';
+import { positiveNumberOption, positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
@@ -153,10 +153,9 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
   }
   const authenticate = resolveAuthenticate(options, options.now ?? Date.now);
   const rateLimit = {
-    perSecond: positiveOption(
+    perSecond: positiveNumberOption(
       'rateLimit.perSecond',
       options.rateLimit?.perSecond ?? DEFAULT_RATE_LIMIT.perSecond,
-      false,
     ),
     burst: positiveOption('rateLimit.burst', options.rateLimit?.burst ?? DEFAULT_RATE_LIMIT.burst),
   };

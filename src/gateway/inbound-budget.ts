@@ -11,7 +11,7 @@
  * that sees every packet of the connection, whatever namespace it names.
  */
 
-import { positiveOption } from '../domain/positive-option.js';
+import { positiveNumberOption, positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -32,10 +32,9 @@ export function resolveInboundBudget(
     throw new InvalidOptionError('inboundBudget must be an object { perSecond, burst }');
   }
   return {
-    perSecond: positiveOption(
+    perSecond: positiveNumberOption(
       'inboundBudget.perSecond',
       options?.perSecond ?? DEFAULT_INBOUND_BUDGET.perSecond,
-      false,
     ),
     burst: positiveOption('inboundBudget.burst', options?.burst ?? DEFAULT_INBOUND_BUDGET.burst),
   };
