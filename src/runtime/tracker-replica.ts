@@ -54,6 +54,14 @@ export interface TrackerReplicaOptions extends ReplicaTimingOptions {
   readonly countedTopicPrefixes?: readonly string[];
 }
 
+/** A default vsn is the start time in µs plus under a millisecond of randomness. */
+const VSN_PER_MS = 1000;
+
+/** When a replica started (ms on the clock), read from a default vsn; meaningless for a given one. */
+export function replicaStartedAt(ref: ReplicaRef): number {
+  return Math.floor(ref.vsn / VSN_PER_MS);
+}
+
 export interface ReplicaEvent {
   readonly type: ReplicaTransition['type'];
   readonly ref: ReplicaRef;
@@ -121,7 +129,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     this.random = options.random ?? Math.random;
     this.logger = options.logger ?? silentLogger;
     this.transport = options.transport;
-    const vsn = options.vsn ?? Math.floor(this.clock.now() * 1000 + this.random() * 1000);
+    const vsn = options.vsn ?? Math.floor(this.clock.now() * VSN_PER_MS + this.random() * VSN_PER_MS);
     this.ref = { name: options.name, vsn };
     this.#state = new PresenceState(this.ref, {
       maxDeltaSizes: this.timing.maxDeltaSizes,

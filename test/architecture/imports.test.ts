@@ -44,6 +44,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/delivery'],
   ['src/gateway'],
   ['src/query'],
+  ['src/user-online'],
   ['src/counts'],
   ['src/relay'],
   ['src/runtime'],
