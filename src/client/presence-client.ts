@@ -17,6 +17,7 @@ import {
   idleAfterMsProblem,
 } from './idle-away.js';
 import { IncomingMessages, type PresenceMessage } from './incoming-messages.js';
+import { DEFAULT_LAST_SEEN_WAIT_MS, isLastSeenMap, LastSeenBook } from './last-seen-book.js';
 import { OverloadedRetry } from './overloaded-retry.js';
 import { isPresenceDiff, isPresenceState } from './payload-guards.js';
 import type { PresenceChange } from './presence-changes.js';
@@ -65,6 +66,11 @@ export interface PresenceClientOptions {
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
   /** How many delivered message ids are remembered to drop retries. @default 1000 */
   messageMemory?: number;
+  /**
+   * How long an `offline` waits for the friend's last seen from the server, which may come just
+   * after their leave; then it is emitted with null. @default 2000
+   */
+  lastSeenWaitMs?: number;
 }
 
 /** The client's events and their listener arguments. */
@@ -103,10 +109,16 @@ export interface PresenceClientEvents<M extends PresenceMeta = PresenceMeta> {
   /** A user's first visible device appeared (after `join`); more devices do not repeat it. */
   online: [userId: string];
   /**
-   * A user's last visible device went (after `leave`). `lastSeen` is always null for now: the
-   * server has no last-seen store yet.
+   * A user's last visible device went (after `leave`), with their last seen (ms since the
+   * epoch) from the server: null when they hide it, the server keeps none, or it did not come
+   * within `lastSeenWaitMs`.
    */
   offline: [userId: string, lastSeen: number | null];
+  /**
+   * The server told a user's last seen: offline friends' after each `sync`, and a friend's at
+   * their last leave (null: hidden or unknown). Also read with {@link PresenceClient.lastSeenOf}.
+   */
+  lastSeen: [userId: string, lastSeen: number | null];
 }
 
 const DEFAULT_ACK_TIMEOUT_MS = 5_000;
@@ -153,6 +165,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
     if (!this.socket.connected && !this.socket.active) this.socket.connect();
   });
   readonly #idle: IdleAway;
+  readonly #lastSeen: LastSeenBook;
   #stopWatchingActivity: () => void = () => {};
 
   constructor(url: string, options: PresenceClientOptions) {
@@ -174,6 +187,14 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
     this.#invisible = options.invisible === true;
     this.#emitter = new TypedEmitter<PresenceClientEvents<M>>((error, event) =>
       this.#onListenerError(error, event),
+    );
+    this.#lastSeen = new LastSeenBook(
+      options.lastSeenWaitMs ?? DEFAULT_LAST_SEEN_WAIT_MS,
+      options.idleClock ?? hostIdleClock,
+      {
+        offline: (userId, lastSeen) => this.#emitter.emit('offline', userId, lastSeen),
+        heard: (userId, lastSeen) => this.#emitter.emit('lastSeen', userId, lastSeen),
+      },
     );
     this.#view = new PresenceView<M>({
       change: (change) => this.#emitChange(change),
@@ -323,6 +344,40 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
     return this.on('online', listener);
   }
 
+  /**
+   * A user's last seen as the server last told it (ms since the epoch): null when hidden or
+   * unknown, undefined when the server sent none (e.g. the user is online).
+   */
+  lastSeenOf(userId: string): number | null | undefined {
+    return this.#lastSeen.of(userId);
+  }
+
+  /**
+   * Sets who may see this user's last seen, on every device: `friends` (the default) or
+   * `nobody`. Rejects with a PresenceClientError (`invalid_setting`, `unavailable`, `timeout`).
+   */
+  async setLastSeenVisibility(visibility: 'friends' | 'nobody'): Promise<void> {
+    const timeoutMs = this.#options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+    let ack: unknown;
+    try {
+      ack = await this.socket
+        .timeout(timeoutMs)
+        .emitWithAck('presence:last_seen_visibility', visibility);
+    } catch (error) {
+      throw new PresenceClientError(
+        'timeout',
+        `presence:last_seen_visibility: no ack within ${timeoutMs} ms`,
+        { cause: error },
+      );
+    }
+    const result = ack as { ok?: unknown; error?: { code?: unknown; message?: unknown } } | null;
+    if (result?.ok === true) return;
+    const code = typeof result?.error?.code === 'string' ? result.error.code : 'bad_payload';
+    const message =
+      typeof result?.error?.message === 'string' ? result.error.message : 'unreadable ack';
+    throw new PresenceClientError(code, message);
+  }
+
   /** See {@link PresenceClientEvents.offline}. Returns an unsubscribe function. */
   onOffline(listener: (userId: string, lastSeen: number | null) => void): () => void {
     return this.on('offline', listener);
@@ -383,6 +438,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   disconnect(): void {
     this.#overloaded.cancel();
     this.#idle.stop();
+    this.#lastSeen.clear();
     this.#stopWatchingActivity();
     this.socket.disconnect();
     this.#requests.failAll(new PresenceClientError('disconnected', 'the client was disconnected'));
@@ -441,6 +497,10 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
         'error',
         new PresenceClientError(code, typeof message === 'string' ? message : code),
       );
+    });
+    socket.on('presence_last_seen', (payload: unknown) => {
+      if (isLastSeenMap(payload)) this.#lastSeen.heard(payload);
+      else this.#badPayload('presence_last_seen');
     });
     socket.on('presence_message', (payload: unknown, ack: unknown) =>
       this.#messages.handle(payload, ack),
@@ -542,14 +602,16 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
   #emitChange(change: PresenceChange<M>): void {
     const emitter = this.#emitter;
     if (change.kind === 'join') {
-      emitter.emit('join', change.userId, change.current, change.joined);
       // First join: no visible device before this one.
-      if ((change.current?.metas.length ?? 0) === 0) emitter.emit('online', change.userId);
+      const first = (change.current?.metas.length ?? 0) === 0;
+      if (first) this.#lastSeen.firstJoin(change.userId);
+      emitter.emit('join', change.userId, change.current, change.joined);
+      if (first) emitter.emit('online', change.userId);
     } else if (change.kind === 'update') emitter.emit('update', change.userId, change.presence);
     else {
       emitter.emit('leave', change.userId, change.current, change.left);
-      // Last leave. No last-seen store yet: lastSeen is null.
-      if (change.current.metas.length === 0) emitter.emit('offline', change.userId, null);
+      // Last leave: `offline` once the last seen is here (last-seen-book.ts).
+      if (change.current.metas.length === 0) this.#lastSeen.lastLeave(change.userId);
     }
   }
 

@@ -58,6 +58,10 @@ export type ClientErrorCode =
    * it is disconnected. Send less, or ask the operator to raise the budget.
    */
   | 'too_many_packets'
+  /** A setting the server does not know (e.g. a last-seen visibility other than friends/nobody). */
+  | 'invalid_setting'
+  /** The server could not store the request now (its last-seen store is down): retry later. */
+  | 'unavailable'
   | 'internal';
 
 export interface ClientError {
@@ -93,13 +97,29 @@ export interface ServerToClientEvents {
   presence_message: (message: PresenceMessage, ack: () => void) => void;
   /** A joined count-only room's count changed (extension; at most once per broadcast period). */
   presence_count: (update: RoomCount) => void;
+  /**
+   * Last seen of offline friends (extension): after `presence_state`, the friends who are offline
+   * and show it; at a friend's last leave, that friend (null: hidden or unknown).
+   */
+  presence_last_seen: (lastSeen: LastSeenMap) => void;
 }
+
+/** User id → ms since the epoch they were last seen, or null when hidden or unknown. */
+export type LastSeenMap = Record<string, number | null>;
+
+/** Who may see a user's last seen: `friends` (the default) or `nobody`. */
+export type LastSeenVisibilitySetting = 'friends' | 'nobody';
 
 export interface ClientToServerEvents {
   'presence:update': (patch: PresencePatch, ack: (result: UpdateAck) => void) => void;
   /** Joins a count-only room (extension): the ack carries its count. */
   'presence:room:join': (room: string, ack: (result: RoomJoinAck) => void) => void;
   'presence:room:leave': (room: string, ack: (result: UpdateAck) => void) => void;
+  /** Sets who may see this user's last seen (extension). */
+  'presence:last_seen_visibility': (
+    visibility: LastSeenVisibilitySetting,
+    ack: (result: UpdateAck) => void,
+  ) => void;
 }
 
 /** The member count of a count-only room: connections in it, cluster-wide. */

@@ -258,6 +258,7 @@ export class ConnectionSession {
         topicOf,
         this.options.wireRefs,
       );
+      this.options.lastSeenPush?.sendOffline(this.socket, visible);
       this.releaseAdmission();
       return 0;
     }
@@ -285,6 +286,12 @@ export class ConnectionSession {
     this.friendsOnline?.watch(this, this.userId, visible);
     if (!isEmptyMap(joins) || !isEmptyMap(leaves)) {
       this.socket.emit('presence_diff', { joins, leaves });
+    }
+    if (added.length > 0) {
+      this.options.lastSeenPush?.sendOffline(
+        this.socket,
+        added.map((topic) => topic.slice(USER_TOPIC_PREFIX.length)),
+      );
     }
     return removed + added.length;
   }

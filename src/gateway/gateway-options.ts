@@ -7,6 +7,7 @@ import { positiveNumberOption, positiveOption } from '../domain/positive-option.
 import { InvalidOptionError } from '../errors.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
+import type { LastSeenStore } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { type AdmissionOptions, resolveAdmissionOptions } from './admission.js';
@@ -19,6 +20,7 @@ import {
 } from './handshake-rate-limit.js';
 import { type InboundBudgetOptions, resolveInboundBudget } from './inbound-budget.js';
 import type { JwtPolicy } from './jwt-policy.js';
+import type { LastSeenPush } from './last-seen-push.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
 import {
   type ResolvedSubscriptionRecheckOptions,
@@ -110,6 +112,11 @@ export interface PresenceGatewayOptions {
    * @default { intervalMs: 600000 (0: off), maxLookupsPerSecond: 50 }
    */
   readonly subscriptionRecheck?: SubscriptionRecheckOptions;
+  /**
+   * Users' last seen: sent to friends (`presence_last_seen`) and answered by the query; set by
+   * clients (`presence:last_seen_visibility`). @default none: last seen is unknown (null)
+   */
+  readonly lastSeen?: LastSeenStore;
 }
 
 export interface ResolvedGatewayOptions {
@@ -132,6 +139,9 @@ export interface ResolvedGatewayOptions {
   readonly inboundBudget: Required<InboundBudgetOptions>;
   readonly handshakeRateLimit: Required<HandshakeRateLimitOptions>;
   readonly subscriptionRecheck: ResolvedSubscriptionRecheckOptions;
+  readonly lastSeen: LastSeenStore | undefined;
+  /** Set by the gateway when there is a store: sends friends' last seen to sockets. */
+  readonly lastSeenPush?: LastSeenPush;
 }
 
 export const DEFAULT_LEAVE_GRACE_MS = 5_000;
@@ -201,6 +211,7 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     inboundBudget: resolveInboundBudget(options.inboundBudget),
     handshakeRateLimit: resolveHandshakeRateLimit(options.handshakeRateLimit),
     subscriptionRecheck: resolveSubscriptionRecheck(options.subscriptionRecheck),
+    lastSeen: resolveLastSeen(options.lastSeen),
   };
 }
 
@@ -281,4 +292,14 @@ function resolveAuthenticate(options: PresenceGatewayOptions, now: () => number)
     );
   }
   return jwtAuthenticate(jwtSecret, jwtPolicy, now);
+}
+
+function resolveLastSeen(store: LastSeenStore | undefined): LastSeenStore | undefined {
+  if (store === undefined) return undefined;
+  if (typeof store !== 'object' || store === null || typeof store.get !== 'function') {
+    throw new InvalidOptionError(
+      'lastSeen must be a LastSeenStore (record, setVisibility, get, close) from src/last-seen/',
+    );
+  }
+  return store;
 }

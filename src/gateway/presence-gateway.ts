@@ -21,6 +21,7 @@ import {
 } from '../domain/client-protocol.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
 import { PresenceQuery, type QueryPresence } from '../query/presence-query.js';
+import { LastSeenReads } from '../user-online/last-seen-reads.js';
 import { Admission, Overloaded, type Release } from './admission.js';
 import { authenticateHandshake, type Handshake } from './authentication.js';
 import { clusterConnections } from './connection-cap.js';
@@ -37,6 +38,8 @@ import {
 import { followGraphChanges } from './graph-feed.js';
 import { type ConnectionMeta, handshakeMeta } from './handshake-meta.js';
 import { addressKey, HandshakeRateLimit } from './handshake-rate-limit.js';
+import { LastSeenPush } from './last-seen-push.js';
+import { setLastSeenVisibility } from './last-seen-visibility.js';
 import { isExplicitLeave, LeaveGrace } from './leave-grace.js';
 import { closedForOversizeFrame } from './oversize-frames.js';
 import { type EngineConnection, PacketFloods } from './packet-floods.js';
@@ -98,6 +101,9 @@ export class PresenceGateway {
   private readonly options: ResolvedGatewayOptions;
   private readonly gatewayCounts: GatewayCounts;
   private readonly presenceQuery: PresenceQuery;
+  /** Batched reads of the last-seen store, when there is one (push, query). */
+  readonly lastSeenReads: LastSeenReads | undefined;
+  private readonly lastSeenPush: LastSeenPush | undefined;
   private readonly sessions = new SessionRegistry();
   private readonly admission: Admission;
   private readonly outboxes: DiffOutboxes;
@@ -114,13 +120,21 @@ export class PresenceGateway {
 
   /** Sets up the `/presence` namespace of `io` (or `namespace` when given). */
   constructor(io: Server, options: PresenceGatewayOptions, namespace = PRESENCE_NAMESPACE) {
-    this.options = resolveGatewayOptions(options);
+    const resolved = resolveGatewayOptions(options);
     this.namespace = io.of(namespace) as unknown as PresenceNamespace;
+    this.lastSeenReads = resolved.lastSeen && new LastSeenReads(resolved.lastSeen, resolved.logger);
+    this.lastSeenPush =
+      this.lastSeenReads &&
+      new LastSeenPush(this.namespace, resolved.replica, this.lastSeenReads, {
+        now: resolved.now,
+      });
+    this.options = { ...resolved, lastSeenPush: this.lastSeenPush };
     this.gatewayCounts = new GatewayCounts(this.namespace, this.options, options.rooms);
     this.presenceQuery = new PresenceQuery({
       state: this.options.replica.view,
       graph: this.options.graph,
       graphTimeoutMs: this.options.graphTimeoutMs,
+      lastSeen: this.lastSeenReads,
     });
     this.admission = new Admission(this.options.admission);
     this.outboxes = new DiffOutboxes(
@@ -169,6 +183,7 @@ export class PresenceGateway {
       () => this.outboxes.close(),
       followGraphChanges(this.options.graph, this.sessions, this.options.logger),
       () => this.recheck.close(),
+      () => this.lastSeenPush?.close(),
     );
   }
 
@@ -361,6 +376,9 @@ export class PresenceGateway {
       } catch (err) {
         this.options.logger.error({ err, user: session.userId }, 'presence:update failed');
       }
+    });
+    socket.on('presence:last_seen_visibility', (...args: unknown[]) => {
+      setLastSeenVisibility(this.options.lastSeen, session.userId, args, this.options.logger);
     });
     const expiry = this.closeAtExpiry(socket, data.expiresAt);
     socket.on('disconnect', (reason) => {

@@ -17,6 +17,7 @@ import { lookupVisible } from '../domain/graph-lookup.js';
 import { selfTopic, userTopic } from '../domain/topics.js';
 import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
 import type { TrackerView } from '../ports/presence-tracker.js';
+import { type LastSeenReads, visibleLastSeen } from '../user-online/last-seen-reads.js';
 import { checkQuery, type QueryOptions } from './query-input.js';
 import { OFFLINE, type UserPresence, userPresence } from './user-presence.js';
 
@@ -32,6 +33,8 @@ export interface PresenceQuerySources {
   readonly state: TrackerView;
   readonly graph: FriendsGraph;
   readonly graphTimeoutMs: number;
+  /** The last-seen store's reads; without it every `lastSeen` is null. */
+  readonly lastSeen?: LastSeenReads;
 }
 
 export class PresenceQuery {
@@ -48,13 +51,45 @@ export class PresenceQuery {
       checked.viewer === undefined
         ? undefined
         : await lookupVisible(graph, checked.viewer, graphTimeoutMs);
-    // Read after the lookup, in one synchronous step: the answer is the replica as of now.
+    const lastSeen = await this.readLastSeen(checked.userIds, checked.viewer, visible);
+    // Read after the lookups, in one synchronous step: the answer is the replica as of now.
     const answer = new Map<UserId, UserPresence>();
     for (const user of checked.userIds) {
-      answer.set(user, this.presenceOf(user, checked.viewer, visible));
+      const presence = this.presenceOf(user, checked.viewer, visible);
+      const seen = presence.online ? null : (lastSeen?.get(user) ?? null);
+      answer.set(user, seen === null ? presence : { ...presence, lastSeen: seen });
     }
     return answer;
   };
+
+  /**
+   * The last seen each asked user shows this view: the backend sees every recorded one; a viewer
+   * only those of users they may see who show it to friends (their own always). Read for every
+   * asked user the view may see, as one batch, before the replica is read.
+   */
+  private async readLastSeen(
+    users: readonly UserId[],
+    viewer: UserId | undefined,
+    visible: ReadonlySet<UserId> | undefined,
+  ): Promise<Map<UserId, number> | undefined> {
+    const { lastSeen } = this.sources;
+    if (lastSeen === undefined) return undefined;
+    const seeable = users.filter(
+      (user) => visible === undefined || visible.has(user) || user === viewer,
+    );
+    const answer = await lastSeen.read(seeable);
+    const shown = new Map<UserId, number>();
+    for (const user of seeable) {
+      const record = answer?.get(user);
+      if (record === undefined || record.lastSeen === null) continue;
+      if (viewer === undefined || user === viewer) shown.set(user, record.lastSeen);
+      else {
+        const at = visibleLastSeen(answer, user);
+        if (at !== null) shown.set(user, at);
+      }
+    }
+    return shown;
+  }
 
   private presenceOf(
     user: UserId,

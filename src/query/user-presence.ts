@@ -9,7 +9,8 @@
  * - `devices`: the kind of device (the handshake's `kind`: `web`, `mobile`, `desktop`, `other`)
  *   → the strongest status of that kind's connections; a connection that named no kind is
  *   `other`. The SDK's `statusOf(id).kinds` groups the same way.
- * - `lastSeen`: always null: there is no last-seen store yet.
+ * - `lastSeen`: when the user is offline, the last seen the view may see (presence-query.ts);
+ *   null when online, never recorded, hidden from the view, or the store did not answer.
  */
 import type { Presence } from '../core/index.js';
 import { DEFAULT_DEVICE_KIND, type DeviceKind, isDeviceKind } from '../domain/device-kind.js';
@@ -24,7 +25,7 @@ export interface UserPresence {
   readonly status: string;
   /** Kind of device → the strongest status of its connections (no `kind`: `other`). */
   readonly devices: Readonly<Partial<Record<DeviceKind, string>>>;
-  /** Milliseconds since the epoch the user was last seen; null: not recorded (no store yet). */
+  /** Ms since the epoch the offline user was last seen; null: online, unknown or hidden. */
   readonly lastSeen: number | null;
 }
 
