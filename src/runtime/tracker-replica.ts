@@ -129,7 +129,8 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     this.random = options.random ?? Math.random;
     this.logger = options.logger ?? silentLogger;
     this.transport = options.transport;
-    const vsn = options.vsn ?? Math.floor(this.clock.now() * VSN_PER_MS + this.random() * VSN_PER_MS);
+    const vsn =
+      options.vsn ?? Math.floor(this.clock.now() * VSN_PER_MS + this.random() * VSN_PER_MS);
     this.ref = { name: options.name, vsn };
     this.#state = new PresenceState(this.ref, {
       maxDeltaSizes: this.timing.maxDeltaSizes,

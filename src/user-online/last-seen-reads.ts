@@ -106,10 +106,7 @@ export class LastSeenReads {
 export const DEFAULT_LAST_SEEN_VISIBILITY = 'friends';
 
 /** What a viewer who may see the user at all sees of their last seen (`answer`: the store's). */
-export function visibleLastSeen(
-  answer: LastSeenAnswer | undefined,
-  user: UserId,
-): number | null {
+export function visibleLastSeen(answer: LastSeenAnswer | undefined, user: UserId): number | null {
   const record = answer?.get(user);
   return record?.visibility === 'friends' ? record.lastSeen : null;
 }
