@@ -52,8 +52,8 @@ export class LastSeenPush {
       let any = false;
       for (const user of offline) {
         const at = visibleLastSeen(answer, user);
-        // Back online meanwhile: the client has their join, a last seen would be stale.
-        if (at === null || this.isVisible(user)) continue;
+        // Back online meanwhile (the client has their join), or no longer a friend: not sent.
+        if (at === null || this.isVisible(user) || !socket.rooms.has(userTopic(user))) continue;
         lastSeen[user] = at;
         any = true;
       }
