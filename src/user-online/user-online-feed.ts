@@ -43,7 +43,16 @@ export interface UserOnlineFeedEvents {
   transition: [transition: UserOnlineTransition];
 }
 
+/** Transitions seen on this node, and those of them it owned (acted on). */
+export interface UserOnlineStats {
+  online: number;
+  offline: number;
+  ownedOnline: number;
+  ownedOffline: number;
+}
+
 export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
+  readonly stats: UserOnlineStats = { online: 0, offline: 0, ownedOnline: 0, ownedOffline: 0 };
   private readonly replica: TrackerReplica;
   private readonly transitions: OnlineTransitions;
   private readonly ownerWarmUpMs: number;
@@ -139,6 +148,13 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
     const self = this.replica.ref.name;
     for (const transition of transitions) {
       const owned = rendezvousOwner(transition.user, candidates) === self;
+      if (transition.type === 'online') {
+        this.stats.online++;
+        if (owned) this.stats.ownedOnline++;
+      } else {
+        this.stats.offline++;
+        if (owned) this.stats.ownedOffline++;
+      }
       this.emit('transition', { ...transition, owned });
     }
   }
