@@ -54,6 +54,8 @@ export interface CliConfig extends AuthConfig {
   readonly maxBatchDelayMs: number;
   /** How long a dropped connection stays visible for a reconnect (0: none). */
   readonly leaveGraceMs: number;
+  /** How long a user with no visible device stays online for webhooks and last seen. */
+  readonly offlineDelayMs: number;
   /** Packets per second one connection may send (bursts of 4×); over it, closed. */
   readonly maxInboundPerSecond: number;
   /** Handshakes per second one address may make (bursts of 5×); 0: no limit. */
@@ -75,6 +77,7 @@ export const DEFAULTS = Object.freeze({
   permdownPeriodMs: 1_200_000,
   maxBatchDelayMs: DEFAULT_MAX_BATCH_DELAY_MS,
   leaveGraceMs: 5_000,
+  offlineDelayMs: 5_000,
   maxInboundPerSecond: 50,
   handshakesPerSecond: 20,
   subscriptionRecheckMs: DEFAULT_SUBSCRIPTION_RECHECK_MS,
@@ -120,6 +123,12 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     0,
     2_147_483_647,
   );
+  const offlineDelayMs = integerSetting(
+    pick('--offline-delay-ms', args.offlineDelayMs, env, 'PRESENCE_OFFLINE_DELAY_MS'),
+    DEFAULTS.offlineDelayMs,
+    1,
+    2_147_483_647,
+  );
   return {
     port,
     host,
@@ -140,6 +149,7 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
       10_000,
     ),
     leaveGraceMs,
+    offlineDelayMs,
     maxInboundPerSecond: integerSetting(
       pick(
         '--max-inbound-per-second',

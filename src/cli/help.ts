@@ -43,6 +43,8 @@ Options (an option wins over its environment variable):
                              0: merge one event-loop turn's only  [PRESENCE_MAX_BATCH_DELAY_MS, default ${DEFAULTS.maxBatchDelayMs}]
   --leave-grace-ms <n>       how long a dropped connection stays visible for a reconnect of its
                              device (0: leave at once)  [PRESENCE_LEAVE_GRACE_MS, default ${DEFAULTS.leaveGraceMs}]
+  --offline-delay-ms <n>     how long a user with no visible device stays online for webhooks and
+                             last seen (a device move within it is no event)  [PRESENCE_OFFLINE_DELAY_MS, default ${DEFAULTS.offlineDelayMs}]
   --max-inbound-per-second <n>  packets one connection may send per second, any event (bursts of
                              4×); over it, it is closed  [PRESENCE_MAX_INBOUND_PER_SECOND, default ${DEFAULTS.maxInboundPerSecond}]
   --handshakes-per-second <n>  handshakes one address may make per second (bursts of 5×; 0: no

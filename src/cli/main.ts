@@ -62,9 +62,6 @@ async function main(argv: readonly string[], env: Environment): Promise<void> {
       `secrets given on the command line (${options.join(', ')}) are visible to every local user in ps: pass them as ${variables.join(', ')} instead`,
     );
   }
-  if (config.webhook?.warning !== undefined) {
-    logger.warn({ option: '--webhook-url' }, config.webhook.warning);
-  }
   let node: RunningNode;
   try {
     node = await startNode(config, logger);

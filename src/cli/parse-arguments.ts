@@ -27,6 +27,7 @@ export interface RawArguments {
   readonly permdownPeriodMs?: string;
   readonly maxBatchDelayMs?: string;
   readonly leaveGraceMs?: string;
+  readonly offlineDelayMs?: string;
   readonly maxInboundPerSecond?: string;
   readonly handshakesPerSecond?: string;
   readonly trustForwardedFor: boolean;
@@ -59,6 +60,7 @@ const OPTIONS = {
   'permdown-period-ms': { type: 'string' },
   'max-batch-delay-ms': { type: 'string' },
   'leave-grace-ms': { type: 'string' },
+  'offline-delay-ms': { type: 'string' },
   'max-inbound-per-second': { type: 'string' },
   'handshakes-per-second': { type: 'string' },
   'trust-forwarded-for': { type: 'boolean' },
@@ -107,6 +109,7 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     permdownPeriodMs: v['permdown-period-ms'],
     maxBatchDelayMs: v['max-batch-delay-ms'],
     leaveGraceMs: v['leave-grace-ms'],
+    offlineDelayMs: v['offline-delay-ms'],
     maxInboundPerSecond: v['max-inbound-per-second'],
     handshakesPerSecond: v['handshakes-per-second'],
     trustForwardedFor: v['trust-forwarded-for'] === true,

@@ -18,6 +18,8 @@ import { createPresenceMetrics } from '../http/metrics.js';
 import { createMetricsListener, METRICS_PATH } from '../http/metrics-listener.js';
 import { presenceQueryRoutes } from '../http/presence-query-route.js';
 import { registerSubscriptionRecheckMetrics } from '../http/subscription-recheck-metrics.js';
+import { registerUserOnlineMetrics } from '../http/user-online-metrics.js';
+import { registerWebhookMetrics } from '../http/webhook-metrics.js';
 import type { Logger } from '../ports/logger.js';
 import { createTransportGraphChangeRelay } from '../relay/transport-graph-change-relay.js';
 import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
@@ -112,6 +114,8 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       },
       subscriptionRecheck: { intervalMs: config.subscriptionRecheckMs },
       lastSeen: lastSeen.store,
+      webhooks: config.webhook && { url: config.webhook.url, secret: config.webhook.secret },
+      offlineDelayMs: config.offlineDelayMs,
       logger,
     });
   } catch (error) {
@@ -134,6 +138,8 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   registerFanOutMetrics(metrics.registry, () => gateway.stats());
   registerLeaveGraceMetrics(metrics.registry, () => gateway.stats());
   registerSubscriptionRecheckMetrics(metrics.registry, () => gateway.stats());
+  registerUserOnlineMetrics(metrics.registry, presence.online, presence.lastSeenStats);
+  if (presence.webhooks) registerWebhookMetrics(metrics.registry, presence.webhooks);
   replica.on('replica', (event) =>
     logger.info(
       { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },

@@ -19,6 +19,7 @@ import type { Deliverer } from '../delivery/deliverer.js';
 import type { DeliveryServerOptions } from '../delivery/delivery-types.js';
 import { type Deliver, setUpDelivery } from '../delivery/server-delivery.js';
 import { PRESENCE_NAMESPACE } from '../domain/client-protocol.js';
+import { positiveOption } from '../domain/positive-option.js';
 import { USER_TOPIC_PREFIX } from '../domain/topics.js';
 import { InvalidOptionError } from '../errors.js';
 import type { AdmissionOptions } from '../gateway/admission.js';
@@ -42,6 +43,12 @@ import type { ReplicaTimingOptions } from '../runtime/replica-options.js';
 import { TrackerReplica } from '../runtime/tracker-replica.js';
 import { createInMemoryBus } from '../transports/in-memory-transport.js';
 import { assertValidReplicaId } from '../transports/replica-id.js';
+import type { LastSeenReadStats } from '../user-online/last-seen-reads.js';
+import { LastSeenRecorder, type LastSeenRecorderStats } from '../user-online/last-seen-recorder.js';
+import { UserOnlineFeed } from '../user-online/user-online-feed.js';
+import { dispatchWebhooks } from '../user-online/webhook-dispatch.js';
+import { resolveWebhookOptions, type WebhookOptions } from '../webhooks/webhook-options.js';
+import { WebhookSender } from '../webhooks/webhook-sender.js';
 
 /** The largest client frame a socket.io server created here accepts. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
@@ -151,9 +158,23 @@ export interface PresenceServerOptions {
   /**
    * Where users' last seen and its visibility are kept (src/ports/last-seen-store.ts): a
    * MemoryLastSeenStore for one node, a Redis or PostgreSQL store shared by a cluster. Kept as
-   * `lastSeenStore`; nothing records or reads it yet. Never closed by the server. @default none
+   * `lastSeenStore`. The node that owns a user records their last seen when they go offline;
+   * friends get it (`presence_last_seen`) and the query answers it. Never closed by the server.
+   * @default none: last seen is unknown (null)
    */
   readonly lastSeen?: LastSeenStore;
+  /**
+   * Online/offline webhooks: a signed POST of `user.online` / `user.offline` to `url` for each
+   * transition, sent by exactly one node (docs/webhooks.md). @default none
+   */
+  readonly webhooks?: WebhookOptions;
+  /**
+   * How long a user with no visible device stays online for the backend (webhooks, last seen):
+   * a device move or reconnect within it is no transition. @default 5000 (ms)
+   */
+  readonly offlineDelayMs?: number;
+  /** How long a started node waits before it owns users' transitions. @default 30000 (ms) */
+  readonly ownerWarmUpMs?: number;
 }
 
 export interface PresenceServer {
@@ -185,6 +206,14 @@ export interface PresenceServer {
   readonly delivery: Deliverer | undefined;
   /** The `lastSeen` store given in the options, if any (left open by `close`). */
   readonly lastSeenStore: LastSeenStore | undefined;
+  /** Users' online/offline transitions as this node sees them, and which it owns. */
+  readonly online: UserOnlineFeed;
+  /** The webhook sender (stats, warning), when `webhooks` was given. */
+  readonly webhooks: WebhookSender | undefined;
+  /** The last-seen store's reads and writes by this node (for metrics), with a store. */
+  readonly lastSeenStats:
+    | { readonly reads: LastSeenReadStats; readonly writes: LastSeenRecorderStats }
+    | undefined;
   /**
    * Shuts down: hands pending deliveries to the fallback, refuses new connections, disconnects the gateway's sockets, stops the replica
    * announcing the leave (its presences leave the cluster at once), then closes what was created
@@ -210,6 +239,14 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     throw new InvalidOptionError('createPresenceServer: httpServer must be a node:http Server');
   }
   assertLastSeenStore(options.lastSeen);
+  const feedTiming = {
+    offlineDelayMs: optionalPositive('offlineDelayMs', options.offlineDelayMs),
+    ownerWarmUpMs: optionalPositive('ownerWarmUpMs', options.ownerWarmUpMs),
+  };
+  const webhookOptions =
+    options.webhooks === undefined
+      ? undefined
+      : resolveWebhookOptions(options.webhooks, 'webhooks');
   const channels = busChannels(options);
   const nodeName = resolveNodeName({ ...options, ...channels });
   const ownTransport = channels.transport === undefined;
@@ -258,6 +295,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       handshakeRateLimit: options.handshakeRateLimit,
       refSecret: options.refSecret,
       subscriptionRecheck: options.subscriptionRecheck,
+      lastSeen: options.lastSeen,
     });
     // A socket.io server of its own serves only `/presence`; an app's `io` keeps its `/`.
     if (ownIo) refuseMainNamespace(io);
@@ -268,6 +306,13 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     if (ownTransport) void transport.close();
     throw error;
   }
+  // Started with the replica, before it holds anything: no transition is missed.
+  const online = new UserOnlineFeed({ replica, ...feedTiming });
+  online.start();
+  const recorder = options.lastSeen && new LastSeenRecorder(online, options.lastSeen, logger);
+  const webhooks = webhookOptions && new WebhookSender({ ...options.webhooks!, logger });
+  if (webhooks?.warning !== undefined) logger.warn({ option: 'webhooks.url' }, webhooks.warning);
+  if (webhooks) dispatchWebhooks(online, webhooks);
   replica.start();
   logger.info({ node: nodeName, namespace: PRESENCE_NAMESPACE }, 'presence gateway ready');
 
@@ -277,7 +322,13 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       // Pending deliveries go to the fallback before their sockets are disconnected.
       const deliveriesClosed = delivery.deliverer?.close();
       gateway.close();
+      // The last node up takes its leaving users offline now; others leave that to the cluster.
+      online.stop({ flush: replica.health.counts().up === 0 });
       replica.stop({ announce: true });
+      await recorder?.close();
+      const unsent = webhooks?.close() ?? 0;
+      if (unsent > 0)
+        logger.warn({ unsent }, 'webhook events still queued at shutdown were not sent');
       if (ownTransport) await transport.close();
       if (ownIo) {
         if (ownHttp) await new Promise<void>((resolve) => io.close(() => resolve()));
@@ -301,8 +352,18 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     counts: gateway.counts,
     query: gateway.query,
     lastSeenStore: options.lastSeen,
+    online,
+    webhooks,
+    lastSeenStats:
+      recorder && gateway.lastSeenReads
+        ? { reads: gateway.lastSeenReads.stats, writes: recorder.stats }
+        : undefined,
     close,
   };
+}
+
+function optionalPositive(name: string, value: number | undefined): number | undefined {
+  return value === undefined ? undefined : positiveOption(`createPresenceServer: ${name}`, value);
 }
 
 function assertLastSeenStore(store: unknown): void {

@@ -6,7 +6,11 @@
  * "unknown" (an empty map): presence never waits on it longer than the store's own timeout.
  */
 import type { UserId } from '../ports/friends-graph.js';
-import type { LastSeenRecord, LastSeenStore } from '../ports/last-seen-store.js';
+import {
+  DEFAULT_LAST_SEEN_VISIBILITY,
+  type LastSeenRecord,
+  type LastSeenStore,
+} from '../ports/last-seen-store.js';
 import type { Logger } from '../ports/logger.js';
 import { RateLimitedLog } from '../transports/rate-limited-log.js';
 
@@ -101,9 +105,6 @@ export class LastSeenReads {
     return failed ? undefined : found;
   }
 }
-
-/** Who may see a user's last seen when nothing is stored for them. */
-export const DEFAULT_LAST_SEEN_VISIBILITY = 'friends';
 
 /** What a viewer who may see the user at all sees of their last seen (`answer`: the store's). */
 export function visibleLastSeen(answer: LastSeenAnswer | undefined, user: UserId): number | null {

@@ -79,15 +79,16 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
   }
 
   /**
-   * Stops watching. Users still within their offline delay go offline now (as of when they
-   * left), so a node shutting down still acts on what it owns.
+   * Stops watching. With `flush`, users still within their offline delay go offline now (as of
+   * when they left): for the last node of a cluster shutting down, as nobody else will. A node
+   * that leaves others behind does not flush: its users may be reconnecting to them.
    */
-  stop(): void {
+  stop(options: { flush?: boolean } = {}): void {
     if (!this.running) return;
     this.running = false;
     this.replica.off('diff', this.onDiff);
     this.clearTimer();
-    this.publish(this.transitions.flush());
+    if (options.flush === true) this.publish(this.transitions.flush());
   }
 
   isOnline(user: UserId): boolean {

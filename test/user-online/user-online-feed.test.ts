@@ -166,7 +166,7 @@ describe('UserOnlineFeed', () => {
     ).toEqual(lateOwns.sort());
   });
 
-  it('at stop, takes the users within their delay offline as of when they left', () => {
+  it('at a flushing stop, takes the users within their delay offline as of when they left', () => {
     const { world, boot } = cluster();
     const a = boot('a');
     world.advance(1_000);
@@ -175,7 +175,7 @@ describe('UserOnlineFeed', () => {
     const leftAt = world.now();
     a.replica.untrack('user:ann', 'ann', 'c1');
     world.advance(1_000);
-    a.feed.stop();
+    a.feed.stop({ flush: true });
     expect(a.seen.map((t) => [t.type, t.owned])).toEqual([
       ['online', true],
       ['offline', true],
