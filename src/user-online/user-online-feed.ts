@@ -106,7 +106,7 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
   }
 
   private readonly onDiff = (change: PresenceChange): void => {
-    const now = this.clock.now();
+    const now = this.wallMs();
     const users = new Set<UserId>();
     for (const presences of [change.joins, change.leaves]) {
       for (const { topic, key } of presences) {
@@ -125,9 +125,14 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
     if (!this.running) return;
-    this.publish(this.transitions.due(this.clock.now()));
+    this.publish(this.transitions.due(this.wallMs()));
     this.schedule();
   };
+
+  /** Whole ms since the epoch: what events and the last-seen store carry. */
+  private wallMs(): number {
+    return Math.floor(this.clock.now());
+  }
 
   private schedule(): void {
     const dueAt = this.transitions.nextDueAt();
