@@ -62,7 +62,7 @@ export class LastSeenPush {
   }
 
   private isVisible(user: UserId): boolean {
-    return this.replica.state.get(userTopic(user), user).length > 0;
+    return this.replica.view.get(userTopic(user), user).length > 0;
   }
 
   private readonly onDiff = (change: PresenceChange): void => {

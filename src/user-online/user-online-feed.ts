@@ -114,7 +114,7 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
       }
     }
     for (const user of users) {
-      const visible = this.replica.state.get(USER_TOPIC_PREFIX + user, user).length > 0;
+      const visible = this.replica.view.get(USER_TOPIC_PREFIX + user, user).length > 0;
       const online = this.transitions.observe(user, visible, now);
       if (online) this.publish([online]);
     }

@@ -64,7 +64,7 @@ describe('last seen on one node', () => {
     bob.client.disconnect();
 
     await waitFor(() => alice.offline.length === 1);
-    const [[who, at]] = alice.offline;
+    const [who, at] = alice.offline[0]!;
     expect(who).toBe('bob');
     expect(at).toBeGreaterThanOrEqual(before);
     expect(carol.offline).toEqual([['bob', at]]);
@@ -134,7 +134,7 @@ describe('last seen on one node', () => {
     // Active while hidden: still the same last seen.
     await bob.client.setStatus('busy');
     bob.client.disconnect();
-    await waitFor(() => server!.server.replica.state.get('self:bob', 'bob').length === 0);
+    await waitFor(() => server!.server.replica.view.get('self:bob', 'bob').length === 0);
     expect(await recorded(store, 'bob')).toBe(hiddenAt);
     expect(alice.offline).toEqual([['bob', alice.offline[0]![1]]]);
   });
