@@ -53,10 +53,12 @@ describe('signWebhook / verifyWebhookSignature', () => {
     expect(verifyWebhookSignature(secrets, other, BODY, { nowS: T }).ok).toBe(false);
   });
 
-  it('the verifier of docs/webhooks.md is the one in this test, and agrees with the library', () => {
-    const doc = readFileSync(new URL('../../docs/webhooks.md', import.meta.url), 'utf8');
+  it('the verifier of docs/webhooks.md and README.md is the one in this test, and agrees with the library', () => {
     const snippet = readFileSync(new URL('./support/doc-verifier.mjs', import.meta.url), 'utf8');
-    expect(doc).toContain(`\`\`\`js\n${snippet}\`\`\``);
+    for (const file of ['../../docs/webhooks.md', '../../README.md']) {
+      const doc = readFileSync(new URL(file, import.meta.url), 'utf8');
+      expect(doc, file).toContain(`\`\`\`js\n${snippet}\`\`\``);
+    }
     const header = signWebhook(SECRET, BODY, T);
     expect(verifyPresenceWebhook(SECRET, header, BODY, T + 10)).toBe(true);
     expect(verifyPresenceWebhook(SECRET, header, BODY, T + 301)).toBe(false);
