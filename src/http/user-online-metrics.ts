@@ -41,6 +41,14 @@ export function registerUserOnlineMetrics(
     () => stats.ownedOnline + stats.ownedOffline,
   );
   if (lastSeen === undefined) return;
+  new Gauge({
+    name: 'presence_last_seen_writes_waiting',
+    help: 'Users whose last seen waits for a free write to the store',
+    registers: [registry],
+    collect() {
+      this.set(lastSeen.writes.waiting);
+    },
+  });
   monotonic(
     registry,
     'presence_last_seen_reads_total',
