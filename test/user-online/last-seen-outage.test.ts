@@ -47,6 +47,7 @@ describe('last seen while its store is down', () => {
 
     const alice = await connect('alice');
     const bob = await connect('bob');
+    await waitFor(() => alice.client.get('bob') !== undefined);
     await expect(bob.client.setLastSeenVisibility('nobody')).rejects.toMatchObject({
       code: 'unavailable',
     });
@@ -65,6 +66,7 @@ describe('last seen while its store is down', () => {
       ),
     );
     const bob2 = await connect('bob');
+    await waitFor(() => alice.client.get('bob') !== undefined);
     bob2.client.disconnect();
     await waitFor(() => alice.offline.length === 2, { timeoutMs: 10_000 });
     expect(alice.offline[1]![1]).toEqual(expect.any(Number));
