@@ -50,6 +50,9 @@ import { dispatchWebhooks } from '../user-online/webhook-dispatch.js';
 import { resolveWebhookOptions, type WebhookOptions } from '../webhooks/webhook-options.js';
 import { WebhookSender } from '../webhooks/webhook-sender.js';
 
+/** How long close() waits for queued webhook events before dropping them. */
+const WEBHOOK_DRAIN_MS = 2_000;
+
 /** The largest client frame a socket.io server created here accepts. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 
@@ -326,9 +329,11 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       online.stop({ flush: replica.health.counts().up === 0 });
       replica.stop({ announce: true });
       await recorder?.close();
-      const unsent = webhooks?.close() ?? 0;
-      if (unsent > 0)
-        logger.warn({ unsent }, 'webhook events still queued at shutdown were not sent');
+      if (webhooks) {
+        // A short wait for what is queued (the flushed offlines above); the sender logs the rest.
+        await settled(() => webhooks.stats.queueDepth === 0, WEBHOOK_DRAIN_MS);
+        webhooks.close();
+      }
       if (ownTransport) await transport.close();
       if (ownIo) {
         if (ownHttp) await new Promise<void>((resolve) => io.close(() => resolve()));
@@ -360,6 +365,14 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
         : undefined,
     close,
   };
+}
+
+/** Resolves once `done()` is true or `timeoutMs` passed, checking every 20 ms. */
+async function settled(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 function optionalPositive(name: string, value: number | undefined): number | undefined {
