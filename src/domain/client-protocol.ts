@@ -136,7 +136,7 @@ export type RoomJoinAck =
 export const UNAUTHORIZED = 'unauthorized';
 /** The `connect_error` message when the handshake's device/kind/status/invisible are malformed. */
 export const INVALID_HANDSHAKE = 'invalid_handshake';
-/** The `connect_error` message when the user already has too many connections on this node. */
+/** The `connect_error` message when the user already has too many connections in the cluster. */
 export const TOO_MANY_CONNECTIONS = 'too_many_connections';
 /**
  * The `connect_error` message when the node is admitting as many connections as it can and its

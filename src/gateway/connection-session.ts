@@ -232,7 +232,7 @@ export class ConnectionSession {
     // This socket sees its own change before the ack, as an app awaiting the update expects.
     this.fanOut.settle(userTopic(this.userId));
     this.fanOut.settle(selfTopic(this.userId));
-    this.outboxes.flushNow(this.conn);
+    this.outboxes.flushNow(this.socket.id);
     request.reply(OK);
   }
 
@@ -304,7 +304,7 @@ export class ConnectionSession {
   private stopWatching(user: UserId, leaves: PresenceMap): void {
     const topic = userTopic(user);
     this.fanOut.settle(topic);
-    const owed = this.outboxes.withdraw(this.conn, user);
+    const owed = this.outboxes.withdraw(this.socket.id, user);
     const { replica, wireRefs } = this.options;
     const metas = replica.view.get(topic, user);
     addMetas(

@@ -83,6 +83,30 @@ describe('leave grace', () => {
     expect(node.server.replica.view.get('user:alice', 'alice')).toHaveLength(1);
   });
 
+  it('a connection that took over a graced entry sees its own update before the ack, and a removed friend never comes back', async () => {
+    // Batching on: what a socket is owed waits in its outbox unless the session flushes or
+    // withdraws it, which it must do under the socket's id, not the graced entry's.
+    const { nodes, graph } = await start(1, { minBatchDelayMs: 300, maxBatchDelayMs: 300 });
+    const node = nodes[0]!;
+    await graph.addEdge('alice', 'carol');
+    const carol = await open(node, 'carol');
+    const phone = await open(node, 'alice', { device: 'phone' });
+    await dropConnection(node, phone);
+    const back = await open(node, 'alice', { device: 'phone' });
+    await waitFor(() => back.users().includes('carol'));
+
+    expect(await back.update({ status: 'busy' })).toEqual({ ok: true });
+    expect(back.metas('alice').map((m) => m['status'])).toEqual(['busy']);
+
+    // carol changes; while that waits in alice's outbox, the edge goes: nothing of carol after.
+    expect(await carol.update({ status: 'away' })).toEqual({ ok: true });
+    await graph.removeEdge('alice', 'carol');
+    await waitFor(() => !back.users().includes('carol'));
+    // Its own next update flushes whatever the socket is still owed, before the ack.
+    expect(await back.update({ status: 'online' })).toEqual({ ok: true });
+    expect(back.users()).not.toContain('carol');
+  });
+
   it('drop and no reconnect: the leave comes when the grace runs out, not before', async () => {
     const { nodes, clock } = await start();
     const node = nodes[0]!;
