@@ -5,7 +5,12 @@
  */
 import { Presence, type PresenceState } from 'phoenix';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientError, PresenceDiff, UpdateAck } from '../../../src/domain/client-protocol.js';
+import type {
+  ClientError,
+  LastSeenMap,
+  PresenceDiff,
+  UpdateAck,
+} from '../../../src/domain/client-protocol.js';
 import { waitFor } from '../../support/wait-for.js';
 import { tokenFor } from './test-server.js';
 
@@ -16,7 +21,11 @@ export type Received =
   | { readonly event: 'presence_diff'; readonly payload: PresenceDiff }
   | { readonly event: 'presence_error'; readonly payload: ClientError };
 
-export type Inspector = (client: TestClient, event: Received['event'], payload: unknown) => void;
+export type Inspector = (
+  client: TestClient,
+  event: Received['event'] | 'presence_last_seen',
+  payload: unknown,
+) => void;
 
 export class TestClient {
   view: PresenceState = {};
@@ -24,6 +33,8 @@ export class TestClient {
   states = 0;
   /** The synced view's user ids after each payload. */
   readonly history: string[][] = [];
+  /** Every `presence_last_seen` payload, as received (kept apart from `received`). */
+  readonly lastSeen: LastSeenMap[] = [];
   constructor(
     readonly user: string,
     readonly socket: Socket,
@@ -31,7 +42,8 @@ export class TestClient {
     inspect?: Inspector,
   ) {
     if (inspect) {
-      for (const event of ['presence_state', 'presence_diff', 'presence_error'] as const) {
+      const events = ['presence_state', 'presence_diff', 'presence_error', 'presence_last_seen'];
+      for (const event of events as Parameters<Inspector>[1][]) {
         socket.on(event, (payload: unknown) => inspect(this, event, payload));
       }
     }
@@ -49,6 +61,7 @@ export class TestClient {
     socket.on('presence_error', (payload: ClientError) => {
       this.received.push({ event: 'presence_error', payload });
     });
+    socket.on('presence_last_seen', (payload: LastSeenMap) => this.lastSeen.push(payload));
   }
 
   /** User ids in the synced view, sorted. */
@@ -66,6 +79,13 @@ export class TestClient {
 
   update(patch: unknown): Promise<UpdateAck> {
     return this.socket.timeout(5_000).emitWithAck('presence:update', patch) as Promise<UpdateAck>;
+  }
+
+  /** `presence:last_seen_visibility` with its ack (anything may be sent, to test refusals). */
+  setLastSeenVisibility(visibility: unknown): Promise<UpdateAck> {
+    return this.socket
+      .timeout(5_000)
+      .emitWithAck('presence:last_seen_visibility', visibility) as Promise<UpdateAck>;
   }
 
   /** Waits until the first presence_state arrived. */
