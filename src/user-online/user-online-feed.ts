@@ -6,16 +6,26 @@
  *
  * The owner of a user is chosen by rendezvous hashing among the replicas that are up and have run
  * for `ownerWarmUpMs`: a node that just started still learns the cluster from transfers, and would
- * take every user it wins for new. When none has run that long (one node, or a cluster starting
- * together), all up replicas are candidates. Nodes that disagree on who is up (a partition) can
- * both act: consumers are at-least-once.
+ * take every user it wins for new. Nodes that started within the warm-up of the earliest one up
+ * (one node, or a cluster starting together) are candidates from the start.
+ *
+ * Nodes see the candidates change (a node up, down, or warm) at slightly different moments, and
+ * decide on one transition at slightly different moments too (each when its replica saw it). So
+ * that a transition decided across a change is never owned by nobody, a node also acts on what it
+ * owned under the candidates it saw before, for `ownershipOverlapMs` after they changed. Around a
+ * change both old and new owners may act, as both sides of a partition do: consumers are
+ * at-least-once (webhooks carry ids and seqs, the last-seen store keeps the larger time).
  */
 import { EventEmitter } from 'node:events';
-import type { PresenceChange } from '../core/index.js';
+import type { PresenceChange, ReplicaRef } from '../core/index.js';
 import { topicOwnsKey, USER_TOPIC_PREFIX } from '../domain/topics.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import type { UserId } from '../ports/friends-graph.js';
-import { replicaStartedAt, type TrackerReplica } from '../runtime/tracker-replica.js';
+import {
+  type ReplicaEvent,
+  replicaStartedAt,
+  type TrackerReplica,
+} from '../runtime/tracker-replica.js';
 import { type OnlineTransition, OnlineTransitions } from './online-transitions.js';
 import { rendezvousOwner } from './rendezvous-owner.js';
 
@@ -23,6 +33,8 @@ import { rendezvousOwner } from './rendezvous-owner.js';
 export const DEFAULT_OFFLINE_DELAY_MS = 5_000;
 /** Long enough to take a full transfer of a large cluster's state. */
 export const DEFAULT_OWNER_WARM_UP_MS = 30_000;
+/** Longer than nodes take to see the same change (a few broadcast periods). */
+export const DEFAULT_OWNERSHIP_OVERLAP_MS = 5_000;
 
 export interface UserOnlineFeedOptions {
   readonly replica: TrackerReplica;
@@ -30,6 +42,8 @@ export interface UserOnlineFeedOptions {
   readonly offlineDelayMs?: number;
   /** How long a started node waits before it owns users. @default 30000 (ms) */
   readonly ownerWarmUpMs?: number;
+  /** How long a node still acts on what it owned before the candidates changed. @default 5000 */
+  readonly ownershipOverlapMs?: number;
   /** Wall time (events carry ms since the epoch) and timers. @default the system's */
   readonly clock?: Clock & Timers;
 }
@@ -56,17 +70,22 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
   private readonly replica: TrackerReplica;
   private readonly transitions: OnlineTransitions;
   private readonly ownerWarmUpMs: number;
+  private readonly ownershipOverlapMs: number;
+  /** Replicas that came up or went down within the overlap: the last change of each. */
+  private readonly upChanges = new Map<string, { up: boolean; at: number; ref: ReplicaRef }>();
   private readonly clock: Clock;
   private readonly timers: Timers;
   private timer: unknown;
   private timerAt = Number.POSITIVE_INFINITY;
   private running = false;
+  private startedAt = Number.POSITIVE_INFINITY;
 
   constructor(options: UserOnlineFeedOptions) {
     super();
     this.replica = options.replica;
     this.transitions = new OnlineTransitions(options.offlineDelayMs ?? DEFAULT_OFFLINE_DELAY_MS);
     this.ownerWarmUpMs = options.ownerWarmUpMs ?? DEFAULT_OWNER_WARM_UP_MS;
+    this.ownershipOverlapMs = options.ownershipOverlapMs ?? DEFAULT_OWNERSHIP_OVERLAP_MS;
     this.clock = options.clock ?? systemClock;
     this.timers = options.clock ?? systemTimers;
   }
@@ -75,7 +94,9 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.startedAt = this.clock.now();
     this.replica.on('diff', this.onDiff);
+    this.replica.on('replica', this.onReplica);
   }
 
   /**
@@ -87,6 +108,7 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
     if (!this.running) return;
     this.running = false;
     this.replica.off('diff', this.onDiff);
+    this.replica.off('replica', this.onReplica);
     this.clearTimer();
     if (options.flush === true) this.publish(this.transitions.flush());
   }
@@ -104,6 +126,12 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
   ownerOf(user: UserId): string | undefined {
     return rendezvousOwner(user, this.candidates());
   }
+
+  /** A node up or down: remembered for the overlap. */
+  private readonly onReplica = ({ type, ref }: ReplicaEvent): void => {
+    if (type === 'permdown') return;
+    this.upChanges.set(ref.name, { up: type === 'up', at: this.clock.now(), ref });
+  };
 
   private readonly onDiff = (change: PresenceChange): void => {
     const now = this.wallMs();
@@ -150,10 +178,10 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
 
   private publish(transitions: readonly OnlineTransition[]): void {
     if (transitions.length === 0) return;
-    const candidates = this.candidates();
+    const sets = this.ownerSets(this.clock.now());
     const self = this.replica.ref.name;
     for (const transition of transitions) {
-      const owned = rendezvousOwner(transition.user, candidates) === self;
+      const owned = sets.some((names) => rendezvousOwner(transition.user, names) === self);
       if (transition.type === 'online') {
         this.stats.online++;
         if (owned) this.stats.ownedOnline++;
@@ -165,14 +193,50 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
     }
   }
 
-  /** Up replicas (this one included) that have run for the warm-up; all up ones if none has. */
+  /**
+   * The candidates now and as they were `ownershipOverlapMs` ago: replicas that came up since are
+   * taken out, those that went down since put back, and each one's warm-up is judged at that time.
+   * A node that started within the overlap has no "before": the replicas it found up at its start
+   * were up before it, and it claims nothing for itself alone.
+   */
+  private ownerSets(now: number): (readonly string[])[] {
+    const before = now - this.ownershipOverlapMs;
+    if (before < this.startedAt) return [this.candidates()];
+    for (const [name, change] of this.upChanges) {
+      if (change.at <= before) this.upChanges.delete(name);
+    }
+    const up = this.upReplicas();
+    const upBefore = up.filter((ref) => this.upChanges.get(ref.name)?.up !== true);
+    for (const change of this.upChanges.values()) if (!change.up) upBefore.push(change.ref);
+    const current = this.warmOnes(up, now);
+    const previous = this.warmOnes(upBefore, before);
+    return current.join('\n') === previous.join('\n') ? [current] : [current, previous];
+  }
+
+  /** Up replicas (this one included) that have run for the warm-up or started with the first. */
   private candidates(): string[] {
+    return this.warmOnes(this.upReplicas(), this.clock.now());
+  }
+
+  private upReplicas(): ReplicaRef[] {
     const up = [this.replica.ref];
     for (const record of this.replica.health.all()) {
       if (record.status === 'up') up.push(record.ref);
     }
-    const matureBefore = this.clock.now() - this.ownerWarmUpMs;
-    const mature = up.filter((ref) => replicaStartedAt(ref) <= matureBefore);
-    return (mature.length > 0 ? mature : up).map((ref) => ref.name);
+    return up;
+  }
+
+  /**
+   * The names of `refs` that are candidates at `at`, sorted: those that have run for the warm-up,
+   * and those that started within the warm-up of the earliest one (a cluster starting together is
+   * one cohort: all of them own from the start, and none drops out when the first turns warm).
+   */
+  private warmOnes(refs: readonly ReplicaRef[], at: number): string[] {
+    const earliest = Math.min(...refs.map(replicaStartedAt));
+    const threshold = Math.max(at - this.ownerWarmUpMs, earliest + this.ownerWarmUpMs);
+    return refs
+      .filter((ref) => replicaStartedAt(ref) <= threshold)
+      .map((ref) => ref.name)
+      .sort();
   }
 }

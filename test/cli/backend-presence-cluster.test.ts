@@ -214,8 +214,10 @@ describe('online/offline webhooks and last seen on two nodes over Redis', () => 
       disconnect(client);
       await waitFor(async () => (await lastSeenOf(node1!.url, user)) !== null, WAIT);
       const before = await lastSeenOf(node1!.url, user);
-      const offline = receiver.taken().find((e) => e.user === user && e.type === 'user.offline');
-      expect(offline?.lastSeen, store.name).toBe(before);
+      // At least once: should two nodes both have sent it, the store keeps the later time.
+      const offlines = receiver.taken().filter((e) => e.user === user && e.type === 'user.offline');
+      expect(offlines.length, store.name).toBeGreaterThan(0);
+      expect(Math.max(...offlines.map((e) => e.lastSeen!)), store.name).toBe(before);
 
       await stopNodes();
       [node1] = await startNodes(receiver.url, store.args);

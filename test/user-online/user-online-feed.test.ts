@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
+import { rendezvousOwner } from '../../src/user-online/rendezvous-owner.js';
 import {
   UserOnlineFeed,
   type UserOnlineTransition,
@@ -19,23 +20,28 @@ const START = 1_700_000_000_000;
 
 interface Node {
   readonly name: string;
+  readonly transport: ReturnType<SimNetwork['join']>;
   readonly replica: TrackerReplica;
   readonly feed: UserOnlineFeed;
   readonly seen: UserOnlineTransition[];
 }
 
-function cluster() {
+function cluster(options: { ownershipOverlapMs?: number; maxDelayMs?: number } = {}) {
   const world = new SimWorld();
   world.advance(START);
   const network = new SimNetwork(world, seededRandom(7));
+  if (options.maxDelayMs !== undefined) {
+    network.faults = { dropRate: 0, duplicateRate: 0, maxDelayMs: options.maxDelayMs };
+  }
   const nodes = new Map<string, Node>();
   const boot = (name: string): Node => {
+    const transport = network.join(name);
     const replica = new TrackerReplica({
       name,
       broadcastPeriodMs: 500,
       downPeriodMs: 10_000,
       permdownPeriodMs: 60_000,
-      transport: network.join(name),
+      transport,
       clock: world,
       timers: world,
       random: seededRandom(name.length),
@@ -44,13 +50,16 @@ function cluster() {
       replica,
       offlineDelayMs: DELAY_MS,
       ownerWarmUpMs: WARM_UP_MS,
+      ...(options.ownershipOverlapMs === undefined
+        ? {}
+        : { ownershipOverlapMs: options.ownershipOverlapMs }),
       clock: world,
     });
     const seen: UserOnlineTransition[] = [];
     feed.on('transition', (t) => seen.push(t));
     feed.start();
     replica.start();
-    const node = { name, replica, feed, seen };
+    const node = { name, transport, replica, feed, seen };
     nodes.set(name, node);
     return node;
   };
@@ -181,5 +190,37 @@ describe('UserOnlineFeed', () => {
       ['offline', true],
     ]);
     expect(a.seen[1]!.at).toBe(leftAt);
+  });
+
+  it('never leaves a transition unowned when the nodes decide on either side of a node warming up', () => {
+    // Users that b owns until the late node is warm, and the late node after. b's link is down
+    // while they leave, so b sees it (and decides) after the late node turned warm, while the
+    // late node and a decide before: under the candidates of the moment alone, nobody owns it.
+    const lost = (ownershipOverlapMs?: number) => {
+      const { world, boot, owned } = cluster({ ownershipOverlapMs });
+      const a = boot('a');
+      const b = boot('b');
+      world.advance(WARM_UP_MS + 5_000);
+      const late = boot('late');
+      const warmAt = world.now() + WARM_UP_MS;
+      const users = Array.from({ length: 300 }, (_, i) => `u${i}`).filter(
+        (user) =>
+          rendezvousOwner(user, ['a', 'b']) === 'b' &&
+          rendezvousOwner(user, ['a', 'b', 'late']) === 'late',
+      );
+      for (const user of users)
+        a.replica.track(`user:${user}`, user, `c-${user}`, { online_at: 1 });
+      world.advance(warmAt - DELAY_MS - 1_000 - world.now());
+      b.transport.setLink(false);
+      for (const user of users) a.replica.untrack(`user:${user}`, user, `c-${user}`);
+      world.advance(1_000);
+      b.transport.setLink(true);
+      world.advance(DELAY_MS + 5_000);
+      expect(late.feed.ownerOf(users[0]!)).toBe('late');
+      expect(b.seen.filter((t) => t.type === 'offline')).toHaveLength(users.length);
+      return users.filter((user) => !owned(user).some((o) => o.startsWith('offline@')));
+    };
+    expect(lost(0).length).toBeGreaterThan(0);
+    expect(lost()).toEqual([]);
   });
 });
