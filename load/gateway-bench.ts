@@ -16,6 +16,7 @@ import * as generators from 'graphology-generators';
 import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import { Graph } from '../graph-adapters/graphology/index.js';
+import type { PresenceDiff } from '../src/domain/client-protocol.js';
 import { runCli } from '../test/cli/support/cli-process.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { waitFor } from '../test/support/wait-for.js';
@@ -105,18 +106,15 @@ try {
         resolve();
       });
       socket.on('connect_error', reject);
-      socket.on(
-        'presence_diff',
-        (diff: { joins: Record<string, { metas: { status: string }[] }> }) => {
-          const now = performance.now();
-          for (const presence of Object.values(diff.joins)) {
-            for (const meta of presence.metas) {
-              const sent = sentAt.get(meta.status);
-              if (sent) (sent.node === node ? latencies.same : latencies.cross).push(now - sent.at);
-            }
+      socket.on('presence_diff', (diff: PresenceDiff) => {
+        const now = performance.now();
+        for (const presence of Object.values(diff.joins)) {
+          for (const meta of presence.metas) {
+            const sent = sentAt.get(meta.status);
+            if (sent) (sent.node === node ? latencies.same : latencies.cross).push(now - sent.at);
           }
-        },
-      );
+        }
+      });
       statusOf.set(i, (status) => socket.emit('presence:update', { status }, () => {}));
     });
   // Node A's rate: connect its users (even ids) first, 200 at a time.
