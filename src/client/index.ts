@@ -16,6 +16,7 @@ import type {
 } from '../domain/client-protocol.js';
 import type { PresenceClientErrorCode } from './client-error.js';
 import type { UserPresenceChange } from './presence-changes.js';
+import type { ListedPresence } from './presence-view.js';
 
 export type {
   PatchValue,
@@ -50,7 +51,7 @@ export {
   syncDiff,
   syncState,
 } from './presence-sync.js';
-export { PresenceView, type PresenceViewSink, type UserPresence } from './presence-view.js';
+export { type ListedPresence, PresenceView, type PresenceViewSink } from './presence-view.js';
 
 // The names of earlier releases, kept so apps that use them still compile (docs/usage.md,
 // "Type names"): the SDK now uses the protocol's names, one name per idea.
@@ -68,3 +69,5 @@ export type PresenceState<M extends PhoenixMeta = PhoenixMeta> = PresenceMap<M>;
 export type PresenceChange<M extends PhoenixMeta = PhoenixMeta> = UserPresenceChange<M>;
 /** @deprecated Use {@link PresencePatch}. */
 export type UpdatePatch = PresencePatch;
+/** @deprecated Use {@link ListedPresence} (`UserPresence` of the server's query is another thing). */
+export type UserPresence<M extends PhoenixMeta = PhoenixMeta> = ListedPresence<M>;

@@ -28,7 +28,7 @@ import { DEFAULT_LAST_SEEN_WAIT_MS, isLastSeenMap, LastSeenBook } from './last-s
 import { OverloadedRetry } from './overloaded-retry.js';
 import { isPresenceDiff, isPresenceState } from './payload-guards.js';
 import type { UserPresenceChange } from './presence-changes.js';
-import { PresenceView, type UserPresence } from './presence-view.js';
+import { type ListedPresence, PresenceView } from './presence-view.js';
 import { RoomSubscriptions } from './room-subscriptions.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { UpdateRequests } from './update-requests.js';
@@ -327,7 +327,7 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
    * per connection, oldest first. Between a disconnect and the next state, the last view.
    * Read-only: do not mutate what it returns.
    */
-  list(): UserPresence<M>[] {
+  list(): ListedPresence<M>[] {
     return this.#view.list();
   }
 

@@ -24,7 +24,7 @@ export interface PresenceViewSink<M extends PhoenixMeta = PhoenixMeta> {
 }
 
 /** A user's presence as `list()` returns it. */
-export interface UserPresence<M extends PhoenixMeta = PhoenixMeta> {
+export interface ListedPresence<M extends PhoenixMeta = PhoenixMeta> {
   readonly userId: string;
   readonly metas: readonly M[];
 }
@@ -95,8 +95,8 @@ export class PresenceView<M extends PhoenixMeta = PhoenixMeta> {
    * Every visible user with their metas, in the state's key order (integer-like ids first).
    * A user whose presence has no meta (a state may hold one) is not listed.
    */
-  list(): UserPresence<M>[] {
-    const users: UserPresence<M>[] = [];
+  list(): ListedPresence<M>[] {
+    const users: ListedPresence<M>[] = [];
     for (const userId of Object.keys(this.#state)) {
       const metas = this.#state[userId]!.metas;
       if (metas.length > 0) users.push({ userId, metas });
