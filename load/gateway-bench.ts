@@ -17,10 +17,10 @@ import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import { Graph } from '../graph-adapters/graphology/index.js';
 import type { PresenceDiff } from '../src/domain/client-protocol.js';
-import { runCli } from '../test/cli/support/cli-process.js';
-import { startRedisServer } from '../test/support/redis-server.js';
-import { waitFor } from '../test/support/wait-for.js';
+import { spawnNode } from './cluster/node-process.js';
 import { printTable, resultsPath, round } from './report.js';
+import { startRedisServer } from './support/redis-server.js';
+import { waitFor } from './support/wait-for.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,8 +54,8 @@ const nodeArgs = (name: string) => [
   ...['--admin-token', ADMIN_TOKEN],
 ];
 const nodes = [
-  runCli(nodeArgs('gw-a'), { LOG_LEVEL: 'warn' }),
-  runCli(nodeArgs('gw-b'), { LOG_LEVEL: 'warn' }),
+  spawnNode(nodeArgs('gw-a'), { LOG_LEVEL: 'warn' }, []),
+  spawnNode(nodeArgs('gw-b'), { LOG_LEVEL: 'warn' }, []),
 ];
 const sockets: Socket[] = [];
 
