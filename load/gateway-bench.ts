@@ -16,10 +16,11 @@ import * as generators from 'graphology-generators';
 import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import { Graph } from '../graph-adapters/graphology/index.js';
-import { runCli } from '../test/cli/support/cli-process.js';
-import { startRedisServer } from '../test/support/redis-server.js';
-import { waitFor } from '../test/support/wait-for.js';
+import type { PresenceDiff } from '../src/domain/client-protocol.js';
+import { spawnNode } from './cluster/node-process.js';
 import { printTable, resultsPath, round } from './report.js';
+import { startRedisServer } from './support/redis-server.js';
+import { waitFor } from './support/wait-for.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,8 +54,8 @@ const nodeArgs = (name: string) => [
   ...['--admin-token', ADMIN_TOKEN],
 ];
 const nodes = [
-  runCli(nodeArgs('gw-a'), { LOG_LEVEL: 'warn' }),
-  runCli(nodeArgs('gw-b'), { LOG_LEVEL: 'warn' }),
+  spawnNode(nodeArgs('gw-a'), { LOG_LEVEL: 'warn' }, []),
+  spawnNode(nodeArgs('gw-b'), { LOG_LEVEL: 'warn' }, []),
 ];
 const sockets: Socket[] = [];
 
@@ -105,18 +106,15 @@ try {
         resolve();
       });
       socket.on('connect_error', reject);
-      socket.on(
-        'presence_diff',
-        (diff: { joins: Record<string, { metas: { status: string }[] }> }) => {
-          const now = performance.now();
-          for (const presence of Object.values(diff.joins)) {
-            for (const meta of presence.metas) {
-              const sent = sentAt.get(meta.status);
-              if (sent) (sent.node === node ? latencies.same : latencies.cross).push(now - sent.at);
-            }
+      socket.on('presence_diff', (diff: PresenceDiff) => {
+        const now = performance.now();
+        for (const presence of Object.values(diff.joins)) {
+          for (const meta of presence.metas) {
+            const sent = sentAt.get(meta.status);
+            if (sent) (sent.node === node ? latencies.same : latencies.cross).push(now - sent.at);
           }
-        },
-      );
+        }
+      });
       statusOf.set(i, (status) => socket.emit('presence:update', { status }, () => {}));
     });
   // Node A's rate: connect its users (even ids) first, 200 at a time.

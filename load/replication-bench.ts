@@ -1,5 +1,5 @@
 /**
- * Replication benchmark: real replica processes (test/support/replica-process.ts, one
+ * Replication benchmark: real replica processes (load/support/replica-process.ts, one
  * TrackerReplica each) over a local redis-server started here. Prints a table and writes
  * load/results/replication.json.
  *
@@ -22,10 +22,10 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { type RedisServer, startRedisServer } from '../test/support/redis-server.js';
-import { ReplicaCluster, type ReplicaNode } from '../test/support/replica-cluster.js';
 import { machineInfo } from './machine.js';
 import { printTable, resultsPath, round } from './report.js';
+import { type RedisServer, startRedisServer } from './support/redis-server.js';
+import { ReplicaCluster, type ReplicaNode } from './support/replica-cluster.js';
 
 const { values } = parseArgs({
   options: {

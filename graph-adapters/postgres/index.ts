@@ -1,6 +1,6 @@
 /** The PostgreSQL friends-graph adapter: a friendships table, changes over LISTEN/NOTIFY. */
+export type { EdgeTuple } from '../shared/edge-tuple.js';
 export {
-  type EdgeTuple,
   PostgresFriendsGraph,
   type PostgresFriendsGraphOptions,
 } from './postgres-friends-graph.js';

@@ -1,7 +1,7 @@
 /** The Redis friends-graph adapter: one set per user and edge kind, changes over pub/sub. */
 
+export type { EdgeTuple } from '../shared/edge-tuple.js';
 export {
-  type EdgeTuple,
   RedisFriendsGraph,
   type RedisFriendsGraphOptions,
 } from './redis-friends-graph.js';

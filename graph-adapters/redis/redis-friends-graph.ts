@@ -15,6 +15,7 @@ import type {
 } from '../../src/ports/friends-graph.js';
 import { ChangeFeed, closedError, warnOnStderr } from '../shared/change-feed.js';
 import { parseChangeJson } from '../shared/edge-change-json.js';
+import type { EdgeTuple } from '../shared/edge-tuple.js';
 import { assertUserId } from '../shared/user-id.js';
 import {
   ADD_EDGE_SCRIPT,
@@ -43,8 +44,6 @@ export interface RedisFriendsGraphOptions {
   /** Where feed problems are reported. @default a warning on stderr */
   onError?: FriendsGraphErrorListener;
 }
-
-export type EdgeTuple = readonly [source: UserId, target: UserId, directed?: boolean];
 
 export class RedisFriendsGraph implements FriendsGraph, FriendsGraphEditor {
   readonly keys: RedisKeySchema;

@@ -3,4 +3,5 @@
 export { withDeadline } from '../../src/domain/graph-deadline.js';
 export { ChangeFeed, closedError, warnOnStderr } from './change-feed.js';
 export { isUserId, type ParsedChange, parseChange, parseChangeJson } from './edge-change-json.js';
+export type { EdgeTuple } from './edge-tuple.js';
 export { assertUserId, MAX_USER_ID_BYTES } from './user-id.js';

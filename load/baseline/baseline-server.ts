@@ -20,8 +20,12 @@ import { parseArgs } from 'node:util';
 import { jwtVerify } from 'jose';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { Server } from 'socket.io';
-
-type Meta = Record<string, unknown> & { phx_ref: string };
+import type {
+  PresenceDiff,
+  PresenceMap,
+  UpdateAck,
+  WireMeta,
+} from '../../src/domain/client-protocol.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +61,7 @@ for (const line of readFileSync(graphFile, 'utf8').split('\n')) {
 }
 
 /** Metas of each online user, by socket id. */
-const presences = new Map<string, Map<string, Meta>>();
+const presences = new Map<string, Map<string, WireMeta>>();
 let refs = 0;
 const nextRef = () => (refs++).toString(36);
 
@@ -104,7 +108,7 @@ nsp.use((socket, next) => {
   );
 });
 
-function diff(user: string, joins: Meta[], leaves: Meta[]) {
+function diff(user: string, joins: WireMeta[], leaves: WireMeta[]): PresenceDiff {
   return {
     joins: joins.length === 0 ? {} : { [user]: { metas: joins } },
     leaves: leaves.length === 0 ? {} : { [user]: { metas: leaves } },
@@ -114,7 +118,7 @@ function diff(user: string, joins: Meta[], leaves: Meta[]) {
 nsp.on('connection', (socket) => {
   const user = socket.data.user as string;
   const auth = socket.handshake.auth as { status?: unknown; device?: unknown };
-  let meta: Meta = {
+  let meta: WireMeta = {
     status: typeof auth.status === 'string' ? auth.status : 'online',
     online_at: Date.now(),
     ...(typeof auth.device === 'string' ? { device: auth.device } : {}),
@@ -128,7 +132,7 @@ nsp.on('connection', (socket) => {
     presences.set(user, own);
   }
   own.set(socket.id, meta);
-  const state: Record<string, { metas: Meta[] }> = {};
+  const state: PresenceMap = {};
   for (const u of [user, ...mine]) {
     const metas = presences.get(u);
     if (metas && metas.size > 0) state[u] = { metas: [...metas.values()] };
@@ -136,9 +140,12 @@ nsp.on('connection', (socket) => {
   socket.emit('presence_state', state);
   nsp.to(`user:${user}`).emit('presence_diff', diff(user, [meta], []));
 
-  socket.on('presence:update', (patch: unknown, ack?: (result: { ok: boolean }) => void) => {
+  socket.on('presence:update', (patch: unknown, ack?: (result: UpdateAck) => void) => {
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-      ack?.({ ok: false });
+      ack?.({
+        ok: false,
+        error: { code: 'invalid_patch', message: 'the patch must be a flat JSON object' },
+      });
       return;
     }
     const old = meta;

@@ -6,7 +6,8 @@
  */
 import { SignJWT } from 'jose';
 import { overloadedRetryDelay } from '../../src/client/overloaded-retry.js';
-import type { Diff, Measurements, PresenceMessage, Presences } from './measurements.js';
+import type { PresenceMap } from '../../src/domain/client-protocol.js';
+import type { LoadDiff, LoadMessage, LoadMeta, Measurements } from './measurements.js';
 import { deviceName, nowMs, type WorkerConnection, type WorkerInit } from './protocol.js';
 import { SocketIoWire } from './socketio-wire.js';
 import { type ClientWire, type WireHandlers, WireSocket } from './wire.js';
@@ -160,12 +161,12 @@ export class Connections {
         };
       },
       onEvent: (name, payload, ack) => {
-        if (name === 'presence_diff') measure.onDiff(client, payload as Diff);
+        if (name === 'presence_diff') measure.onDiff(client, payload as LoadDiff);
         else if (name === 'presence_message') {
-          measure.onMessage(client.id, payload as PresenceMessage | undefined);
+          measure.onMessage(client.id, payload as LoadMessage | undefined);
           ack?.();
         } else if (name === 'presence_state' && !settled) {
-          measure.onState(client, payload as Presences);
+          measure.onState(client, payload as PresenceMap<LoadMeta>);
           const now = nowMs();
           measure.counters.presenceStates += 1;
           measure.hist('timeToState').record(now - started);

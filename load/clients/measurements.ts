@@ -6,6 +6,12 @@
  * A `presence_diff` may carry many users' joins and leaves (merged diffs, batching): every meta
  * counts on its own (`deliveries`, receipts, staleness), the message once (`diffs`).
  */
+import type {
+  PresenceDiff,
+  PresenceMap,
+  PresenceMessage,
+  WireMeta,
+} from '../../src/domain/client-protocol.js';
 import { Histogram, type HistogramData } from '../histogram.js';
 import {
   emptyCounters,
@@ -18,25 +24,15 @@ import {
   type WorkerFinal,
 } from './protocol.js';
 
-export interface Meta {
-  readonly phx_ref: string;
-  readonly phx_ref_prev?: string;
-  readonly status?: string;
-  readonly device?: string;
+/** A load client's meta: the server's, plus `t` (send time) and `q` (sequence) of its update. */
+export interface LoadMeta extends WireMeta {
   readonly t?: number;
   readonly q?: number;
 }
-export type Presences = Record<string, { metas: Meta[] }>;
-export interface Diff {
-  readonly joins?: Presences;
-  readonly leaves?: Presences;
-}
+/** A `presence_diff` as read here: either side may be missing. */
+export type LoadDiff = Partial<PresenceDiff<LoadMeta>>;
 /** A `deliver` message; the load sender's payload is `{ q: sequence, t: send time }`. */
-export interface PresenceMessage {
-  readonly id?: string;
-  readonly event?: string;
-  readonly payload?: { readonly q?: number; readonly t?: number };
-}
+export type LoadMessage = Partial<PresenceMessage<{ readonly q?: number; readonly t?: number }>>;
 
 /** Who observes a diff: the receiving connection. */
 export interface Observer {
@@ -104,7 +100,7 @@ export class Measurements {
   }
 
   /** A connection's presence_state: its view starts over (flap). */
-  onState(observer: Observer, state: Presences): void {
+  onState(observer: Observer, state: PresenceMap<LoadMeta>): void {
     if (!this.options.flap) return;
     const view = new Map<string, Set<string>>();
     for (const user in state) view.set(user, new Set(state[user]!.metas.map((m) => m.phx_ref)));
@@ -115,7 +111,7 @@ export class Measurements {
    * Flap: applies a diff to the observer's view as Phoenix does (joins, then leaves, by ref) and
    * counts every user whose last meta left: a friend seen going offline.
    */
-  private applyToView(observer: Observer, diff: Diff): void {
+  private applyToView(observer: Observer, diff: LoadDiff): void {
     const view = this.views.get(observer.id);
     if (view === undefined) return;
     for (const user in diff.joins) {
@@ -136,7 +132,7 @@ export class Measurements {
     }
   }
 
-  onDiff(observer: Observer, diff: Diff): void {
+  onDiff(observer: Observer, diff: LoadDiff): void {
     const now = nowMs();
     const c = this.counters;
     c.diffs += 1;
@@ -195,7 +191,7 @@ export class Measurements {
   }
 
   /** Records a message's arrival before the caller acks it: an acked message is always counted. */
-  onMessage(receiver: number, message: PresenceMessage | undefined): void {
+  onMessage(receiver: number, message: LoadMessage | undefined): void {
     const now = nowMs();
     const seq = message?.payload?.q;
     if (typeof seq !== 'number') return;

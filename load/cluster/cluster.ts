@@ -4,8 +4,8 @@
  * reading the same generated graph file; or, for the baseline, one plain socket.io server
  * process (load/baseline/baseline-server.ts) on the same graph file, without redis.
  */
-import { type RedisServer, startRedisServer } from '../../test/support/redis-server.js';
-import { waitFor } from '../../test/support/wait-for.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { waitFor } from '../support/wait-for.js';
 import { type NodeProcess, spawnNode } from './node-process.js';
 import { findRedisPid } from './proc-stats.js';
 

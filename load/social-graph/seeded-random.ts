@@ -1,5 +1,19 @@
-/** Seeded randomness for the load tool: the same --seed builds the same graph and schedule. */
-export { seededRandom } from '../../test/support/seeded-random.js';
+/**
+ * Seeded randomness for the load tool (the same --seed builds the same graph and schedule) and
+ * the tests' simulations (they replay exactly from their seed).
+ */
+
+/** A small seeded PRNG (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
 
 /** An integer in [min, max] (inclusive). */
 export function randomInt(random: () => number, min: number, max: number): number {

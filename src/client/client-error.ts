@@ -1,6 +1,7 @@
 /**
  * The one error type the client reports, with a machine-readable `code`.
  */
+import type { ClientErrorCode } from '../domain/client-protocol.js';
 
 /**
  * Codes set by the client itself. Errors from the server's `presence:update` ack carry the
@@ -25,7 +26,7 @@
  * A `presence_error` from the server is reported with the server's code (`graph_unavailable`,
  * `token_expired`, `too_many_packets`, ...).
  */
-export type ClientErrorCode =
+export type PresenceClientErrorCode =
   | 'unauthorized'
   | 'connect_failed'
   | 'timeout'
@@ -42,10 +43,14 @@ export type ClientErrorCode =
 /** An error from the presence client: `code` says what happened. */
 export class PresenceClientError extends Error {
   override readonly name = 'PresenceClientError';
-  /** A {@link ClientErrorCode} or a code from the server's ack. */
-  readonly code: ClientErrorCode | (string & {});
+  /** A {@link PresenceClientErrorCode}, or a server's code from an ack or a `presence_error`. */
+  readonly code: PresenceClientErrorCode | ClientErrorCode | (string & {});
 
-  constructor(code: ClientErrorCode | (string & {}), message: string, options?: ErrorOptions) {
+  constructor(
+    code: PresenceClientErrorCode | ClientErrorCode | (string & {}),
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.code = code;
   }

@@ -6,16 +6,8 @@
  * shown nor acked, so the server falls back (e.g. a push notification) instead of counting an
  * unread message as delivered.
  */
+import type { PresenceMessage } from '../domain/client-protocol.js';
 import { RecentIds } from './recent-ids.js';
-
-/** A message delivered to this user. `id` is unique per message. */
-export interface PresenceMessage<P = unknown> {
-  readonly id: string;
-  /** The app's event name (1 to 64 characters). */
-  readonly event: string;
-  /** The app's JSON payload (`null` when none was given). */
-  readonly payload: P;
-}
 
 /** How many message ids a client remembers to drop retries. */
 export const DEFAULT_MESSAGE_MEMORY = 1_000;

@@ -2,11 +2,12 @@
  * Checks of what the server sends, before it reaches the sync: a payload of the wrong shape is
  * reported and dropped, never half-applied.
  */
+
+import type { PhoenixMeta, PresenceMap } from '../domain/client-protocol.js';
 import type { PartialDiff } from './presence-sync.js';
-import type { Meta, PresenceState } from './types.js';
 
 /** A `presence_state` payload: `{ [userId]: { metas: [{ phx_ref: string, ... }] } }`. */
-export function isPresenceState(value: unknown): value is PresenceState<Meta> {
+export function isPresenceState(value: unknown): value is PresenceMap<PhoenixMeta> {
   if (!isObject(value)) return false;
   for (const key of Object.keys(value)) {
     if (!isPresence((value as Record<string, unknown>)[key])) return false;
@@ -15,7 +16,7 @@ export function isPresenceState(value: unknown): value is PresenceState<Meta> {
 }
 
 /** A `presence_diff` payload: `{ joins?, leaves? }`, each a presence state. */
-export function isPresenceDiff(value: unknown): value is PartialDiff<Meta> {
+export function isPresenceDiff(value: unknown): value is PartialDiff<PhoenixMeta> {
   if (!isObject(value)) return false;
   const { joins, leaves } = value as { joins?: unknown; leaves?: unknown };
   return (

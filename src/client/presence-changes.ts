@@ -5,40 +5,40 @@
  * Computed from the states before and after, so a re-sent known meta is no join, a leave of an
  * unknown ref is no leave, and an update is never reported as a leave plus a join.
  */
-import type { Meta, Presence, PresenceState } from './types.js';
+import type { PhoenixMeta, PresenceMap, UserMetas } from '../domain/client-protocol.js';
 
 /** One user's change, in the order an app should hear it: join, update, leave. */
-export type PresenceChange<M extends Meta = Meta> =
+export type UserPresenceChange<M extends PhoenixMeta = PhoenixMeta> =
   | {
       readonly kind: 'join';
       readonly userId: string;
       /** The presence before the change; `undefined` if the user was not visible. */
-      readonly current: Presence<M> | undefined;
+      readonly current: UserMetas<M> | undefined;
       /** Only the metas that came. */
-      readonly joined: Presence<M>;
+      readonly joined: UserMetas<M>;
     }
   | {
       readonly kind: 'update';
       readonly userId: string;
       /** The presence after the change. */
-      readonly presence: Presence<M>;
+      readonly presence: UserMetas<M>;
     }
   | {
       readonly kind: 'leave';
       readonly userId: string;
       /** The presence after the change; `{metas: []}` if the user is gone. */
-      readonly current: Presence<M>;
+      readonly current: UserMetas<M>;
       /** Only the metas that went. */
-      readonly left: Presence<M>;
+      readonly left: UserMetas<M>;
     };
 
 /** The changes between `before` and `after` for the given keys (each key looked at once). */
-export function presenceChanges<M extends Meta>(
-  before: PresenceState<M>,
-  after: PresenceState<M>,
+export function presenceChanges<M extends PhoenixMeta>(
+  before: PresenceMap<M>,
+  after: PresenceMap<M>,
   keys: Iterable<string>,
-): PresenceChange<M>[] {
-  const changes: PresenceChange<M>[] = [];
+): UserPresenceChange<M>[] {
+  const changes: UserPresenceChange<M>[] = [];
   const seen = new Set<string>();
   for (const userId of keys) {
     if (seen.has(userId)) continue;
@@ -48,11 +48,11 @@ export function presenceChanges<M extends Meta>(
   return changes;
 }
 
-function changesOfUser<M extends Meta>(
+function changesOfUser<M extends PhoenixMeta>(
   userId: string,
-  before: Presence<M> | undefined,
-  after: Presence<M> | undefined,
-  out: PresenceChange<M>[],
+  before: UserMetas<M> | undefined,
+  after: UserMetas<M> | undefined,
+  out: UserPresenceChange<M>[],
 ): void {
   const beforeMetas = before?.metas ?? [];
   const afterMetas = after?.metas ?? [];

@@ -3,6 +3,13 @@
  * the presence of every user this user may see, typed events, and status updates.
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type {
+  PatchValue,
+  PresenceMessage,
+  PresencePatch,
+  UserMetas,
+  WireMeta,
+} from '../domain/client-protocol.js';
 import { DEVICE_KINDS, type DeviceKind, isDeviceKind } from '../domain/device-kind.js';
 import { ONLINE_STATUS } from '../domain/presence-status.js';
 import { watchBrowserActivity } from './browser-activity.js';
@@ -16,15 +23,14 @@ import {
   type IdleClock,
   idleAfterMsProblem,
 } from './idle-away.js';
-import { IncomingMessages, type PresenceMessage } from './incoming-messages.js';
+import { IncomingMessages } from './incoming-messages.js';
 import { DEFAULT_LAST_SEEN_WAIT_MS, isLastSeenMap, LastSeenBook } from './last-seen-book.js';
 import { OverloadedRetry } from './overloaded-retry.js';
 import { isPresenceDiff, isPresenceState } from './payload-guards.js';
-import type { PresenceChange } from './presence-changes.js';
-import { PresenceView, type UserPresence } from './presence-view.js';
+import type { UserPresenceChange } from './presence-changes.js';
+import { type ListedPresence, PresenceView } from './presence-view.js';
 import { RoomSubscriptions } from './room-subscriptions.js';
 import { TypedEmitter } from './typed-emitter.js';
-import type { PatchValue, Presence, PresenceMeta, UpdatePatch } from './types.js';
 import { UpdateRequests } from './update-requests.js';
 
 /** Options of {@link createPresenceClient}. */
@@ -74,19 +80,19 @@ export interface PresenceClientOptions {
 }
 
 /** The client's events and their listener arguments. */
-export interface PresenceClientEvents<M extends PresenceMeta = PresenceMeta> {
+export interface PresenceClientEvents<M extends WireMeta = WireMeta> {
   /**
    * Metas came for a user: a first device, or another one. `current` is the presence before
    * (`undefined` if the user was not visible), `joined` holds only the new metas.
    */
-  join: [userId: string, current: Presence<M> | undefined, joined: Presence<M>];
+  join: [userId: string, current: UserMetas<M> | undefined, joined: UserMetas<M>];
   /**
    * Metas went: `current` is the presence after (`metas` empty when the user is no longer
    * visible: offline, invisible, or no longer a friend), `left` holds only the gone metas.
    */
-  leave: [userId: string, current: Presence<M>, left: Presence<M>];
+  leave: [userId: string, current: UserMetas<M>, left: UserMetas<M>];
   /** A connection of the user changed its meta (status, custom fields): `presence` is the new one. */
-  update: [userId: string, presence: Presence<M>];
+  update: [userId: string, presence: UserMetas<M>];
   /** The view is in sync after a state or a diff: a good moment to re-render from `list()`. */
   sync: [];
   /** Something went wrong; `error.code` says what. The client keeps going unless it says so. */
@@ -147,7 +153,7 @@ const RETRIED_REFUSALS: ReadonlySet<string> = new Set(['overloaded', 'too_many_h
  * updates. Invisibility is in the handshake, and it is the last one asked for (acked or not): a
  * user who went invisible is never shown online by a reconnect.
  */
-export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
+export class PresenceClient<M extends WireMeta = WireMeta> {
   /** The underlying socket.io socket, for advanced use. Do not emit presence events on it. */
   readonly socket: Socket;
 
@@ -321,12 +327,12 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
    * per connection, oldest first. Between a disconnect and the next state, the last view.
    * Read-only: do not mutate what it returns.
    */
-  list(): UserPresence<M>[] {
+  list(): ListedPresence<M>[] {
     return this.#view.list();
   }
 
   /** One user's presence, or `undefined` when they are not visible. Read-only. */
-  get(userId: string): Presence<M> | undefined {
+  get(userId: string): UserMetas<M> | undefined {
     return this.#view.get(userId);
   }
 
@@ -403,7 +409,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
    * or `disconnected`. While disconnected, the update waits for the next connection (within the
    * timeout). Applied fields are restored after every reconnect.
    */
-  update(patch: UpdatePatch): Promise<void> {
+  update(patch: PresencePatch): Promise<void> {
     if (typeof patch.invisible === 'boolean') this.#invisible = patch.invisible;
     // The app's status wins over idleness and counts as activity (docs/usage.md).
     if (typeof patch.status === 'string') this.#idle.setAppStatus(patch.status);
@@ -572,7 +578,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
     });
   }
 
-  #remember(patch: UpdatePatch): void {
+  #remember(patch: PresencePatch): void {
     for (const [key, value] of Object.entries(patch)) {
       if (value !== undefined) this.#applied.set(key, value);
     }
@@ -599,7 +605,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
     });
   }
 
-  #emitChange(change: PresenceChange<M>): void {
+  #emitChange(change: UserPresenceChange<M>): void {
     const emitter = this.#emitter;
     if (change.kind === 'join') {
       // First join: no visible device before this one.
@@ -643,7 +649,7 @@ export class PresenceClient<M extends PresenceMeta = PresenceMeta> {
  * Connects to the graph-presence server at `url` (namespace `/presence` is appended) and keeps
  * the visible users' presence in sync. See {@link PresenceClient}.
  */
-export function createPresenceClient<M extends PresenceMeta = PresenceMeta>(
+export function createPresenceClient<M extends WireMeta = WireMeta>(
   url: string,
   options: PresenceClientOptions,
 ): PresenceClient<M> {

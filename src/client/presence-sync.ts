@@ -8,33 +8,35 @@
  * Every state object this module returns has a null prototype, so user ids such as `__proto__`
  * or `constructor` are ordinary keys and `Object.prototype` is never touched.
  */
-import type { Meta, Presence, PresenceDiff, PresenceState } from './types.js';
+import type {
+  PhoenixMeta,
+  PresenceDiff,
+  PresenceMap,
+  UserMetas,
+} from '../domain/client-protocol.js';
 
 /** Called for each key in a diff's `joins`: the presence before (if any) and the joined one. */
-export type OnJoin<M extends Meta = Meta> = (
+export type OnJoin<M extends PhoenixMeta = PhoenixMeta> = (
   key: string,
-  current: Presence<M> | undefined,
-  joined: Presence<M>,
+  current: UserMetas<M> | undefined,
+  joined: UserMetas<M>,
 ) => void;
 
 /** Called for each known key in a diff's `leaves`: the presence after removal and the left one. */
-export type OnLeave<M extends Meta = Meta> = (
+export type OnLeave<M extends PhoenixMeta = PhoenixMeta> = (
   key: string,
-  current: Presence<M>,
-  left: Presence<M>,
+  current: UserMetas<M>,
+  left: UserMetas<M>,
 ) => void;
 
 /** A diff as it may arrive: either side may be missing. */
-export interface PartialDiff<M extends Meta = Meta> {
-  readonly joins?: PresenceState<M>;
-  readonly leaves?: PresenceState<M>;
-}
+export type PartialDiff<M extends PhoenixMeta = PhoenixMeta> = Partial<PresenceDiff<M>>;
 
-type MutablePresence<M extends Meta> = { metas: M[] } & Record<string, unknown>;
+type MutablePresence<M extends PhoenixMeta> = { metas: M[] } & Record<string, unknown>;
 
 /** A new empty state (null prototype). */
-export function emptyState<M extends Meta = Meta>(): PresenceState<M> {
-  return Object.create(null) as PresenceState<M>;
+export function emptyState<M extends PhoenixMeta = PhoenixMeta>(): PresenceMap<M> {
+  return Object.create(null) as PresenceMap<M>;
 }
 
 /**
@@ -42,12 +44,12 @@ export function emptyState<M extends Meta = Meta>(): PresenceState<M> {
  * for keys in both, metas are matched by `phx_ref` (new refs join, missing refs leave); keys
  * only in `newState` join whole. Then applies that diff with {@link syncDiff}.
  */
-export function syncState<M extends Meta>(
-  current: PresenceState<M>,
-  newState: PresenceState<M>,
+export function syncState<M extends PhoenixMeta>(
+  current: PresenceMap<M>,
+  newState: PresenceMap<M>,
   onJoin?: OnJoin<M>,
   onLeave?: OnLeave<M>,
-): PresenceState<M> {
+): PresenceMap<M> {
   return syncDiff(current, stateDiff(current, newState), onJoin, onLeave);
 }
 
@@ -55,9 +57,9 @@ export function syncState<M extends Meta>(
  * The diff {@link syncState} applies: what turns `current` into `newState`, by `phx_ref`.
  * Presences in it are the inputs' objects or shallow copies of them with fewer metas.
  */
-export function stateDiff<M extends Meta>(
-  current: PresenceState<M>,
-  newState: PresenceState<M>,
+export function stateDiff<M extends PhoenixMeta>(
+  current: PresenceMap<M>,
+  newState: PresenceMap<M>,
 ): PresenceDiff<M> {
   const joins = emptyState<M>();
   const leaves = emptyState<M>();
@@ -92,12 +94,12 @@ export function stateDiff<M extends Meta>(
  * calls both callbacks and ends with only the new meta. Returns a new state; `state` and `diff`
  * are not mutated. The presences passed to the callbacks are copies of the diff's.
  */
-export function syncDiff<M extends Meta>(
-  state: PresenceState<M>,
+export function syncDiff<M extends PhoenixMeta>(
+  state: PresenceMap<M>,
   diff: PartialDiff<M>,
   onJoin?: OnJoin<M>,
   onLeave?: OnLeave<M>,
-): PresenceState<M> {
+): PresenceMap<M> {
   const next = copyState(state) as Record<string, MutablePresence<M>>;
   const joins = copyState(clone(diff.joins ?? emptyState<M>()));
   const leaves = copyState(clone(diff.leaves ?? emptyState<M>()));
@@ -134,11 +136,11 @@ export function syncDiff<M extends Meta>(
  * Maps `chooser(key, presence)` over the state's keys, in JavaScript property order (integer-like
  * keys first, ascending; then insertion order). Without a chooser, returns the presences.
  */
-export function list<M extends Meta, T = Presence<M>>(
-  state: PresenceState<M>,
-  chooser?: (key: string, presence: Presence<M>) => T,
+export function list<M extends PhoenixMeta, T = UserMetas<M>>(
+  state: PresenceMap<M>,
+  chooser?: (key: string, presence: UserMetas<M>) => T,
 ): T[] {
-  const choose = chooser ?? ((_key: string, presence: Presence<M>) => presence as T);
+  const choose = chooser ?? ((_key: string, presence: UserMetas<M>) => presence as T);
   return keysOf(state).map((key) => choose(key, ownValue(state, key)!));
 }
 

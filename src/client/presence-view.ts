@@ -12,24 +12,25 @@
  * Queued diffs belong to one connection: losing the connection drops them, since the next
  * connection's state already contains their effect.
  */
-import { type PresenceChange, presenceChanges } from './presence-changes.js';
+
+import type { PhoenixMeta, PresenceMap, UserMetas } from '../domain/client-protocol.js';
+import { presenceChanges, type UserPresenceChange } from './presence-changes.js';
 import { emptyState, type PartialDiff, syncDiff, syncState } from './presence-sync.js';
-import type { Meta, Presence, PresenceState } from './types.js';
 
 /** Where a view reports what changed. */
-export interface PresenceViewSink<M extends Meta = Meta> {
-  change(change: PresenceChange<M>): void;
+export interface PresenceViewSink<M extends PhoenixMeta = PhoenixMeta> {
+  change(change: UserPresenceChange<M>): void;
   sync(): void;
 }
 
 /** A user's presence as `list()` returns it. */
-export interface UserPresence<M extends Meta = Meta> {
+export interface ListedPresence<M extends PhoenixMeta = PhoenixMeta> {
   readonly userId: string;
   readonly metas: readonly M[];
 }
 
-export class PresenceView<M extends Meta = Meta> {
-  #state: PresenceState<M> = emptyState<M>();
+export class PresenceView<M extends PhoenixMeta = PhoenixMeta> {
+  #state: PresenceMap<M> = emptyState<M>();
   #pending: PartialDiff<M>[] = [];
   #synced = false;
   readonly #sink: PresenceViewSink<M>;
@@ -49,12 +50,12 @@ export class PresenceView<M extends Meta = Meta> {
   }
 
   /** The current state (null prototype). Read-only: never mutate it. */
-  get state(): PresenceState<M> {
+  get state(): PresenceMap<M> {
     return this.#state;
   }
 
   /** Applies a full state, then the queued diffs; reports the changes, then one `sync`. */
-  handleState(newState: PresenceState<M>): void {
+  handleState(newState: PresenceMap<M>): void {
     const before = this.#state;
     let after = syncState(before, newState);
     const pending = this.#pending;
@@ -94,8 +95,8 @@ export class PresenceView<M extends Meta = Meta> {
    * Every visible user with their metas, in the state's key order (integer-like ids first).
    * A user whose presence has no meta (a state may hold one) is not listed.
    */
-  list(): UserPresence<M>[] {
-    const users: UserPresence<M>[] = [];
+  list(): ListedPresence<M>[] {
+    const users: ListedPresence<M>[] = [];
     for (const userId of Object.keys(this.#state)) {
       const metas = this.#state[userId]!.metas;
       if (metas.length > 0) users.push({ userId, metas });
@@ -104,12 +105,12 @@ export class PresenceView<M extends Meta = Meta> {
   }
 
   /** One user's presence, or `undefined` when they are not visible. */
-  get(userId: string): Presence<M> | undefined {
+  get(userId: string): UserMetas<M> | undefined {
     const presence = Object.hasOwn(this.#state, userId) ? this.#state[userId] : undefined;
     return presence && presence.metas.length > 0 ? presence : undefined;
   }
 
-  #report(changes: PresenceChange<M>[]): void {
+  #report(changes: UserPresenceChange<M>[]): void {
     for (const change of changes) this.#sink.change(change);
     this.#sink.sync();
   }

@@ -4,6 +4,7 @@
  * rooms). Browser-safe: socket.io-client only.
  */
 import type { Socket } from 'socket.io-client';
+import type { RoomJoinAck, UpdateAck } from '../domain/client-protocol.js';
 import { PresenceClientError } from './client-error.js';
 
 export interface RoomSink {
@@ -11,11 +12,7 @@ export interface RoomSink {
   error(error: PresenceClientError): void;
 }
 
-type JoinAck =
-  | { ok: true; count: number }
-  | { ok: false; error: { code: string; message: string } };
-
-function isJoinAck(value: unknown): value is JoinAck {
+function isRoomJoinAck(value: unknown): value is RoomJoinAck {
   if (typeof value !== 'object' || value === null) return false;
   const ack = value as { ok?: unknown; count?: unknown; error?: { code?: unknown } };
   return ack.ok === true
@@ -46,7 +43,7 @@ export class RoomSubscriptions {
   async join(room: string): Promise<number> {
     if (!this.#rooms.has(room)) this.#rooms.set(room, undefined);
     const ack = await this.#send('presence:room:join', room);
-    if (!isJoinAck(ack)) {
+    if (!isRoomJoinAck(ack)) {
       this.#rooms.delete(room);
       throw new PresenceClientError('bad_payload', 'unreadable presence:room:join ack');
     }
@@ -60,7 +57,7 @@ export class RoomSubscriptions {
 
   async leave(room: string): Promise<void> {
     if (!this.#rooms.delete(room) || !this.#socket.connected) return;
-    const ack = (await this.#send('presence:room:leave', room)) as JoinAck | undefined;
+    const ack = (await this.#send('presence:room:leave', room)) as UpdateAck | undefined;
     if (ack?.ok === false) throw new PresenceClientError(ack.error.code, ack.error.message);
   }
 

@@ -4,20 +4,21 @@
  * the server's code on `{ok: false}`, with `timeout` when no ack came in time (counted from the
  * call, waiting included), with `disconnected` when the connection was lost before the ack.
  */
+
+import type { PresencePatch } from '../domain/client-protocol.js';
 import { PresenceClientError } from './client-error.js';
-import type { UpdatePatch } from './types.js';
 
 /** How requests reach the server. */
 export interface UpdateTransport {
   readonly connected: boolean;
-  send(patch: UpdatePatch, ack: (response: unknown) => void): void;
+  send(patch: PresencePatch, ack: (response: unknown) => void): void;
 }
 
 interface Request {
-  readonly patch: UpdatePatch;
+  readonly patch: PresencePatch;
   readonly resolve: () => void;
   readonly reject: (error: PresenceClientError) => void;
-  readonly onApplied: ((patch: UpdatePatch) => void) | undefined;
+  readonly onApplied: ((patch: PresencePatch) => void) | undefined;
   readonly timer: ReturnType<typeof setTimeout>;
   settled: boolean;
 }
@@ -37,7 +38,7 @@ export class UpdateRequests {
    * Sends `patch` now, or on the next connection. `onApplied` runs when the server says the
    * patch was applied, even if the ack came after the timeout.
    */
-  request(patch: UpdatePatch, onApplied?: (patch: UpdatePatch) => void): Promise<void> {
+  request(patch: PresencePatch, onApplied?: (patch: PresencePatch) => void): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const request: Request = {
         patch,

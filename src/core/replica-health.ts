@@ -1,8 +1,8 @@
 /**
- * Replica liveness (Phoenix `Replica`): who is up, down or gone, from heartbeats and silence.
+ * Replica liveness (Phoenix `Replica`): who is up, down or gone, from messages heard and silence.
  * `now` is always an argument (milliseconds on any monotonic scale the caller chooses).
  *
- * One record per replica name: a heartbeat with a newer vsn means the node restarted, so the old
+ * One record per replica name: a message with a newer vsn means the node restarted, so the old
  * incarnation is retired (down, then permdown) and the new one comes up. Incarnations are ordered
  * by vsn: a message from an older incarnation while a newer one is up, or from one retired less
  * than a down period ago, is stale and changes nothing, so a delayed frame or a briefly resumed
@@ -16,7 +16,7 @@ export type ReplicaStatus = 'up' | 'down';
 export interface ReplicaRecord {
   readonly ref: ReplicaRef;
   readonly status: ReplicaStatus;
-  readonly lastHeartbeatAt: number;
+  readonly lastHeardAt: number;
 }
 
 export type ReplicaTransition =
@@ -24,7 +24,7 @@ export type ReplicaTransition =
   | { readonly type: 'down'; readonly ref: ReplicaRef }
   | { readonly type: 'permdown'; readonly ref: ReplicaRef };
 
-export interface HeartbeatOutcome {
+export interface HeardOutcome {
   readonly previous: ReplicaRecord | undefined;
   readonly record: ReplicaRecord;
   readonly transitions: ReplicaTransition[];
@@ -37,8 +37,8 @@ export class ReplicaHealth {
   /** Per name, the newest vsn retired and when (kept one down period; bounded by names). */
   private readonly retired = new Map<string, { vsn: number; at: number }>();
 
-  /** A heartbeat (or any message) heard from `ref` at `now`. */
-  heartbeat(ref: ReplicaRef, now: number): HeartbeatOutcome {
+  /** Any message (a heartbeat, a delta, a transfer, ...) heard from `ref` at `now`. */
+  heard(ref: ReplicaRef, now: number): HeardOutcome {
     const previous = this.records.get(ref.name);
     const sameAsPrevious = previous !== undefined && sameReplica(previous.ref, ref);
     const retired = this.retired.get(ref.name);
@@ -49,12 +49,12 @@ export class ReplicaHealth {
     ) {
       return {
         previous,
-        record: previous ?? { ref, status: 'down', lastHeartbeatAt: now },
+        record: previous ?? { ref, status: 'down', lastHeardAt: now },
         transitions: [],
         stale: true,
       };
     }
-    const record: ReplicaRecord = { ref, status: 'up', lastHeartbeatAt: now };
+    const record: ReplicaRecord = { ref, status: 'up', lastHeardAt: now };
     this.records.set(ref.name, record);
     const transitions: ReplicaTransition[] = [];
     if (!previous) transitions.push({ type: 'up', ref });
@@ -78,7 +78,7 @@ export class ReplicaHealth {
       if (now - retired.at > downPeriodMs) this.retired.delete(name);
     }
     for (const [name, record] of this.records) {
-      const silence = now - record.lastHeartbeatAt;
+      const silence = now - record.lastHeardAt;
       if (silence > permdownPeriodMs) {
         if (record.status === 'up') transitions.push({ type: 'down', ref: record.ref });
         transitions.push({ type: 'permdown', ref: record.ref });
@@ -110,7 +110,7 @@ export class ReplicaHealth {
    */
   restartSilence(now: number): void {
     for (const [name, record] of this.records) {
-      this.records.set(name, { ...record, lastHeartbeatAt: now });
+      this.records.set(name, { ...record, lastHeardAt: now });
     }
   }
 

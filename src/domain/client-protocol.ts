@@ -7,11 +7,22 @@
 /** The socket.io namespace clients connect to. */
 export const PRESENCE_NAMESPACE = '/presence';
 
-/** A presence meta as clients see it. */
-export interface WireMeta {
+/**
+ * What the Phoenix Presence sync reads of a meta: every meta has a `phx_ref` unique
+ * cluster-wide; a meta that replaced another (a status update) also carries `phx_ref_prev`.
+ * The client SDK's sync functions take any meta of this shape (`M extends PhoenixMeta`).
+ */
+export interface PhoenixMeta {
   readonly phx_ref: string;
   readonly phx_ref_prev?: string;
+  readonly [custom: string]: unknown;
+}
+
+/** A presence meta as clients see it: the fields the gateway always sets, plus custom ones. */
+export interface WireMeta extends PhoenixMeta {
+  /** The status the user set (`"online"`, `"away"`, ... : the app decides). */
   readonly status: string;
+  /** The device name given at connect time, if any. */
   readonly device?: string;
   /** `web`, `mobile`, `desktop` or `other`, when the handshake named one (absent: `other`). */
   readonly kind?: string;
@@ -19,25 +30,36 @@ export interface WireMeta {
   readonly online_at: number;
   /** Present (and true) only on the user's own invisible connections; friends never see them. */
   readonly invisible?: boolean;
-  readonly [custom: string]: unknown;
 }
 
-/** `{ [userId]: { metas } }`: the Phoenix Presence wire shape. */
-export type PresenceMap = Record<string, { metas: WireMeta[] }>;
+/** All connections of one user: one meta per connection (device), oldest first. */
+export interface UserMetas<M extends PhoenixMeta = WireMeta> {
+  readonly metas: M[];
+}
 
-export interface PresenceDiff {
-  readonly joins: PresenceMap;
-  readonly leaves: PresenceMap;
+/**
+ * `{ [userId]: { metas } }`: the Phoenix Presence wire shape of `presence_state` and of each side
+ * of a diff. Maps built by the gateway and the client SDK have a null prototype, so every string
+ * (`"__proto__"`, `"constructor"`, ...) is an ordinary user id.
+ */
+export type PresenceMap<M extends PhoenixMeta = WireMeta> = { [userId: string]: UserMetas<M> };
+
+/** `presence_diff`: the presences that joined and left. An update is both, in one diff. */
+export interface PresenceDiff<M extends PhoenixMeta = WireMeta> {
+  readonly joins: PresenceMap<M>;
+  readonly leaves: PresenceMap<M>;
 }
 
 /**
  * A message delivered to a user's connections (`deliver`). `id` is unique per message: a retry
  * carries the same id, so a client that saw it already acks again without showing it twice.
  */
-export interface PresenceMessage {
+export interface PresenceMessage<P = unknown> {
   readonly id: string;
+  /** The app's event name (1 to 64 characters). */
   readonly event: string;
-  readonly payload: unknown;
+  /** The app's JSON payload (`null` when none was given). */
+  readonly payload: P;
 }
 
 /** Error codes a client can meet in an ack or a `presence_error` event. */
@@ -71,8 +93,19 @@ export interface ClientError {
 
 export type UpdateAck = { readonly ok: true } | { readonly ok: false; readonly error: ClientError };
 
-/** A `presence:update` patch: a flat object of strings, numbers and booleans. */
-export type PresencePatch = Readonly<Record<string, string | number | boolean>>;
+/** A value of a `presence:update` patch: flat JSON scalars only. */
+export type PatchValue = string | number | boolean;
+
+/**
+ * The body of `presence:update`: `status`, the reserved `invisible` flag and custom fields, a
+ * flat object of strings, numbers and booleans. The server accepts at most 16 keys and 1 KiB
+ * encoded.
+ */
+export interface PresencePatch {
+  readonly status?: string;
+  readonly invisible?: boolean;
+  readonly [field: string]: PatchValue | undefined;
+}
 
 /** What a client sends in `io(url + '/presence', { auth })`. */
 export interface HandshakeAuth {

@@ -310,7 +310,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
       this.applyTransitions(this.health.leave(message.from, this.clock.now()));
       return;
     }
-    const heard = this.health.heartbeat(message.from, this.clock.now());
+    const heard = this.health.heard(message.from, this.clock.now());
     if (heard.stale) {
       this.stats.framesDropped++;
       this.logger.debug({ from: message.from }, 'message from a retired incarnation: ignored');

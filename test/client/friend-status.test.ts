@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { friendStatus } from '../../src/client/friend-status.js';
-import type { Meta as WireMeta } from '../../src/client/types.js';
 import { type Meta, PresenceState } from '../../src/core/index.js';
+import type { PhoenixMeta } from '../../src/domain/client-protocol.js';
 import { userPresence } from '../../src/query/user-presence.js';
 
 const status = fc.constantFrom('online', 'away', 'busy', 'dnd', 'offline', '');
@@ -24,7 +24,7 @@ describe('friendStatus', () => {
           state.track('user:u', 'u', `c${i}`, meta);
         });
         const query = userPresence(state.get('user:u', 'u'));
-        const metas: WireMeta[] = connections.map((c, i) => ({
+        const metas: PhoenixMeta[] = connections.map((c, i) => ({
           phx_ref: `r${i}`,
           status: c.status,
           kind: c.kind,
@@ -37,7 +37,10 @@ describe('friendStatus', () => {
   });
 
   it('counts a meta without a known kind as other, without a status as online', () => {
-    const metas: WireMeta[] = [{ phx_ref: 'a', status: 'away', kind: 'tablet' }, { phx_ref: 'b' }];
+    const metas: PhoenixMeta[] = [
+      { phx_ref: 'a', status: 'away', kind: 'tablet' },
+      { phx_ref: 'b' },
+    ];
     expect(friendStatus({ metas })).toEqual({ status: 'online', kinds: { other: 'online' } });
     expect(friendStatus(undefined)).toEqual({ status: 'offline', kinds: {} });
   });

@@ -13,7 +13,7 @@ import {
   PresenceClientError,
   type PresenceClientOptions,
 } from '../../src/client/index.js';
-import type { PresenceState, UpdateAck, UpdatePatch } from '../../src/client/types.js';
+import type { PresenceMap, PresencePatch, UpdateAck } from '../../src/domain/client-protocol.js';
 import { waitFor } from '../support/wait-for.js';
 
 interface Fixture {
@@ -21,11 +21,11 @@ interface Fixture {
   /** Every connection the namespace accepted, in order. */
   sockets: ServerSocket[];
   /** Every `presence:update` received: which connection, what patch. */
-  updates: { socket: ServerSocket; patch: UpdatePatch }[];
+  updates: { socket: ServerSocket; patch: PresencePatch }[];
   /** What to send when a connection is accepted. */
   onConnection: (socket: ServerSocket) => void;
   /** How to answer an update (default: `{ok: true}`). */
-  onUpdate: (patch: UpdatePatch, ack: (response: UpdateAck) => void) => void;
+  onUpdate: (patch: PresencePatch, ack: (response: UpdateAck) => void) => void;
   close(): Promise<void>;
 }
 
@@ -47,7 +47,7 @@ async function startFixture(): Promise<Fixture> {
   });
   nsp.on('connection', (socket) => {
     fixture.sockets.push(socket);
-    socket.on('presence:update', (patch: UpdatePatch, ack: (r: UpdateAck) => void) => {
+    socket.on('presence:update', (patch: PresencePatch, ack: (r: UpdateAck) => void) => {
       fixture.updates.push({ socket, patch });
       fixture.onUpdate(patch, ack);
     });
@@ -264,7 +264,7 @@ describe('presence client against a socket.io fixture', () => {
     const state = JSON.parse(
       '{"__proto__":{"metas":[{"phx_ref":"p1","status":"online","online_at":1}]},' +
         '"constructor":{"metas":[{"phx_ref":"c1","status":"online","online_at":1}]}}',
-    ) as PresenceState;
+    ) as PresenceMap;
     fixture.onConnection = (socket) => socket.emit('presence_state', state);
     const { client } = connect();
     await waitFor(() => client.synced, { description: 'first state' });

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { Presence as PhoenixPresence } from 'phoenix';
 import { describe, expect, it } from 'vitest';
-import type { PresenceChange } from '../../src/client/presence-changes.js';
+import type { UserPresenceChange } from '../../src/client/presence-changes.js';
 import {
   emptyState,
   list,
@@ -16,9 +16,9 @@ import {
   syncState,
 } from '../../src/client/presence-sync.js';
 import { PresenceView } from '../../src/client/presence-view.js';
-import type { Meta, PresenceState } from '../../src/client/types.js';
+import type { PhoenixMeta, PresenceMap } from '../../src/domain/client-protocol.js';
 
-type State = PresenceState<Meta>;
+type State = PresenceMap<PhoenixMeta>;
 
 const snapshot = (value: unknown): unknown =>
   value === undefined ? undefined : JSON.parse(JSON.stringify(value));
@@ -263,8 +263,8 @@ describe('list', () => {
 /** A view with its reported changes written as short strings. */
 function recordingView() {
   const log: string[] = [];
-  const describeChange = (c: PresenceChange): string => {
-    const refs = (metas: readonly Meta[]) => metas.map((m) => m.phx_ref).join(',');
+  const describeChange = (c: UserPresenceChange): string => {
+    const refs = (metas: readonly PhoenixMeta[]) => metas.map((m) => m.phx_ref).join(',');
     if (c.kind === 'join') return `join ${c.userId} +${refs(c.joined.metas)}`;
     if (c.kind === 'update') return `update ${c.userId} =${refs(c.presence.metas)}`;
     return `leave ${c.userId} -${refs(c.left.metas)} =${refs(c.current.metas)}`;

@@ -33,31 +33,31 @@ describe('Phoenix replica_test', () => {
   it('3. put_heartbeat/2 with no previously tracked name', () => {
     const health = new ReplicaHealth();
     const r = ref('node1');
-    expect(health.heartbeat(r, 100)).toEqual({
+    expect(health.heard(r, 100)).toEqual({
       previous: undefined,
-      record: { ref: r, status: 'up', lastHeartbeatAt: 100 },
+      record: { ref: r, status: 'up', lastHeardAt: 100 },
       transitions: [{ type: 'up', ref: r }],
       stale: false,
     });
-    expect(health.get('node1')).toEqual({ ref: r, status: 'up', lastHeartbeatAt: 100 });
+    expect(health.get('node1')).toEqual({ ref: r, status: 'up', lastHeardAt: 100 });
   });
 
   it('4. put_heartbeat/2 with previously tracked name', () => {
     const health = new ReplicaHealth();
     const r = ref('node1');
-    health.heartbeat(r, 100);
+    health.heard(r, 100);
     // Previous status up: returned; the new record keeps name and vsn, refreshed; no transition.
-    expect(health.heartbeat(r, 103)).toEqual({
-      previous: { ref: r, status: 'up', lastHeartbeatAt: 100 },
-      record: { ref: r, status: 'up', lastHeartbeatAt: 103 },
+    expect(health.heard(r, 103)).toEqual({
+      previous: { ref: r, status: 'up', lastHeardAt: 100 },
+      record: { ref: r, status: 'up', lastHeardAt: 103 },
       transitions: [],
       stale: false,
     });
     // Previous status down: up again, same vsn.
     expect(health.detectDowns(109, DOWN, PERMDOWN)).toEqual([{ type: 'down', ref: r }]);
-    expect(health.heartbeat(r, 110)).toEqual({
-      previous: { ref: r, status: 'down', lastHeartbeatAt: 103 },
-      record: { ref: r, status: 'up', lastHeartbeatAt: 110 },
+    expect(health.heard(r, 110)).toEqual({
+      previous: { ref: r, status: 'down', lastHeardAt: 103 },
+      record: { ref: r, status: 'up', lastHeardAt: 110 },
       transitions: [{ type: 'up', ref: r }],
       stale: false,
     });
@@ -66,10 +66,10 @@ describe('Phoenix replica_test', () => {
   it('5. detect_down/4 with temporarily downed node', () => {
     const health = new ReplicaHealth();
     const r = ref('node1');
-    health.heartbeat(r, 0);
+    health.heard(r, 0);
     expect(health.detectDowns(DOWN, DOWN, PERMDOWN)).toEqual([]); // not above the interval yet
     expect(health.detectDowns(DOWN + 1, DOWN, PERMDOWN)).toEqual([{ type: 'down', ref: r }]);
-    expect(health.get('node1')).toEqual({ ref: r, status: 'down', lastHeartbeatAt: 0 });
+    expect(health.get('node1')).toEqual({ ref: r, status: 'down', lastHeardAt: 0 });
     expect(health.detectDowns(PERMDOWN, DOWN, PERMDOWN)).toEqual([]); // reported once
     expect(health.counts()).toEqual({ up: 0, down: 1 });
   });
@@ -77,7 +77,7 @@ describe('Phoenix replica_test', () => {
   it('6. detect_down/4 with permanently downed node removes from replicas map', () => {
     const health = new ReplicaHealth();
     const r = ref('node1');
-    health.heartbeat(r, 0);
+    health.heard(r, 0);
     // Silent past both intervals at once: down, then permdown, in that order.
     expect(health.detectDowns(PERMDOWN + 1, DOWN, PERMDOWN)).toEqual([
       { type: 'down', ref: r },
@@ -87,7 +87,7 @@ describe('Phoenix replica_test', () => {
     expect(health.all()).toEqual([]);
     // Already down: only the permdown.
     const s = ref('node2');
-    health.heartbeat(s, 20);
+    health.heard(s, 20);
     health.detectDowns(26, DOWN, PERMDOWN);
     expect(health.detectDowns(31, DOWN, PERMDOWN)).toEqual([{ type: 'permdown', ref: s }]);
     expect(health.counts()).toEqual({ up: 0, down: 0 });
@@ -96,7 +96,7 @@ describe('Phoenix replica_test', () => {
   it('7. detect_down/4 with up node', () => {
     const health = new ReplicaHealth();
     const r = ref('node1');
-    health.heartbeat(r, 50);
+    health.heard(r, 50);
     const before = health.all();
     expect(health.detectDowns(50, DOWN, PERMDOWN)).toEqual([]);
     expect(health.all()).toEqual(before);
@@ -109,17 +109,17 @@ describe('replica lifecycle (Phoenix shard_replication_test)', () => {
     const health = new ReplicaHealth();
     const old = ref('node1', 1);
     const fresh = ref('node1', 2);
-    health.heartbeat(old, 0);
-    expect(health.heartbeat(fresh, 3).transitions).toEqual([
+    health.heard(old, 0);
+    expect(health.heard(fresh, 3).transitions).toEqual([
       { type: 'down', ref: old },
       { type: 'permdown', ref: old },
       { type: 'up', ref: fresh },
     ]);
-    expect(health.get('node1')).toEqual({ ref: fresh, status: 'up', lastHeartbeatAt: 3 });
+    expect(health.get('node1')).toEqual({ ref: fresh, status: 'up', lastHeardAt: 3 });
     // An old incarnation that was already down is only permdowned.
     health.detectDowns(9, DOWN, PERMDOWN);
     const third = ref('node1', 3);
-    expect(health.heartbeat(third, 10).transitions).toEqual([
+    expect(health.heard(third, 10).transitions).toEqual([
       { type: 'permdown', ref: fresh },
       { type: 'up', ref: third },
     ]);
@@ -129,8 +129,8 @@ describe('replica lifecycle (Phoenix shard_replication_test)', () => {
     const health = new ReplicaHealth();
     const r = ref('node1');
     const other = ref('node2');
-    health.heartbeat(r, 0);
-    health.heartbeat(other, 0);
+    health.heard(r, 0);
+    health.heard(other, 0);
     expect(health.leave(ref('node1', 99), 0)).toEqual([]); // another incarnation: ignored
     expect(health.leave(r, 0)).toEqual([
       { type: 'down', ref: r },
@@ -144,7 +144,7 @@ describe('replica lifecycle (Phoenix shard_replication_test)', () => {
     // Ours (docs/architecture.md, "Replication"): detection restarts when the link returns.
     const health = new ReplicaHealth();
     const r = ref('node1');
-    health.heartbeat(r, 0);
+    health.heard(r, 0);
     health.restartSilence(100);
     expect(health.detectDowns(100 + DOWN, DOWN, PERMDOWN)).toEqual([]);
     expect(health.detectDowns(100 + DOWN + 1, DOWN, PERMDOWN)).toEqual([{ type: 'down', ref: r }]);
@@ -156,13 +156,13 @@ describe('incarnations are ordered by vsn', () => {
     const health = new ReplicaHealth();
     const old = { name: 'n1', vsn: 1 };
     const fresh = { name: 'n1', vsn: 2 };
-    health.heartbeat(old, 0);
-    expect(health.heartbeat(fresh, 10).transitions.map((t) => t.type)).toEqual([
+    health.heard(old, 0);
+    expect(health.heard(fresh, 10).transitions.map((t) => t.type)).toEqual([
       'down',
       'permdown',
       'up',
     ]);
-    const late = health.heartbeat(old, 20);
+    const late = health.heard(old, 20);
     expect(late.stale).toBe(true);
     expect(late.transitions).toEqual([]);
     expect(health.get('n1')?.ref).toEqual(fresh);
@@ -171,10 +171,10 @@ describe('incarnations are ordered by vsn', () => {
   it('a retired incarnation stays retired after its record is gone', () => {
     const health = new ReplicaHealth();
     const old = { name: 'n1', vsn: 5 };
-    health.heartbeat(old, 0);
+    health.heard(old, 0);
     expect(health.leave(old, 5).map((t) => t.type)).toEqual(['down', 'permdown']);
-    expect(health.heartbeat(old, 10)).toMatchObject({ stale: true, transitions: [] });
-    expect(health.heartbeat({ name: 'n1', vsn: 6 }, 20)).toMatchObject({
+    expect(health.heard(old, 10)).toMatchObject({ stale: true, transitions: [] });
+    expect(health.heard({ name: 'n1', vsn: 6 }, 20)).toMatchObject({
       stale: false,
       transitions: [{ type: 'up' }],
     });

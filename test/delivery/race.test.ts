@@ -11,11 +11,11 @@
  * each at most once. No assertion depends on timing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisBusChannel } from '../../load/support/bus-channel.js';
 import type { DeliveryResult, UndeliveredMessage } from '../../src/delivery/index.js';
 import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
 import { waitForLinkUp } from '../../src/transports/wait-for-link-up.js';
 import { startTestServer, type TestServer } from '../gateway/support/test-server.js';
-import { redisBusChannel } from '../support/bus-channel.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { type Inbox, openInbox } from './support/inbox.js';

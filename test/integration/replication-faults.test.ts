@@ -1,6 +1,6 @@
 /**
  * Replication under real faults: a real redis-server started here, three real node processes
- * (test/support/replica-process.ts), each running one TrackerReplica over the Redis transport.
+ * (load/support/replica-process.ts), each running one TrackerReplica over the Redis transport.
  * Faults are real: SIGKILL, SIGSTOP/SIGCONT, SIGTERM, Redis stopped and started again on the same
  * port, a garbage frame published on the broadcast channel.
  *
@@ -10,8 +10,6 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { encodeEnvelope } from '../../src/transports/bus-envelope.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import {
   type DiffEvent,
   nameOfKey,
@@ -19,7 +17,9 @@ import {
   ReplicaCluster,
   type ReplicaNode,
   type Reply,
-} from '../support/replica-cluster.js';
+} from '../../load/support/replica-cluster.js';
+import { encodeEnvelope } from '../../src/transports/bus-envelope.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 
 const BROADCAST_MS = 50;

@@ -1,11 +1,5 @@
-/** A small seeded PRNG (mulberry32): simulations replay exactly from their seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/**
+ * The seeded PRNG is load/social-graph/seeded-random.ts: the load tools seed their graphs with it,
+ * and load never imports test/.
+ */
+export { seededRandom } from '../../load/social-graph/seeded-random.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ownedChannel } from '../../load/support/bus-channel.js';
 import { InvalidOptionError } from '../../src/errors.js';
 import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
 import { createInMemoryBus, type InMemoryBus } from '../../src/transports/in-memory-transport.js';
@@ -6,7 +7,6 @@ import {
   describeTransportContract,
   type TransportTestBed,
 } from '../contracts/replication-transport.contract.js';
-import { ownedChannel } from '../support/bus-channel.js';
 import { waitFor } from '../support/wait-for.js';
 
 function inMemoryTestBed(

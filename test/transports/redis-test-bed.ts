@@ -6,9 +6,9 @@
 
 import { randomUUID } from 'node:crypto';
 import type { RedisOptions } from 'ioredis';
+import { redisBusChannel } from '../../load/support/bus-channel.js';
 import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
 import type { TransportTestBed } from '../contracts/replication-transport.contract.js';
-import { redisBusChannel } from '../support/bus-channel.js';
 import type { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 

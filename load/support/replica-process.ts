@@ -2,7 +2,7 @@
  * One tracker replica in its own node process, over the Redis transport, for integration tests
  * and benchmarks. Driven by JSON lines on stdin, reports JSON lines on stdout:
  *
- *   node --import tsx test/support/replica-process.ts --name n1 --redis redis://127.0.0.1:PORT \
+ *   node --import tsx load/support/replica-process.ts --name n1 --redis redis://127.0.0.1:PORT \
  *     --broadcast-period-ms 50 --down-period-ms 1000 --permdown-period-ms 5000 [--prefix p]
  *     [--diff-events all|remote|none]
  *

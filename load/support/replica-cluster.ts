@@ -1,5 +1,5 @@
 /**
- * A cluster of real replica processes (test/support/replica-process.ts) for integration tests
+ * A cluster of real replica processes (load/support/replica-process.ts) for integration tests
  * and benchmarks: spawns them, talks to them by request/response over JSON lines, records every
  * event they report, and plays faults on them (SIGKILL, SIGSTOP/SIGCONT, SIGTERM, restart).
  *

@@ -1,0 +1,4 @@
+/** One edge for an adapter's bulk `addEdges`: undirected (a friendship) unless `directed`. */
+import type { UserId } from '../../src/ports/friends-graph.js';
+
+export type EdgeTuple = readonly [source: UserId, target: UserId, directed?: boolean];
