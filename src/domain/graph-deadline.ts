@@ -3,21 +3,13 @@
  * adapters (waiting on their store) and by the gateway (waiting on any adapter).
  */
 import { GraphProviderError } from '../errors.js';
+import { raceDeadline } from './deadline.js';
 
 export function withDeadline<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new GraphProviderError(
-          'PRESENCE_GRAPH_TIMEOUT',
-          `${what} took longer than ${timeoutMs} ms`,
-        ),
-      );
-    }, timeoutMs);
-    timer.unref();
-  });
-  // The losing promise may still reject later; swallow that so it never becomes unhandled.
-  work.catch(() => {});
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return raceDeadline(
+    work,
+    timeoutMs,
+    () =>
+      new GraphProviderError('PRESENCE_GRAPH_TIMEOUT', `${what} took longer than ${timeoutMs} ms`),
+  );
 }
