@@ -39,7 +39,7 @@ import { followGraphChanges } from './graph-feed.js';
 import { type ConnectionMeta, handshakeMeta } from './handshake-meta.js';
 import { addressKey, HandshakeRateLimit } from './handshake-rate-limit.js';
 import { LastSeenPush } from './last-seen-push.js';
-import { setLastSeenVisibility } from './last-seen-visibility.js';
+import { lastSeenSettingBucket, setLastSeenVisibility } from './last-seen-visibility.js';
 import { isExplicitLeave, LeaveGrace } from './leave-grace.js';
 import { closedForOversizeFrame } from './oversize-frames.js';
 import { type EngineConnection, PacketFloods } from './packet-floods.js';
@@ -377,8 +377,13 @@ export class PresenceGateway {
         this.options.logger.error({ err, user: session.userId }, 'presence:update failed');
       }
     });
+    const settingWrites = lastSeenSettingBucket(this.options.now());
     socket.on('presence:last_seen_visibility', (...args: unknown[]) => {
-      setLastSeenVisibility(this.options.lastSeen, session.userId, args, this.options.logger);
+      const { lastSeen, logger, now } = this.options;
+      setLastSeenVisibility(lastSeen, session.userId, args, logger, {
+        bucket: settingWrites,
+        now: now(),
+      });
     });
     const expiry = this.closeAtExpiry(socket, data.expiresAt);
     socket.on('disconnect', (reason) => {

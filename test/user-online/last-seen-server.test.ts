@@ -106,6 +106,17 @@ describe('last seen on one node', () => {
     expect(alice2.lastSeenPayloads.flatMap(Object.keys)).not.toContain('bob');
   });
 
+  it('limits setting changes to a few per connection', async () => {
+    await start();
+    const bob = await connect('bob');
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, () => bob.client.setLastSeenVisibility('nobody')),
+    );
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect(r.reason).toMatchObject({ code: 'rate_limited' });
+  });
+
   it('never tells a non-friend', async () => {
     const { store } = await start();
     const erin = await connect('erin');
