@@ -1,10 +1,14 @@
 /**
  * The presence client: one socket.io connection to the `/presence` namespace, a synced view of
  * the presence of every user this user may see, typed events, and status updates.
+ *
+ * This file is the public surface: it composes the parts (the view, update requests, rooms,
+ * incoming messages, idle tracking, last seen, the connection lifecycle in
+ * connection-lifecycle.ts, the server events' wiring in server-events.ts) and turns what they
+ * report into the app's events.
  */
-import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type {
-  PatchValue,
   PresenceMessage,
   PresencePatch,
   UserMetas,
@@ -14,7 +18,7 @@ import { DEVICE_KINDS, type DeviceKind, isDeviceKind } from '../domain/device-ki
 import { ONLINE_STATUS } from '../domain/presence-status.js';
 import { watchBrowserActivity } from './browser-activity.js';
 import { PresenceClientError } from './client-error.js';
-import { closedAsTooBig } from './closed-as-too-big.js';
+import { ConnectionLifecycle } from './connection-lifecycle.js';
 import { type FriendStatus, friendStatus } from './friend-status.js';
 import {
   DEFAULT_IDLE_AFTER_MS,
@@ -24,12 +28,11 @@ import {
   idleAfterMsProblem,
 } from './idle-away.js';
 import { IncomingMessages } from './incoming-messages.js';
-import { DEFAULT_LAST_SEEN_WAIT_MS, isLastSeenMap, LastSeenBook } from './last-seen-book.js';
-import { OverloadedRetry } from './overloaded-retry.js';
-import { isPresenceDiff, isPresenceState } from './payload-guards.js';
+import { DEFAULT_LAST_SEEN_WAIT_MS, LastSeenBook } from './last-seen-book.js';
 import type { UserPresenceChange } from './presence-changes.js';
 import { type ListedPresence, PresenceView } from './presence-view.js';
 import { RoomSubscriptions } from './room-subscriptions.js';
+import { listenToServer } from './server-events.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { UpdateRequests } from './update-requests.js';
 
@@ -128,8 +131,7 @@ export interface PresenceClientEvents<M extends WireMeta = WireMeta> {
 }
 
 const DEFAULT_ACK_TIMEOUT_MS = 5_000;
-/** Refusals the client retries on its own after the server's `retryAfterMs` hint. */
-const RETRIED_REFUSALS: ReadonlySet<string> = new Set(['overloaded', 'too_many_handshakes']);
+
 /**
  * A connection to a graph-presence server that keeps the visible users' presence in sync.
  *
@@ -162,14 +164,9 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
   readonly #view: PresenceView<M>;
   readonly #requests: UpdateRequests;
   readonly #rooms: RoomSubscriptions;
-  /** The fields of every acked update, merged: what a reconnect must restore. */
-  readonly #applied = new Map<string, PatchValue>();
-  /** The last invisibility asked for: the handshake carries it, so a reconnect never shows it. */
-  #invisible: boolean;
   readonly #messages: IncomingMessages;
-  readonly #overloaded = new OverloadedRetry(() => {
-    if (!this.socket.connected && !this.socket.active) this.socket.connect();
-  });
+  /** The socket, its handshake and reconnects (connection-lifecycle.ts). */
+  readonly #lifecycle: ConnectionLifecycle;
   readonly #idle: IdleAway;
   readonly #lastSeen: LastSeenBook;
   #stopWatchingActivity: () => void = () => {};
@@ -190,7 +187,6 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
       options.idleClock ?? hostIdleClock,
       (status) => this.#showIdleStatus(status),
     );
-    this.#invisible = options.invisible === true;
     this.#emitter = new TypedEmitter<PresenceClientEvents<M>>((error, event) =>
       this.#onListenerError(error, event),
     );
@@ -206,20 +202,24 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
       change: (change) => this.#emitChange(change),
       sync: () => this.#emitter.emit('sync'),
     });
-    this.socket = io(`${url.replace(/\/+$/, '')}/presence`, {
-      ...options.socketOptions,
-      auth: (callback) => {
-        this.#handshake().then(callback, (error: unknown) => {
-          this.#emitter.emit(
-            'error',
-            new PresenceClientError('connect_failed', 'the token function failed', {
-              cause: error,
-            }),
-          );
-          callback({ ...this.#handshakeFields() });
-        });
+    // The parts below need the socket, so they are built after it; the lifecycle calls them only
+    // on socket events, which come once it listens (after them).
+    this.#lifecycle = new ConnectionLifecycle(url, options, {
+      idle: this.#idle,
+      request: (patch) => this.#requests.request(patch),
+      connected: () => {
+        this.#requests.flush();
+        this.#emitter.emit('connect');
       },
+      disconnected: (reason) => {
+        this.#view.handleDisconnect();
+        this.#requests.failInFlight(`connection lost before the ack (${reason})`);
+        this.#emitter.emit('disconnect', reason);
+      },
+      refused: (error) => this.#requests.failAll(error),
+      error: (error) => this.#emitter.emit('error', error),
     });
+    this.socket = this.#lifecycle.socket;
     this.#messages = new IncomingMessages(
       {
         listening: () => this.#emitter.listenerCount('message') > 0,
@@ -242,7 +242,16 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
       count: (room, count) => this.#emitter.emit('count', room, count),
       error: (error) => this.#emitter.emit('error', error),
     });
-    this.#listen();
+    listenToServer(socket, {
+      // The guards check the shape; the metas' fields are the app's `M`.
+      state: (state) => this.#view.handleState(state as never),
+      diff: (diff) => this.#view.handleDiff(diff as never),
+      lastSeen: (lastSeen) => this.#lastSeen.heard(lastSeen),
+      message: (payload, ack) => this.#messages.handle(payload, ack),
+      error: (error) => this.#emitter.emit('error', error),
+      badPayload: (event) => this.#badPayload(event),
+    });
+    this.#lifecycle.listen();
     this.#trackActivity();
   }
 
@@ -410,10 +419,10 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
    * timeout). Applied fields are restored after every reconnect.
    */
   update(patch: PresencePatch): Promise<void> {
-    if (typeof patch.invisible === 'boolean') this.#invisible = patch.invisible;
+    if (typeof patch.invisible === 'boolean') this.#lifecycle.askInvisible(patch.invisible);
     // The app's status wins over idleness and counts as activity (docs/usage.md).
     if (typeof patch.status === 'string') this.#idle.setAppStatus(patch.status);
-    return this.#requests.request({ ...patch }, (applied) => this.#remember(applied));
+    return this.#requests.request({ ...patch }, (applied) => this.#lifecycle.remember(applied));
   }
 
   /**
@@ -431,10 +440,9 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
 
   /** Connects again after {@link disconnect} or a refused connection (e.g. with a new token). */
   connect(): void {
-    this.#overloaded.cancel();
     // After disconnect() only: a retry (e.g. with a new token) is no sign of the user.
     if (!this.#idle.running) this.#trackActivity();
-    this.socket.connect();
+    this.#lifecycle.connect();
   }
 
   /**
@@ -442,115 +450,12 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
    * `disconnected`, the view is emptied without leave events.
    */
   disconnect(): void {
-    this.#overloaded.cancel();
     this.#idle.stop();
     this.#lastSeen.clear();
     this.#stopWatchingActivity();
-    this.socket.disconnect();
+    this.#lifecycle.disconnect();
     this.#requests.failAll(new PresenceClientError('disconnected', 'the client was disconnected'));
     this.#view.clear();
-  }
-
-  #listen(): void {
-    const socket = this.socket;
-    socket.on('connect', () => {
-      this.#overloaded.reset();
-      this.#reapply();
-      this.#requests.flush();
-      this.#emitter.emit('connect');
-    });
-    socket.on('disconnect', (reason, details) => {
-      if (closedAsTooBig(details)) {
-        this.#emitter.emit(
-          'error',
-          new PresenceClientError(
-            'frame_too_large',
-            'the server closed the connection: a message was over its size limit',
-          ),
-        );
-      }
-      this.#view.handleDisconnect();
-      this.#requests.failInFlight(`connection lost before the ack (${reason})`);
-      this.#emitter.emit('disconnect', reason);
-    });
-    socket.on('connect_error', (error) => {
-      if (RETRIED_REFUSALS.has(error.message) && !socket.active) {
-        this.#retryOverloaded(error);
-        return;
-      }
-      const refused = error.message === 'unauthorized';
-      const clientError = refused
-        ? new PresenceClientError('unauthorized', 'the server refused the token', { cause: error })
-        : new PresenceClientError('connect_failed', `cannot connect: ${error.message}`, {
-            cause: error,
-          });
-      // socket.io does not retry a connection its server refused: nothing will ack what waits.
-      if (!socket.active) this.#requests.failAll(clientError);
-      this.#emitter.emit('error', clientError);
-    });
-    socket.on('presence_state', (payload: unknown) => {
-      if (isPresenceState(payload)) this.#view.handleState(payload as never);
-      else this.#badPayload('presence_state');
-    });
-    socket.on('presence_diff', (payload: unknown) => {
-      if (isPresenceDiff(payload)) this.#view.handleDiff(payload as never);
-      else this.#badPayload('presence_diff');
-    });
-    socket.on('presence_error', (payload: unknown) => {
-      const { code, message } = (payload ?? {}) as { code?: unknown; message?: unknown };
-      if (typeof code !== 'string') return this.#badPayload('presence_error');
-      this.#emitter.emit(
-        'error',
-        new PresenceClientError(code, typeof message === 'string' ? message : code),
-      );
-    });
-    socket.on('presence_last_seen', (payload: unknown) => {
-      if (isLastSeenMap(payload)) this.#lastSeen.heard(payload);
-      else this.#badPayload('presence_last_seen');
-    });
-    socket.on('presence_message', (payload: unknown, ack: unknown) =>
-      this.#messages.handle(payload, ack),
-    );
-  }
-
-  /**
-   * The server is full for now: socket.io does not retry a refused connection, so the client does,
-   * after the server's hint, backing off. Pending updates keep waiting (within their timeout).
-   */
-  #retryOverloaded(error: Error & { data?: unknown }): void {
-    const hint = (error.data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
-    const delay = this.#overloaded.refused(hint);
-    const why =
-      error.message === 'overloaded' ? 'the server is overloaded' : 'too many connection attempts';
-    this.#emitter.emit(
-      'error',
-      new PresenceClientError(
-        error.message,
-        `${why}; connecting again in ${Math.ceil(delay / 1000)} s`,
-        { cause: error },
-      ),
-    );
-  }
-
-  async #handshake(): Promise<Record<string, string | boolean>> {
-    const { token } = this.#options;
-    return {
-      ...this.#handshakeFields(),
-      token: typeof token === 'function' ? await token() : token,
-    };
-  }
-
-  #handshakeFields(): Record<string, string | boolean> {
-    const fields: Record<string, string | boolean> = {};
-    if (this.#invisible) fields['invisible'] = true;
-    if (this.#options.device !== undefined) fields['device'] = this.#options.device;
-    if (this.#options.kind !== undefined) fields['kind'] = this.#options.kind;
-    // Idle while disconnected: the handshake says `away`, no update needed after it.
-    const status = this.#idle.idle
-      ? this.#idle.status
-      : (this.#applied.get('status') ?? this.#options.status);
-    if (typeof status === 'string') fields['status'] = status;
-    return fields;
   }
 
   #trackActivity(): void {
@@ -574,33 +479,6 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
         new PresenceClientError('idle_update_failed', `setting the status ${status} failed`, {
           cause: error,
         }),
-      );
-    });
-  }
-
-  #remember(patch: PresencePatch): void {
-    for (const [key, value] of Object.entries(patch)) {
-      if (value !== undefined) this.#applied.set(key, value);
-    }
-  }
-
-  /** After a reconnect: restores what the handshake cannot carry (custom fields). */
-  #reapply(): void {
-    const patch: Record<string, PatchValue> = {};
-    for (const [key, value] of this.#applied) {
-      if (key !== 'status' && key !== 'invisible') patch[key] = value;
-    }
-    if (Object.keys(patch).length === 0) return;
-    this.#requests.request(patch).catch((error: unknown) => {
-      this.#emitter.emit(
-        'error',
-        new PresenceClientError(
-          'reapply_failed',
-          'restoring the presence after a reconnect failed',
-          {
-            cause: error,
-          },
-        ),
       );
     });
   }

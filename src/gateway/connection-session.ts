@@ -1,5 +1,6 @@
 /**
- * One connected socket: its tracked presence, its subscriptions and its `presence:update`s.
+ * One connected socket: its tracked presence, its subscriptions and its `presence:update`s,
+ * which also keep it counted in its count-only rooms only while it is visible.
  *
  * Subscriptions come only from the graph. A subscription step reads `visibleTo(user)` (async),
  * then, in one synchronous step, joins/leaves the socket.io rooms and reads the tracker for the
@@ -21,6 +22,7 @@ import { MAX_META_BYTES, MAX_META_KEYS, utf8Length } from '../domain/limits.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
 import { selfTopic, topicFor, USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
 import type { UserId } from '../ports/friends-graph.js';
+import type { RoomMembership } from './count-room-events.js';
 import type { DiffOutboxes } from './diff-outboxes.js';
 import type { TopicSettler } from './fan-out.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
@@ -58,6 +60,11 @@ export class ConnectionSession {
     private readonly outboxes: DiffOutboxes,
     /** Topics are settled before this socket joins or leaves them (see fan-out.ts). */
     private readonly fanOut: TopicSettler,
+    /**
+     * This connection's count-only rooms: it is counted in them only while visible, so an update
+     * that changes its visibility changes its counting there in the same step.
+     */
+    private readonly countRooms: Pick<RoomMembership, 'setCounted'>,
     /** Counts this connection's friends online as its subscription changes. */
     private readonly friendsOnline?: FriendsOnline,
     /**
@@ -229,6 +236,7 @@ export class ConnectionSession {
     }
     this.meta = meta;
     this.invisible = invisible;
+    this.countRooms.setCounted(!invisible);
     // This socket sees its own change before the ack, as an app awaiting the update expects.
     this.fanOut.settle(userTopic(this.userId));
     this.fanOut.settle(selfTopic(this.userId));

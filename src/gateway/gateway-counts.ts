@@ -14,7 +14,6 @@ import {
 } from '../counts/room-options.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
 import { USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
-import type { ConnectionSession } from './connection-session.js';
 import { emitRoomCount, RoomMembership } from './count-room-events.js';
 import type { PresenceNamespace } from './fan-out.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
@@ -59,12 +58,15 @@ export class GatewayCounts {
     replica.on('diff', this.countFriends);
   }
 
-  /** A connection's count-only rooms; call `setCounted` when its visibility may have changed. */
-  connected(socket: PresenceSocket, session: ConnectionSession): RoomMembership {
+  /**
+   * A connection's count-only rooms, counting it while it is visible; its session calls
+   * `setCounted` when an update changes that (connection-session.ts).
+   */
+  connected(socket: PresenceSocket, userId: string, invisible: boolean): RoomMembership {
     const { rateLimit, now, logger } = this.options;
     return new RoomMembership(
       socket,
-      session.userId,
+      userId,
       {
         rooms: this.rooms,
         options: this.roomOptions,
@@ -72,7 +74,7 @@ export class GatewayCounts {
         now,
         logger,
       },
-      !session.isInvisible,
+      !invisible,
     );
   }
 

@@ -354,6 +354,7 @@ export class PresenceGateway {
       this.options,
       this.outboxes,
       this.fanOut,
+      this.gatewayCounts.connected(socket, data.userId, invisible),
       this.gatewayCounts.friendsOnline,
       // A visible reconnect takes over its device's graced entry here, if any (leave-grace.ts).
       invisible ? undefined : this.grace.claim(data.userId, device),
@@ -368,11 +369,9 @@ export class PresenceGateway {
         'connection closed: it sent a frame over the size limit (maxHttpBufferSize)',
       );
     });
-    const rooms = this.gatewayCounts.connected(socket, session);
     socket.on('presence:update', (...args: unknown[]) => {
       try {
         session.update(args);
-        rooms.setCounted(!session.isInvisible);
       } catch (err) {
         this.options.logger.error({ err, user: session.userId }, 'presence:update failed');
       }

@@ -1,0 +1,200 @@
+/**
+ * The client's connection lifecycle: the socket.io socket, the handshake it sends on every
+ * (re)connect, and what happens on connect, disconnect and a refused connection (retry after
+ * `overloaded`, restoring the custom fields after a reconnect, a frame over the server's limit).
+ *
+ * Why apart from `presence-client.ts`: a reconnect must carry over what the user asked for
+ * (invisibility, the acked fields), and that state belongs with the socket that reconnects, not
+ * with the public API, which only composes the parts and tells this what the user asked.
+ */
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { PatchValue, PresencePatch } from '../domain/client-protocol.js';
+import type { DeviceKind } from '../domain/device-kind.js';
+import { PresenceClientError } from './client-error.js';
+import { closedAsTooBig } from './closed-as-too-big.js';
+import { OverloadedRetry } from './overloaded-retry.js';
+
+/** Refusals the client retries on its own after the server's `retryAfterMs` hint. */
+const RETRIED_REFUSALS: ReadonlySet<string> = new Set(['overloaded', 'too_many_handshakes']);
+
+/** What the handshake is made of (the client's options). */
+export interface HandshakeSettings {
+  readonly token: string | (() => string | Promise<string>);
+  readonly device?: string | undefined;
+  readonly kind?: DeviceKind | undefined;
+  /** The status to connect with until an acked update replaces it. */
+  readonly status?: string | undefined;
+  readonly invisible?: boolean | undefined;
+  /** Passed to `io()`; `auth` is always the handshake. */
+  readonly socketOptions?: Partial<ManagerOptions & SocketOptions> | undefined;
+}
+
+/** The parts of the client the lifecycle drives. */
+export interface LifecycleParts {
+  /** Idle tracking: while idle, the handshake carries its status. */
+  readonly idle: { readonly idle: boolean; readonly status: string };
+  /** Sends an update over the connection (the custom fields restored after a reconnect). */
+  request(patch: PresencePatch): Promise<void>;
+  /** Connected (again), the restoring update sent. */
+  connected(): void;
+  /** The connection is lost (`reason` from socket.io). */
+  disconnected(reason: string): void;
+  /** The server refused the connection and socket.io will not try again. */
+  refused(error: PresenceClientError): void;
+  error(error: PresenceClientError): void;
+}
+
+export class ConnectionLifecycle {
+  readonly socket: Socket;
+  readonly #settings: HandshakeSettings;
+  readonly #parts: LifecycleParts;
+  /** The fields of every acked update, merged: what a reconnect must restore. */
+  readonly #applied = new Map<string, PatchValue>();
+  /** The last invisibility asked for: the handshake carries it, so a reconnect never shows it. */
+  #invisible: boolean;
+  readonly #overloaded = new OverloadedRetry(() => {
+    if (!this.socket.connected && !this.socket.active) this.socket.connect();
+  });
+
+  constructor(url: string, settings: HandshakeSettings, parts: LifecycleParts) {
+    this.#settings = settings;
+    this.#parts = parts;
+    this.#invisible = settings.invisible === true;
+    this.socket = io(`${url.replace(/\/+$/, '')}/presence`, {
+      ...settings.socketOptions,
+      auth: (callback) => {
+        this.#handshake().then(callback, (error: unknown) => {
+          parts.error(
+            new PresenceClientError('connect_failed', 'the token function failed', {
+              cause: error,
+            }),
+          );
+          callback({ ...this.#handshakeFields() });
+        });
+      },
+    });
+  }
+
+  /** The user asked for this invisibility (acked or not): the next handshakes carry it. */
+  askInvisible(invisible: boolean): void {
+    this.#invisible = invisible;
+  }
+
+  /** An update was acked: its fields are restored after a reconnect. */
+  remember(patch: PresencePatch): void {
+    for (const [key, value] of Object.entries(patch)) {
+      if (value !== undefined) this.#applied.set(key, value);
+    }
+  }
+
+  /** Connects (again), dropping a scheduled retry. */
+  connect(): void {
+    this.#overloaded.cancel();
+    this.socket.connect();
+  }
+
+  /** Closes the connection for good (until {@link connect}), dropping a scheduled retry. */
+  disconnect(): void {
+    this.#overloaded.cancel();
+    this.socket.disconnect();
+  }
+
+  /**
+   * Starts handling the socket's connect, disconnect and refusals. Called after the other parts
+   * put their own listeners on the socket, so that on a reconnect they run first (the rooms
+   * rejoin before the reapply and the app's `connect`).
+   */
+  listen(): void {
+    const socket = this.socket;
+    const parts = this.#parts;
+    socket.on('connect', () => {
+      this.#overloaded.reset();
+      this.#reapply();
+      parts.connected();
+    });
+    socket.on('disconnect', (reason, details) => {
+      if (closedAsTooBig(details)) {
+        parts.error(
+          new PresenceClientError(
+            'frame_too_large',
+            'the server closed the connection: a message was over its size limit',
+          ),
+        );
+      }
+      parts.disconnected(reason);
+    });
+    socket.on('connect_error', (error) => {
+      if (RETRIED_REFUSALS.has(error.message) && !socket.active) {
+        this.#retryOverloaded(error);
+        return;
+      }
+      const refused = error.message === 'unauthorized';
+      const clientError = refused
+        ? new PresenceClientError('unauthorized', 'the server refused the token', { cause: error })
+        : new PresenceClientError('connect_failed', `cannot connect: ${error.message}`, {
+            cause: error,
+          });
+      // socket.io does not retry a connection its server refused: nothing will ack what waits.
+      if (!socket.active) parts.refused(clientError);
+      parts.error(clientError);
+    });
+  }
+
+  /**
+   * The server is full for now: socket.io does not retry a refused connection, so the client does,
+   * after the server's hint, backing off. Pending updates keep waiting (within their timeout).
+   */
+  #retryOverloaded(error: Error & { data?: unknown }): void {
+    const hint = (error.data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+    const delay = this.#overloaded.refused(hint);
+    const why =
+      error.message === 'overloaded' ? 'the server is overloaded' : 'too many connection attempts';
+    this.#parts.error(
+      new PresenceClientError(
+        error.message,
+        `${why}; connecting again in ${Math.ceil(delay / 1000)} s`,
+        { cause: error },
+      ),
+    );
+  }
+
+  async #handshake(): Promise<Record<string, string | boolean>> {
+    const { token } = this.#settings;
+    return {
+      ...this.#handshakeFields(),
+      token: typeof token === 'function' ? await token() : token,
+    };
+  }
+
+  #handshakeFields(): Record<string, string | boolean> {
+    const fields: Record<string, string | boolean> = {};
+    if (this.#invisible) fields['invisible'] = true;
+    if (this.#settings.device !== undefined) fields['device'] = this.#settings.device;
+    if (this.#settings.kind !== undefined) fields['kind'] = this.#settings.kind;
+    // Idle while disconnected: the handshake says `away`, no update needed after it.
+    const idle = this.#parts.idle;
+    const status = idle.idle ? idle.status : (this.#applied.get('status') ?? this.#settings.status);
+    if (typeof status === 'string') fields['status'] = status;
+    return fields;
+  }
+
+  /** After a reconnect: restores what the handshake cannot carry (custom fields). */
+  #reapply(): void {
+    const patch: Record<string, PatchValue> = {};
+    for (const [key, value] of this.#applied) {
+      if (key !== 'status' && key !== 'invisible') patch[key] = value;
+    }
+    if (Object.keys(patch).length === 0) return;
+    this.#parts.request(patch).catch((error: unknown) => {
+      this.#parts.error(
+        new PresenceClientError(
+          'reapply_failed',
+          'restoring the presence after a reconnect failed',
+          {
+            cause: error,
+          },
+        ),
+      );
+    });
+  }
+}
