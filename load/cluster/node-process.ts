@@ -36,7 +36,11 @@ export function spawnNode(
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  process.once('exit', () => child.kill('SIGKILL'));
+  // Dropped once the child is gone: a driver running several clusters in turn (--webhooks,
+  // --baseline) must not pile up listeners.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
+  child.once('exit', () => process.off('exit', killChild));
   let stdout = '';
   let tail = '';
   child.stdout?.on('data', (chunk: Buffer) => {
