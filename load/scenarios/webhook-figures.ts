@@ -17,7 +17,10 @@ const DRAIN_DEADLINE_S = 60;
 const RECEIVER = 'webhook-receiver';
 
 export interface Storm {
-  /** When connections started and stopped being opened, ms since the epoch. */
+  /**
+   * When the storm started and ended, ms since the epoch: connect, the ramp; failover, from the
+   * kill until every connection was back.
+   */
   readonly startMs: number;
   readonly endMs: number;
   /** Distinct users that connected: one `user.online` each. */
@@ -52,7 +55,7 @@ export interface WebhookFigures {
     /** The receiver's CPU over the whole run divided by the requests it got, in µs. */
     readonly microsecondsPerRequest: number | null;
   };
-  /** New events per second since the storm started (index = second). */
+  /** New events per second since the storm started (index = second; earlier ones left out). */
   readonly perSecond: { readonly online: number[]; readonly offline: number[] };
 }
 
@@ -97,7 +100,7 @@ export async function webhookFigures(
 
   const stormSeconds = Math.max((storm.endMs - storm.startMs) / 1000, 1e-3);
   const arrivals = [...stats.onlineArrivals, ...stats.offlineArrivals];
-  const during = arrivals.filter((t) => t <= storm.endMs).length;
+  const during = arrivals.filter((t) => t >= storm.startMs && t <= storm.endMs).length;
   const after = arrivals.filter((t) => t > storm.endMs);
   const lastAfter = after.length === 0 ? undefined : Math.max(...after);
   const afterSeconds = lastAfter === undefined ? 0 : (lastAfter - storm.endMs) / 1000;
@@ -157,10 +160,12 @@ export async function webhookFigures(
   return { figures, rows: webhookRows(figures) };
 }
 
+/** New events per second from startMs on (earlier ones are left out). */
 function perSecond(arrivals: readonly number[], startMs: number): number[] {
   const out: number[] = [];
   for (const t of arrivals) {
-    const second = Math.max(0, Math.floor((t - startMs) / 1000));
+    if (t < startMs) continue;
+    const second = Math.floor((t - startMs) / 1000);
     while (out.length <= second) out.push(0);
     out[second]! += 1;
   }
