@@ -75,7 +75,7 @@ async function drain(
   const started = performance.now();
   const deadline = started + DRAIN_DEADLINE_S * 1000;
   for (;;) {
-    const stats = await receiver.stats();
+    const stats = await receiver.stats(true);
     const queues = await Promise.all(
       context.cluster.nodes.map(async (_, i) => (await context.cluster.metrics(i))?.webhook),
     );

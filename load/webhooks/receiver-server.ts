@@ -2,7 +2,8 @@
  * The webhook receiver of `npm run load -- connect --webhooks`: its own process, so its CPU is
  * measured apart from the nodes and the clients. As cheap as a receiver can be: `POST /hook`
  * is answered 200 as soon as its body is in, then tallied (load/webhooks/webhook-tally.ts); the
- * signature of one request in SIGNATURE_SAMPLE is checked. `GET /stats` answers the tally.
+ * signature of one request in SIGNATURE_SAMPLE is checked. `GET /stats` answers the tally
+ * (`GET /stats?counts` without the arrival times).
  *
  *   LOAD_WEBHOOK_SECRET=<secret> node --import tsx load/webhooks/receiver-server.ts --port 0
  *
@@ -53,9 +54,13 @@ const server = createServer((req, res) => {
     });
     return;
   }
-  if (req.method === 'GET' && req.url === '/stats') {
+  if (req.method === 'GET' && (req.url === '/stats' || req.url === '/stats?counts')) {
+    // `?counts`: without the arrival times, for the driver's polling while it waits.
+    const snapshot = tally.snapshot();
+    const body =
+      req.url === '/stats' ? snapshot : { ...snapshot, onlineArrivals: [], offlineArrivals: [] };
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(tally.snapshot()));
+    res.end(JSON.stringify(body));
     return;
   }
   res.writeHead(404).end();

@@ -47,8 +47,11 @@ export class WebhookReceiver {
     return this.receiver.child.pid!;
   }
 
-  async stats(): Promise<WebhookTallySnapshot> {
-    const response = await fetch(`${this.baseUrl}/stats`, { signal: AbortSignal.timeout(10_000) });
+  /** The receiver's tally; `countsOnly`: with empty arrival lists (cheaper, for polling). */
+  async stats(countsOnly = false): Promise<WebhookTallySnapshot> {
+    const response = await fetch(`${this.baseUrl}/stats${countsOnly ? '?counts' : ''}`, {
+      signal: AbortSignal.timeout(10_000),
+    });
     return (await response.json()) as WebhookTallySnapshot;
   }
 
