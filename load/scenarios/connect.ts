@@ -46,6 +46,7 @@ export const connect: Scenario = {
         startMs: stormEndMs - rampSeconds * 1000,
         endMs: stormEndMs,
         expectedOnline: users.size,
+        expectedUsers: [...users],
         // Nobody leaves during connect.
         expectedOffline: 0,
       }));

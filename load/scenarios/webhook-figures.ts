@@ -6,6 +6,7 @@
  * until the last `user.online`; the delay from each event's `at` to its arrival; each node's
  * `presence_webhook_*` metrics; the receiver's CPU.
  */
+import { DEFAULT_OWNER_WARM_UP_MS } from '../../src/user-online/user-online-feed.js';
 import type { WebhookMetrics } from '../cluster/cluster.js';
 import type { WebhookReceiver } from '../webhooks/webhook-receiver.js';
 import type { WebhookTallySnapshot } from '../webhooks/webhook-tally.js';
@@ -15,6 +16,7 @@ import type { ScenarioContext } from './scenario.js';
 /** The longest wait for the last events after the scenario's own phases. */
 const DRAIN_DEADLINE_S = 60;
 const RECEIVER = 'webhook-receiver';
+const NAMED_AT_MOST = 20;
 
 export interface Storm {
   /**
@@ -25,6 +27,8 @@ export interface Storm {
   readonly endMs: number;
   /** Distinct users that connected: one `user.online` each. */
   readonly expectedOnline: number;
+  /** Those users, to name the ones without a `user.online`. */
+  readonly expectedUsers?: readonly string[];
   /** `user.offline` events expected (connect: 0, nobody leaves); undefined: not known. */
   readonly expectedOffline?: number;
 }
@@ -55,6 +59,20 @@ export interface WebhookFigures {
     /** The receiver's CPU over the whole run divided by the requests it got, in µs. */
     readonly microsecondsPerRequest: number | null;
   };
+  /**
+   * The first users without a `user.online` (with the node of each of their connections), and
+   * those told online twice with each event's `at` minus each node's start plus the owner
+   * warm-up (when a node becomes an owner candidate, src/user-online/user-online-feed.ts):
+   * values near 0 point at the nodes disagreeing on the owner around that instant.
+   */
+  readonly missing: readonly { readonly user: string; readonly nodes: readonly number[] }[];
+  readonly onlineTwice: readonly {
+    readonly user: string;
+    readonly at: readonly number[];
+    readonly atAfterWarmUpMs: readonly (readonly (number | null)[])[];
+  }[];
+  /** Each node's start (its `listening` line) + the owner warm-up, ms since the epoch. */
+  readonly ownerWarmUpEndsAt: readonly (number | null)[];
   /** New events per second since the storm started (index = second; earlier ones left out). */
   readonly perSecond: { readonly online: number[]; readonly offline: number[] };
 }
@@ -126,6 +144,26 @@ export async function webhookFigures(
     receiverCpuSeconds += totals.cpuSeconds[RECEIVER] ?? 0;
   }
 
+  const warmUpEnds = cluster.nodes.map((n) => {
+    const at = n.listeningAt();
+    return at === undefined ? null : at + DEFAULT_OWNER_WARM_UP_MS;
+  });
+  const received = new Set(stats.onlineUsers);
+  const missing = (storm.expectedUsers ?? [])
+    .filter((user) => !received.has(user))
+    .slice(0, NAMED_AT_MOST)
+    .map((user) => ({
+      user,
+      nodes: (context.population.devicesOf.get(user) ?? []).map(
+        (id) => context.population.connections[id]!.node,
+      ),
+    }));
+  const onlineTwice = stats.onlineTwice.map(({ user, at }) => ({
+    user,
+    at,
+    atAfterWarmUpMs: at.map((t) => warmUpEnds.map((end) => (end === null ? null : t - end))),
+  }));
+
   const figures: WebhookFigures = {
     expected: { online: storm.expectedOnline, offline: storm.expectedOffline ?? null },
     received: {
@@ -152,6 +190,9 @@ export async function webhookFigures(
       microsecondsPerRequest:
         stats.requests === 0 ? null : Math.round((receiverCpuSeconds / stats.requests) * 1e6),
     },
+    missing,
+    onlineTwice,
+    ownerWarmUpEndsAt: warmUpEnds,
     perSecond: {
       online: perSecond(stats.onlineArrivals, storm.startMs),
       offline: perSecond(stats.offlineArrivals, storm.startMs),
@@ -195,6 +236,25 @@ function webhookRows(f: WebhookFigures): string[][] {
       `${f.onlineTwiceInARow} / ${f.seqNotIncreasing} / ${f.received.malformed}`,
       '0 / 0 / 0',
     ],
+    ...(f.missing.length === 0
+      ? []
+      : [
+          [
+            'users without user.online (node of each connection)',
+            f.missing
+              .slice(0, 5)
+              .map((m) => `${m.user} (${m.nodes.join(',')})`)
+              .join(', '),
+            '',
+          ],
+        ]),
+    ...f.onlineTwice
+      .slice(0, 5)
+      .map((t) => [
+        `${t.user} told online twice: each at − each node's start + owner warm-up`,
+        t.atAfterWarmUpMs.map((perNode) => perNode.map(show).join(' / ')).join(' · ') + ' ms',
+        '',
+      ]),
     [
       'webhook events received per second: during the storm / after it',
       `${f.eventsPerSecond.duringStorm} /s / ${show(f.eventsPerSecond.afterStorm)} /s`,

@@ -58,7 +58,9 @@ const server = createServer((req, res) => {
     // `?counts`: without the arrival times, for the driver's polling while it waits.
     const snapshot = tally.snapshot();
     const body =
-      req.url === '/stats' ? snapshot : { ...snapshot, onlineArrivals: [], offlineArrivals: [] };
+      req.url === '/stats'
+        ? snapshot
+        : { ...snapshot, onlineArrivals: [], offlineArrivals: [], onlineUsers: [] };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
     return;

@@ -29,6 +29,10 @@ export interface WebhookTallySnapshot {
   /** Arrival time of each new `user.online` / `user.offline`, in arrival order. */
   readonly onlineArrivals: readonly number[];
   readonly offlineArrivals: readonly number[];
+  /** Users with a `user.online` (empty in `GET /stats?counts`). */
+  readonly onlineUsers: readonly string[];
+  /** The first users told online twice in a row, with the `at` of each `user.online`. */
+  readonly onlineTwice: readonly { readonly user: string; readonly at: readonly number[] }[];
   /** Signatures checked on a sample of requests, and how many did not verify. */
   readonly signaturesChecked: number;
   readonly badSignatures: number;
@@ -37,7 +41,11 @@ export interface WebhookTallySnapshot {
 interface UserState {
   seq: number;
   last: 'user.online' | 'user.offline';
+  lastAt: number;
 }
+
+/** How many users told online twice the snapshot names. */
+const NAMED_AT_MOST = 20;
 
 export class WebhookTally {
   private requests = 0;
@@ -53,6 +61,7 @@ export class WebhookTally {
   private readonly delay = new Histogram();
   private readonly onlineArrivals: number[] = [];
   private readonly offlineArrivals: number[] = [];
+  private readonly onlineTwice: { user: string; at: number[] }[] = [];
 
   /** One request's raw body, arrived at `arrivalMs`. */
   record(body: string, arrivalMs: number): void {
@@ -71,7 +80,12 @@ export class WebhookTally {
     const previous = this.users.get(event.user);
     if (previous && event.seq <= previous.seq) this.seqNotIncreasing += 1;
     if (event.type === 'user.online') {
-      if (previous?.last === 'user.online') this.onlineTwiceInARow += 1;
+      if (previous?.last === 'user.online') {
+        this.onlineTwiceInARow += 1;
+        if (this.onlineTwice.length < NAMED_AT_MOST) {
+          this.onlineTwice.push({ user: event.user, at: [previous.lastAt, event.at] });
+        }
+      }
       this.usersOnline.add(event.user);
       this.onlineArrivals.push(arrivalMs);
     } else {
@@ -80,6 +94,7 @@ export class WebhookTally {
     this.users.set(event.user, {
       seq: Math.max(event.seq, previous?.seq ?? Number.NEGATIVE_INFINITY),
       last: event.type,
+      lastAt: event.at,
     });
   }
 
@@ -101,6 +116,8 @@ export class WebhookTally {
       delayMs: this.delay.summary(),
       onlineArrivals: this.onlineArrivals,
       offlineArrivals: this.offlineArrivals,
+      onlineUsers: [...this.usersOnline],
+      onlineTwice: this.onlineTwice,
       signaturesChecked: this.signaturesChecked,
       badSignatures: this.badSignatures,
     };

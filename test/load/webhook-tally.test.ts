@@ -36,6 +36,8 @@ describe('the load webhook receiver’s tally', () => {
     const s = tally.snapshot();
     expect(s).toMatchObject({ online: 3, offline: 1, usersOnline: 1 });
     expect(s.onlineTwiceInARow).toBe(1);
+    expect(s.onlineTwice).toEqual([{ user: 'alice', at: [1_000, 1_000] }]);
+    expect(s.onlineUsers).toEqual(['alice']);
     expect(s.seqNotIncreasing).toBe(1);
   });
 
