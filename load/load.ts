@@ -53,6 +53,9 @@ try {
   if (options.baseline && scenario.name !== 'steady') {
     throw new OptionsError('--baseline goes with steady (npm run load -- steady --baseline)');
   }
+  if (options.webhooks && scenario.name !== 'connect' && scenario.name !== 'failover') {
+    throw new OptionsError('--webhooks goes with connect or failover');
+  }
   if (options.rates.length > 0 && !steadyLike) {
     throw new OptionsError('--rates goes with steady or baseline');
   }

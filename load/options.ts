@@ -55,6 +55,13 @@ export interface LoadOptions {
   leaveGraceMs: number | undefined;
   /** The nodes' `--max-batch-delay-ms` (undefined: the node's default). */
   maxBatchDelayMs: number | undefined;
+  /**
+   * connect, failover: run twice, without then with online/offline webhooks to a receiver
+   * process (load/webhooks/), and report what they cost and how they were delivered.
+   */
+  webhooks: boolean;
+  /** The nodes' `--offline-delay-ms` (undefined: the node's default). */
+  offlineDelayMs: number | undefined;
 }
 
 export const COMMON_DEFAULTS: LoadOptions = {
@@ -87,6 +94,8 @@ export const COMMON_DEFAULTS: LoadOptions = {
   rates: [],
   leaveGraceMs: undefined,
   maxBatchDelayMs: undefined,
+  webhooks: false,
+  offlineDelayMs: undefined,
 };
 
 const NUMERIC: Record<string, keyof LoadOptions> = {
@@ -111,6 +120,7 @@ const NUMERIC: Record<string, keyof LoadOptions> = {
   'http-connections': 'httpConnections',
   'leave-grace-ms': 'leaveGraceMs',
   'max-batch-delay-ms': 'maxBatchDelayMs',
+  'offline-delay-ms': 'offlineDelayMs',
 };
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -135,6 +145,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'http-connections': 'sender keep-alive connections per node; more calls queue (delivery)',
   'leave-grace-ms': "the nodes' --leave-grace-ms (flap: 0 shows what a drop cost before)",
   'max-batch-delay-ms': "the nodes' --max-batch-delay-ms (0: no batching beyond one turn)",
+  'offline-delay-ms': "the nodes' --offline-delay-ms (webhooks: how long before user.offline)",
 };
 
 export function optionsHelp(defaults: LoadOptions): string {
@@ -152,6 +163,7 @@ export function optionsHelp(defaults: LoadOptions): string {
     '  --client <raw|socket.io> client workers speak raw websockets, or use socket.io-client  default raw',
     '  --rates <r1,r2,...>      steady/baseline: step through these update rates (per rate: deliveries/s, p99, lag, CPU)',
     '  --baseline               steady: run the plain socket.io baseline too (1 node) and print the ratio',
+    '  --webhooks               connect, failover: run without, then with webhooks to a receiver process; print the cost and deliveries',
   ].join('\n');
 }
 
@@ -171,6 +183,7 @@ export function parseLoadArguments(argv: readonly string[]): {
     client: { type: 'string' },
     rates: { type: 'string' },
     baseline: { type: 'boolean' },
+    webhooks: { type: 'boolean' },
     help: { type: 'boolean' },
   };
   for (const name of Object.keys(NUMERIC)) spec[name] = { type: 'string' };
@@ -197,6 +210,7 @@ export function parseLoadArguments(argv: readonly string[]): {
   if (typeof values['log-level'] === 'string') given.logLevel = values['log-level'];
   if (values['no-progress'] === true) given.progress = false;
   if (values['baseline'] === true) given.baseline = true;
+  if (values['webhooks'] === true) given.webhooks = true;
   const client = values['client'];
   if (client !== undefined) {
     if (client !== 'raw' && client !== 'socket.io') {

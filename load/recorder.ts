@@ -15,7 +15,7 @@ import { sampleProcess } from './cluster/proc-stats.js';
 import { Histogram } from './histogram.js';
 import type { Progress } from './progress.js';
 
-export type ProcessGroup = 'nodes' | 'redis' | 'clients' | 'driver';
+export type ProcessGroup = 'nodes' | 'redis' | 'clients' | 'driver' | 'webhooks';
 
 export interface WatchedProcess {
   readonly name: string;
@@ -151,7 +151,13 @@ export class Recorder {
   } {
     const totals = this.totals(phase);
     const seconds = Math.max(totals.seconds, 1e-9);
-    const groups: Record<ProcessGroup, number> = { nodes: 0, redis: 0, clients: 0, driver: 0 };
+    const groups: Record<ProcessGroup, number> = {
+      nodes: 0,
+      redis: 0,
+      clients: 0,
+      driver: 0,
+      webhooks: 0,
+    };
     const processes: Record<string, number> = {};
     for (const p of this.processes) {
       const cores = (totals.cpuSeconds[p.name] ?? 0) / seconds;

@@ -21,9 +21,13 @@ import {
   type SteadyFigures,
 } from './scenarios/compare-baseline.js';
 import type { Scenario } from './scenarios/scenario.js';
+import { compareWebhookCost, webhookCostRows } from './scenarios/webhook-cost.js';
 import { buildPopulation, writeGraphCsv } from './social-graph/population.js';
+import { WebhookReceiver } from './webhooks/webhook-receiver.js';
 
 const SECRET = 'load-secret-of-at-least-32-bytes-long';
+/** The nodes' PRESENCE_WEBHOOK_SECRET with --webhooks (at least 32 bytes). */
+const WEBHOOK_SECRET = 'load-webhook-secret-of-at-least-32-bytes';
 
 /** What load/results/load-<scenario>.json holds. */
 export interface RunRecord {
@@ -47,11 +51,12 @@ export async function runScenario(
 ): Promise<RunOutput> {
   const outDir = options.out ? resolve(options.out) : resultsPath('').replace(/\/$/, '');
   mkdirSync(outDir, { recursive: true });
-  const ours = await runOnce(scenario, options, argv, outDir);
+  if (options.webhooks) return runWithAndWithoutWebhooks(scenario, options, argv, outDir);
+  const ours = await runOnce(scenario, options, argv, outDir, `load-${scenario.name}`);
   let record: Record<string, unknown> = ours.record;
   if (options.baseline) {
     // Plain socket.io rooms do not cross processes: the baseline is one process.
-    const base = await runOnce(baseline, { ...options, nodes: 1 }, argv, outDir);
+    const base = await runOnce(baseline, { ...options, nodes: 1 }, argv, outDir, 'load-baseline');
     const comparison = compareWithBaseline(
       ours.record.figures as unknown as SteadyFigures,
       base.record.figures as unknown as SteadyFigures,
@@ -68,11 +73,38 @@ export async function runScenario(
   return { json, svg: ours.svg };
 }
 
+/**
+ * `--webhooks`: the same scenario twice on the same graph and clients, first without webhooks,
+ * then with every node posting to a receiver process; prints what webhooks cost (connect rate,
+ * event-loop lag, node CPU) and saves both runs in load-<scenario>-webhooks.json.
+ */
+async function runWithAndWithoutWebhooks(
+  scenario: Scenario,
+  options: LoadOptions,
+  argv: readonly string[],
+  outDir: string,
+): Promise<RunOutput> {
+  const stem = `load-${scenario.name}-webhooks`;
+  const off = await runOnce(scenario, { ...options, webhooks: false }, argv, outDir, `${stem}-off`);
+  const on = await runOnce(scenario, options, argv, outDir, stem);
+  const cost = compareWebhookCost(off.record, on.record);
+  printTable(
+    `webhooks' cost: ${scenario.name} without / with webhooks (${options.nodes} node${options.nodes === 1 ? '' : 's'}, same graph and clients; ratio with / without)`,
+    webhookCostRows(cost),
+  );
+  const json = join(outDir, `${stem}.json`);
+  const record = { ...on.record, withoutWebhooks: off.record, webhookCost: cost };
+  writeFileSync(json, `${JSON.stringify(record, null, 1)}\n`);
+  process.stdout.write(`results: ${json}\n`);
+  return { json, svg: on.svg };
+}
+
 async function runOnce(
   scenario: Scenario,
   options: LoadOptions,
   argv: readonly string[],
   outDir: string,
+  fileStem: string,
 ): Promise<{ record: RunRecord; svg: string }> {
   const machine = machineInfo();
   const progress = new Progress(options.progress);
@@ -100,7 +132,12 @@ async function runOnce(
   let cluster: Cluster | undefined;
   let pool: ClientPool | undefined;
   let recorder: Recorder | undefined;
+  let receiver: WebhookReceiver | undefined;
   try {
+    if (options.webhooks) {
+      receiver = await WebhookReceiver.start(WEBHOOK_SECRET);
+      progress.note(`[${scenario.name}] webhook receiver at ${receiver.hookUrl}`);
+    }
     cluster = await Cluster.start({
       server,
       nodes: options.nodes,
@@ -112,6 +149,8 @@ async function runOnce(
       maxBatchDelayMs: options.maxBatchDelayMs,
       logLevel: options.logLevel,
       nodeArgs: splitFlags(options.nodeArgs),
+      webhook: receiver && { url: receiver.hookUrl, secret: receiver.secret },
+      offlineDelayMs: options.offlineDelayMs,
     });
     const rec = new Recorder(cluster, progress, scenario.name);
     recorder = rec;
@@ -134,6 +173,9 @@ async function runOnce(
         : []),
       ...pool.pids.map((pid, i) => ({ name: `worker${i}`, group: 'clients' as const, pid })),
       { name: 'driver', group: 'driver', pid: process.pid },
+      ...(receiver
+        ? [{ name: 'webhook-receiver', group: 'webhooks' as const, pid: receiver.pid }]
+        : []),
     ];
     rec.watch(processes);
     rec.start();
@@ -145,6 +187,7 @@ async function runOnce(
       pool,
       recorder: rec,
       progress,
+      webhooks: receiver,
     });
     rec.stop();
     progress.clear();
@@ -152,7 +195,7 @@ async function runOnce(
     const servers =
       server === 'baseline'
         ? `plain socket.io baseline (${options.nodes} process)`
-        : `${options.nodes} nodes, broadcast ${options.broadcastPeriodMs} ms`;
+        : `${options.nodes} nodes, broadcast ${options.broadcastPeriodMs} ms${receiver ? ', webhooks to a receiver process' : ''}`;
     const title = `load ${scenario.name}: ${options.connections} connections (${d.users} users, mean degree ${d.mean}, max ${d.max}), ${servers}, ${options.workers} client workers (${options.client}), ${machine.cpus} cores`;
     printTable(title, result.rows);
 
@@ -167,7 +210,7 @@ async function runOnce(
       eventLoopLag[name] = nodeLag(rec, name);
       workerCpuPerNodeCpu[name] = workerCpuRatio(cores.groups);
     }
-    const svg = join(outDir, `load-${scenario.name}.svg`);
+    const svg = join(outDir, `${fileStem}.svg`);
     const record: RunRecord = {
       scenario: scenario.name,
       server,
@@ -206,6 +249,7 @@ async function runOnce(
     progress.clear();
     await pool?.close();
     await cluster?.stop();
+    await receiver?.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -66,7 +66,9 @@ export class ClientPool {
         }
       });
       this.children.push(child);
-      process.once('exit', () => child.kill('SIGKILL'));
+      const killChild = () => child.kill('SIGKILL');
+      process.once('exit', killChild);
+      child.once('exit', () => process.off('exit', killChild));
       const init: WorkerInit = {
         kind: 'init',
         index,

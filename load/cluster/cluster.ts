@@ -33,6 +33,10 @@ export interface ClusterOptions {
   /** Node flags of the node processes (e.g. `--cpu-prof --cpu-prof-dir=prof`). */
   readonly nodeArgs: readonly string[];
   readonly logLevel: string;
+  /** Online/offline webhooks to this receiver (the secret goes in PRESENCE_WEBHOOK_SECRET). */
+  readonly webhook?: { readonly url: string; readonly secret: string } | undefined;
+  /** The nodes' `--offline-delay-ms`; undefined: their default. */
+  readonly offlineDelayMs?: number | undefined;
 }
 
 export interface NodeMetrics {
@@ -42,6 +46,20 @@ export interface NodeMetrics {
   readonly eventLoopLagMaxMs: number;
   readonly connections: number;
   readonly presences: number;
+  /** The webhook sender's figures; undefined on a node without webhooks. */
+  readonly webhook: WebhookMetrics | undefined;
+}
+
+export interface WebhookMetrics {
+  /** presence_webhook_events_total by outcome. */
+  readonly delivered: number;
+  readonly failed: number;
+  readonly dropped: number;
+  /** presence_webhook_attempts_total{result="retry"} and {result="refused"}. */
+  readonly retried: number;
+  readonly refused: number;
+  /** presence_webhook_queue_depth at the scrape. */
+  readonly queueDepth: number;
 }
 
 export class Cluster {
@@ -59,6 +77,7 @@ export class Cluster {
     const env: Record<string, string> = {
       LOG_LEVEL: options.logLevel,
       PRESENCE_CLUSTER_SECRET: LOAD_CLUSTER_SECRET,
+      ...(options.webhook ? { PRESENCE_WEBHOOK_SECRET: options.webhook.secret } : {}),
     };
     const nodes = Array.from({ length: options.nodes }, (_, i) =>
       spawnNode(
@@ -76,6 +95,10 @@ export class Cluster {
           ...(options.maxBatchDelayMs === undefined
             ? []
             : ['--max-batch-delay-ms', String(options.maxBatchDelayMs)]),
+          ...(options.webhook ? ['--webhook-url', options.webhook.url] : []),
+          ...(options.offlineDelayMs === undefined
+            ? []
+            : ['--offline-delay-ms', String(options.offlineDelayMs)]),
         ],
         env,
         options.nodeArgs,
@@ -188,16 +211,28 @@ export class Cluster {
         signal: AbortSignal.timeout(2_000),
       });
       const text = await response.text();
+      const lines = text.split('\n');
       const read = (name: string) => {
-        const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+        const line = lines.find((l) => l.startsWith(`${name} `));
         return line ? Number(line.slice(name.length + 1)) : Number.NaN;
       };
+      const queueDepth = read('presence_webhook_queue_depth');
       return {
         heapUsedBytes: read('nodejs_heap_size_used_bytes'),
         eventLoopLagP99Ms: read('nodejs_eventloop_lag_p99_seconds') * 1000,
         eventLoopLagMaxMs: read('nodejs_eventloop_lag_max_seconds') * 1000,
         connections: read('presence_connections'),
         presences: read('presence_presences'),
+        webhook: Number.isNaN(queueDepth)
+          ? undefined
+          : {
+              delivered: read('presence_webhook_events_total{outcome="delivered"}'),
+              failed: read('presence_webhook_events_total{outcome="failed"}'),
+              dropped: read('presence_webhook_events_total{outcome="dropped"}'),
+              retried: read('presence_webhook_attempts_total{result="retry"}'),
+              refused: read('presence_webhook_attempts_total{result="refused"}'),
+              queueDepth,
+            },
       };
     } catch {
       return undefined;

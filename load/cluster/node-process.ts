@@ -12,12 +12,15 @@ import { fileURLToPath } from 'node:url';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI_VARIABLES = ['PORT', 'HOST', 'PRESENCE_NODE_NAME', 'REDIS_URL', 'PRESENCE_GRAPH'];
 const KEPT_CHARS = 20_000;
+const LISTENING = /listening on (http:\/\/[^\s]+:\d+)/;
 
 export interface NodeProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
   /** The URL from the `listening on http://HOST:PORT` line, once printed. */
   url(): string | undefined;
+  /** When the driver read that line, ms since the epoch. */
+  listeningAt(): number | undefined;
   /** The last output, for error messages. */
   output(): string;
 }
@@ -36,11 +39,17 @@ export function spawnNode(
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  process.once('exit', () => child.kill('SIGKILL'));
+  // Dropped once the child is gone: a driver running several clusters in turn (--webhooks,
+  // --baseline) must not pile up listeners.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
+  child.once('exit', () => process.off('exit', killChild));
   let stdout = '';
   let tail = '';
+  let listeningAt: number | undefined;
   child.stdout?.on('data', (chunk: Buffer) => {
     if (stdout.length < KEPT_CHARS) stdout += chunk.toString();
+    if (listeningAt === undefined && LISTENING.test(stdout)) listeningAt = Date.now();
   });
   child.stderr?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-KEPT_CHARS);
@@ -49,7 +58,8 @@ export function spawnNode(
   return {
     child,
     exited: once(child, 'exit').then(() => undefined),
-    url: () => /listening on (http:\/\/[^\s]+:\d+)/.exec(stdout)?.[1],
+    url: () => LISTENING.exec(stdout)?.[1],
+    listeningAt: () => listeningAt,
     output: () => `${stdout}\n${tail}`,
   };
 }

@@ -47,11 +47,12 @@ export function cpuRows(context: ScenarioContext, phase: string): string[][] {
     .map((l) => `${l.node} ${l.p99Ms ?? '-'} / ${l.maxMs ?? '-'}`)
     .join(', ');
   const ratio = workerCpuRatio(groups);
+  const receiver = context.recorder.watchedProcesses().some((p) => p.group === 'webhooks');
   return [
     [`node event-loop lag during ${phase}: p99 (worst second) / max`, `${lag} ms`, ''],
     [
       `CPU during ${phase} (cores)`,
-      `nodes ${groups.nodes} (${nodes}) · redis ${groups.redis} · clients ${groups.clients} · driver ${groups.driver}`,
+      `nodes ${groups.nodes} (${nodes}) · redis ${groups.redis} · clients ${groups.clients} · driver ${groups.driver}${receiver ? ` · webhook receiver ${groups.webhooks}` : ''}`,
       '',
     ],
     [

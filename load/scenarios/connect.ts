@@ -2,11 +2,13 @@
  * `connect`: ramp to M connections at --ramp-rate (at most --concurrency being opened at once),
  * hold --duration seconds. Connections per second, time from io() to the first presence_state,
  * memory per connection on each node (RSS from /proc, V8 heap from /metrics; the heap includes
- * the replica's copy of the other nodes' entries).
+ * the replica's copy of the other nodes' entries). With --webhooks, also how the storm's
+ * `user.online` events reached the receiver (load/scenarios/webhook-figures.ts).
  */
 import { sampleProcess } from '../cluster/proc-stats.js';
 import { cpuRows, enterPhase, percentiles, rampUp, sleep } from './common.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
+import { webhookFigures } from './webhook-figures.js';
 
 async function memory(context: ScenarioContext) {
   const { cluster } = context;
@@ -28,10 +30,26 @@ export const connect: Scenario = {
     const { options, recorder, pool } = context;
     const before = await memory(context);
     const rampSeconds = await rampUp(context);
+    const stormEndMs = Date.now();
     await enterPhase(context, 'hold', options.duration);
     await sleep(options.duration * 1000);
     const after = await memory(context);
     const finals = await pool.final();
+    const users = new Set(
+      finals.flatMap((f) =>
+        f.everConnectedIds.map((id) => context.population.connections[id]!.user),
+      ),
+    );
+    const webhooks =
+      context.webhooks &&
+      (await webhookFigures(context, context.webhooks, {
+        startMs: stormEndMs - rampSeconds * 1000,
+        endMs: stormEndMs,
+        expectedOnline: users.size,
+        expectedUsers: [...users],
+        // Nobody leaves during connect.
+        expectedOffline: 0,
+      }));
 
     const ramp = recorder.totals('ramp').counters;
     const timeToState = recorder.histogram('ramp', 'timeToState');
@@ -60,6 +78,7 @@ export const connect: Scenario = {
       timeToPresenceStateMs: timeToState.summary(),
       memoryPerNode: perNode,
       cpu: recorder.cores('ramp'),
+      ...(webhooks ? { webhooks: webhooks.figures } : {}),
     };
     const rows = [
       [
@@ -88,6 +107,7 @@ export const connect: Scenario = {
         '',
       ]),
       ...cpuRows(context, 'ramp'),
+      ...(webhooks?.rows ?? []),
     ];
     return {
       figures,

@@ -13,6 +13,7 @@ import { Histogram } from '../histogram.js';
 import { watchersOf } from '../social-graph/population.js';
 import { cpuRows, enterPhase, percentiles, rampUp, sleep } from './common.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
+import { webhookFigures } from './webhook-figures.js';
 
 const WARMUP_MS = 5_000;
 
@@ -64,10 +65,22 @@ export const failover: Scenario = {
         break;
       }
     }
+    const recoveredAt = Date.now();
     pool.broadcast({ kind: 'stopUpdates' });
     await sleep(1_000);
     const finals = await pool.final();
     await enterPhase(context, 'done');
+    // With --webhooks: the storm is the recovery; a user whose devices all were on the killed
+    // node may go offline if it is back after the down period plus the offline delay.
+    const webhooks =
+      context.webhooks &&
+      (await webhookFigures(context, context.webhooks, {
+        startMs: killAt,
+        endMs: recoveredAt,
+        expectedOnline: new Set(
+          finals.flatMap((f) => f.everConnectedIds.map((id) => population.connections[id]!.user)),
+        ).size,
+      }));
 
     const dropped = new Set(finals.flatMap((f) => f.droppedIds));
     const everUp = new Set(finals.flatMap((f) => f.everConnectedIds));
@@ -142,6 +155,7 @@ export const failover: Scenario = {
       /** Reconnects refused with `overloaded` (each retried after the server's hint). */
       overloadedRefusals: recorder.totals('after-kill').counters.connectRefusals,
       cpu: recorder.cores('after-kill'),
+      ...(webhooks ? { webhooks: webhooks.figures } : {}),
     };
     const rows = [
       [
@@ -172,6 +186,7 @@ export const failover: Scenario = {
         '',
       ],
       ...cpuRows(context, 'after-kill'),
+      ...(webhooks?.rows ?? []),
     ];
     return {
       figures,

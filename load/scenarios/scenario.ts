@@ -10,6 +10,7 @@ import type { LoadOptions } from '../options.js';
 import type { Progress } from '../progress.js';
 import type { Recorder } from '../recorder.js';
 import type { Population } from '../social-graph/population.js';
+import type { WebhookReceiver } from '../webhooks/webhook-receiver.js';
 
 export interface ScenarioContext {
   readonly options: LoadOptions;
@@ -18,6 +19,8 @@ export interface ScenarioContext {
   readonly pool: ClientPool;
   readonly recorder: Recorder;
   readonly progress: Progress;
+  /** With --webhooks: the receiver every node posts its online/offline events to. */
+  readonly webhooks?: WebhookReceiver | undefined;
 }
 
 /** A line of the chart's latency panel: a percentile of one histogram, per second. */

@@ -34,7 +34,12 @@ export interface LoadRun {
   readonly svg: string;
 }
 
-export async function runLoad(scenario: string, args: readonly string[]): Promise<LoadRun> {
+/** `stem`: the results' file name without extension (`--webhooks` writes load-<scenario>-webhooks). */
+export async function runLoad(
+  scenario: string,
+  args: readonly string[],
+  stem = `load-${scenario}`,
+): Promise<LoadRun> {
   const out = mkdtempSync(join(tmpdir(), 'load-test-'));
   try {
     const child = spawn(
@@ -51,8 +56,8 @@ export async function runLoad(scenario: string, args: readonly string[]): Promis
       stderr += chunk.toString();
     });
     const [code] = (await once(child, 'exit')) as [number | null];
-    const jsonFile = join(out, `load-${scenario}.json`);
-    const svgFile = join(out, `load-${scenario}.svg`);
+    const jsonFile = join(out, `${stem}.json`);
+    const svgFile = join(out, `${stem}.svg`);
     if (code !== 0 || !existsSync(jsonFile) || !existsSync(svgFile)) {
       throw new Error(`load ${scenario} exited ${code}:\n${stdout}\n${stderr}`);
     }
