@@ -127,10 +127,15 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
     return rendezvousOwner(user, this.candidates());
   }
 
-  /** A node up or down: remembered for the overlap. */
+  /**
+   * A node up or down: remembered for the overlap. Nodes found up within the overlap after this
+   * one started were up before it: no change to overlap (or this node alone would own them all).
+   */
   private readonly onReplica = ({ type, ref }: ReplicaEvent): void => {
     if (type === 'permdown') return;
-    this.upChanges.set(ref.name, { up: type === 'up', at: this.clock.now(), ref });
+    const now = this.clock.now();
+    if (type === 'up' && now - this.startedAt < this.ownershipOverlapMs) return;
+    this.upChanges.set(ref.name, { up: type === 'up', at: now, ref });
   };
 
   private readonly onDiff = (change: PresenceChange): void => {

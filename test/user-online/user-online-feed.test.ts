@@ -223,4 +223,19 @@ describe('UserOnlineFeed', () => {
     expect(lost(0).length).toBeGreaterThan(0);
     expect(lost()).toEqual([]);
   });
+
+  it('has exactly one owner for transitions just after the overlap that followed the start', () => {
+    // The peers a node finds at its start were up before it: they are no change to overlap.
+    const { world, boot, owned } = cluster();
+    const a = boot('a');
+    boot('b');
+    world.advance(4_800);
+    const users = Array.from({ length: 40 }, (_, i) => `u${i}`);
+    for (const user of users) {
+      a.replica.track(`user:${user}`, user, `c-${user}`, { online_at: 1 });
+      world.advance(20);
+    }
+    world.advance(3_000);
+    for (const user of users) expect(owned(user), user).toHaveLength(1);
+  });
 });
