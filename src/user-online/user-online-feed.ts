@@ -146,11 +146,14 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
         if (topic.startsWith(USER_TOPIC_PREFIX) && topicOwnsKey(topic, key)) users.add(key);
       }
     }
+    const onlines: OnlineTransition[] = [];
     for (const user of users) {
       const visible = this.replica.view.get(USER_TOPIC_PREFIX + user, user).length > 0;
       const online = this.transitions.observe(user, visible, now);
-      if (online) this.publish([online]);
+      if (online) onlines.push(online);
     }
+    // One owner computation for a whole diff (a storm's diff names thousands of users).
+    this.publish(onlines);
     this.schedule();
   };
 
