@@ -14,24 +14,32 @@
  */
 import type { Meta } from '../core/index.js';
 import { InvalidInputError } from '../errors.js';
-import { metaProblem } from '../protocol/codec.js';
+import { MAX_META_DEPTH, metaProblem } from '../protocol/codec.js';
 
 /** @throws InvalidInputError when the meta is not plain JSON within the wire's limits. */
 export function replicableMeta(meta: Meta): Meta {
-  const problem = metaProblem(meta);
+  // Copied first, then the copy checked: each field is read once (a getter cannot answer the
+  // check one value and the state another), and what is checked is what is stored.
+  const copy = frozenCopy(meta, 1);
+  const problem = metaProblem(copy);
   if (problem) throw new InvalidInputError(`meta cannot be replicated: ${problem}`);
-  return frozenCopy(meta) as Meta;
+  return copy as Meta;
 }
 
-/** A deep copy of checked JSON, frozen at every level; `__proto__` stays an own data property. */
-function frozenCopy(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy));
+/**
+ * A deep copy of plain objects and arrays, frozen at every level; `__proto__` stays an own data
+ * property. Anything else (a Date, a Map, a container nested too deep) is left as it is, for the
+ * check to refuse.
+ */
+function frozenCopy(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || depth > MAX_META_DEPTH) return value;
+  if (Array.isArray(value)) return Object.freeze(value.map((item) => frozenCopy(item, depth + 1)));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
   const source = value as Record<string, unknown>;
-  const copy: Record<string, unknown> =
-    Object.getPrototypeOf(source) === null ? Object.create(null) : {};
+  const copy: Record<string, unknown> = proto === null ? Object.create(null) : {};
   for (const key of Object.keys(source)) {
-    const field = frozenCopy(source[key]);
+    const field = frozenCopy(source[key], depth + 1);
     if (key === '__proto__') {
       Object.defineProperty(copy, key, {
         value: field,

@@ -63,6 +63,21 @@ describe('a meta is checked where it enters the replica', () => {
     ]);
   });
 
+  it('checks what it stores: a getter is read once, and a cycle is refused, not followed', () => {
+    let reads = 0;
+    const tricky = {
+      get status() {
+        reads++;
+        return reads === 1 ? 'online' : new Date();
+      },
+    } as Meta;
+    expect(replicableMeta(tricky)).toEqual({ status: 'online' });
+    expect(reads).toBe(1);
+    const cycle: Record<string, unknown> = {};
+    cycle['self'] = cycle;
+    expect(() => replicableMeta(cycle)).toThrow(/nested deeper than 32/);
+  });
+
   it('copies a __proto__ key as an own data property and keeps a null prototype', () => {
     const source = JSON.parse('{"__proto__": {"polluted": true}, "n": 1}') as Meta;
     const copy = replicableMeta(source);
