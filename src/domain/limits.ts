@@ -19,6 +19,25 @@ export const FORBIDDEN_PATCH_KEYS: ReadonlySet<string> = new Set([
   '__proto__',
 ]);
 
+/**
+ * Why a meta is over `maxKeys` keys or `maxBytes` bytes of JSON (UTF-8), or undefined: the one
+ * measure of a meta's size. The gateway bounds a connection's meta with it (MAX_META_KEYS,
+ * MAX_META_BYTES: its `meta_too_large` refusal) and the replication wire every meta it carries
+ * (src/protocol/meta-limits.ts: the same bounds plus room for the server's `invisible` field).
+ * Keys are counted first, so a meta with too many is refused before it is serialized.
+ */
+export function metaSizeProblem(
+  meta: object,
+  maxKeys: number,
+  maxBytes: number,
+): string | undefined {
+  const keys = Object.keys(meta).length;
+  if (keys > maxKeys) return `meta: ${keys} keys, more than ${maxKeys}`;
+  const bytes = utf8Length(JSON.stringify(meta));
+  if (bytes > maxBytes) return `meta: ${bytes} bytes of JSON, more than ${maxBytes}`;
+  return undefined;
+}
+
 export function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }

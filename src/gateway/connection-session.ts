@@ -18,7 +18,7 @@ import type { Meta } from '../core/index.js';
 import type { FriendsOnline } from '../counts/friends-online.js';
 import type { PresenceMap } from '../domain/client-protocol.js';
 import { lookupVisible } from '../domain/graph-lookup.js';
-import { MAX_META_BYTES, MAX_META_KEYS, utf8Length } from '../domain/limits.js';
+import { MAX_META_BYTES, MAX_META_KEYS, metaSizeProblem } from '../domain/limits.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
 import { selfTopic, topicFor, USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
 import type { UserId } from '../ports/friends-graph.js';
@@ -202,8 +202,9 @@ export class ConnectionSession {
     const invisible = typeof wantInvisible === 'boolean' ? wantInvisible : this.invisible;
     const patched: Meta = { ...this.meta, ...fields };
     const meta = this.invisible && !invisible ? visibleAgainMeta(patched, now()) : patched;
-    const keys = Object.keys(meta).length;
-    if (keys > MAX_META_KEYS || utf8Length(JSON.stringify(meta)) > MAX_META_BYTES) {
+    // The gateway owns the client-facing bound on the whole meta (its `meta_too_large`); the
+    // tracker then checks once that what it stores can be replicated (src/runtime/replicable-meta.ts).
+    if (metaSizeProblem(meta, MAX_META_KEYS, MAX_META_BYTES) !== undefined) {
       request.reply(
         failure(
           'meta_too_large',

@@ -3,6 +3,10 @@
  * `online`), `device` (optional), `kind` (optional: `web`, `mobile`, `desktop` or `other`;
  * absent means `other`) and `invisible` (optional), validated; `online_at` is the
  * server's wall clock. Other handshake fields (the token among them) never enter the meta.
+ *
+ * This owns the handshake's client-facing rules (a refused connection names the field). The
+ * tracker still checks once that the meta can be replicated (src/runtime/replicable-meta.ts):
+ * that rule is the runtime's, for every writer, not only this gateway.
  */
 import type { Meta } from '../core/index.js';
 import { DEVICE_KINDS, isDeviceKind } from '../domain/device-kind.js';

@@ -3,6 +3,13 @@
  * values strings, finite numbers or booleans; `invisible` must be a boolean; `status` and
  * `device` strings of at most 64 characters; `phx_ref`, `phx_ref_prev` and `online_at` belong to
  * the server. Anything else arriving from the wire (arrays, null, functions, nesting) is refused.
+ *
+ * This owns the client-facing rules on a patch, refused with `invalid_patch` and a message for the
+ * client. It is stricter than replication needs (flat, typed fields, its own bounds) and does not
+ * replace the tracker's check: the patched meta is bounded as a whole by the session
+ * (`meta_too_large`, src/domain/limits.ts `metaSizeProblem`), and the tracker checks once that what
+ * it stores can be replicated (src/runtime/replicable-meta.ts). Merging the checks would change
+ * which code a client gets, so each keeps its own rule.
  */
 import type { PresencePatch } from '../domain/client-protocol.js';
 import {

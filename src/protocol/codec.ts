@@ -11,7 +11,7 @@ import type { DecodeResult } from './decode.js';
 
 export { type DecodeFailureReason, type DecodeResult, decodeMessage } from './decode.js';
 export { encodeMessage } from './encode.js';
-export { metaProblem } from './wire-layout.js';
+export { MAX_META_DEPTH, metaProblem } from './wire-layout.js';
 
 /** Fields for a warning about a dropped frame (pino-style: `logger.warn(fields, msg)`). */
 export function decodeFailureLog(

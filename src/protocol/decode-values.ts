@@ -4,7 +4,7 @@
  * never pay for them).
  */
 import type { Meta, ReplicaRef } from '../core/index.js';
-import { MAX_WIRE_META_KEYS, metaSizeProblem } from './meta-limits.js';
+import { MAX_WIRE_META_KEYS, wireMetaSizeProblem } from './meta-limits.js';
 import { describe, isUint, isVsn, MAX_META_DEPTH } from './wire-layout.js';
 
 export type DecodeFailureReason = 'malformed' | 'unknown-version' | 'unknown-type';
@@ -49,7 +49,7 @@ export function meta(value: unknown): Meta {
   } catch (error) {
     return prefixed(error, '.meta');
   }
-  const tooLarge = metaSizeProblem(decoded);
+  const tooLarge = wireMetaSizeProblem(decoded);
   if (tooLarge !== undefined) reject('meta', tooLarge.replace(/^meta: /, ''));
   return decoded;
 }

@@ -1,9 +1,15 @@
 /**
  * Encoding replication messages into frames (layout: `wire-layout.ts`, docs/cluster-wire-format.md).
  *
- * The encoder checks what the decoder will check: a message the decoder would reject is a bug in
- * the sender, and failing loudly here (a `TypeError` naming the field) beats every receiver
- * silently dropping the frame and the cluster never converging.
+ * The encoder checks the frame's structure as the decoder will: a message the decoder would
+ * reject is a bug in the sender, and failing loudly here (a `TypeError` naming the field) beats
+ * every receiver silently dropping the frame and the cluster never converging.
+ *
+ * Metas are the exception: each is checked once, where it enters a replica, and the encoder trusts
+ * the state's metas. Own metas are checked by the runtime's track/update/move, which stores a
+ * frozen copy (src/runtime/replicable-meta.ts); remote ones by the decoder, which builds them
+ * (src/protocol/decode-values.ts). Walking and measuring every meta again (JSON.stringify for its
+ * size) per broadcast, delta and transfer chunk cost more than the rest of the encoding.
  */
 import type { Context, DeltaWindow, EntryData, TransferPart } from '../core/index.js';
 import type { ReplicationMessage } from './messages.js';
@@ -12,7 +18,6 @@ import {
   describe,
   isUint,
   isVsn,
-  metaProblem,
   PART_KIND,
   packr,
   splitReplicaKey,
@@ -21,8 +26,8 @@ import {
 
 /**
  * Encodes a message as one frame. Throws a `TypeError` when the message cannot be represented
- * (a negative or fractional counter, a non-finite vsn, a meta that is not JSON, a clock key that
- * is not a `replicaKey`, inconsistent part numbering).
+ * (a negative or fractional counter, a non-finite vsn, a meta that is not an object, a clock key
+ * that is not a `replicaKey`, inconsistent part numbering). A meta's content is not re-checked.
  */
 export function encodeMessage(message: ReplicationMessage): Uint8Array {
   const type = message.type;
@@ -109,13 +114,16 @@ function flatEntries(entries: readonly EntryData[], path: string): unknown[] {
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     const { counter, prev, topic, key, meta } = entry;
-    // Checked without building a path; the path is worked out only for a bad entry.
+    // Checked without building a path; the path is worked out only for a bad entry. These are
+    // a few typeof tests per entry that keep the flat layout's slots right; the meta's content
+    // was checked where it entered the replica (see the top of this file).
     if (
       !isUint(counter) ||
       !isUint(prev) ||
       typeof topic !== 'string' ||
       typeof key !== 'string' ||
-      metaProblem(meta) !== undefined
+      typeof meta !== 'object' ||
+      meta === null
     ) {
       badEntry(entry, `${path}[${i}]`);
     }
@@ -133,7 +141,11 @@ function badEntry(entry: EntryData, path: string): never {
   uint(entry.prev, `${path}.prev`);
   str(entry.topic, `${path}.topic`);
   str(entry.key, `${path}.key`);
-  return fail(path, metaProblem(entry.meta) ?? 'invalid entry');
+  const meta: unknown = entry.meta;
+  if (typeof meta !== 'object' || meta === null) {
+    fail(`${path}.meta`, `expected an object, got ${describe(meta)}`);
+  }
+  return fail(path, 'invalid entry');
 }
 
 /** `[name, vsn, counter, name, vsn, counter, …]`, in the context's iteration order. */

@@ -3,7 +3,7 @@
  * (src/domain/limits.ts), plus room for the one field the server adds to what it tracks
  * (`invisible: true`). A frame with a larger meta is malformed: no honest node sends one.
  */
-import { MAX_META_BYTES, MAX_META_KEYS } from '../domain/limits.js';
+import { MAX_META_BYTES, MAX_META_KEYS, metaSizeProblem } from '../domain/limits.js';
 
 /** `,"invisible":true` is 17 bytes; a little slack costs nothing. */
 const SERVER_FIELDS_BYTES = 32;
@@ -12,12 +12,6 @@ export const MAX_WIRE_META_KEYS = MAX_META_KEYS + 1;
 export const MAX_WIRE_META_BYTES = MAX_META_BYTES + SERVER_FIELDS_BYTES;
 
 /** Why a (JSON-valid) meta is too large to replicate, or undefined. */
-export function metaSizeProblem(meta: object): string | undefined {
-  const keys = Object.keys(meta).length;
-  if (keys > MAX_WIRE_META_KEYS) return `meta: ${keys} keys, more than ${MAX_WIRE_META_KEYS}`;
-  const bytes = Buffer.byteLength(JSON.stringify(meta), 'utf8');
-  if (bytes > MAX_WIRE_META_BYTES) {
-    return `meta: ${bytes} bytes of JSON, more than ${MAX_WIRE_META_BYTES}`;
-  }
-  return undefined;
+export function wireMetaSizeProblem(meta: object): string | undefined {
+  return metaSizeProblem(meta, MAX_WIRE_META_KEYS, MAX_WIRE_META_BYTES);
 }

@@ -7,7 +7,7 @@
  */
 
 import { Packr } from 'msgpackr';
-import { metaSizeProblem } from './meta-limits.js';
+import { wireMetaSizeProblem } from './meta-limits.js';
 
 /** Type codes: the second element of every frame. Never reuse a retired code. */
 export const TYPE_CODE = {
@@ -94,14 +94,16 @@ export function splitReplicaKey(key: string): { name: string; vsn: number } | un
 /**
  * Why a value cannot be (part of) a meta on the wire, or undefined when it can. Metas are JSON:
  * a plain object whose values are strings, finite numbers, booleans, null, or nested plain
- * objects / arrays of the same, at most `MAX_META_DEPTH` deep. Exported so the track path can
- * refuse a meta up front instead of failing when the delta is encoded.
+ * objects / arrays of the same, at most `MAX_META_DEPTH` deep, within the wire's size limits.
+ * The runtime's one check on the metas it writes (src/runtime/replicable-meta.ts); the decoder
+ * applies the same rules to remote metas as it builds them (decode-values.ts). The encoder does
+ * not re-check: each meta is checked once, where it enters a replica.
  */
 export function metaProblem(meta: unknown): string | undefined {
   if (!isPlainObject(meta)) return `meta: expected a plain object, got ${describe(meta)}`;
   const found = jsonProblem(meta, 1);
   if (found) return `meta${found.path}: ${found.problem}`;
-  return metaSizeProblem(meta);
+  return wireMetaSizeProblem(meta);
 }
 
 /** Paths are built only on the way out of a failure, so checking a valid meta allocates nothing. */

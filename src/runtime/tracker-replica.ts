@@ -23,12 +23,11 @@ import {
   type TransferPart,
   type UpdateResult,
 } from '../core/index.js';
-import { InvalidInputError } from '../errors.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { PresenceTracker, TrackerView } from '../ports/presence-tracker.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
-import { decodeMessage, encodeMessage, metaProblem } from '../protocol/codec.js';
+import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import type { ReplicationMessage } from '../protocol/messages.js';
 import { readOnlyView } from './read-only-view.js';
 import {
@@ -36,6 +35,7 @@ import {
   type ResolvedTimingOptions,
   resolveTiming,
 } from './replica-options.js';
+import { replicableMeta } from './replicable-meta.js';
 import { TransferAnswers } from './transfer-answers.js';
 import { TransferRequests } from './transfer-requests.js';
 
@@ -184,8 +184,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
 
   /** @throws InvalidInputError when the meta is not plain JSON (it could not be replicated). */
   track(topic: string, key: string, conn: string, meta: Meta): TrackResult {
-    assertReplicable(meta);
-    const result = this.#state.track(topic, key, conn, meta);
+    const result = this.#state.track(topic, key, conn, replicableMeta(meta));
     if (result.ok) this.report(result.change);
     return result;
   }
@@ -200,8 +199,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
 
   /** @throws InvalidInputError when the meta is not plain JSON (it could not be replicated). */
   update(topic: string, key: string, conn: string, meta: Meta): UpdateResult {
-    assertReplicable(meta);
-    const result = this.#state.update(topic, key, conn, meta);
+    const result = this.#state.update(topic, key, conn, replicableMeta(meta));
     if (result.ok) this.report(result.change);
     return result;
   }
@@ -211,8 +209,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
    * @throws InvalidInputError when the meta is not plain JSON (it could not be replicated).
    */
   move(topic: string, key: string, conn: string, toTopic: string, meta: Meta): MoveResult {
-    assertReplicable(meta);
-    const result = this.#state.move(topic, key, conn, toTopic, meta);
+    const result = this.#state.move(topic, key, conn, toTopic, replicableMeta(meta));
     if (result.ok) this.report(result.change);
     return result;
   }
@@ -454,10 +451,4 @@ function senderProblem(message: ReplicationMessage, sender: string): string | un
     }
   }
   return undefined;
-}
-
-/** Refuses a meta the codec could not encode, before it reaches a heartbeat in a timer. */
-function assertReplicable(meta: Meta): void {
-  const problem = metaProblem(meta);
-  if (problem) throw new InvalidInputError(`meta cannot be replicated: ${problem}`);
 }

@@ -89,6 +89,34 @@ describe('presence:update', () => {
     expect(bob.received).toHaveLength(1);
   });
 
+  it('refuses a patch that would make the whole meta too large with meta_too_large', async () => {
+    const relaxed = await startTestServer({ rateLimit: { perSecond: 1000, burst: 1000 } });
+    try {
+      const client = await connect(relaxed.url, 'bob');
+      await client.ready();
+      const keys = (prefix: string) =>
+        Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`${prefix}${i}`, i]));
+      expect(await client.update(keys('a'))).toEqual({ ok: true });
+      // Each patch is valid on its own; the merged meta is over 24 keys, then over 2048 bytes.
+      expect(await client.update(keys('b'))).toMatchObject({
+        ok: false,
+        error: { code: 'meta_too_large' },
+      });
+      const text = (n: number) => ({ [`t${n}`]: 'x'.repeat(1000) });
+      expect(await client.update(text(1))).toEqual({ ok: true });
+      expect(await client.update(text(2))).toMatchObject({
+        ok: false,
+        error: { code: 'meta_too_large' },
+      });
+      await waitFor(() => client.metas('bob')[0]?.['t1'] !== undefined);
+      expect(client.metas('bob')[0]).not.toHaveProperty('b0');
+      expect(client.metas('bob')[0]).not.toHaveProperty('t2');
+      client.close();
+    } finally {
+      await relaxed.close();
+    }
+  });
+
   it('survives garbage: no ack, an ack only, extra arguments', async () => {
     const bob = await open('bob');
     bob.socket.emit('presence:update');
