@@ -8,3 +8,7 @@ export {
 } from './graphology-friends-graph.js';
 export { fromNodeKey, toNodeKey } from './node-key.js';
 export { importSerializedGraph, type SerializedFriendsGraph } from './serialized-graph.js';
+export {
+  createTransportGraphChangeRelay,
+  type TransportGraphChangeRelay,
+} from './transport-change-relay.js';

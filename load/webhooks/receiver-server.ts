@@ -12,7 +12,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { verifyWebhookSignature } from '../../src/webhooks/webhook-signature.js';
+import { verifyPresenceWebhookSignature } from '../../src/webhooks/webhook-signature.js';
 import { WebhookTally } from './webhook-tally.js';
 
 const SIGNATURE_SAMPLE = 100;
@@ -42,7 +42,7 @@ const server = createServer((req, res) => {
       const body = Buffer.concat(chunks).toString('utf8');
       if (requests % SIGNATURE_SAMPLE === 0) {
         const header = req.headers['x-presence-signature'];
-        const check = verifyWebhookSignature(
+        const check = verifyPresenceWebhookSignature(
           secret,
           typeof header === 'string' ? header : undefined,
           body,

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createTransportGraphChangeRelay } from '../../graph-adapters/graphology/transport-change-relay.js';
 import { registerCountMetrics } from '../counts/count-metrics.js';
 import { registerAbuseMetrics } from '../http/abuse-metrics.js';
 import { registerAdmissionMetrics } from '../http/admission-metrics.js';
@@ -21,7 +22,6 @@ import { registerSubscriptionRecheckMetrics } from '../http/subscription-recheck
 import { registerUserOnlineMetrics } from '../http/user-online-metrics.js';
 import { registerWebhookMetrics } from '../http/webhook-metrics.js';
 import type { Logger } from '../ports/logger.js';
-import { createTransportGraphChangeRelay } from '../relay/transport-graph-change-relay.js';
 import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
 import type { CliConfig } from './config.js';
 import { createDemoRoutesFor } from './demo-setup.js';

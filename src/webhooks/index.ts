@@ -5,9 +5,9 @@
 export type { WebhookEvent, WebhookEventType } from './webhook-event.js';
 export {
   DEFAULT_SIGNATURE_TOLERANCE_S,
-  SIGNATURE_HEADER,
-  type SignatureCheck,
-  signWebhook,
+  PRESENCE_SIGNATURE_HEADER,
+  type PresenceSignatureCheck,
+  signPresenceWebhook,
   type VerifyOptions,
-  verifyWebhookSignature,
+  verifyPresenceWebhookSignature,
 } from './webhook-signature.js';

@@ -19,7 +19,7 @@ import {
   resolveWebhookOptions,
   type WebhookOptions,
 } from './webhook-options.js';
-import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
+import { PRESENCE_SIGNATURE_HEADER, signPresenceWebhook } from './webhook-signature.js';
 
 /** How one event ended: 2xx, given up (refused or out of tries), or not queued at all. */
 export type WebhookOutcome = 'delivered' | 'failed' | 'dropped';
@@ -212,7 +212,7 @@ export class WebhookSender {
         headers: {
           'content-type': 'application/json',
           'user-agent': `graph-presence/${VERSION}`,
-          [SIGNATURE_HEADER]: signWebhook(secret, pending.body, t),
+          [PRESENCE_SIGNATURE_HEADER]: signPresenceWebhook(secret, pending.body, t),
         },
         body: pending.body,
         redirect: 'manual',

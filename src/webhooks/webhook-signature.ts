@@ -6,11 +6,11 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export const SIGNATURE_HEADER = 'X-Presence-Signature';
+export const PRESENCE_SIGNATURE_HEADER = 'X-Presence-Signature';
 export const DEFAULT_SIGNATURE_TOLERANCE_S = 300;
 
 /** The header value for `body` signed at `unixSeconds`. */
-export function signWebhook(secret: string, body: string, unixSeconds: number): string {
+export function signPresenceWebhook(secret: string, body: string, unixSeconds: number): string {
   return `t=${unixSeconds},v1=${hmacHex(secret, `${unixSeconds}.${body}`)}`;
 }
 
@@ -21,7 +21,7 @@ export interface VerifyOptions {
   readonly toleranceS?: number;
 }
 
-export type SignatureCheck =
+export type PresenceSignatureCheck =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: string };
 
@@ -29,7 +29,7 @@ export type SignatureCheck =
  * Checks a received request: `secrets` may list the current and the previous secret during a
  * rotation (any one matching is enough). `body` is the raw body, before any JSON parsing.
  */
-export function verifyWebhookSignature(
+export function verifyPresenceWebhookSignature(
   secrets: string | readonly string[],
   header: string | undefined,
   body: string,
@@ -37,11 +37,14 @@ export function verifyWebhookSignature(
     nowS = Math.floor(Date.now() / 1000),
     toleranceS = DEFAULT_SIGNATURE_TOLERANCE_S,
   }: VerifyOptions = {},
-): SignatureCheck {
-  if (!header) return { ok: false, reason: `missing ${SIGNATURE_HEADER} header` };
+): PresenceSignatureCheck {
+  if (!header) return { ok: false, reason: `missing ${PRESENCE_SIGNATURE_HEADER} header` };
   const fields = readSignatureHeader(header);
   if (!fields) {
-    return { ok: false, reason: `malformed ${SIGNATURE_HEADER}; expected t=<seconds>,v1=<hex>` };
+    return {
+      ok: false,
+      reason: `malformed ${PRESENCE_SIGNATURE_HEADER}; expected t=<seconds>,v1=<hex>`,
+    };
   }
   if (Math.abs(nowS - fields.t) > toleranceS) {
     return { ok: false, reason: `t is outside the ${toleranceS} s tolerance (stale or replayed)` };

@@ -46,7 +46,6 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/query'],
   ['src/user-online'],
   ['src/counts'],
-  ['src/relay'],
   ['src/runtime'],
   ['src/protocol'],
   // The webhook sender: its rate-limited log comes from the transports.

@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateLastSeen } from '../../src/last-seen/postgres-last-seen-schema.js';
-import { verifyWebhookSignature } from '../../src/webhooks/webhook-signature.js';
+import { verifyPresenceWebhookSignature } from '../../src/webhooks/webhook-signature.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { type CliRun, killAll, startCli, stopCli } from './support/cli-process.js';
@@ -54,7 +54,7 @@ async function startReceiver(failFirst = 0) {
     });
     request.on('end', () => {
       const header = request.headers['x-presence-signature'];
-      const check = verifyWebhookSignature(
+      const check = verifyPresenceWebhookSignature(
         WEBHOOK_SECRET,
         Array.isArray(header) ? header[0] : header,
         raw,

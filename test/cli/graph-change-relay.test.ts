@@ -7,7 +7,7 @@ import { GraphologyFriendsGraph } from '../../graph-adapters/graphology/index.js
 import {
   createTransportGraphChangeRelay,
   decodeEdgeChange,
-} from '../../src/relay/transport-graph-change-relay.js';
+} from '../../graph-adapters/graphology/transport-change-relay.js';
 import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
 import { waitFor } from '../support/wait-for.js';
 

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GraphologyFriendsGraph } from '../../graph-adapters/graphology/index.js';
+import { decodeEdgeChange } from '../../graph-adapters/graphology/transport-change-relay.js';
 import { assertUserId, isUserId, parseChange } from '../../graph-adapters/shared/index.js';
 import { checkDelivery } from '../../src/delivery/delivery-input.js';
 import { MAX_USER_ID_BYTES, userIdProblem } from '../../src/domain/user-id.js';
 import { InvalidInputError } from '../../src/errors.js';
-import { decodeEdgeChange } from '../../src/relay/transport-graph-change-relay.js';
 import { refusal } from '../gateway/support/test-client.js';
 import { startTestServer, tokenFor } from '../gateway/support/test-server.js';
 

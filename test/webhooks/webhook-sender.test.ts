@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWebhookEvent, type WebhookEvent } from '../../src/webhooks/webhook-event.js';
-import { verifyWebhookSignature } from '../../src/webhooks/webhook-signature.js';
+import { verifyPresenceWebhookSignature } from '../../src/webhooks/webhook-signature.js';
 import { waitFor } from '../support/wait-for.js';
 import { verifyPresenceWebhook } from './support/doc-verifier.mjs';
 import {
@@ -44,7 +44,9 @@ describe('WebhookSender', () => {
       expect(request.method).toBe('POST');
       expect(request.path).toBe('/hooks/presence');
       expect(request.contentType).toBe('application/json');
-      expect(verifyWebhookSignature(SECRET, request.signature, request.body)).toEqual({ ok: true });
+      expect(verifyPresenceWebhookSignature(SECRET, request.signature, request.body)).toEqual({
+        ok: true,
+      });
       expect(verifyPresenceWebhook(SECRET, request.signature, request.body)).toBe(true);
       expect(verifyPresenceWebhook(`${SECRET}x`, request.signature, request.body)).toBe(false);
     }

@@ -5,7 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { signWebhook, verifyWebhookSignature } from '../../src/webhooks/webhook-signature.js';
+import {
+  signPresenceWebhook,
+  verifyPresenceWebhookSignature,
+} from '../../src/webhooks/webhook-signature.js';
 import { verifyPresenceWebhook } from './support/doc-verifier.mjs';
 
 const SECRET = 'webhook-signature-test-secret-32-bytes!';
@@ -13,30 +16,30 @@ const OLD_SECRET = 'the-previous-webhook-secret-of-32-bytes';
 const BODY = '{"id":"e1","type":"user.online","user":"alice","at":1700000000000,"seq":1}';
 const T = 1_700_000_000;
 
-describe('signWebhook / verifyWebhookSignature', () => {
+describe('signPresenceWebhook / verifyPresenceWebhookSignature', () => {
   it('signs t and the body: t=<seconds>,v1=<64 hex>, verified at t and within 300 s', () => {
-    const header = signWebhook(SECRET, BODY, T);
+    const header = signPresenceWebhook(SECRET, BODY, T);
     expect(header).toMatch(/^t=1700000000,v1=[0-9a-f]{64}$/);
-    expect(verifyWebhookSignature(SECRET, header, BODY, { nowS: T })).toEqual({ ok: true });
-    expect(verifyWebhookSignature(SECRET, header, BODY, { nowS: T + 300 }).ok).toBe(true);
-    expect(verifyWebhookSignature(SECRET, header, BODY, { nowS: T - 300 }).ok).toBe(true);
+    expect(verifyPresenceWebhookSignature(SECRET, header, BODY, { nowS: T })).toEqual({ ok: true });
+    expect(verifyPresenceWebhookSignature(SECRET, header, BODY, { nowS: T + 300 }).ok).toBe(true);
+    expect(verifyPresenceWebhookSignature(SECRET, header, BODY, { nowS: T - 300 }).ok).toBe(true);
   });
 
   it('refuses a stale or future t, a changed body or t, another secret, a malformed header', () => {
-    const header = signWebhook(SECRET, BODY, T);
+    const header = signPresenceWebhook(SECRET, BODY, T);
     const check = (h: string | undefined, body = BODY, nowS = T) =>
-      verifyWebhookSignature(SECRET, h, body, { nowS });
+      verifyPresenceWebhookSignature(SECRET, h, body, { nowS });
     expect(check(header, BODY, T + 301)).toMatchObject({ ok: false, reason: /tolerance/ });
     expect(check(header, BODY, T - 301).ok).toBe(false);
-    expect(verifyWebhookSignature(SECRET, header, BODY, { nowS: T + 60, toleranceS: 30 }).ok).toBe(
-      false,
-    );
+    expect(
+      verifyPresenceWebhookSignature(SECRET, header, BODY, { nowS: T + 60, toleranceS: 30 }).ok,
+    ).toBe(false);
     expect(check(header, BODY.replace('alice', 'mallory'))).toMatchObject({
       ok: false,
       reason: /does not match/,
     });
     expect(check(header.replace(`t=${T}`, `t=${T + 1}`)).ok).toBe(false);
-    expect(check(signWebhook(OLD_SECRET, BODY, T)).ok).toBe(false);
+    expect(check(signPresenceWebhook(OLD_SECRET, BODY, T)).ok).toBe(false);
     expect(check(undefined)).toMatchObject({ ok: false, reason: /missing/ });
     for (const bad of ['', 'v1=abc', `t=${T}`, `t=x,v1=${'0'.repeat(64)}`, `t=${T},v1=zz`]) {
       expect(check(bad).ok).toBe(false);
@@ -46,11 +49,11 @@ describe('signWebhook / verifyWebhookSignature', () => {
   it('accepts the current or the previous secret during a rotation', () => {
     const secrets = [SECRET, OLD_SECRET];
     for (const signer of secrets) {
-      const header = signWebhook(signer, BODY, T);
-      expect(verifyWebhookSignature(secrets, header, BODY, { nowS: T }).ok).toBe(true);
+      const header = signPresenceWebhook(signer, BODY, T);
+      expect(verifyPresenceWebhookSignature(secrets, header, BODY, { nowS: T }).ok).toBe(true);
     }
-    const other = signWebhook('a-third-secret-nobody-configured-32b', BODY, T);
-    expect(verifyWebhookSignature(secrets, other, BODY, { nowS: T }).ok).toBe(false);
+    const other = signPresenceWebhook('a-third-secret-nobody-configured-32b', BODY, T);
+    expect(verifyPresenceWebhookSignature(secrets, other, BODY, { nowS: T }).ok).toBe(false);
   });
 
   it('the verifier of docs/webhooks.md and README.md is the one in this test, and agrees with the library', () => {
@@ -59,7 +62,7 @@ describe('signWebhook / verifyWebhookSignature', () => {
       const doc = readFileSync(new URL(file, import.meta.url), 'utf8');
       expect(doc, file).toContain(`\`\`\`js\n${snippet}\`\`\``);
     }
-    const header = signWebhook(SECRET, BODY, T);
+    const header = signPresenceWebhook(SECRET, BODY, T);
     expect(verifyPresenceWebhook(SECRET, header, BODY, T + 10)).toBe(true);
     expect(verifyPresenceWebhook(SECRET, header, BODY, T + 301)).toBe(false);
     expect(verifyPresenceWebhook(SECRET, header, `${BODY} `, T)).toBe(false);
