@@ -51,44 +51,38 @@ export class PresenceQuery {
       checked.viewer === undefined
         ? undefined
         : await lookupVisible(graph, checked.viewer, graphTimeoutMs);
-    const lastSeen = await this.readLastSeen(checked.userIds, checked.viewer, visible);
-    // Read after the lookups, in one synchronous step: the answer is the replica as of now.
+    // The replica in one synchronous step: the answer is its state as of now.
     const answer = new Map<UserId, UserPresence>();
     for (const user of checked.userIds) {
-      const presence = this.presenceOf(user, checked.viewer, visible);
-      const seen = presence.online ? null : (lastSeen?.get(user) ?? null);
-      answer.set(user, seen === null ? presence : { ...presence, lastSeen: seen });
+      answer.set(user, this.presenceOf(user, checked.viewer, visible));
     }
+    await this.addLastSeen(answer, checked.viewer);
     return answer;
   };
 
   /**
-   * The last seen each asked user shows this view: the backend sees every recorded one; a viewer
-   * only those of users they may see who show it to friends (their own always). Read for every
-   * asked user the view may see, as one batch, before the replica is read.
+   * Fills in the last seen of the answer's offline users, in one store read for them alone: the
+   * backend sees every recorded one; a viewer their own, and those of users they may see who show
+   * it to friends (anyone else is already OFFLINE for them, with no read).
    */
-  private async readLastSeen(
-    users: readonly UserId[],
+  private async addLastSeen(
+    answer: Map<UserId, UserPresence>,
     viewer: UserId | undefined,
-    visible: ReadonlySet<UserId> | undefined,
-  ): Promise<Map<UserId, number> | undefined> {
+  ): Promise<void> {
     const { lastSeen } = this.sources;
-    if (lastSeen === undefined) return undefined;
-    const seeable = users.filter(
-      (user) => visible === undefined || visible.has(user) || user === viewer,
+    if (lastSeen === undefined) return;
+    const offline = [...answer].flatMap(([user, presence]) =>
+      presence.online || presence === OFFLINE_UNSEEN ? [] : [user],
     );
-    const answer = await lastSeen.read(seeable);
-    const shown = new Map<UserId, number>();
-    for (const user of seeable) {
-      const record = answer?.get(user);
-      if (record === undefined || record.lastSeen === null) continue;
-      if (viewer === undefined || user === viewer) shown.set(user, record.lastSeen);
-      else {
-        const at = visibleLastSeen(answer, user);
-        if (at !== null) shown.set(user, at);
-      }
+    if (offline.length === 0) return;
+    const records = await lastSeen.read(offline);
+    for (const user of offline) {
+      const at =
+        viewer === undefined || user === viewer
+          ? (records?.get(user)?.lastSeen ?? null)
+          : visibleLastSeen(records, user);
+      if (at !== null) answer.set(user, { ...answer.get(user)!, lastSeen: at });
     }
-    return shown;
   }
 
   private presenceOf(
@@ -100,10 +94,16 @@ export class PresenceQuery {
     if (user === viewer) {
       return userPresence(ownPresences(state, user));
     }
-    if (visible !== undefined && !visible.has(user)) return OFFLINE;
+    if (visible !== undefined && !visible.has(user)) return OFFLINE_UNSEEN;
     return userPresence(state.get(userTopic(user), user));
   }
 }
+
+/**
+ * A user the viewer may not see: the same answer as an offline friend (OFFLINE's fields), but its
+ * own object so their last seen is never read.
+ */
+const OFFLINE_UNSEEN: UserPresence = Object.freeze({ ...OFFLINE });
 
 /** A user's visible and invisible connections: what their own devices see of them. */
 function ownPresences(state: TrackerView, user: UserId): Presence[] {
