@@ -296,9 +296,15 @@ function resolveAuthenticate(options: PresenceGatewayOptions, now: () => number)
 
 function resolveLastSeen(store: LastSeenStore | undefined): LastSeenStore | undefined {
   if (store === undefined) return undefined;
-  if (typeof store !== 'object' || store === null || typeof store.get !== 'function') {
+  const methods = ['record', 'setVisibility', 'get', 'close'] as const;
+  const candidate = store as Partial<Record<(typeof methods)[number], unknown>> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    methods.some((method) => typeof candidate[method] !== 'function')
+  ) {
     throw new InvalidOptionError(
-      'lastSeen must be a LastSeenStore (record, setVisibility, get, close) from src/last-seen/',
+      'lastSeen must be a LastSeenStore (record, setVisibility, get, close), e.g. new MemoryLastSeenStore()',
     );
   }
   return store;

@@ -19,7 +19,6 @@ import type { Deliverer } from '../delivery/deliverer.js';
 import type { DeliveryServerOptions } from '../delivery/delivery-types.js';
 import { type Deliver, setUpDelivery } from '../delivery/server-delivery.js';
 import { PRESENCE_NAMESPACE } from '../domain/client-protocol.js';
-import { positiveOption } from '../domain/positive-option.js';
 import { USER_TOPIC_PREFIX } from '../domain/topics.js';
 import { InvalidOptionError } from '../errors.js';
 import type { AdmissionOptions } from '../gateway/admission.js';
@@ -43,15 +42,12 @@ import type { ReplicaTimingOptions } from '../runtime/replica-options.js';
 import { TrackerReplica } from '../runtime/tracker-replica.js';
 import { createInMemoryBus } from '../transports/in-memory-transport.js';
 import { assertValidReplicaId } from '../transports/replica-id.js';
+import { BackendPresence, checkBackendPresenceOptions } from '../user-online/backend-presence.js';
 import type { LastSeenReadStats } from '../user-online/last-seen-reads.js';
-import { LastSeenRecorder, type LastSeenRecorderStats } from '../user-online/last-seen-recorder.js';
-import { UserOnlineFeed } from '../user-online/user-online-feed.js';
-import { dispatchWebhooks } from '../user-online/webhook-dispatch.js';
-import { resolveWebhookOptions, type WebhookOptions } from '../webhooks/webhook-options.js';
-import { WebhookSender } from '../webhooks/webhook-sender.js';
-
-/** How long close() waits for queued webhook events before dropping them. */
-const WEBHOOK_DRAIN_MS = 2_000;
+import type { LastSeenRecorderStats } from '../user-online/last-seen-recorder.js';
+import type { UserOnlineFeed } from '../user-online/user-online-feed.js';
+import type { WebhookOptions } from '../webhooks/webhook-options.js';
+import type { WebhookSender } from '../webhooks/webhook-sender.js';
 
 /** The largest client frame a socket.io server created here accepts. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
@@ -241,15 +237,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   if (options.httpServer !== undefined && !(options.httpServer instanceof HttpServer)) {
     throw new InvalidOptionError('createPresenceServer: httpServer must be a node:http Server');
   }
-  assertLastSeenStore(options.lastSeen);
-  const feedTiming = {
-    offlineDelayMs: optionalPositive('offlineDelayMs', options.offlineDelayMs),
-    ownerWarmUpMs: optionalPositive('ownerWarmUpMs', options.ownerWarmUpMs),
-  };
-  const webhookOptions =
-    options.webhooks === undefined
-      ? undefined
-      : resolveWebhookOptions(options.webhooks, 'webhooks');
+  checkBackendPresenceOptions(options, 'createPresenceServer');
   const channels = busChannels(options);
   const nodeName = resolveNodeName({ ...options, ...channels });
   const ownTransport = channels.transport === undefined;
@@ -309,13 +297,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     if (ownTransport) void transport.close();
     throw error;
   }
-  // Started with the replica, before it holds anything: no transition is missed.
-  const online = new UserOnlineFeed({ replica, ...feedTiming });
-  online.start();
-  const recorder = options.lastSeen && new LastSeenRecorder(online, options.lastSeen, logger);
-  const webhooks = webhookOptions && new WebhookSender({ ...options.webhooks!, logger });
-  if (webhooks?.warning !== undefined) logger.warn({ option: 'webhooks.url' }, webhooks.warning);
-  if (webhooks) dispatchWebhooks(online, webhooks);
+  // Watching before the replica starts: no transition is missed.
+  const backend = new BackendPresence(replica, options, logger);
   replica.start();
   logger.info({ node: nodeName, namespace: PRESENCE_NAMESPACE }, 'presence gateway ready');
 
@@ -325,15 +308,9 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       // Pending deliveries go to the fallback before their sockets are disconnected.
       const deliveriesClosed = delivery.deliverer?.close();
       gateway.close();
-      // The last node up takes its leaving users offline now; others leave that to the cluster.
-      online.stop({ flush: replica.health.counts().up === 0 });
+      backend.stop(replica.health.counts().up === 0);
       replica.stop({ announce: true });
-      await recorder?.close();
-      if (webhooks) {
-        // A short wait for what is queued (the flushed offlines above); the sender logs the rest.
-        await settled(() => webhooks.stats.queueDepth === 0, WEBHOOK_DRAIN_MS);
-        webhooks.close();
-      }
+      await backend.close();
       if (ownTransport) await transport.close();
       if (ownIo) {
         if (ownHttp) await new Promise<void>((resolve) => io.close(() => resolve()));
@@ -357,41 +334,14 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     counts: gateway.counts,
     query: gateway.query,
     lastSeenStore: options.lastSeen,
-    online,
-    webhooks,
+    online: backend.online,
+    webhooks: backend.webhooks,
     lastSeenStats:
-      recorder && gateway.lastSeenReads
-        ? { reads: gateway.lastSeenReads.stats, writes: recorder.stats }
+      backend.lastSeenWrites && gateway.lastSeenReads
+        ? { reads: gateway.lastSeenReads.stats, writes: backend.lastSeenWrites }
         : undefined,
     close,
   };
-}
-
-/** Resolves once `done()` is true or `timeoutMs` passed, checking every 20 ms. */
-async function settled(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function optionalPositive(name: string, value: number | undefined): number | undefined {
-  return value === undefined ? undefined : positiveOption(`createPresenceServer: ${name}`, value);
-}
-
-function assertLastSeenStore(store: unknown): void {
-  if (store === undefined) return;
-  const methods = ['record', 'setVisibility', 'get', 'close'] as const;
-  const candidate = store as Partial<Record<(typeof methods)[number], unknown>> | null;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    methods.some((method) => typeof candidate[method] !== 'function')
-  ) {
-    throw new InvalidOptionError(
-      'createPresenceServer: lastSeen must be a LastSeenStore (record, setVisibility, get, close), e.g. new MemoryLastSeenStore()',
-    );
-  }
 }
 
 /** The bus's tracker and delivery channels, or the transports given instead. */

@@ -87,6 +87,8 @@ export class WebhookSender {
   /** Requests in flight, each with its timeout timer. */
   private readonly requests = new Map<AbortController, unknown>();
   private held = 0;
+  /** Resolved when nothing is held any more (`drain`). */
+  private idleWaiters: (() => void)[] = [];
   private pumpScheduled = false;
   private closed = false;
   private counts = { delivered: 0, failed: 0, dropped: 0, retried: 0, refused: 0 };
@@ -139,6 +141,21 @@ export class WebhookSender {
   }
 
   /**
+   * Resolves once every held event is delivered or given up, or after `timeoutMs`, whichever is
+   * first (a shutdown gives what is queued a moment, never more).
+   */
+  drain(timeoutMs: number): Promise<void> {
+    if (this.held === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = this.timers.setTimeout(resolve, timeoutMs);
+      this.idleWaiters.push(() => {
+        this.timers.clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /**
    * Stops: clears the retry timers, aborts the requests in flight and forgets the queue.
    * Returns how many events were still held (never delivered from here). Idempotent.
    */
@@ -154,6 +171,7 @@ export class WebhookSender {
     this.requests.clear();
     const unsent = this.held;
     this.held = 0;
+    this.wakeIdleWaiters();
     this.queues.clear();
     this.ready.clear();
     if (unsent > 0) {
@@ -279,6 +297,13 @@ export class WebhookSender {
     if (queue !== undefined && queue.length > 0) this.markReady(user);
     else this.queues.delete(user);
     this.report(event, outcome);
+    if (this.held === 0) this.wakeIdleWaiters();
+  }
+
+  private wakeIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** The caller's hook must not break the queue (or throw into enqueue). */

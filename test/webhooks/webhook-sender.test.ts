@@ -92,6 +92,21 @@ describe('WebhookSender', () => {
     expect(h.clock.pending).toBe(0);
   });
 
+  it('drain resolves once everything held is done, or at its timeout for what cannot be', async () => {
+    const ok = await harness(() => 200);
+    for (const user of ['alice', 'bob', 'carol']) ok.sender.enqueue(online(user));
+    await ok.sender.drain(60_000);
+    expect(ok.sender.stats).toMatchObject({ delivered: 3, queueDepth: 0 });
+
+    const down = await harness(() => 503);
+    down.sender.enqueue(online('alice'));
+    await waitFor(() => down.sender.stats.retried === 1);
+    const drained = down.sender.drain(1_000);
+    down.clock.advance(1_000);
+    await drained;
+    expect(down.sender.stats.queueDepth).toBe(1);
+  });
+
   it('gives up after maxAttempts retryable failures', async () => {
     const h = await harness(() => 503, { maxAttempts: 3 });
     const event = online('alice');
