@@ -5,6 +5,7 @@
  * Operator mistakes (bad options, unreachable services) print one line and exit 2.
  */
 import { PresenceError } from '../errors.js';
+import { systemTimers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { VERSION } from '../version.js';
 import { CliError, errorMessage, USAGE_EXIT_CODE } from './cli-error.js';
@@ -95,11 +96,11 @@ function handleSignals(node: RunningNode, logger: Logger): void {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: leaving the cluster');
-    const timer = setTimeout(() => {
+    // Unref'd (system timers): it never keeps a finished shutdown alive.
+    systemTimers.setTimeout(() => {
       logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out: exiting anyway');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
-    timer.unref();
     node.shutdown().then(
       () => {
         logger.info({}, 'stopped');

@@ -21,6 +21,7 @@ import { presenceQueryRoutes } from '../http/presence-query-route.js';
 import { registerSubscriptionRecheckMetrics } from '../http/subscription-recheck-metrics.js';
 import { registerUserOnlineMetrics } from '../http/user-online-metrics.js';
 import { registerWebhookMetrics } from '../http/webhook-metrics.js';
+import { systemTimers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
 import type { CliConfig } from './config.js';
@@ -191,9 +192,12 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       await opened.graph.close();
       // Closing the bus flushes the leave the replica just announced.
       await bus.close();
-      const grace = setTimeout(() => httpServer.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+      const grace = systemTimers.setTimeout(
+        () => httpServer.closeAllConnections(),
+        HTTP_CLOSE_GRACE_MS,
+      );
       await httpClosed;
-      clearTimeout(grace);
+      systemTimers.clearTimeout(grace);
     })();
     return closing;
   };

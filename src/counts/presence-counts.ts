@@ -14,6 +14,7 @@ import { lookupVisible } from '../domain/graph-lookup.js';
 import { USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
 import { userIdProblem } from '../domain/user-id.js';
 import { InvalidInputError, PresenceError } from '../errors.js';
+import type { Timers } from '../ports/clock.js';
 import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
 import type { TrackerView } from '../ports/presence-tracker.js';
 import type { FriendsOnline } from './friends-online.js';
@@ -47,6 +48,8 @@ export interface CountSources {
   readonly state: TrackerView;
   readonly graph: FriendsGraph;
   readonly graphTimeoutMs: number;
+  /** The server's timers (the graph lookup's deadline). @default the system's */
+  readonly timers?: Timers;
   readonly friends: FriendsOnline;
   readonly rooms: RoomCounts;
 }
@@ -78,9 +81,9 @@ export class PresenceCounts {
     if (problem !== undefined) throw new InvalidInputError(`counts.friendsOnline: ${problem}`);
     const maintained = this.sources.friends.of(userId);
     if (maintained !== undefined) return { online: maintained, source: 'maintained' };
-    const { graph, graphTimeoutMs, state } = this.sources;
+    const { graph, graphTimeoutMs, state, timers } = this.sources;
     let online = 0;
-    for (const friend of await lookupVisible(graph, userId, graphTimeoutMs)) {
+    for (const friend of await lookupVisible(graph, userId, graphTimeoutMs, timers)) {
       if (state.count(userTopic(friend)) > 0) online++;
     }
     return { online, source: 'graph' };

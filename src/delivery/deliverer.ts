@@ -13,6 +13,7 @@
  */
 import type { PresenceChange } from '../core/presence-state.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
+import type { Clock, Timers } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
@@ -36,6 +37,8 @@ export interface DelivererOptions extends DeliveryServerOptions {
    */
   readonly transport?: ReplicationTransport;
   readonly logger?: Logger;
+  /** The server's clock. @default the system's */
+  readonly clock?: (Clock & Timers) | undefined;
 }
 
 export interface DeliveryStats extends OriginStats {
@@ -62,6 +65,7 @@ export class Deliverer {
       onUndelivered: options.onUndelivered,
       timeoutMs: options.timeoutMs,
       logger: this.logger,
+      clock: options.clock,
     });
     this.receiver = new DeliveryReceiver({
       name: replica.ref.name,

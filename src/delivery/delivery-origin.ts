@@ -17,6 +17,7 @@ import type { PresenceMessage } from '../domain/client-protocol.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
 import { selfTopic, userTopic } from '../domain/topics.js';
 import { InvalidOptionError } from '../errors.js';
+import { type Clock, systemServerClock, type Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { encodeDeliveryFrame, FLAG_ALL, FLAG_QUIET } from './delivery-frames.js';
@@ -46,6 +47,8 @@ export interface DeliveryOriginOptions {
   readonly onUndelivered?: OnUndelivered | undefined;
   readonly timeoutMs?: number | undefined;
   readonly logger: Logger;
+  /** The server's clock: deadlines, attempts and latencies. @default the system's */
+  readonly clock?: (Clock & Timers) | undefined;
 }
 
 /** The origin's counters (the receiving side adds framesDropped). */
@@ -76,7 +79,7 @@ interface Pending {
   /** Acks per node: the most any one answer reported (a retry reaches the same sockets). */
   readonly ackedBy: Map<string, number>;
   acked: number;
-  timer: NodeJS.Timeout | undefined;
+  timer: unknown;
   settled: boolean;
   readonly resolve: (result: DeliveryResult) => void;
 }
@@ -98,7 +101,10 @@ export class DeliveryOrigin {
   };
   private closing: Promise<void> | undefined;
 
+  private readonly clock: Clock & Timers;
+
   constructor(private readonly options: DeliveryOriginOptions) {
+    this.clock = options.clock ?? systemServerClock;
     this.name = options.replica.ref.name;
     this.defaultTimeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
     if (!isTimeoutMs(this.defaultTimeoutMs)) {
@@ -127,7 +133,7 @@ export class DeliveryOrigin {
     const id = this.ids.next();
     const message: PresenceMessage = { id, event: checked.event, payload: checked.payload };
     return new Promise<DeliveryResult>((resolve) => {
-      const startedAt = performance.now();
+      const startedAt = this.clock.now();
       const p: Pending = {
         checked,
         message,
@@ -221,8 +227,7 @@ export class DeliveryOrigin {
       return;
     }
     const attemptMs = Math.max(1, Math.floor(p.checked.timeoutMs / 2));
-    p.timer = setTimeout(() => this.attemptExpired(p), attemptMs);
-    p.timer.unref();
+    p.timer = this.clock.setTimeout(() => this.attemptExpired(p), attemptMs);
     for (const host of hosts) p.awaiting.add(host);
     for (const host of hosts) {
       // A local answer comes at once and may already have settled or widened the delivery.
@@ -244,13 +249,12 @@ export class DeliveryOrigin {
 
   /** The retry: every node, this one included. */
   private broadcast(p: Pending): void {
-    clearTimeout(p.timer);
+    this.clock.clearTimeout(p.timer);
     p.phase = 'broadcast';
     p.awaiting.clear();
     this.counts.broadcasts++;
     const remainingMs = this.remainingMs(p);
-    p.timer = setTimeout(() => this.expired(p), remainingMs);
-    p.timer.unref();
+    p.timer = this.clock.setTimeout(() => this.expired(p), remainingMs);
     const all = p.checked.ack === 'all';
     if (all) {
       // 'all' may end before the deadline once every node known to be up has answered.
@@ -309,7 +313,7 @@ export class DeliveryOrigin {
   }
 
   private remainingMs(p: Pending): number {
-    return Math.max(1, Math.ceil(p.deadlineAt - performance.now()));
+    return Math.max(1, Math.ceil(p.deadlineAt - this.clock.now()));
   }
 
   private settleDelivered(p: Pending): void {
@@ -352,14 +356,14 @@ export class DeliveryOrigin {
 
   private finish(p: Pending): void {
     p.settled = true;
-    clearTimeout(p.timer);
+    this.clock.clearTimeout(p.timer);
     this.pending.delete(p.message.id);
     const ofUser = this.pendingByUser.get(p.checked.userId);
     if (ofUser?.delete(p) && ofUser.size === 0) this.pendingByUser.delete(p.checked.userId);
   }
 
   private report(p: Pending, result: DeliveryResult): void {
-    const latencyMs = performance.now() - p.startedAt;
+    const latencyMs = this.clock.now() - p.startedAt;
     for (const listener of this.listeners) {
       try {
         listener(result, latencyMs);

@@ -7,6 +7,7 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import type { PresenceGateway } from '../gateway/presence-gateway.js';
+import type { Clock, Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
@@ -28,6 +29,7 @@ export interface ServerDeliveryOptions {
   readonly deliveryTransport?: ReplicationTransport | undefined;
   readonly delivery?: DeliveryServerOptions | undefined;
   readonly logger: Logger;
+  readonly clock: Clock & Timers;
 }
 
 export function setUpDelivery(options: ServerDeliveryOptions): {
@@ -65,6 +67,7 @@ export function setUpDelivery(options: ServerDeliveryOptions): {
     localSockets: (userId) => gateway.socketsOf(userId),
     transport: deliveryTransport,
     logger: options.logger,
+    clock: options.clock,
   });
   return {
     deliverer,

@@ -3,13 +3,20 @@
  * adapters (waiting on their store) and by the gateway (waiting on any adapter).
  */
 import { GraphProviderError } from '../errors.js';
+import type { Timers } from '../ports/clock.js';
 import { raceDeadline } from './deadline.js';
 
-export function withDeadline<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+export function withDeadline<T>(
+  work: Promise<T>,
+  timeoutMs: number,
+  what: string,
+  timers?: Timers,
+): Promise<T> {
   return raceDeadline(
     work,
     timeoutMs,
     () =>
       new GraphProviderError('PRESENCE_GRAPH_TIMEOUT', `${what} took longer than ${timeoutMs} ms`),
+    timers,
   );
 }

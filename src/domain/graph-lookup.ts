@@ -4,6 +4,7 @@
  * crash and never a subscription to something that is not a user id.
  */
 import { GraphProviderError } from '../errors.js';
+import type { Timers } from '../ports/clock.js';
 import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
 import { withDeadline } from './graph-deadline.js';
 
@@ -11,6 +12,8 @@ export async function lookupVisible(
   graph: FriendsGraph,
   userId: UserId,
   timeoutMs: number,
+  /** The server's timers. @default the system's */
+  timers?: Timers,
 ): Promise<Set<UserId>> {
   let work: Promise<readonly UserId[]>;
   try {
@@ -20,7 +23,7 @@ export async function lookupVisible(
   }
   let answer: unknown;
   try {
-    answer = await withDeadline(work, timeoutMs, 'friends graph: visibleTo');
+    answer = await withDeadline(work, timeoutMs, 'friends graph: visibleTo', timers);
   } catch (error) {
     if (error instanceof GraphProviderError) throw error;
     throw new GraphProviderError('PRESENCE_GRAPH_UNAVAILABLE', 'friends graph: visibleTo failed', {

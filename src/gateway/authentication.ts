@@ -10,6 +10,7 @@ import { type JWTVerifyOptions, errors as joseErrors, jwtVerify } from 'jose';
 import type { Socket } from 'socket.io';
 import { isValidUserId } from '../domain/user-id.js';
 import { InvalidOptionError } from '../errors.js';
+import { systemWallClock } from '../ports/clock.js';
 import type { UserId } from '../ports/friends-graph.js';
 import type { Logger } from '../ports/logger.js';
 import {
@@ -52,7 +53,7 @@ export class Unauthorized extends Error {}
 export function jwtAuthenticate(
   secret: string | Uint8Array,
   policy?: JwtPolicy,
-  now: () => number = Date.now,
+  now: () => number = systemWallClock.now,
 ): Authenticate {
   const raw = jwtSecretBytes(secret);
   const rules = resolveJwtPolicy(policy);

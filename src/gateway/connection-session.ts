@@ -43,7 +43,7 @@ export class ConnectionSession {
   private subscribedOnce = false;
   private step = 0;
   private failures = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: unknown;
   private closed = false;
   /** Frees the admission slot: once the first state went out, the first lookup failed, or closed. */
   private admitted: (() => void) | undefined;
@@ -116,7 +116,7 @@ export class ConnectionSession {
     if (this.closed) return;
     const step = ++this.step;
     this.clearRetry();
-    lookupVisible(this.options.graph, this.userId, this.options.graphTimeoutMs).then(
+    this.lookupFriends().then(
       (visible) => {
         if (this.closed || step !== this.step) return;
         this.failures = 0;
@@ -139,7 +139,7 @@ export class ConnectionSession {
       return Promise.resolve(0);
     }
     const step = this.step;
-    return lookupVisible(this.options.graph, this.userId, this.options.graphTimeoutMs).then(
+    return this.lookupFriends().then(
       (visible) => {
         // A step begun since read the graph later than this one: it wins.
         if (this.closed || step !== this.step) return 0;
@@ -358,11 +358,15 @@ export class ConnectionSession {
       code: 'graph_unavailable',
       message: `your friends list could not be loaded; retrying in ${Math.ceil(delay / 1000)} s`,
     });
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.options.clock.setTimeout(() => {
       this.retryTimer = undefined;
       this.resubscribe();
     }, delay);
-    this.retryTimer.unref();
+  }
+
+  private lookupFriends(): Promise<Set<UserId>> {
+    const { graph, graphTimeoutMs, clock } = this.options;
+    return lookupVisible(graph, this.userId, graphTimeoutMs, clock);
   }
 
   private releaseAdmission(): void {
@@ -372,7 +376,7 @@ export class ConnectionSession {
   }
 
   private clearRetry(): void {
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }
 }

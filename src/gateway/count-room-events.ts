@@ -10,7 +10,9 @@
 import type { RoomCounts } from '../counts/room-counts.js';
 import { type ResolvedCountRoomOptions, roomNameProblem } from '../counts/room-options.js';
 import type { ClientError, RoomJoinAck, UpdateAck } from '../domain/client-protocol.js';
+import { raceDeadline } from '../domain/deadline.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
+import type { Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { PresenceNamespace } from './fan-out.js';
 import { failure, OK } from './presence-update.js';
@@ -32,6 +34,8 @@ export interface RoomEventContext {
   /** Shared by joins and leaves of this connection. */
   readonly bucket: TokenBucket;
   readonly now: () => number;
+  /** The server's timers (authorizeRoom's deadline). */
+  readonly timers: Timers;
   readonly logger: Logger;
 }
 
@@ -107,7 +111,7 @@ export class RoomMembership {
       return;
     }
     this.pending.add(room);
-    authorize(this.userId, room, options).then(
+    authorize(this.userId, room, options, this.context.timers).then(
       (allowed) => {
         this.pending.delete(room);
         if (this.closed) return;
@@ -172,20 +176,16 @@ async function authorize(
   userId: string,
   room: string,
   options: ResolvedCountRoomOptions,
+  timers: Timers,
 ): Promise<boolean> {
   const hook = options.authorizeRoom;
   if (hook === undefined) return true;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`authorizeRoom took over ${options.authorizeTimeoutMs} ms`)),
-      options.authorizeTimeoutMs,
-    );
-    timer.unref();
-  });
-  try {
-    return (await Promise.race([hook(userId, room), timeout])) === true;
-  } finally {
-    clearTimeout(timer);
-  }
+  const { authorizeTimeoutMs } = options;
+  const answer = await raceDeadline(
+    Promise.resolve(hook(userId, room)),
+    authorizeTimeoutMs,
+    () => new Error(`authorizeRoom took over ${authorizeTimeoutMs} ms`),
+    timers,
+  );
+  return answer === true;
 }

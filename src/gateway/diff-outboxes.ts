@@ -21,6 +21,7 @@
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { PresenceSocket } from '../domain/presence-socket.js';
+import type { Clock, Timers } from '../ports/clock.js';
 import { BatchWindow } from './batch-window.js';
 import { type DiffPacket, DiffPacketEncoder } from './diff-packet.js';
 import {
@@ -66,9 +67,9 @@ export class DiffOutboxes {
   private head = 0;
   private readonly window: BatchWindow;
   private readonly encoder: DiffPacketEncoder;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private immediate: NodeJS.Immediate | undefined;
-  private readonly adapter: NodeJS.Timeout;
+  private adapter: unknown;
   private utilization = performance.eventLoopUtilization();
   private messages = 0;
   private metas = 0;
@@ -81,16 +82,23 @@ export class DiffOutboxes {
     private readonly maxDelayMs: number,
     /** False when the server's parser is not socket.io's default: diffs go through emit. */
     private readonly raw: boolean,
+    /** The server's clock: due times, slices and the window's adaptation. */
+    private readonly clock: Clock & Timers,
   ) {
     this.window = new BatchWindow(minDelayMs, maxDelayMs);
     this.encoder = new DiffPacketEncoder(namespace);
-    this.adapter = setInterval(() => {
+    this.adapt();
+  }
+
+  /** Looks at the event-loop utilisation every ADAPT_EVERY_MS while open. */
+  private readonly adapt = (): void => {
+    this.adapter = this.clock.setTimeout(() => {
       const next = performance.eventLoopUtilization();
       this.window.observe(performance.eventLoopUtilization(next, this.utilization).utilization);
       this.utilization = next;
+      this.adapt();
     }, ADAPT_EVERY_MS);
-    this.adapter.unref();
-  }
+  };
 
   /** `socket` is owed `change` (it watches the change's topic now). */
   owe(socket: PresenceSocket, change: KeyChange): void {
@@ -108,7 +116,7 @@ export class DiffOutboxes {
       box.owed.set(change.key, pending);
     }
     if (!box.queued) {
-      const now = performance.now();
+      const now = this.clock.now();
       box.since = now;
       box.dueAt = now + this.window.ms;
       this.enqueue(box);
@@ -152,8 +160,8 @@ export class DiffOutboxes {
   }
 
   close(): void {
-    clearInterval(this.adapter);
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.clock.clearTimeout(this.adapter);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.timer = undefined;
     this.immediate = undefined;
@@ -176,15 +184,15 @@ export class DiffOutboxes {
     if (this.immediate !== undefined) return;
     const next = this.queue[this.head];
     if (next === undefined) return;
-    const wait = next.dueAt - performance.now();
+    const wait = next.dueAt - this.clock.now();
     if (wait <= 0) {
-      if (this.timer !== undefined) clearTimeout(this.timer);
+      if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
       this.timer = undefined;
       this.immediate = setImmediate(this.drain);
       return;
     }
     if (this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.wake();
     }, wait);
@@ -192,7 +200,7 @@ export class DiffOutboxes {
 
   private readonly drain = (): void => {
     this.immediate = undefined;
-    const started = performance.now();
+    const started = this.clock.now();
     let now = started;
     let flushed = 0;
     while (this.head < this.queue.length) {
@@ -209,7 +217,7 @@ export class DiffOutboxes {
       }
       this.flush(box);
       if (++flushed % 32 === 0) {
-        now = performance.now();
+        now = this.clock.now();
         if (now - started >= SLICE_MS) break;
       }
     }

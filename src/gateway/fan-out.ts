@@ -18,6 +18,7 @@ import type { Presence } from '../core/entry.js';
 import type { PresenceChange } from '../core/presence-state.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../domain/client-protocol.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
+import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { RateLimitedLog } from '../transports/rate-limited-log.js';
@@ -66,9 +67,11 @@ export class DiffFanOut implements TopicSettler {
     /** What clients see as `phx_ref`s. */
     private readonly refs: WireRefs,
     /** 0: one topic per turn. */
-    private readonly sliceMs = DEFAULT_FAN_OUT_SLICE_MS,
+    private readonly sliceMs: number,
+    /** The server's clock: slices are measured on it. */
+    private readonly clock: Clock,
   ) {
-    this.dropLog = new RateLimitedLog(logger);
+    this.dropLog = new RateLimitedLog(logger, clock);
     replica.on('diff', this.onDiff);
   }
 
@@ -109,7 +112,7 @@ export class DiffFanOut implements TopicSettler {
   /** Hands queued parts to outboxes for at most `sliceMs`, then yields if any are left. */
   private readonly work = (): void => {
     this.immediate = undefined;
-    const started = performance.now();
+    const started = this.clock.now();
     let owed = 0;
     let checked = 0;
     let topics = 0;
@@ -120,11 +123,11 @@ export class DiffFanOut implements TopicSettler {
       if (this.sliceMs === 0) break;
       if (owed - checked >= OWES_PER_CHECK) {
         checked = owed;
-        if (performance.now() - started >= this.sliceMs) break;
+        if (this.clock.now() - started >= this.sliceMs) break;
       }
     }
     if (this.queued.size > 0) this.immediate = setImmediate(this.work);
-    const ms = performance.now() - started;
+    const ms = this.clock.now() - started;
     if (ms >= SLOW_FAN_OUT_MS) {
       this.logger.warn({ topics, owed, ms: Math.round(ms) }, 'slow fan-out');
     }

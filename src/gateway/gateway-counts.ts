@@ -39,12 +39,14 @@ export class GatewayCounts {
     );
     this.rooms = new RoomCounts({
       replica,
+      timers: options.clock,
       onCount: (room, count) => emitRoomCount(nsp, room, count),
     });
     this.counts = new PresenceCounts({
       state: replica.view,
       graph,
       graphTimeoutMs,
+      timers: options.clock,
       friends: this.friendsOnline,
       rooms: this.rooms,
     });
@@ -63,7 +65,7 @@ export class GatewayCounts {
    * `setCounted` when an update changes that (connection-session.ts).
    */
   connected(socket: PresenceSocket, userId: string, invisible: boolean): RoomMembership {
-    const { rateLimit, now, logger } = this.options;
+    const { rateLimit, now, logger, clock } = this.options;
     return new RoomMembership(
       socket,
       userId,
@@ -72,6 +74,7 @@ export class GatewayCounts {
         options: this.roomOptions,
         bucket: new TokenBucket(rateLimit.perSecond, rateLimit.burst, now()),
         now,
+        timers: clock,
         logger,
       },
       !invisible,

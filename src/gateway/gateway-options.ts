@@ -5,7 +5,13 @@
 import type { CountRoomOptions } from '../counts/room-options.js';
 import { positiveNumberOption, positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
-import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
+import {
+  type Clock,
+  type ServerClock,
+  systemServerClock,
+  type Timers,
+  wallClockOf,
+} from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
@@ -54,7 +60,13 @@ export interface PresenceGatewayOptions {
   readonly graphRetry?: GraphRetryOptions;
   /** @default silentLogger */
   readonly logger?: Logger;
-  /** Wall clock in ms since the epoch (`online_at`, rate limiting). @default Date.now */
+  /**
+   * The clock and timers of everything the gateway times: fan-out slices, outboxes, token expiry,
+   * graph retries, leave grace, re-checks, and (its `wallNow`) `online_at` and rate limits.
+   * @default the system's
+   */
+  readonly clock?: ServerClock;
+  /** @deprecated give `clock` (its `wallNow`). Wall clock in ms since the epoch. */
   readonly now?: () => number;
   /** Count-only rooms: cap per connection and the app's authorizeRoom hook. */
   readonly rooms?: CountRoomOptions;
@@ -88,7 +100,7 @@ export interface PresenceGatewayOptions {
    * @default 5000 (ms)
    */
   readonly leaveGraceMs?: number;
-  /** The monotonic clock and timers of the leave grace (tests drive them). @default the system's */
+  /** @deprecated give `clock`. The leave grace's clock and timers alone. @default `clock` */
   readonly leaveGraceClock?: Clock & Timers;
   /**
    * A secret every node of the cluster shares, from which the key of the opaque `phx_ref`s is
@@ -128,6 +140,9 @@ export interface ResolvedGatewayOptions {
   readonly maxConnectionsPerUser: number;
   readonly graphRetry: Required<GraphRetryOptions>;
   readonly logger: Logger;
+  /** The gateway's one clock: every timer and monotonic reading. */
+  readonly clock: ServerClock;
+  /** Wall clock in ms since the epoch: `clock`'s, unless the deprecated `now` was given. */
   readonly now: () => number;
   readonly admission: Required<AdmissionOptions>;
   readonly maxBatchDelayMs: number;
@@ -161,7 +176,9 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
       'graph must be a FriendsGraph (visibleTo, subscribe, close): pass an adapter from graph-adapters/',
     );
   }
-  const authenticate = resolveAuthenticate(options, options.now ?? Date.now);
+  const clock = options.clock ?? systemServerClock;
+  const now = options.now ?? wallClockOf(clock);
+  const authenticate = resolveAuthenticate(options, now);
   const rateLimit = {
     perSecond: positiveNumberOption(
       'rateLimit.perSecond',
@@ -201,16 +218,17 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     ),
     graphRetry,
     logger: options.logger ?? silentLogger,
-    now: options.now ?? Date.now,
+    clock,
+    now,
     admission: resolveAdmissionOptions(options.admission),
     ...batchDelayOptions(options),
     fanOutSliceMs: delayOption('fanOutSliceMs', options.fanOutSliceMs ?? DEFAULT_FAN_OUT_SLICE_MS),
     leaveGraceMs: leaveGraceOption(options.leaveGraceMs),
-    leaveGraceClock: options.leaveGraceClock ?? { ...systemClock, ...systemTimers },
+    leaveGraceClock: options.leaveGraceClock ?? clock,
     wireRefs: new WireRefs(wireRefKey(refSecretOption(options))),
     inboundBudget: resolveInboundBudget(options.inboundBudget),
     handshakeRateLimit: resolveHandshakeRateLimit(options.handshakeRateLimit),
-    subscriptionRecheck: resolveSubscriptionRecheck(options.subscriptionRecheck),
+    subscriptionRecheck: resolveSubscriptionRecheck(options.subscriptionRecheck, clock),
     lastSeen: resolveLastSeen(options.lastSeen),
   };
 }

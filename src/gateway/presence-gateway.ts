@@ -134,6 +134,7 @@ export class PresenceGateway {
       state: this.options.replica.view,
       graph: this.options.graph,
       graphTimeoutMs: this.options.graphTimeoutMs,
+      timers: this.options.clock,
       lastSeen: this.lastSeenReads,
     });
     this.admission = new Admission(this.options.admission);
@@ -142,6 +143,7 @@ export class PresenceGateway {
       this.options.minBatchDelayMs,
       this.options.maxBatchDelayMs,
       rawPacketsSupported(io, this.namespace.name),
+      this.options.clock,
     );
     this.fanOut = new DiffFanOut(
       this.options.replica,
@@ -150,6 +152,7 @@ export class PresenceGateway {
       this.options.logger,
       this.options.wireRefs,
       this.options.fanOutSliceMs,
+      this.options.clock,
     );
     const { replica, leaveGraceMs, leaveGraceClock, logger } = this.options;
     this.grace = new LeaveGrace(replica, leaveGraceMs, leaveGraceClock, logger);
@@ -386,7 +389,7 @@ export class PresenceGateway {
     });
     const expiry = this.closeAtExpiry(socket, data.expiresAt);
     socket.on('disconnect', (reason) => {
-      clearTimeout(expiry);
+      if (expiry !== undefined) this.options.clock.clearTimeout(expiry);
       this.sessions.remove(session);
       this.outboxes.drop(socket.id);
       // A drop keeps the entry for the leave grace; an explicit leave untracks it at once.
@@ -400,13 +403,10 @@ export class PresenceGateway {
   }
 
   /** Credentials are checked at connect; this keeps an expired token from staying connected. */
-  private closeAtExpiry(
-    socket: PresenceSocket,
-    expiresAt: number | undefined,
-  ): NodeJS.Timeout | undefined {
+  private closeAtExpiry(socket: PresenceSocket, expiresAt: number | undefined): unknown {
     if (expiresAt === undefined) return undefined;
     const remaining = expiresAt - this.options.now();
-    const timer = setTimeout(
+    return this.options.clock.setTimeout(
       () => {
         if (expiresAt > this.options.now()) {
           this.closeAtExpiry(socket, expiresAt);
@@ -420,8 +420,6 @@ export class PresenceGateway {
       },
       Math.min(Math.max(0, remaining), MAX_TIMER_MS),
     );
-    timer.unref();
-    return timer;
   }
 }
 

@@ -14,7 +14,7 @@
 
 import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
-import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
+import { type Clock, systemServerClock, type Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 
 export interface SubscriptionRecheckOptions {
@@ -22,7 +22,7 @@ export interface SubscriptionRecheckOptions {
   readonly intervalMs?: number;
   /** Graph lookups a second the re-checks may make at most, on this node. @default 50 */
   readonly maxLookupsPerSecond?: number;
-  /** Clock and timers of the re-check rounds (tests drive them). @default the system's */
+  /** @deprecated give the gateway's `clock`. The re-check rounds' own clock. @default the gateway's */
   readonly clock?: Clock & Timers;
 }
 
@@ -37,6 +37,7 @@ const TICK_MS = 1_000;
 
 export function resolveSubscriptionRecheck(
   options: SubscriptionRecheckOptions = {},
+  clock: Clock & Timers = systemServerClock,
 ): ResolvedSubscriptionRecheckOptions {
   const intervalMs = options.intervalMs ?? DEFAULT_SUBSCRIPTION_RECHECK_MS;
   if (!Number.isInteger(intervalMs) || intervalMs < 0 || intervalMs > MAX_INTERVAL_MS) {
@@ -50,7 +51,7 @@ export function resolveSubscriptionRecheck(
       'subscriptionRecheck.maxLookupsPerSecond',
       options.maxLookupsPerSecond ?? DEFAULT_RECHECK_LOOKUPS_PER_SECOND,
     ),
-    clock: options.clock ?? { ...systemClock, ...systemTimers },
+    clock: options.clock ?? clock,
   };
 }
 

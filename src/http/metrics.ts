@@ -5,11 +5,11 @@
  *
  * Fan-out time: the tracker emits 'diff' synchronously to its listeners, the gateway's fan-out
  * (into per-socket outboxes) among them. A listener put first and one put last time that span
- * with performance.now(); the writes happen later, when the outboxes flush.
+ * on the server's clock; the writes happen later, when the outboxes flush.
  */
-import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Deliverer } from '../delivery/deliverer.js';
+import { type Clock, systemClock } from '../ports/clock.js';
 import type { NodeBusStats } from '../ports/node-bus.js';
 import type { TransportStats } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
@@ -25,6 +25,8 @@ export interface MetricsSources {
   readonly relayFramesDropped?: () => number;
   /** The node's delivery service, when it has one. */
   readonly delivery?: Deliverer | undefined;
+  /** The server's clock, which fan-outs are timed on. @default the system's */
+  readonly clock?: Clock;
 }
 
 export interface PresenceMetrics {
@@ -38,6 +40,7 @@ export interface PresenceMetrics {
 
 export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics {
   const { replica } = sources;
+  const clock = sources.clock ?? systemClock;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -145,11 +148,11 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
   });
   let startedAt: number | undefined;
   const onDiffFirst = () => {
-    startedAt = performance.now();
+    startedAt = clock.now();
   };
   const onDiffLast = () => {
     if (startedAt === undefined) return;
-    fanOut.observe((performance.now() - startedAt) / 1000);
+    fanOut.observe((clock.now() - startedAt) / 1000);
     startedAt = undefined;
   };
   replica.prependListener('diff', onDiffFirst);

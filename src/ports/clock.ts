@@ -1,6 +1,11 @@
 /**
  * Time as a port: the runtime reads the clock and schedules through these, so simulations can
  * drive it with a fake clock and stay deterministic.
+ *
+ * A server has one {@link ServerClock}, given at the composition root (createPresenceServer's
+ * `clock`; the CLI gives none: the system's) and handed to every module that reads the time or
+ * sets a timer. This file is the only place in the server that touches the process's clocks
+ * and timers (test/architecture/clock.test.ts).
  */
 
 export interface Clock {
@@ -13,8 +18,22 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
+/**
+ * The one clock of a server: monotonic time and timers on it, and the wall clock for what leaves
+ * the process (`online_at`, token expiry, webhook signatures).
+ */
+export interface ServerClock extends Clock, Timers {
+  /** Milliseconds since the epoch. @default `now()` (a fake clock's time is the wall time too) */
+  wallNow?(): number;
+}
+
 export const systemClock: Clock = {
   now: () => performance.timeOrigin + performance.now(),
+};
+
+/** The process's wall clock: milliseconds since the epoch (Date.now). */
+export const systemWallClock: Clock = {
+  now: () => Date.now(),
 };
 
 export const systemTimers: Timers = {
@@ -25,3 +44,16 @@ export const systemTimers: Timers = {
   },
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+/** The system's clock, timers and wall clock: the default of every server. */
+export const systemServerClock: Required<ServerClock> = {
+  now: systemClock.now,
+  wallNow: systemWallClock.now,
+  setTimeout: systemTimers.setTimeout,
+  clearTimeout: systemTimers.clearTimeout,
+};
+
+/** The wall clock of `clock` as a function (its `wallNow`, else its `now`). */
+export function wallClockOf(clock: ServerClock): () => number {
+  return clock.wallNow === undefined ? () => clock.now() : () => clock.wallNow!();
+}

@@ -15,6 +15,7 @@
 import type { Presence } from '../core/index.js';
 import { lookupVisible } from '../domain/graph-lookup.js';
 import { selfTopic, userTopic } from '../domain/topics.js';
+import type { Timers } from '../ports/clock.js';
 import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
 import type { TrackerView } from '../ports/presence-tracker.js';
 import { type LastSeenReads, visibleLastSeen } from '../user-online/last-seen-reads.js';
@@ -33,6 +34,8 @@ export interface PresenceQuerySources {
   readonly state: TrackerView;
   readonly graph: FriendsGraph;
   readonly graphTimeoutMs: number;
+  /** The server's timers (the graph lookup's deadline). @default the system's */
+  readonly timers?: Timers;
   /** The last-seen store's reads; without it every `lastSeen` is null. */
   readonly lastSeen?: LastSeenReads;
 }
@@ -46,11 +49,11 @@ export class PresenceQuery {
    */
   readonly query: QueryPresence = async (userIds, options) => {
     const checked = checkQuery(userIds, options);
-    const { graph, graphTimeoutMs } = this.sources;
+    const { graph, graphTimeoutMs, timers } = this.sources;
     const visible =
       checked.viewer === undefined
         ? undefined
-        : await lookupVisible(graph, checked.viewer, graphTimeoutMs);
+        : await lookupVisible(graph, checked.viewer, graphTimeoutMs, timers);
     // The replica in one synchronous step: the answer is its state as of now.
     const answer = new Map<UserId, UserPresence>();
     for (const user of checked.userIds) {

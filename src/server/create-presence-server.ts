@@ -31,7 +31,7 @@ import { PresenceGateway } from '../gateway/presence-gateway.js';
 import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
 import type { SubscriptionRecheckOptions } from '../gateway/subscription-recheck.js';
 import type { RateLimitOptions } from '../gateway/token-bucket.js';
-import type { Clock, Timers } from '../ports/clock.js';
+import { type Clock, type ServerClock, systemServerClock, type Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
@@ -141,7 +141,13 @@ export interface PresenceServerOptions {
    * most a meta change). 0: a drop leaves at once. @default 5000 (ms)
    */
   readonly leaveGraceMs?: number;
-  /** The leave grace's clock and timers (tests drive them). @default the system's */
+  /**
+   * The server's one clock: every timer and reading of the time (the replica's heartbeats and down
+   * detection, fan-out slices, outboxes, token expiry, leave grace, re-checks, deliveries, the
+   * online feed, webhooks), its `wallNow` for what carries epoch time. @default the system's
+   */
+  readonly clock?: ServerClock;
+  /** @deprecated give `clock`. The leave grace's clock and timers alone. @default `clock` */
   readonly leaveGraceClock?: Clock & Timers;
   /** Packets per connection, any event; over it, closed. @default { perSecond: 50, burst: 200 } */
   readonly inboundBudget?: InboundBudgetOptions;
@@ -243,11 +249,14 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   const ownTransport = channels.transport === undefined;
   const transport = channels.transport ?? createInMemoryBus().createTransport(nodeName);
   const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemServerClock;
   const replica = new TrackerReplica({
     ...options.timing,
     name: nodeName,
     transport,
     logger,
+    clock,
+    timers: clock,
     countedTopicPrefixes: [USER_TOPIC_PREFIX],
   });
 
@@ -275,6 +284,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       graphRetry: options.graphRetry,
       maxConnectionsPerUser: options.maxConnectionsPerUser,
       logger,
+      clock,
       rooms: options.rooms,
       admission: options.admission,
       maxBatchDelayMs: options.maxBatchDelayMs,
@@ -290,7 +300,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     });
     // A socket.io server of its own serves only `/presence`; an app's `io` keeps its `/`.
     if (ownIo) refuseMainNamespace(io);
-    delivery = setUpDelivery({ ...options, ...channels, replica, gateway, logger });
+    delivery = setUpDelivery({ ...options, ...channels, replica, gateway, logger, clock });
   } catch (error) {
     gateway?.close();
     if (ownIo) io.close();
@@ -298,7 +308,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     throw error;
   }
   // Watching before the replica starts: no transition is missed.
-  const backend = new BackendPresence(replica, options, logger);
+  const backend = new BackendPresence(replica, options, logger, clock);
   replica.start();
   logger.info({ node: nodeName, namespace: PRESENCE_NAMESPACE }, 'presence gateway ready');
 

@@ -4,7 +4,8 @@
  * receivers then reset the sender's sequence numbers) and two starts in one millisecond differ.
  */
 import { randomInt } from 'node:crypto';
+import { systemWallClock } from '../ports/clock.js';
 
-export function newIncarnation(nowMs: number = Date.now()): bigint {
+export function newIncarnation(nowMs: number = systemWallClock.now()): bigint {
   return (BigInt(Math.floor(nowMs)) << 20n) | BigInt(randomInt(1 << 20));
 }

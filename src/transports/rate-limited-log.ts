@@ -2,6 +2,7 @@
  * Logs a repeated problem at most once per interval, with how many were not logged since: a flood
  * of forged frames must not become a flood of log lines.
  */
+import { type Clock, systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 
 const INTERVAL_MS = 10_000;
@@ -10,10 +11,13 @@ export class RateLimitedLog {
   private readonly lastLoggedAt = new Map<string, number>();
   private readonly suppressed = new Map<string, number>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   warn(reason: string, fields: object, message: string): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const last = this.lastLoggedAt.get(reason);
     if (last !== undefined && now - last < INTERVAL_MS) {
       this.suppressed.set(reason, (this.suppressed.get(reason) ?? 0) + 1);

@@ -4,6 +4,7 @@
  */
 
 import { Redis, type RedisOptions } from 'ioredis';
+import { systemTimers } from '../ports/clock.js';
 
 export interface ClientPair {
   readonly publisher: Redis;
@@ -63,19 +64,18 @@ function waitForEnd(client: Redis): { promise: Promise<void>; cancel: () => void
   let cancel = () => {};
   const promise = new Promise<void>((resolve) => {
     const onEnd = () => {
-      clearTimeout(timer);
+      systemTimers.clearTimeout(timer);
       resolve();
     };
     // Bounded: a socket that never reports its end is destroyed rather than awaited forever.
-    const timer = setTimeout(() => {
+    const timer = systemTimers.setTimeout(() => {
       client.off('end', onEnd);
       client.disconnect();
       resolve();
     }, END_TIMEOUT_MS);
-    timer.unref();
     client.once('end', onEnd);
     cancel = () => {
-      clearTimeout(timer);
+      systemTimers.clearTimeout(timer);
       client.off('end', onEnd);
       resolve();
     };

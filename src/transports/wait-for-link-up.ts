@@ -4,6 +4,7 @@
  */
 
 import { TransportError } from '../errors.js';
+import { systemTimers } from '../ports/clock.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 
 /**
@@ -13,7 +14,7 @@ import type { ReplicationTransport } from '../ports/replication-transport.js';
 export function waitForLinkUp(transport: ReplicationTransport, timeoutMs: number): Promise<void> {
   if (transport.isLinkUp()) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = systemTimers.setTimeout(() => {
       unsubscribe();
       reject(
         new TransportError(
@@ -24,7 +25,7 @@ export function waitForLinkUp(transport: ReplicationTransport, timeoutMs: number
     }, timeoutMs);
     const unsubscribe = transport.onLinkChange((up) => {
       if (!up) return;
-      clearTimeout(timer);
+      systemTimers.clearTimeout(timer);
       unsubscribe();
       resolve();
     });

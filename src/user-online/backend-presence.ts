@@ -4,6 +4,7 @@
  * and their shutdown in order (stop watching, then let the writes and the queued events finish).
  */
 import { positiveOption } from '../domain/positive-option.js';
+import { type ServerClock, wallClockOf } from '../ports/clock.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import type { Logger } from '../ports/logger.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
@@ -40,15 +41,29 @@ export class BackendPresence {
   private readonly recorder: LastSeenRecorder | undefined;
 
   /** Starts watching `replica`: build it before the replica starts, so no transition is missed. */
-  constructor(replica: TrackerReplica, options: BackendPresenceOptions, logger: Logger) {
+  constructor(
+    replica: TrackerReplica,
+    options: BackendPresenceOptions,
+    logger: Logger,
+    /** The server's clock: offline delays, ownership, webhook retries and signatures. */
+    clock: ServerClock,
+  ) {
     this.online = new UserOnlineFeed({
       replica,
       offlineDelayMs: options.offlineDelayMs,
       ownerWarmUpMs: options.ownerWarmUpMs,
+      clock,
     });
     this.online.start();
     this.recorder = options.lastSeen && new LastSeenRecorder(this.online, options.lastSeen, logger);
-    this.webhooks = options.webhooks && new WebhookSender({ ...options.webhooks, logger });
+    this.webhooks =
+      options.webhooks &&
+      new WebhookSender({
+        ...options.webhooks,
+        logger,
+        timers: clock,
+        wallClockMs: wallClockOf(clock),
+      });
     if (this.webhooks?.warning !== undefined) {
       logger.warn({ option: 'webhooks.url' }, this.webhooks.warning);
     }

@@ -7,7 +7,7 @@
  * answered 2xx too late (after the timeout) gets the event again, with the same id.
  */
 import type { Timers } from '../ports/clock.js';
-import { systemTimers } from '../ports/clock.js';
+import { systemTimers, systemWallClock } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import { RateLimitedLog } from '../transports/rate-limited-log.js';
 import { VERSION } from '../version.js';
@@ -30,7 +30,7 @@ export interface WebhookSenderOptions extends WebhookOptions {
   readonly timers?: Timers;
   /** [0, 1), for the backoff's jitter. @default Math.random */
   readonly random?: () => number;
-  /** Wall clock for the signature's t, ms since the epoch. @default Date.now */
+  /** Wall clock for the signature's t, ms since the epoch. @default the system's */
   readonly wallClockMs?: () => number;
   /** Called once per event when it ends (delivered, failed or dropped). */
   readonly onOutcome?: (event: WebhookEvent, outcome: WebhookOutcome) => void;
@@ -102,7 +102,7 @@ export class WebhookSender {
     this.log = new RateLimitedLog(this.logger);
     this.timers = options.timers ?? systemTimers;
     this.random = options.random ?? Math.random;
-    this.wallClockMs = options.wallClockMs ?? Date.now;
+    this.wallClockMs = options.wallClockMs ?? systemWallClock.now;
     this.onOutcome = options.onOutcome;
   }
 

@@ -5,6 +5,7 @@
  * the receiver's tolerance; within it, receivers dedupe by the event's id.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { systemWallClock } from '../ports/clock.js';
 
 export const PRESENCE_SIGNATURE_HEADER = 'X-Presence-Signature';
 export const DEFAULT_SIGNATURE_TOLERANCE_S = 300;
@@ -34,7 +35,7 @@ export function verifyPresenceWebhookSignature(
   header: string | undefined,
   body: string,
   {
-    nowS = Math.floor(Date.now() / 1000),
+    nowS = Math.floor(systemWallClock.now() / 1000),
     toleranceS = DEFAULT_SIGNATURE_TOLERANCE_S,
   }: VerifyOptions = {},
 ): PresenceSignatureCheck {
