@@ -4,17 +4,11 @@
  * secrets were given as options (visible to every local user in `ps`) rather than variables.
  */
 import { MIN_JWT_SECRET_BYTES } from '../gateway/authentication.js';
-import { DEFAULT_JWT_MAX_AGE_S, MAX_JWT_MAX_AGE_S } from '../gateway/jwt-policy.js';
+import { ALL_OPTIONS } from '../options/index.js';
 import { CliError } from './cli-error.js';
+import { flagOf, integerOf, secretsGivenAsFlags, settingOf } from './cli-options.js';
 import type { RawArguments } from './parse-arguments.js';
-import {
-  type Environment,
-  flagSetting,
-  integerSetting,
-  nonEmpty,
-  pick,
-  type Setting,
-} from './settings.js';
+import { type Environment, nonEmpty, type Setting } from './settings.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -43,56 +37,27 @@ export interface AuthConfig {
   readonly secretsOnCommandLine: readonly SecretOption[];
 }
 
-const SECRET_OPTIONS: readonly (SecretOption & { readonly key: keyof RawArguments })[] = [
-  { option: '--jwt-secret', variable: 'PRESENCE_JWT_SECRET', key: 'jwtSecret' },
-  { option: '--admin-token', variable: 'PRESENCE_ADMIN_TOKEN', key: 'adminToken' },
-  { option: '--cluster-secret', variable: 'PRESENCE_CLUSTER_SECRET', key: 'clusterSecret' },
-  {
-    option: '--cluster-secret-previous',
-    variable: 'PRESENCE_CLUSTER_SECRET_PREVIOUS',
-    key: 'clusterSecretPrevious',
-  },
-  { option: '--webhook-secret', variable: 'PRESENCE_WEBHOOK_SECRET', key: 'webhookSecret' },
-];
-
 export function resolveAuthConfig(args: RawArguments, env: Environment): AuthConfig {
-  const jwtSecret = resolveJwtSecret(
-    pick('--jwt-secret', args.jwtSecret, env, 'PRESENCE_JWT_SECRET'),
-    args.demo,
-  );
+  const jwtSecret = resolveJwtSecret(settingOf('jwtSecret', args, env), flagOf('demo', args, env));
   const audience = nonEmpty(
-    pick('--jwt-audience', args.jwtAudience, env, 'PRESENCE_JWT_AUDIENCE'),
+    settingOf('jwtAudience', args, env),
     'the aud your tokens carry, e.g. presence',
   );
   const issuer = nonEmpty(
-    pick('--jwt-issuer', args.jwtIssuer, env, 'PRESENCE_JWT_ISSUER'),
+    settingOf('jwtIssuer', args, env),
     'the iss your tokens carry, e.g. https://app.example.com',
   );
   const jwtPolicy = {
-    requireExp: !flagSetting(
-      '--jwt-allow-no-exp',
-      args.jwtAllowNoExp,
-      env,
-      'PRESENCE_JWT_ALLOW_NO_EXP',
-    ),
-    maxAgeS: integerSetting(
-      pick('--jwt-max-age-s', args.jwtMaxAgeS, env, 'PRESENCE_JWT_MAX_AGE_S'),
-      DEFAULT_JWT_MAX_AGE_S,
-      1,
-      MAX_JWT_MAX_AGE_S,
-    ),
+    requireExp: !flagOf('jwtAllowNoExp', args, env),
+    maxAgeS: integerOf('jwtMaxAgeS', args, env),
     ...(audience === undefined ? {} : { audience }),
     ...(issuer === undefined ? {} : { issuer }),
   };
   return {
     jwtSecret,
     jwtPolicy,
-    metricsListen: resolveListenAddress(
-      pick('--metrics-listen', args.metricsListen, env, 'PRESENCE_METRICS_LISTEN'),
-    ),
-    secretsOnCommandLine: SECRET_OPTIONS.filter(({ key }) => args[key] !== undefined).map(
-      ({ option, variable }) => ({ option, variable }),
-    ),
+    metricsListen: resolveListenAddress(settingOf('metricsListen', args, env)),
+    secretsOnCommandLine: secretsGivenAsFlags(args),
   };
 }
 
@@ -100,7 +65,7 @@ function resolveJwtSecret(setting: Setting | undefined, demo: boolean): string |
   if (setting === undefined) {
     if (demo) return undefined;
     throw new CliError(
-      `no JWT secret: set PRESENCE_JWT_SECRET to at least ${MIN_JWT_SECRET_BYTES} random bytes (e.g. openssl rand -base64 48), or pass --demo to try it locally with demo tokens for anyone`,
+      `no JWT secret: set ${ALL_OPTIONS.jwtSecret.env} to at least ${MIN_JWT_SECRET_BYTES} random bytes (e.g. openssl rand -base64 48), or pass --demo to try it locally with demo tokens for anyone`,
     );
   }
   const bytes = Buffer.byteLength(setting.value, 'utf8');

@@ -4,9 +4,8 @@
  * Every error names the option (or variable) and what to change.
  */
 import { hostname } from 'node:os';
-import { DEFAULT_MAX_BATCH_DELAY_MS } from '../gateway/batch-window.js';
-import { DEFAULT_SUBSCRIPTION_RECHECK_MS } from '../gateway/subscription-recheck.js';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-token.js';
+import { ALL_OPTIONS } from '../options/index.js';
 import {
   DEFAULT_TIMING,
   defaultDownPeriodMs,
@@ -17,17 +16,11 @@ import { MIN_CLUSTER_SECRET_BYTES } from '../transports/cluster-secret.js';
 import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
 import { type AuthConfig, resolveAuthConfig } from './auth-config.js';
 import { CliError } from './cli-error.js';
+import { flagOf, flagOfOption, integerOf, settingOf } from './cli-options.js';
 import { type GraphSpec, parseGraphSpec, redactUrl } from './graph-spec.js';
 import { type LastSeenSetting, resolveLastSeen } from './last-seen-spec.js';
 import type { RawArguments } from './parse-arguments.js';
-import {
-  type Environment,
-  flagSetting,
-  integerSetting,
-  nonEmpty,
-  pick,
-  type Setting,
-} from './settings.js';
+import { type Environment, nonEmpty, type Setting } from './settings.js';
 import { resolveWebhookConfig, type WebhookCliConfig } from './webhook-config.js';
 
 export interface CliConfig extends AuthConfig {
@@ -68,67 +61,44 @@ export interface CliConfig extends AuthConfig {
   readonly webhook: WebhookCliConfig | undefined;
 }
 
+/** The defaults the command line shows, from the schema (src/options/). */
 export const DEFAULTS = Object.freeze({
-  port: 4000,
-  host: '127.0.0.1',
-  broadcastPeriodMs: 1_500,
-  /** With the default broadcast period; it follows a longer one (replica-options.ts). */
-  downPeriodMs: 30_000,
-  permdownPeriodMs: 1_200_000,
-  maxBatchDelayMs: DEFAULT_MAX_BATCH_DELAY_MS,
-  leaveGraceMs: 5_000,
-  offlineDelayMs: 5_000,
-  maxInboundPerSecond: 50,
-  handshakesPerSecond: 20,
-  subscriptionRecheckMs: DEFAULT_SUBSCRIPTION_RECHECK_MS,
+  port: ALL_OPTIONS.port.default,
+  host: ALL_OPTIONS.host.default,
+  broadcastPeriodMs: ALL_OPTIONS.broadcastPeriodMs.default,
+  /** With the default broadcast period; it follows a longer one (src/options/timing.ts). */
+  downPeriodMs: ALL_OPTIONS.downPeriodMs.default,
+  permdownPeriodMs: ALL_OPTIONS.permdownPeriodMs.default,
+  maxBatchDelayMs: ALL_OPTIONS.maxBatchDelayMs.default,
+  leaveGraceMs: ALL_OPTIONS.leaveGraceMs.default,
+  offlineDelayMs: ALL_OPTIONS.offlineDelayMs.default,
+  maxInboundPerSecond: ALL_OPTIONS.maxInboundPerSecond.default,
+  handshakesPerSecond: ALL_OPTIONS.handshakesPerSecond.default,
+  subscriptionRecheckMs: ALL_OPTIONS.subscriptionRecheckMs.default,
 });
 
 export function resolveConfig(args: RawArguments, env: Environment, pid = process.pid): CliConfig {
-  const port = integerSetting(pick('--port', args.port, env, 'PORT'), DEFAULTS.port, 0, 65_535);
+  const port = integerOf('port', args, env);
   const host =
-    nonEmpty(pick('--host', args.host, env, 'HOST'), 'an address such as 127.0.0.1 or 0.0.0.0') ??
+    nonEmpty(settingOf('host', args, env), 'an address such as 127.0.0.1 or 0.0.0.0') ??
     DEFAULTS.host;
-  const nodeName = resolveNodeName(
-    pick('--node-name', args.nodeName, env, 'PRESENCE_NODE_NAME'),
-    pid,
-  );
-  const redisUrl = resolveRedisUrl(pick('--redis', args.redis, env, 'REDIS_URL'));
-  const graphSetting = pick('--graph', args.graph, env, 'PRESENCE_GRAPH');
+  const nodeName = resolveNodeName(settingOf('nodeName', args, env), pid);
+  const redisUrl = resolveRedisUrl(settingOf('redis', args, env));
+  const graphSetting = settingOf('graph', args, env);
   const graph = parseGraphSpec(graphSetting?.value, graphSetting?.source);
-  const lastSeenSetting = pick('--last-seen', args.lastSeen, env, 'PRESENCE_LAST_SEEN');
+  const lastSeenSetting = settingOf('lastSeen', args, env);
   nonEmpty(lastSeenSetting, 'memory, redis:<url> or postgres:<connection string>');
   const lastSeen = resolveLastSeen(lastSeenSetting, redisUrl);
-  const adminToken = resolveAdminToken(
-    pick('--admin-token', args.adminToken, env, 'PRESENCE_ADMIN_TOKEN'),
-  );
-  const clusterSecret = resolveClusterSecret(
-    pick('--cluster-secret', args.clusterSecret, env, 'PRESENCE_CLUSTER_SECRET'),
-  );
-  const previousSetting = pick(
-    '--cluster-secret-previous',
-    args.clusterSecretPrevious,
-    env,
-    'PRESENCE_CLUSTER_SECRET_PREVIOUS',
-  );
+  const adminToken = resolveAdminToken(settingOf('adminToken', args, env));
+  const clusterSecret = resolveClusterSecret(settingOf('clusterSecret', args, env));
+  const previousSetting = settingOf('clusterSecretPrevious', args, env);
   const clusterSecretPrevious = resolveClusterSecret(previousSetting);
   if (clusterSecretPrevious !== undefined && clusterSecret === undefined) {
+    const flag = flagOfOption('clusterSecret');
     throw new CliError(
-      `${previousSetting?.source} needs --cluster-secret (PRESENCE_CLUSTER_SECRET), the new secret frames are signed with`,
+      `${previousSetting?.source} needs ${flag} (${ALL_OPTIONS.clusterSecret.env}), the new secret frames are signed with`,
     );
   }
-  const timing = resolvePeriods(args);
-  const leaveGraceMs = integerSetting(
-    pick('--leave-grace-ms', args.leaveGraceMs, env, 'PRESENCE_LEAVE_GRACE_MS'),
-    DEFAULTS.leaveGraceMs,
-    0,
-    2_147_483_647,
-  );
-  const offlineDelayMs = integerSetting(
-    pick('--offline-delay-ms', args.offlineDelayMs, env, 'PRESENCE_OFFLINE_DELAY_MS'),
-    DEFAULTS.offlineDelayMs,
-    1,
-    2_147_483_647,
-  );
   return {
     port,
     host,
@@ -140,55 +110,15 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     adminToken,
     clusterSecret,
     clusterSecretPrevious,
-    demo: args.demo,
-    ...timing,
-    maxBatchDelayMs: integerSetting(
-      pick('--max-batch-delay-ms', args.maxBatchDelayMs, env, 'PRESENCE_MAX_BATCH_DELAY_MS'),
-      DEFAULTS.maxBatchDelayMs,
-      0,
-      10_000,
-    ),
-    leaveGraceMs,
-    offlineDelayMs,
-    maxInboundPerSecond: integerSetting(
-      pick(
-        '--max-inbound-per-second',
-        args.maxInboundPerSecond,
-        env,
-        'PRESENCE_MAX_INBOUND_PER_SECOND',
-      ),
-      DEFAULTS.maxInboundPerSecond,
-      1,
-      1_000_000,
-    ),
-    handshakesPerSecond: integerSetting(
-      pick(
-        '--handshakes-per-second',
-        args.handshakesPerSecond,
-        env,
-        'PRESENCE_HANDSHAKES_PER_SECOND',
-      ),
-      DEFAULTS.handshakesPerSecond,
-      0,
-      1_000_000,
-    ),
-    trustForwardedFor: flagSetting(
-      '--trust-forwarded-for',
-      args.trustForwardedFor,
-      env,
-      'PRESENCE_TRUST_FORWARDED_FOR',
-    ),
-    subscriptionRecheckMs: integerSetting(
-      pick(
-        '--subscription-recheck-ms',
-        args.subscriptionRecheckMs,
-        env,
-        'PRESENCE_SUBSCRIPTION_RECHECK_MS',
-      ),
-      DEFAULTS.subscriptionRecheckMs,
-      0,
-      2_147_483_647,
-    ),
+    demo: flagOf('demo', args, env),
+    ...resolvePeriods(args, env),
+    maxBatchDelayMs: integerOf('maxBatchDelayMs', args, env),
+    leaveGraceMs: integerOf('leaveGraceMs', args, env),
+    offlineDelayMs: integerOf('offlineDelayMs', args, env),
+    maxInboundPerSecond: integerOf('maxInboundPerSecond', args, env),
+    handshakesPerSecond: integerOf('handshakesPerSecond', args, env),
+    trustForwardedFor: flagOf('trustForwardedFor', args, env),
+    subscriptionRecheckMs: integerOf('subscriptionRecheckMs', args, env),
     webhook: resolveWebhookConfig(args, env),
   };
 }
@@ -241,41 +171,30 @@ function resolveRedisUrl(setting: Setting | undefined): string | undefined {
   return text;
 }
 
-function resolvePeriods(args: RawArguments) {
-  const period = (option: string, value: string | undefined, fallback: number) =>
-    integerSetting(
-      value === undefined ? undefined : { value, source: option },
-      fallback,
-      1,
-      2_147_483_647,
-    );
-  const broadcastPeriodMs = period(
-    '--broadcast-period-ms',
-    args.broadcastPeriodMs,
-    DEFAULTS.broadcastPeriodMs,
-  );
+function resolvePeriods(args: RawArguments, env: Environment) {
+  const broadcastPeriodMs = integerOf('broadcastPeriodMs', args, env);
   const silent = DEFAULT_TIMING.maxSilentPeriods;
-  const downPeriodMs = period(
-    '--down-period-ms',
-    args.downPeriodMs,
+  const downPeriodMs = integerOf(
+    'downPeriodMs',
+    args,
+    env,
     defaultDownPeriodMs(broadcastPeriodMs, silent),
   );
-  const permdownPeriodMs = period(
-    '--permdown-period-ms',
-    args.permdownPeriodMs,
-    DEFAULTS.permdownPeriodMs,
-  );
+  const permdownPeriodMs = integerOf('permdownPeriodMs', args, env);
+  const [broadcast, down, permdown] = (
+    ['broadcastPeriodMs', 'downPeriodMs', 'permdownPeriodMs'] as const
+  ).map(flagOfOption);
   // An idle node heartbeats only every (silent periods + 1) broadcast periods: a shorter down
   // period takes quiet nodes for down, and all their users leave and rejoin everywhere.
   const minimumDownMs = minimumDownPeriodMs(broadcastPeriodMs, silent);
   if (downPeriodMs < minimumDownMs) {
     throw new CliError(
-      `--down-period-ms (${downPeriodMs}) is too short: an idle node heartbeats only every ${silent + 1} × --broadcast-period-ms (${idleHeartbeatIntervalMs(broadcastPeriodMs, silent)} ms); raise --down-period-ms to ${minimumDownMs} or more, or lower --broadcast-period-ms`,
+      `${down} (${downPeriodMs}) is too short: an idle node heartbeats only every ${silent + 1} × ${broadcast} (${idleHeartbeatIntervalMs(broadcastPeriodMs, silent)} ms); raise ${down} to ${minimumDownMs} or more, or lower ${broadcast}`,
     );
   }
   if (permdownPeriodMs <= downPeriodMs) {
     throw new CliError(
-      `--permdown-period-ms (${permdownPeriodMs}) must be larger than --down-period-ms (${downPeriodMs}): raise --permdown-period-ms`,
+      `${permdown} (${permdownPeriodMs}) must be larger than ${down} (${downPeriodMs}): raise ${permdown}`,
     );
   }
   return { broadcastPeriodMs, downPeriodMs, permdownPeriodMs };

@@ -2,6 +2,7 @@
  * `--graph <spec>`: which friends-graph adapter to open. `graphology:<file.json|file.csv>`,
  * `redis:<url>`, `postgres:<connection string>`, `http:<base url>`; none = the built-in demo graph.
  */
+import { NODE_OPTIONS } from '../options/index.js';
 import { CliError } from './cli-error.js';
 
 export type GraphSpec =
@@ -15,7 +16,10 @@ const FORMS =
   'graphology:<file.json|file.csv>, redis:<url>, postgres:<connection string> or http:<base url>';
 
 /** @param source names where the spec came from in errors (`--graph` or `PRESENCE_GRAPH`). */
-export function parseGraphSpec(spec: string | undefined, source = '--graph'): GraphSpec {
+export function parseGraphSpec(
+  spec: string | undefined,
+  source: string = NODE_OPTIONS.options.graph.flag,
+): GraphSpec {
   if (spec === undefined) return { kind: 'demo' };
   const colon = spec.indexOf(':');
   const kind = colon < 0 ? '' : spec.slice(0, colon);

@@ -1,6 +1,56 @@
-/** The text of `graph-presence --help`. */
-import { DEFAULT_JWT_MAX_AGE_S } from '../gateway/jwt-policy.js';
-import { DEFAULTS } from './config.js';
+/** The text of `graph-presence --help`: the options from the schema (src/options/), then notes. */
+import type { OptionSpec } from '../options/index.js';
+import { cliOptions } from './cli-options.js';
+import { defaultText, flagWithValue } from './options-docs.js';
+
+const WIDTH = 100;
+const INDENT = 29;
+
+/** Markdown to plain text: backticks dropped. */
+function plain(text: string): string {
+  return text.replaceAll('`', '');
+}
+
+/** `[VARIABLE, default x]` of an option. */
+function bracket(spec: OptionSpec): string {
+  const parts: string[] = [];
+  if (spec.env !== undefined) {
+    parts.push(
+      spec.secret === true ? `${spec.env}: prefer the variable, options show in ps` : spec.env,
+    );
+  }
+  const fallback = plain(defaultText(spec));
+  if (!(spec.type === 'flag' && fallback === 'off')) parts.push(`default ${fallback}`);
+  return parts.length === 0 ? '' : `  [${parts.join(', ')}]`;
+}
+
+/** `words` after `first` (INDENT wide), wrapped to WIDTH, continued at INDENT. */
+function wrap(first: string, words: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of words.split(' ').filter((w) => w !== '')) {
+    if (!empty && line.length + 1 + word.length > WIDTH) {
+      lines.push(line);
+      line = ' '.repeat(INDENT);
+      empty = true;
+    }
+    line += empty ? word : ` ${word}`;
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** Each option: its flag and value, then its doc and its variable and default. */
+export function optionLines(): string[] {
+  return cliOptions().flatMap(({ spec }) => {
+    const head = `  ${flagWithValue(spec)}`;
+    const text = `${plain(spec.doc)}${bracket(spec)}`;
+    if (head.length < INDENT) return wrap(head.padEnd(INDENT), text);
+    return [head, ...wrap(' '.repeat(INDENT), text)];
+  });
+}
 
 export function helpText(version: string): string {
   return `graph-presence ${version}: friend-graph presence over socket.io
@@ -8,57 +58,7 @@ export function helpText(version: string): string {
 Usage: graph-presence [options]
 
 Options (an option wins over its environment variable):
-  --port <n>                 HTTP and socket.io port; 0 picks a free one  [PORT, default ${DEFAULTS.port}]
-  --host <addr>              address to bind  [HOST, default ${DEFAULTS.host}]
-  --node-name <name>         this replica's name, unique in the cluster  [PRESENCE_NODE_NAME, default <hostname>-<pid>]
-  --redis <url>              Redis for replication between nodes  [REDIS_URL, default: one node, in memory]
-  --graph <spec>             graphology:<file.json|file.csv>, redis:<url>, postgres:<connection string>,
-                             http:<base url>  [PRESENCE_GRAPH, default: the built-in demo graph]
-  --last-seen <spec>         where last seen is kept: memory, redis:<url> or postgres:<connection
-                             string>[?schema=<name>]  [PRESENCE_LAST_SEEN, default: memory alone,
-                             redis:<the --redis URL> in a cluster]
-  --jwt-secret <s>           HS256 secret of client tokens, at least 32 bytes; required unless --demo
-                             [PRESENCE_JWT_SECRET: pass secrets this way, options show in ps]
-  --jwt-max-age-s <n>        longest token lifetime: exp further ahead or iat older is refused
-                             [PRESENCE_JWT_MAX_AGE_S, default ${DEFAULT_JWT_MAX_AGE_S}]
-  --jwt-audience <aud>       tokens must carry this aud  [PRESENCE_JWT_AUDIENCE, default: not checked]
-  --jwt-issuer <iss>         tokens must carry this iss  [PRESENCE_JWT_ISSUER, default: not checked]
-  --jwt-allow-no-exp         accept tokens without exp (unsafe: such a token never expires)
-                             [PRESENCE_JWT_ALLOW_NO_EXP=true]
-  --admin-token <t>          bearer token of the admin HTTP routes and /metrics (at least 16
-                             characters)  [PRESENCE_ADMIN_TOKEN, default: admin routes off]
-  --metrics-listen <addr>    also serve /metrics alone, without auth, on <host>:<port> (a private
-                             scrape network)  [PRESENCE_METRICS_LISTEN, default: none]
-  --cluster-secret <s>       key of the MACs on frames between nodes (at least 32 bytes, the same
-                             on every node; prefer the variable: options show in ps)  [PRESENCE_CLUSTER_SECRET]
-  --cluster-secret-previous <s>  the previous key, still accepted during a rotation
-                             [PRESENCE_CLUSTER_SECRET_PREVIOUS]
-  --demo                     serve the demo page and demo tokens for anyone (never in production);
-                             without a JWT secret, a random one
-  --broadcast-period-ms <n>  heartbeat/delta period  [default ${DEFAULTS.broadcastPeriodMs}]
-  --down-period-ms <n>       silence before a replica is down; at least 12 × the broadcast period
-                             [default 20 × the broadcast period, at least ${DEFAULTS.downPeriodMs}]
-  --permdown-period-ms <n>   silence before its entries are deleted  [default ${DEFAULTS.permdownPeriodMs}]
-  --max-batch-delay-ms <n>   longest wait to merge a socket's diffs into one message under load;
-                             0: merge one event-loop turn's only  [PRESENCE_MAX_BATCH_DELAY_MS, default ${DEFAULTS.maxBatchDelayMs}]
-  --leave-grace-ms <n>       how long a dropped connection stays visible for a reconnect of its
-                             device (0: leave at once)  [PRESENCE_LEAVE_GRACE_MS, default ${DEFAULTS.leaveGraceMs}]
-  --offline-delay-ms <n>     how long a user with no visible device stays online for webhooks and
-                             last seen (a device move within it is no event)  [PRESENCE_OFFLINE_DELAY_MS, default ${DEFAULTS.offlineDelayMs}]
-  --max-inbound-per-second <n>  packets one connection may send per second, any event (bursts of
-                             4×); over it, it is closed  [PRESENCE_MAX_INBOUND_PER_SECOND, default ${DEFAULTS.maxInboundPerSecond}]
-  --handshakes-per-second <n>  handshakes one address may make per second (bursts of 5×; 0: no
-                             limit)  [PRESENCE_HANDSHAKES_PER_SECOND, default ${DEFAULTS.handshakesPerSecond}]
-  --trust-forwarded-for      limit handshakes by the first X-Forwarded-For address (only behind a
-                             proxy you run that sets it)  [PRESENCE_TRUST_FORWARDED_FOR]
-  --subscription-recheck-ms <n>
-                             re-check each connection's friends against the graph this often, in
-                             case a graph change was missed (0: never)
-                             [PRESENCE_SUBSCRIPTION_RECHECK_MS, default ${DEFAULTS.subscriptionRecheckMs}]
-  --webhook-url <url>        POST signed user.online/user.offline events here (docs/webhooks.md);
-                             https, or http on loopback  [PRESENCE_WEBHOOK_URL, default: none]
-  --webhook-secret <s>       key of the events' X-Presence-Signature, at least 32 bytes; required
-                             with --webhook-url  [PRESENCE_WEBHOOK_SECRET: prefer the variable]
+${optionLines().join('\n')}
   -h, --help                 print this help
   -v, --version              print the version
 

@@ -4,10 +4,12 @@
  * Default: `memory` for one node; with --redis, Redis on the cluster's URL, since each node's
  * memory would hold a different last seen.
  */
+
 import {
   assertLastSeenSchemaName,
   DEFAULT_LAST_SEEN_SCHEMA,
 } from '../last-seen/postgres-last-seen-schema.js';
+import { NODE_OPTIONS } from '../options/index.js';
 import { CliError, errorMessage } from './cli-error.js';
 import { checkUrl, redactUrl } from './graph-spec.js';
 import type { Setting } from './settings.js';
@@ -51,7 +53,10 @@ export function resolveLastSeen(
   };
 }
 
-export function parseLastSeenSpec(spec: string, source = '--last-seen'): LastSeenSpec {
+export function parseLastSeenSpec(
+  spec: string,
+  source: string = NODE_OPTIONS.options.lastSeen.flag,
+): LastSeenSpec {
   if (spec === 'memory') return { kind: 'memory' };
   const colon = spec.indexOf(':');
   const kind = colon < 0 ? '' : spec.slice(0, colon);

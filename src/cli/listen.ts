@@ -1,6 +1,7 @@
 /** Binds the HTTP server; a taken port or an address this machine does not have is a CliError. */
 import type { Server } from 'node:http';
 import { type AddressInfo, isIPv4 } from 'node:net';
+import { NODE_OPTIONS } from '../options/index.js';
 import { CliError } from './cli-error.js';
 
 /** Pending TCP connections the kernel may queue for this node. */
@@ -12,7 +13,10 @@ export interface ListenSetting {
   readonly host: string;
 }
 
-const MAIN_LISTEN: ListenSetting = { port: '--port', host: '--host' };
+const MAIN_LISTEN: ListenSetting = {
+  port: NODE_OPTIONS.options.port.flag,
+  host: NODE_OPTIONS.options.host.flag,
+};
 
 export function listen(
   server: Server,

@@ -3,9 +3,11 @@
  * SELECT 1 and every migration applied) within the stores' call timeout (2 s). A store that does
  * not is a CliError naming the option: the command prints one line and exits 2.
  */
+
 import { MemoryLastSeenStore } from '../last-seen/memory-last-seen-store.js';
 import { PostgresLastSeenStore } from '../last-seen/postgres-last-seen-store.js';
 import { RedisLastSeenStore } from '../last-seen/redis-last-seen-store.js';
+import { NODE_OPTIONS } from '../options/index.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import type { Logger } from '../ports/logger.js';
 import { CliError, errorMessage } from './cli-error.js';
@@ -21,7 +23,7 @@ export interface OpenedLastSeenStore {
 export async function openLastSeenStore(
   spec: LastSeenSpec,
   logger: Logger,
-  source = '--last-seen',
+  source: string = NODE_OPTIONS.options.lastSeen.flag,
 ): Promise<OpenedLastSeenStore> {
   switch (spec.kind) {
     case 'memory':

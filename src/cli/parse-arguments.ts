@@ -3,78 +3,35 @@
  * and positional arguments are CliErrors naming what to change.
  */
 import { parseArgs } from 'node:util';
+import type { ALL_OPTIONS, CliOptionName } from '../options/index.js';
 import { CliError } from './cli-error.js';
+import { cliOptions } from './cli-options.js';
 
-export interface RawArguments {
-  readonly port?: string;
-  readonly host?: string;
-  readonly nodeName?: string;
-  readonly redis?: string;
-  readonly graph?: string;
-  readonly lastSeen?: string;
-  readonly jwtSecret?: string;
-  readonly adminToken?: string;
-  readonly jwtAllowNoExp: boolean;
-  readonly jwtMaxAgeS?: string;
-  readonly jwtAudience?: string;
-  readonly jwtIssuer?: string;
-  readonly metricsListen?: string;
-  readonly clusterSecret?: string;
-  readonly clusterSecretPrevious?: string;
-  readonly demo: boolean;
-  readonly broadcastPeriodMs?: string;
-  readonly downPeriodMs?: string;
-  readonly permdownPeriodMs?: string;
-  readonly maxBatchDelayMs?: string;
-  readonly leaveGraceMs?: string;
-  readonly offlineDelayMs?: string;
-  readonly maxInboundPerSecond?: string;
-  readonly handshakesPerSecond?: string;
-  readonly trustForwardedFor: boolean;
-  readonly subscriptionRecheckMs?: string;
-  readonly webhookUrl?: string;
-  readonly webhookSecret?: string;
-  readonly help: boolean;
-  readonly version: boolean;
-}
+/** What the command line gave: each schema option by name (src/options/), and -h, -v. */
+export type RawArguments = {
+  readonly [K in CliOptionName]: (typeof ALL_OPTIONS)[K] extends { readonly type: 'flag' }
+    ? boolean
+    : string | undefined;
+} & { readonly help: boolean; readonly version: boolean };
 
-const OPTIONS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'node-name': { type: 'string' },
-  redis: { type: 'string' },
-  graph: { type: 'string' },
-  'last-seen': { type: 'string' },
-  'jwt-secret': { type: 'string' },
-  'admin-token': { type: 'string' },
-  'jwt-allow-no-exp': { type: 'boolean' },
-  'jwt-max-age-s': { type: 'string' },
-  'jwt-audience': { type: 'string' },
-  'jwt-issuer': { type: 'string' },
-  'metrics-listen': { type: 'string' },
-  'cluster-secret': { type: 'string' },
-  'cluster-secret-previous': { type: 'string' },
-  demo: { type: 'boolean' },
-  'broadcast-period-ms': { type: 'string' },
-  'down-period-ms': { type: 'string' },
-  'permdown-period-ms': { type: 'string' },
-  'max-batch-delay-ms': { type: 'string' },
-  'leave-grace-ms': { type: 'string' },
-  'offline-delay-ms': { type: 'string' },
-  'max-inbound-per-second': { type: 'string' },
-  'handshakes-per-second': { type: 'string' },
-  'trust-forwarded-for': { type: 'boolean' },
-  'subscription-recheck-ms': { type: 'string' },
-  'webhook-url': { type: 'string' },
-  'webhook-secret': { type: 'string' },
+type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/** node:util's option table, from the schema: a flag is a boolean, anything else a string. */
+const OPTIONS: ParseOptions = {
+  ...Object.fromEntries(
+    cliOptions().map(({ spec }) => [
+      spec.flag.slice(2),
+      { type: spec.type === 'flag' ? 'boolean' : 'string' },
+    ]),
+  ),
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
-} as const;
+};
 
 const HELP_HINT = 'run graph-presence --help for the options';
 
 export function parseArguments(argv: readonly string[]): RawArguments {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  let parsed: ReturnType<typeof parseArgs<{ options: ParseOptions; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true });
   } catch (error) {
@@ -86,39 +43,16 @@ export function parseArguments(argv: readonly string[]): RawArguments {
       `unexpected argument "${positional}": options start with -- (e.g. --port 4000); ${HELP_HINT}`,
     );
   }
-  const v = parsed.values;
-  return {
-    port: v.port,
-    host: v.host,
-    nodeName: v['node-name'],
-    redis: v.redis,
-    graph: v.graph,
-    lastSeen: v['last-seen'],
-    jwtSecret: v['jwt-secret'],
-    adminToken: v['admin-token'],
-    jwtAllowNoExp: v['jwt-allow-no-exp'] === true,
-    jwtMaxAgeS: v['jwt-max-age-s'],
-    jwtAudience: v['jwt-audience'],
-    jwtIssuer: v['jwt-issuer'],
-    metricsListen: v['metrics-listen'],
-    clusterSecret: v['cluster-secret'],
-    clusterSecretPrevious: v['cluster-secret-previous'],
-    demo: v.demo === true,
-    broadcastPeriodMs: v['broadcast-period-ms'],
-    downPeriodMs: v['down-period-ms'],
-    permdownPeriodMs: v['permdown-period-ms'],
-    maxBatchDelayMs: v['max-batch-delay-ms'],
-    leaveGraceMs: v['leave-grace-ms'],
-    offlineDelayMs: v['offline-delay-ms'],
-    maxInboundPerSecond: v['max-inbound-per-second'],
-    handshakesPerSecond: v['handshakes-per-second'],
-    trustForwardedFor: v['trust-forwarded-for'] === true,
-    subscriptionRecheckMs: v['subscription-recheck-ms'],
-    webhookUrl: v['webhook-url'],
-    webhookSecret: v['webhook-secret'],
-    help: v.help === true,
-    version: v.version === true,
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const raw: Record<string, string | boolean | undefined> = {
+    help: values['help'] === true,
+    version: values['version'] === true,
   };
+  for (const { name, spec } of cliOptions()) {
+    const value = values[spec.flag.slice(2)];
+    raw[name] = spec.type === 'flag' ? value === true : (value as string | undefined);
+  }
+  return raw as RawArguments;
 }
 
 function describeParseError(error: unknown): string {

@@ -21,6 +21,7 @@ import { presenceQueryRoutes } from '../http/presence-query-route.js';
 import { registerSubscriptionRecheckMetrics } from '../http/subscription-recheck-metrics.js';
 import { registerUserOnlineMetrics } from '../http/user-online-metrics.js';
 import { registerWebhookMetrics } from '../http/webhook-metrics.js';
+import { SECURITY_OPTIONS } from '../options/index.js';
 import { systemTimers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
@@ -207,7 +208,8 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     let metricsUrl: string | undefined;
     if (metricsServer && config.metricsListen) {
       const { host, port } = config.metricsListen;
-      const setting = { port: '--metrics-listen', host: '--metrics-listen' };
+      const flag = SECURITY_OPTIONS.options.metricsListen.flag;
+      const setting = { port: flag, host: flag };
       const metricsAddress = await listen(metricsServer, port, host, setting);
       metricsUrl = `${httpUrl(host, metricsAddress.port)}${METRICS_PATH}`;
     }

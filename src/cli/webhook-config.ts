@@ -3,14 +3,16 @@
  * and the signing secret, both or neither. The sender's other bounds keep their defaults here.
  */
 import { InvalidOptionError } from '../errors.js';
+import { ALL_OPTIONS } from '../options/index.js';
 import {
   checkWebhookSecret,
   clearTextWarning,
   parseWebhookUrl,
 } from '../webhooks/webhook-options.js';
 import { CliError } from './cli-error.js';
+import { flagOfOption, settingOf } from './cli-options.js';
 import type { RawArguments } from './parse-arguments.js';
-import { type Environment, pick } from './settings.js';
+import type { Environment } from './settings.js';
 
 export interface WebhookCliConfig {
   readonly url: string;
@@ -19,20 +21,15 @@ export interface WebhookCliConfig {
   readonly warning: string | undefined;
 }
 
-const URL_NAMES = '--webhook-url (PRESENCE_WEBHOOK_URL)';
-const SECRET_NAMES = '--webhook-secret (PRESENCE_WEBHOOK_SECRET)';
+const URL_NAMES = `${flagOfOption('webhookUrl')} (${ALL_OPTIONS.webhookUrl.env})`;
+const SECRET_NAMES = `${flagOfOption('webhookSecret')} (${ALL_OPTIONS.webhookSecret.env})`;
 
 export function resolveWebhookConfig(
   args: RawArguments,
   env: Environment,
 ): WebhookCliConfig | undefined {
-  const urlSetting = pick('--webhook-url', args.webhookUrl, env, 'PRESENCE_WEBHOOK_URL');
-  const secretSetting = pick(
-    '--webhook-secret',
-    args.webhookSecret,
-    env,
-    'PRESENCE_WEBHOOK_SECRET',
-  );
+  const urlSetting = settingOf('webhookUrl', args, env);
+  const secretSetting = settingOf('webhookSecret', args, env);
   if (urlSetting === undefined && secretSetting === undefined) return undefined;
   if (urlSetting === undefined) {
     throw new CliError(

@@ -10,6 +10,7 @@
  * window 0 (they are flushed after the turn). It never goes below `minMs` (an app that always
  * trades that much latency for fewer writes).
  */
+import { PRESENCE_OPTIONS } from '../options/index.js';
 
 /** Utilisation above which the window grows. */
 export const HIGH_UTILIZATION = 0.85;
@@ -18,7 +19,7 @@ export const LOW_UTILIZATION = 0.7;
 /** The smallest non-zero window. */
 export const MIN_WINDOW_MS = 10;
 /** The default upper bound of the window (`maxBatchDelayMs`). */
-export const DEFAULT_MAX_BATCH_DELAY_MS = 500;
+export const DEFAULT_MAX_BATCH_DELAY_MS = PRESENCE_OPTIONS.options.maxBatchDelayMs.default;
 
 export class BatchWindow {
   #ms: number;

@@ -18,6 +18,7 @@ import type { Presence } from '../core/entry.js';
 import type { PresenceChange } from '../core/presence-state.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../domain/client-protocol.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
+import { PRESENCE_OPTIONS } from '../options/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
@@ -28,7 +29,7 @@ import { changesByTopic } from './wire-payload.js';
 import type { WireRefs } from './wire-refs.js';
 
 /** The longest one turn spends handing changes to outboxes (`fanOutSliceMs`). */
-export const DEFAULT_FAN_OUT_SLICE_MS = 8;
+export const DEFAULT_FAN_OUT_SLICE_MS = PRESENCE_OPTIONS.options.fanOutSliceMs.default;
 /** Owes between two looks at the clock. */
 const OWES_PER_CHECK = 2_048;
 /** A turn that spent this long is logged (warn). */

@@ -5,6 +5,7 @@
 import type { CountRoomOptions } from '../counts/room-options.js';
 import { positiveNumberOption, positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
+import { integerOption, type LibraryOptions, PRESENCE_OPTIONS } from '../options/index.js';
 import {
   type Clock,
   type ServerClock,
@@ -18,8 +19,6 @@ import { type Logger, silentLogger } from '../ports/logger.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { type AdmissionOptions, resolveAdmissionOptions } from './admission.js';
 import { type Authenticate, jwtAuthenticate } from './authentication.js';
-import { DEFAULT_MAX_BATCH_DELAY_MS } from './batch-window.js';
-import { DEFAULT_FAN_OUT_SLICE_MS } from './fan-out.js';
 import {
   type HandshakeRateLimitOptions,
   resolveHandshakeRateLimit,
@@ -36,7 +35,12 @@ import {
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
 import { WireRefs, wireRefKey } from './wire-refs.js';
 
-export interface PresenceGatewayOptions {
+/**
+ * The gateway's options. The numeric ones (leaveGraceMs, maxBatchDelayMs, minBatchDelayMs,
+ * fanOutSliceMs, graphTimeoutMs, maxConnectionsPerUser) are declared with their defaults, bounds
+ * and docs in src/options/presence-options.ts.
+ */
+export interface PresenceGatewayOptions extends LibraryOptions<typeof PRESENCE_OPTIONS.options> {
   /** The tracker replica connections are tracked on (started and stopped by its owner). */
   readonly replica: TrackerReplica;
   /** Whose presence each user may see, and the feed of changes to that. */
@@ -49,13 +53,6 @@ export interface PresenceGatewayOptions {
   readonly authenticate?: Authenticate;
   /** Rate limit of `presence:update` per connection. @default 10/s, burst 20 */
   readonly rateLimit?: RateLimitOptions;
-  /** How long a `visibleTo` call may take before it counts as failed. @default 5000 (ms) */
-  readonly graphTimeoutMs?: number;
-  /**
-   * Open connections one user may have in the cluster (visible and invisible, on every node, as
-   * this node's replica knows them); more are refused with `too_many_connections`. @default 100
-   */
-  readonly maxConnectionsPerUser?: number;
   /** Retries of a connection whose graph lookup failed. */
   readonly graphRetry?: GraphRetryOptions;
   /** @default silentLogger */
@@ -76,30 +73,6 @@ export interface PresenceGatewayOptions {
    * @default { concurrency: 64, queue: 1024, retryAfterMs: 1000 }
    */
   readonly admission?: AdmissionOptions;
-  /**
-   * The longest a socket's presence diffs wait to be merged into one `presence_diff` under load
-   * (0: only the diffs of one event-loop turn are merged). At low load they go out at once; the
-   * wait grows with the node's event-loop utilisation up to this (see diff-outboxes.ts).
-   * @default 500 (ms)
-   */
-  readonly maxBatchDelayMs?: number;
-  /**
-   * The shortest that wait ever is: diffs always wait this long to be merged, whatever the load.
-   * At most `maxBatchDelayMs`. @default 0
-   */
-  readonly minBatchDelayMs?: number;
-  /**
-   * The longest one event-loop turn spends handing a big change (a node down, a transfer) to
-   * sockets before it yields to timers and I/O; 0 yields after every topic. @default 8 (ms)
-   */
-  readonly fanOutSliceMs?: number;
-  /**
-   * How long a connection that dropped without an explicit leave (network loss, ping timeout,
-   * a closed tab) stays visible to friends: a reconnect of the same user and device within it,
-   * on any node, replaces it without a leave. 0 turns it off. See leave-grace.ts.
-   * @default 5000 (ms)
-   */
-  readonly leaveGraceMs?: number;
   /** @deprecated give `clock`. The leave grace's clock and timers alone. @default `clock` */
   readonly leaveGraceClock?: Clock & Timers;
   /**
@@ -159,9 +132,10 @@ export interface ResolvedGatewayOptions {
   readonly lastSeenPush?: LastSeenPush;
 }
 
-export const DEFAULT_LEAVE_GRACE_MS = 5_000;
+const SPECS = PRESENCE_OPTIONS.options;
+export const DEFAULT_LEAVE_GRACE_MS = SPECS.leaveGraceMs.default;
 /** The longest leave grace: setTimeout's longest delay. */
-export const MAX_LEAVE_GRACE_MS = 2 ** 31 - 1;
+export const MAX_LEAVE_GRACE_MS = SPECS.leaveGraceMs.max;
 
 export function resolveGatewayOptions(options: PresenceGatewayOptions): ResolvedGatewayOptions {
   if (!options || typeof options !== 'object') {
@@ -211,10 +185,11 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     graph,
     authenticate,
     rateLimit,
-    graphTimeoutMs: positiveOption('graphTimeoutMs', options.graphTimeoutMs ?? 5_000),
-    maxConnectionsPerUser: positiveOption(
+    graphTimeoutMs: integerOption('graphTimeoutMs', SPECS.graphTimeoutMs, options.graphTimeoutMs),
+    maxConnectionsPerUser: integerOption(
       'maxConnectionsPerUser',
-      options.maxConnectionsPerUser ?? 100,
+      SPECS.maxConnectionsPerUser,
+      options.maxConnectionsPerUser,
     ),
     graphRetry,
     logger: options.logger ?? silentLogger,
@@ -222,8 +197,8 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     now,
     admission: resolveAdmissionOptions(options.admission),
     ...batchDelayOptions(options),
-    fanOutSliceMs: delayOption('fanOutSliceMs', options.fanOutSliceMs ?? DEFAULT_FAN_OUT_SLICE_MS),
-    leaveGraceMs: leaveGraceOption(options.leaveGraceMs),
+    fanOutSliceMs: integerOption('fanOutSliceMs', SPECS.fanOutSliceMs, options.fanOutSliceMs),
+    leaveGraceMs: integerOption('leaveGraceMs', SPECS.leaveGraceMs, options.leaveGraceMs),
     leaveGraceClock: options.leaveGraceClock ?? clock,
     wireRefs: new WireRefs(wireRefKey(refSecretOption(options))),
     inboundBudget: resolveInboundBudget(options.inboundBudget),
@@ -237,41 +212,22 @@ function batchDelayOptions(options: PresenceGatewayOptions): {
   maxBatchDelayMs: number;
   minBatchDelayMs: number;
 } {
-  const maxBatchDelayMs = delayOption(
+  const maxBatchDelayMs = integerOption(
     'maxBatchDelayMs',
-    options.maxBatchDelayMs ?? DEFAULT_MAX_BATCH_DELAY_MS,
+    SPECS.maxBatchDelayMs,
+    options.maxBatchDelayMs,
   );
-  const minBatchDelayMs = delayOption('minBatchDelayMs', options.minBatchDelayMs ?? 0);
+  const minBatchDelayMs = integerOption(
+    'minBatchDelayMs',
+    SPECS.minBatchDelayMs,
+    options.minBatchDelayMs,
+  );
   if (minBatchDelayMs > maxBatchDelayMs) {
     throw new InvalidOptionError(
       `minBatchDelayMs (${minBatchDelayMs}) must be at most maxBatchDelayMs (${maxBatchDelayMs}): lower it or raise maxBatchDelayMs`,
     );
   }
   return { maxBatchDelayMs, minBatchDelayMs };
-}
-
-function delayOption(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10_000) {
-    throw new InvalidOptionError(
-      `${name} must be an integer from 0 to 10000 (ms), got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
-function leaveGraceOption(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_LEAVE_GRACE_MS;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 0 ||
-    value > MAX_LEAVE_GRACE_MS
-  ) {
-    throw new InvalidOptionError(
-      `leaveGraceMs must be an integer from 0 (no grace: a dropped connection leaves at once) to ${MAX_LEAVE_GRACE_MS} ms, got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 function refSecretOption(options: PresenceGatewayOptions): string | Uint8Array | undefined {

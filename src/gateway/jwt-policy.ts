@@ -6,6 +6,7 @@
  * between the app that mints tokens and the node.
  */
 import { InvalidOptionError } from '../errors.js';
+import { SECURITY_OPTIONS } from '../options/index.js';
 
 export interface JwtPolicy {
   /**
@@ -31,9 +32,9 @@ export interface ResolvedJwtPolicy {
   readonly issuer: readonly string[] | undefined;
 }
 
-export const DEFAULT_JWT_MAX_AGE_S = 86_400;
+export const DEFAULT_JWT_MAX_AGE_S = SECURITY_OPTIONS.options.jwtMaxAgeS.default;
 /** A year: tokens meant to live longer are a reason to rotate, not to raise the bound. */
-export const MAX_JWT_MAX_AGE_S = 31_536_000;
+export const MAX_JWT_MAX_AGE_S = SECURITY_OPTIONS.options.jwtMaxAgeS.max;
 /** Clock skew allowed between the token's issuer and this node, in seconds. */
 export const JWT_CLOCK_TOLERANCE_S = 5;
 

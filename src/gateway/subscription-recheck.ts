@@ -14,6 +14,7 @@
 
 import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
+import { PRESENCE_OPTIONS } from '../options/index.js';
 import { type Clock, systemServerClock, type Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 
@@ -28,10 +29,11 @@ export interface SubscriptionRecheckOptions {
 
 export type ResolvedSubscriptionRecheckOptions = Readonly<Required<SubscriptionRecheckOptions>>;
 
-export const DEFAULT_SUBSCRIPTION_RECHECK_MS = 600_000;
+export const DEFAULT_SUBSCRIPTION_RECHECK_MS =
+  PRESENCE_OPTIONS.options.subscriptionRecheckMs.default;
 export const DEFAULT_RECHECK_LOOKUPS_PER_SECOND = 50;
 /** setTimeout's longest delay. */
-const MAX_INTERVAL_MS = 2 ** 31 - 1;
+const MAX_INTERVAL_MS = PRESENCE_OPTIONS.options.subscriptionRecheckMs.max;
 /** How often a batch of re-checks is started. */
 const TICK_MS = 1_000;
 

@@ -6,6 +6,9 @@
 
 import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
+import { TRACKER_TIMING_OPTIONS } from '../options/index.js';
+
+const PERIODS = TRACKER_TIMING_OPTIONS.options;
 
 export interface ReplicaTimingOptions {
   /** Heartbeat period: deltas go out this often. @default 1500 (ms) */
@@ -39,9 +42,9 @@ export interface ReplicaTimingOptions {
 export type ResolvedTimingOptions = Readonly<Required<ReplicaTimingOptions>>;
 
 export const DEFAULT_TIMING = Object.freeze({
-  broadcastPeriodMs: 1_500,
+  broadcastPeriodMs: PERIODS.broadcastPeriodMs.default,
   maxSilentPeriods: 10,
-  permdownPeriodMs: 1_200_000,
+  permdownPeriodMs: PERIODS.permdownPeriodMs.default,
   clockSamplePeriods: 2,
   maxDeltaSizes: Object.freeze([100, 1_000, 10_000]),
   snapshotChunkSize: 10_000,
@@ -77,7 +80,8 @@ export function defaultDownPeriodMs(broadcastPeriodMs: number, maxSilentPeriods:
   );
 }
 
-const FLOOR_DOWN_PERIOD_MS = 30_000;
+/** The down period's default with the default broadcast period is this floor. */
+const FLOOR_DOWN_PERIOD_MS = PERIODS.downPeriodMs.default;
 
 export function resolveTiming(options: ReplicaTimingOptions = {}): ResolvedTimingOptions {
   const broadcastPeriodMs = positiveOption(

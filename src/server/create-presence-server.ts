@@ -14,27 +14,18 @@ import { createServer, Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
 import { type ServerOptions as SocketIoOptions, Server as SocketIoServer } from 'socket.io';
 import type { PresenceCounts } from '../counts/presence-counts.js';
-import type { CountRoomOptions } from '../counts/room-options.js';
 import type { Deliverer } from '../delivery/deliverer.js';
 import type { DeliveryServerOptions } from '../delivery/delivery-types.js';
 import { type Deliver, setUpDelivery } from '../delivery/server-delivery.js';
 import { PRESENCE_NAMESPACE } from '../domain/client-protocol.js';
 import { USER_TOPIC_PREFIX } from '../domain/topics.js';
 import { InvalidOptionError } from '../errors.js';
-import type { AdmissionOptions } from '../gateway/admission.js';
-import type { Authenticate } from '../gateway/authentication.js';
-import type { HandshakeRateLimitOptions } from '../gateway/handshake-rate-limit.js';
-import type { InboundBudgetOptions } from '../gateway/inbound-budget.js';
-import type { JwtPolicy } from '../gateway/jwt-policy.js';
+import type { PresenceGatewayOptions } from '../gateway/gateway-options.js';
 import { refuseMainNamespace } from '../gateway/main-namespace.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
-import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
-import type { SubscriptionRecheckOptions } from '../gateway/subscription-recheck.js';
-import type { RateLimitOptions } from '../gateway/token-bucket.js';
-import { type Clock, type ServerClock, systemServerClock, type Timers } from '../ports/clock.js';
-import type { FriendsGraph } from '../ports/friends-graph.js';
+import { systemServerClock } from '../ports/clock.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
-import { type Logger, silentLogger } from '../ports/logger.js';
+import { silentLogger } from '../ports/logger.js';
 import type { NodeBus } from '../ports/node-bus.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
 import type { QueryPresence } from '../query/presence-query.js';
@@ -42,17 +33,29 @@ import type { ReplicaTimingOptions } from '../runtime/replica-options.js';
 import { TrackerReplica } from '../runtime/tracker-replica.js';
 import { createInMemoryBus } from '../transports/in-memory-transport.js';
 import { assertValidReplicaId } from '../transports/replica-id.js';
-import { BackendPresence, checkBackendPresenceOptions } from '../user-online/backend-presence.js';
+import {
+  BackendPresence,
+  type BackendPresenceOptions,
+  checkBackendPresenceOptions,
+} from '../user-online/backend-presence.js';
 import type { LastSeenReadStats } from '../user-online/last-seen-reads.js';
 import type { LastSeenRecorderStats } from '../user-online/last-seen-recorder.js';
 import type { UserOnlineFeed } from '../user-online/user-online-feed.js';
-import type { WebhookOptions } from '../webhooks/webhook-options.js';
 import type { WebhookSender } from '../webhooks/webhook-sender.js';
 
 /** The largest client frame a socket.io server created here accepts. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 
-export interface PresenceServerOptions {
+/**
+ * The server's options. Those of the gateway (graph, authentication, limits, leave grace, batching,
+ * `clock`...) are PresenceGatewayOptions' (src/gateway/gateway-options.ts), those of the backend's
+ * side (lastSeen, webhooks, offlineDelayMs, ownerWarmUpMs) BackendPresenceOptions'
+ * (src/user-online/backend-presence.ts); their numeric ones are declared in src/options/. The graph,
+ * a `lastSeen` store (kept as `lastSeenStore`) and the transports are never closed by close().
+ */
+export interface PresenceServerOptions
+  extends Omit<PresenceGatewayOptions, 'replica' | 'now'>,
+    BackendPresenceOptions {
   /**
    * An existing socket.io server to add the `/presence` namespace to. Give at most one of `io`
    * and `httpServer`; with neither, an HTTP server is created (not listening: call
@@ -66,8 +69,6 @@ export interface PresenceServerOptions {
    * @default `{ maxHttpBufferSize: 65536 }`: presence frames are small, so is the largest accepted
    */
   readonly socketIo?: Partial<SocketIoOptions>;
-  /** Whose presence each user may see: an adapter from `graph-adapters/`. Not closed by close(). */
-  readonly graph: FriendsGraph;
   /**
    * The node bus between the nodes of a cluster (createRedisNodeBus, with a `clusterSecret` so
    * its frames are authenticated): replication and `deliver` use its channels. Its `selfId` is
@@ -94,92 +95,8 @@ export interface PresenceServerOptions {
    * @default transport.selfId, or `<hostname>-<pid>`
    */
   readonly nodeName?: string;
-  /**
-   * HS256 secret of client tokens (`sub` = user id), at least 32 bytes. Give this or
-   * `authenticate`.
-   */
-  readonly jwtSecret?: string | Uint8Array;
-  /**
-   * What tokens must carry: `exp` (required by default), a lifetime of at most `maxAgeS` (default
-   * a day), and `aud`/`iss` when `audience`/`issuer` are given. Only with `jwtSecret`.
-   */
-  readonly jwtPolicy?: JwtPolicy;
-  /** The app's own authentication of a handshake. Give this or `jwtSecret`. */
-  readonly authenticate?: Authenticate;
   /** Tracker timing (broadcast, down and permdown periods...). @default Phoenix's */
   readonly timing?: ReplicaTimingOptions;
-  /** Rate limit of `presence:update` per connection. @default 10/s, burst 20 */
-  readonly rateLimit?: RateLimitOptions;
-  /** How long a friends-graph lookup may take. @default 5000 (ms) */
-  readonly graphTimeoutMs?: number;
-  /** Open connections one user may have in the cluster. @default 100 */
-  readonly maxConnectionsPerUser?: number;
-  /** Backoff of a connection whose graph lookup failed. @default 250 ms doubling to 30 s */
-  readonly graphRetry?: GraphRetryOptions;
-  /** A pino-compatible logger. @default silent */
-  readonly logger?: Logger;
-  /** Count-only rooms: `maxRoomsPerConnection` (16), `authorizeRoom(userId, room)`. */
-  readonly rooms?: CountRoomOptions;
-  /**
-   * Admission control of new connections (a reconnect storm is served at the node's pace; beyond
-   * the queue, handshakes are refused with `overloaded` and a retry hint).
-   * @default { concurrency: 64, queue: 1024, retryAfterMs: 1000 }
-   */
-  readonly admission?: AdmissionOptions;
-  /**
-   * The longest a socket's diffs wait to be merged into one message under load; at low load they
-   * go out at once. @default 500 (ms)
-   */
-  readonly maxBatchDelayMs?: number;
-  /** The shortest wait, whatever the load (at most `maxBatchDelayMs`). @default 0 */
-  readonly minBatchDelayMs?: number;
-  /** How long one turn may spend handing a big change to sockets before it yields. @default 8 */
-  readonly fanOutSliceMs?: number;
-  /**
-   * How long a connection that dropped without an explicit leave stays visible: a reconnect of
-   * the same user and device within it, on any node, is no leave and no join for friends (at
-   * most a meta change). 0: a drop leaves at once. @default 5000 (ms)
-   */
-  readonly leaveGraceMs?: number;
-  /**
-   * The server's one clock: every timer and reading of the time (the replica's heartbeats and down
-   * detection, fan-out slices, outboxes, token expiry, leave grace, re-checks, deliveries, the
-   * online feed, webhooks), its `wallNow` for what carries epoch time. @default the system's
-   */
-  readonly clock?: ServerClock;
-  /** @deprecated give `clock`. The leave grace's clock and timers alone. @default `clock` */
-  readonly leaveGraceClock?: Clock & Timers;
-  /** Packets per connection, any event; over it, closed. @default { perSecond: 50, burst: 200 } */
-  readonly inboundBudget?: InboundBudgetOptions;
-  /** Handshakes per remote address, before authentication. @default { perSecond: 20, burst: 100 } */
-  readonly handshakeRateLimit?: HandshakeRateLimitOptions;
-  /** The secret of opaque `phx_ref`s, shared by every node. @default `jwtSecret` */
-  readonly refSecret?: string | Uint8Array;
-  /**
-   * Re-checks each connection's friends against the graph once per `intervalMs`, so a missed
-   * graph change cannot last. @default { intervalMs: 600000 (0: off), maxLookupsPerSecond: 50 }
-   */
-  readonly subscriptionRecheck?: SubscriptionRecheckOptions;
-  /**
-   * Where users' last seen and its visibility are kept (src/ports/last-seen-store.ts): a
-   * MemoryLastSeenStore for one node, a Redis or PostgreSQL store shared by a cluster. Kept as
-   * `lastSeenStore`. The node that owns a user records their last seen when they go offline;
-   * friends get it (`presence_last_seen`) and the query answers it. Never closed by the server.
-   * @default none: last seen is unknown (null)
-   */
-  readonly lastSeen?: LastSeenStore;
-  /**
-   * Online/offline webhooks: a signed POST of `user.online` / `user.offline` to `url` for each
-   * transition, sent by exactly one node (docs/webhooks.md). @default none
-   */
-  readonly webhooks?: WebhookOptions;
-  /**
-   * How long a user with no visible device stays online for the backend (webhooks, last seen):
-   * a device move or reconnect within it is no transition. @default 5000 (ms)
-   */
-  readonly offlineDelayMs?: number;
-  /** How long a started node waits before it owns users' transitions. @default 30000 (ms) */
-  readonly ownerWarmUpMs?: number;
 }
 
 export interface PresenceServer {
@@ -273,31 +190,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   let gateway: PresenceGateway | undefined;
   let delivery: ReturnType<typeof setUpDelivery>;
   try {
-    gateway = new PresenceGateway(io, {
-      replica,
-      graph: options.graph,
-      jwtSecret: options.jwtSecret,
-      jwtPolicy: options.jwtPolicy,
-      authenticate: options.authenticate,
-      rateLimit: options.rateLimit,
-      graphTimeoutMs: options.graphTimeoutMs,
-      graphRetry: options.graphRetry,
-      maxConnectionsPerUser: options.maxConnectionsPerUser,
-      logger,
-      clock,
-      rooms: options.rooms,
-      admission: options.admission,
-      maxBatchDelayMs: options.maxBatchDelayMs,
-      minBatchDelayMs: options.minBatchDelayMs,
-      fanOutSliceMs: options.fanOutSliceMs,
-      leaveGraceMs: options.leaveGraceMs,
-      leaveGraceClock: options.leaveGraceClock,
-      inboundBudget: options.inboundBudget,
-      handshakeRateLimit: options.handshakeRateLimit,
-      refSecret: options.refSecret,
-      subscriptionRecheck: options.subscriptionRecheck,
-      lastSeen: options.lastSeen,
-    });
+    // The gateway's options are the server's (declared once, PresenceGatewayOptions).
+    gateway = new PresenceGateway(io, { ...options, replica, logger, clock });
     // A socket.io server of its own serves only `/presence`; an app's `io` keeps its `/`.
     if (ownIo) refuseMainNamespace(io);
     delivery = setUpDelivery({ ...options, ...channels, replica, gateway, logger, clock });

@@ -3,7 +3,13 @@
  * replica, the last-seen recorder and the webhook sender acting on the transitions this node owns,
  * and their shutdown in order (stop watching, then let the writes and the queued events finish).
  */
-import { positiveOption } from '../domain/positive-option.js';
+import {
+  BACKEND_OPTIONS,
+  type IntegerSpec,
+  integerOption,
+  type LibraryOptions,
+  libraryOptionNames,
+} from '../options/index.js';
 import { type ServerClock, wallClockOf } from '../ports/clock.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import type { Logger } from '../ports/logger.js';
@@ -17,18 +23,22 @@ import { dispatchWebhooks } from './webhook-dispatch.js';
 /** How long close() waits for queued webhook events before dropping them. */
 const WEBHOOK_DRAIN_MS = 2_000;
 
-export interface BackendPresenceOptions {
+/** The numeric ones (offlineDelayMs, ownerWarmUpMs): src/options/backend-options.ts. */
+export interface BackendPresenceOptions extends LibraryOptions<typeof BACKEND_OPTIONS.options> {
   readonly lastSeen?: LastSeenStore;
   readonly webhooks?: WebhookOptions;
-  readonly offlineDelayMs?: number;
-  readonly ownerWarmUpMs?: number;
 }
 
 /** Throws InvalidOptionError naming the option: call before building anything else. */
 export function checkBackendPresenceOptions(options: BackendPresenceOptions, where: string): void {
-  for (const name of ['offlineDelayMs', 'ownerWarmUpMs'] as const) {
-    const value = options[name];
-    if (value !== undefined) positiveOption(`${where}: ${name}`, value);
+  for (const name of libraryOptionNames(BACKEND_OPTIONS.options)) {
+    const key = name as keyof typeof BACKEND_OPTIONS.options;
+    integerOption(
+      name,
+      BACKEND_OPTIONS.options[key] as IntegerSpec,
+      options[name as 'offlineDelayMs'],
+      where,
+    );
   }
   if (options.webhooks !== undefined) resolveWebhookOptions(options.webhooks, 'webhooks');
 }

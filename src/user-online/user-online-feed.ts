@@ -19,6 +19,7 @@
 import { EventEmitter } from 'node:events';
 import type { PresenceChange, ReplicaRef } from '../core/index.js';
 import { topicOwnsKey, USER_TOPIC_PREFIX } from '../domain/topics.js';
+import { BACKEND_OPTIONS } from '../options/index.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import type { UserId } from '../ports/friends-graph.js';
 import {
@@ -30,9 +31,9 @@ import { type OnlineTransition, OnlineTransitions } from './online-transitions.j
 import { rendezvousOwner } from './rendezvous-owner.js';
 
 /** Centrifugo's delay before a "vacated" event: long enough for a reconnect or a device move. */
-export const DEFAULT_OFFLINE_DELAY_MS = 5_000;
+export const DEFAULT_OFFLINE_DELAY_MS = BACKEND_OPTIONS.options.offlineDelayMs.default;
 /** Long enough to take a full transfer of a large cluster's state. */
-export const DEFAULT_OWNER_WARM_UP_MS = 30_000;
+export const DEFAULT_OWNER_WARM_UP_MS = BACKEND_OPTIONS.options.ownerWarmUpMs.default;
 /** Longer than nodes take to see the same change (a few broadcast periods). */
 export const DEFAULT_OWNERSHIP_OVERLAP_MS = 5_000;
 

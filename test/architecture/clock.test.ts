@@ -38,7 +38,7 @@ function sourceFiles(directory: string): string[] {
 }
 
 /** `line: text` of every direct use of a process clock or timer in `text`. */
-export function clockUses(file: string, text: string): string[] {
+function clockUses(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const report = (node: ts.Node) => {

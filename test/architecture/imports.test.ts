@@ -47,6 +47,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/user-online'],
   ['src/counts'],
   ['src/runtime'],
+  // The options schema: what each option is, read by the runtime, the gateway, the server, the CLI.
+  ['src/options'],
   ['src/protocol'],
   // The webhook sender: its rate-limited log comes from the transports.
   ['src/webhooks'],
