@@ -21,6 +21,7 @@
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { PresenceSocket } from '../domain/presence-socket.js';
+import { EVENT_LOOP_SLICE_MS } from '../options/timing.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import { BatchWindow } from './batch-window.js';
 import { type DiffPacket, DiffPacketEncoder } from './diff-packet.js';
@@ -32,8 +33,8 @@ import {
   PendingKey,
 } from './key-change.js';
 
-/** The longest a flush slice holds the event loop before yielding. */
-export const SLICE_MS = 8;
+/** The longest a flush slice holds the event loop before yielding (src/options/timing.ts). */
+export const SLICE_MS = EVENT_LOOP_SLICE_MS;
 /** How often the window looks at the event-loop utilisation. */
 const ADAPT_EVERY_MS = 200;
 /** A socket whose transport is busy is looked at again after this long. */

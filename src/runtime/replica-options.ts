@@ -7,6 +7,11 @@
 import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
 import { TRACKER_TIMING_OPTIONS } from '../options/index.js';
+import {
+  defaultDownPeriodMs,
+  idleHeartbeatIntervalMs,
+  minimumDownPeriodMs,
+} from '../options/timing.js';
 
 const PERIODS = TRACKER_TIMING_OPTIONS.options;
 
@@ -51,37 +56,9 @@ export const DEFAULT_TIMING = Object.freeze({
   transferWindowParts: 8,
 });
 
-/**
- * The longest a healthy idle replica stays quiet: it skips `maxSilentPeriods` ticks, then
- * heartbeats on the next one.
- */
-export function idleHeartbeatIntervalMs(broadcastPeriodMs: number, maxSilentPeriods: number) {
-  return (maxSilentPeriods + 1) * broadcastPeriodMs;
-}
-
-/**
- * The shortest down period that never takes a healthy idle replica for down: its idle heartbeat
- * interval plus one broadcast period of slack for late timers and delivery.
- */
-export function minimumDownPeriodMs(broadcastPeriodMs: number, maxSilentPeriods: number) {
-  return idleHeartbeatIntervalMs(broadcastPeriodMs, maxSilentPeriods) + broadcastPeriodMs;
-}
-
-/**
- * The default down period: Phoenix's derivation (broadcast × maxSilentPeriods × 2, 30 s with the
- * default periods), never below the minimum, and never below 30 s, so that a short broadcast
- * period alone does not make failure detection twitchy under a long GC pause.
- */
-export function defaultDownPeriodMs(broadcastPeriodMs: number, maxSilentPeriods: number) {
-  return Math.max(
-    FLOOR_DOWN_PERIOD_MS,
-    broadcastPeriodMs * maxSilentPeriods * 2,
-    minimumDownPeriodMs(broadcastPeriodMs, maxSilentPeriods),
-  );
-}
-
-/** The down period's default with the default broadcast period is this floor. */
-const FLOOR_DOWN_PERIOD_MS = PERIODS.downPeriodMs.default;
+// Where the down period's default and minimum come from: src/options/timing.ts, with the other
+// durations that follow the broadcast period.
+export { defaultDownPeriodMs, idleHeartbeatIntervalMs, minimumDownPeriodMs };
 
 export function resolveTiming(options: ReplicaTimingOptions = {}): ResolvedTimingOptions {
   const broadcastPeriodMs = positiveOption(

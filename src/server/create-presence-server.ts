@@ -23,6 +23,7 @@ import { InvalidOptionError } from '../errors.js';
 import type { PresenceGatewayOptions } from '../gateway/gateway-options.js';
 import { refuseMainNamespace } from '../gateway/main-namespace.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
+import { timingProblems } from '../options/timing.js';
 import { systemServerClock } from '../ports/clock.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import { silentLogger } from '../ports/logger.js';
@@ -176,6 +177,10 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     timers: clock,
     countedTopicPrefixes: [USER_TOPIC_PREFIX],
   });
+  // Durations that work but do not fit the tracker's timing (src/options/timing.ts).
+  for (const problem of timingProblems({ ...options, ...replica.timing })) {
+    logger.warn({ option: 'timing' }, problem);
+  }
 
   const ownHttp = options.io === undefined && options.httpServer === undefined;
   const httpServer = options.httpServer ?? (ownHttp ? createServer() : undefined);

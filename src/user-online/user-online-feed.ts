@@ -19,7 +19,8 @@
 import { EventEmitter } from 'node:events';
 import type { PresenceChange, ReplicaRef } from '../core/index.js';
 import { topicOwnsKey, USER_TOPIC_PREFIX } from '../domain/topics.js';
-import { BACKEND_OPTIONS } from '../options/index.js';
+import { BACKEND_OPTIONS, TRACKER_TIMING_OPTIONS } from '../options/index.js';
+import { ownershipOverlapMs } from '../options/timing.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import type { UserId } from '../ports/friends-graph.js';
 import {
@@ -34,8 +35,10 @@ import { rendezvousOwner } from './rendezvous-owner.js';
 export const DEFAULT_OFFLINE_DELAY_MS = BACKEND_OPTIONS.options.offlineDelayMs.default;
 /** Long enough to take a full transfer of a large cluster's state. */
 export const DEFAULT_OWNER_WARM_UP_MS = BACKEND_OPTIONS.options.ownerWarmUpMs.default;
-/** Longer than nodes take to see the same change (a few broadcast periods). */
-export const DEFAULT_OWNERSHIP_OVERLAP_MS = 5_000;
+/** Longer than nodes take to see the same change, with the default broadcast period. */
+export const DEFAULT_OWNERSHIP_OVERLAP_MS = ownershipOverlapMs(
+  TRACKER_TIMING_OPTIONS.options.broadcastPeriodMs.default,
+);
 
 export interface UserOnlineFeedOptions {
   readonly replica: TrackerReplica;
@@ -43,7 +46,10 @@ export interface UserOnlineFeedOptions {
   readonly offlineDelayMs?: number;
   /** How long a started node waits before it owns users. @default 30000 (ms) */
   readonly ownerWarmUpMs?: number;
-  /** How long a node still acts on what it owned before the candidates changed. @default 5000 */
+  /**
+   * How long a node still acts on what it owned before the candidates changed.
+   * @default 5000, or longer with a long broadcast period (src/options/timing.ts)
+   */
   readonly ownershipOverlapMs?: number;
   /** Wall time (events carry ms since the epoch) and timers. @default the system's */
   readonly clock?: Clock & Timers;
@@ -86,7 +92,8 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
     this.replica = options.replica;
     this.transitions = new OnlineTransitions(options.offlineDelayMs ?? DEFAULT_OFFLINE_DELAY_MS);
     this.ownerWarmUpMs = options.ownerWarmUpMs ?? DEFAULT_OWNER_WARM_UP_MS;
-    this.ownershipOverlapMs = options.ownershipOverlapMs ?? DEFAULT_OWNERSHIP_OVERLAP_MS;
+    this.ownershipOverlapMs =
+      options.ownershipOverlapMs ?? ownershipOverlapMs(this.replica.timing.broadcastPeriodMs);
     this.clock = options.clock ?? systemClock;
     this.timers = options.clock ?? systemTimers;
   }
