@@ -23,7 +23,10 @@ export interface Timers {
  * the process (`online_at`, token expiry, webhook signatures).
  */
 export interface ServerClock extends Clock, Timers {
-  /** Milliseconds since the epoch. @default `now()` (a fake clock's time is the wall time too) */
+  /**
+   * Milliseconds since the epoch. @default the system's wall clock: tokens and signatures are
+   * checked against real time unless a clock says otherwise
+   */
   wallNow?(): number;
 }
 
@@ -53,7 +56,7 @@ export const systemServerClock: Required<ServerClock> = {
   clearTimeout: systemTimers.clearTimeout,
 };
 
-/** The wall clock of `clock` as a function (its `wallNow`, else its `now`). */
+/** The wall clock of `clock` as a function (its `wallNow`, else the system's). */
 export function wallClockOf(clock: ServerClock): () => number {
-  return clock.wallNow === undefined ? () => clock.now() : () => clock.wallNow!();
+  return clock.wallNow === undefined ? systemWallClock.now : () => clock.wallNow!();
 }
