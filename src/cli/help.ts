@@ -1,7 +1,7 @@
 /** The text of `graph-presence --help`: the options from the schema (src/options/), then notes. */
 import type { OptionSpec } from '../options/index.js';
+import { defaultText, flagWithValue } from '../options/options-docs.js';
 import { cliOptions } from './cli-options.js';
-import { defaultText, flagWithValue } from './options-docs.js';
 
 const WIDTH = 100;
 const INDENT = 29;

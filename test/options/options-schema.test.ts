@@ -10,7 +10,6 @@ import { CliError } from '../../src/cli/cli-error.js';
 import { cliOptions } from '../../src/cli/cli-options.js';
 import { resolveConfig } from '../../src/cli/config.js';
 import { helpText } from '../../src/cli/help.js';
-import { withGeneratedTables } from '../../src/cli/options-docs.js';
 import { parseArguments } from '../../src/cli/parse-arguments.js';
 import { InvalidOptionError } from '../../src/errors.js';
 import { DEFAULT_JWT_MAX_AGE_S } from '../../src/gateway/jwt-policy.js';
@@ -20,6 +19,7 @@ import {
   OPTION_GROUPS,
   optionEntries,
 } from '../../src/options/index.js';
+import { withGeneratedTables } from '../../src/options/options-docs.js';
 import { DEFAULT_TIMING, defaultDownPeriodMs } from '../../src/runtime/replica-options.js';
 import {
   createPresenceServer,

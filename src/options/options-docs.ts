@@ -2,12 +2,12 @@
  * The options tables of docs/usage.md, made from the schema (src/options/): one table of the
  * command line per option group, and one of createPresenceServer's numeric options. The docs
  * hold them between `<!-- options:cli -->` / `<!-- options:library -->` and `<!-- /options -->`
- * markers; test/options/options-docs.test.ts fails when they differ. Rewrite them with
+ * markers; test/options/options-schema.test.ts fails when they differ. Rewrite them with
  * `npm run docs:options`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { OPTION_GROUPS, type OptionSpec, optionEntries } from '../options/index.js';
+import { OPTION_GROUPS, type OptionSpec, optionEntries } from './index.js';
 
 /** `--flag <value>`, or the flag alone for a boolean. */
 export function flagWithValue(spec: OptionSpec & { readonly flag: string }): string {
