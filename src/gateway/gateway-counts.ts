@@ -14,10 +14,10 @@ import {
 } from '../counts/room-options.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
 import { USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
-import { emitRoomCount, RoomMembership } from './count-room-events.js';
-import type { PresenceNamespace } from './fan-out.js';
+import { TokenBucket } from './edge/token-bucket.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
-import { TokenBucket } from './token-bucket.js';
+import type { PresenceNamespace } from './outbound/fan-out.js';
+import { emitRoomCount, RoomMembership } from './session/count-room-events.js';
 
 export class GatewayCounts {
   readonly counts: PresenceCounts;

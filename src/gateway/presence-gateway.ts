@@ -20,32 +20,32 @@ import {
   UNAUTHORIZED,
 } from '../domain/client-protocol.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
+import { LastSeenReads } from '../last-seen/last-seen-reads.js';
 import { PresenceQuery, type QueryPresence } from '../query/presence-query.js';
-import { LastSeenReads } from '../user-online/last-seen-reads.js';
-import { Admission, Overloaded, type Release } from './admission.js';
-import { authenticateHandshake, type Handshake } from './authentication.js';
-import { clusterConnections } from './connection-cap.js';
-import { ConnectionSession } from './connection-session.js';
-import { DiffOutboxes, type DiffOutboxStats } from './diff-outboxes.js';
-import { rawPacketsSupported } from './diff-packet.js';
-import { DiffFanOut, type PresenceNamespace } from './fan-out.js';
+import { Admission, Overloaded, type Release } from './edge/admission.js';
+import { authenticateHandshake, type Handshake } from './edge/authentication.js';
+import { clusterConnections } from './edge/connection-cap.js';
+import { type ConnectionMeta, handshakeMeta } from './edge/handshake-meta.js';
+import { addressKey, HandshakeRateLimit } from './edge/handshake-rate-limit.js';
+import { closedForOversizeFrame } from './edge/oversize-frames.js';
+import { type EngineConnection, PacketFloods } from './edge/packet-floods.js';
 import { GatewayCounts } from './gateway-counts.js';
 import {
   type PresenceGatewayOptions,
   type ResolvedGatewayOptions,
   resolveGatewayOptions,
 } from './gateway-options.js';
-import { followGraphChanges } from './graph-feed.js';
-import { type ConnectionMeta, handshakeMeta } from './handshake-meta.js';
-import { addressKey, HandshakeRateLimit } from './handshake-rate-limit.js';
-import { LastSeenPush } from './last-seen-push.js';
-import { lastSeenSettingBucket, setLastSeenVisibility } from './last-seen-visibility.js';
-import { isExplicitLeave, LeaveGrace } from './leave-grace.js';
-import { closedForOversizeFrame } from './oversize-frames.js';
-import { type EngineConnection, PacketFloods } from './packet-floods.js';
-import { SessionRegistry } from './session-registry.js';
-import { SubscriptionRecheck } from './subscription-recheck.js';
-import type { WireRefs } from './wire-refs.js';
+import { DiffOutboxes, type DiffOutboxStats } from './outbound/diff-outboxes.js';
+import { rawPacketsSupported } from './outbound/diff-packet.js';
+import { DiffFanOut, type PresenceNamespace } from './outbound/fan-out.js';
+import { LastSeenPush } from './outbound/last-seen-push.js';
+import type { WireRefs } from './outbound/wire-refs.js';
+import { ConnectionSession } from './session/connection-session.js';
+import { followGraphChanges } from './session/graph-feed.js';
+import { lastSeenSettingBucket, setLastSeenVisibility } from './session/last-seen-visibility.js';
+import { isExplicitLeave, LeaveGrace } from './session/leave-grace.js';
+import { SessionRegistry } from './session/session-registry.js';
+import { SubscriptionRecheck } from './session/subscription-recheck.js';
 
 /** The connect_error message while the gateway is shutting down. */
 export const UNAVAILABLE = 'unavailable';

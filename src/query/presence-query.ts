@@ -13,11 +13,11 @@
  *   tell a non-friend from a friend who is not there.
  */
 import type { Presence } from '../core/index.js';
-import { lookupVisible } from '../domain/graph-lookup.js';
 import { selfTopic, userTopic } from '../domain/topics.js';
+import { type LastSeenReads, visibleLastSeen } from '../last-seen/last-seen-reads.js';
 import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
+import { lookupVisible } from '../ports/graph-lookup.js';
 import type { TrackerView } from '../ports/presence-tracker.js';
-import { type LastSeenReads, visibleLastSeen } from '../user-online/last-seen-reads.js';
 import { checkQuery, type QueryOptions } from './query-input.js';
 import { OFFLINE, type UserPresence, userPresence } from './user-presence.js';
 

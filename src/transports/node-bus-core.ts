@@ -3,6 +3,7 @@
  * with its MAC and replay check. What reaches a channel's handlers came from an authenticated
  * sender (with a cluster secret), was addressed to this node, and was not seen before.
  */
+
 import { type Logger, silentLogger } from '../ports/logger.js';
 import {
   BUS_CHANNEL_KINDS,
@@ -10,6 +11,7 @@ import {
   type NodeBus,
   type NodeBusStats,
 } from '../ports/node-bus.js';
+import { RateLimitedLog } from '../ports/rate-limited-log.js';
 import type {
   FrameHandler,
   LinkChangeHandler,
@@ -21,7 +23,6 @@ import type { BusWire } from './bus-wire.js';
 import type { ResolvedSecrets } from './cluster-secret.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { newIncarnation } from './incarnation.js';
-import { RateLimitedLog } from './rate-limited-log.js';
 import { ReplayGuard } from './replay-guard.js';
 import { transportClosedError } from './transport-closed-error.js';
 import { TransportCounters } from './transport-counters.js';

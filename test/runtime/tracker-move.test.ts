@@ -8,7 +8,7 @@ import type { PresenceChange } from '../../src/core/index.js';
 import { InvalidInputError } from '../../src/errors.js';
 import type { Timers } from '../../src/ports/clock.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 
 /** Frames are delivered at once and nothing ticks by itself: the test ticks by hand. */
 function twoReplicas() {

@@ -13,7 +13,7 @@ import type { ReplicationTransport } from '../../src/ports/replication-transport
 import { encodeMessage } from '../../src/protocol/codec.js';
 import type { ReplicationMessage } from '../../src/protocol/messages.js';
 import { packr } from '../../src/protocol/wire-layout.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { connect } from '../gateway/support/test-client.js';
 import { startTestServer, type TestServer } from '../gateway/support/test-server.js';
 import { waitFor } from '../support/wait-for.js';
