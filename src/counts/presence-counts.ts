@@ -12,9 +12,10 @@
  */
 
 import { USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
+import type { UserId } from '../domain/user-id.js';
 import { userIdProblem } from '../domain/user-id.js';
 import { InvalidInputError, PresenceError } from '../errors.js';
-import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
+import type { FriendsGraph } from '../ports/friends-graph.js';
 import { lookupVisible } from '../ports/graph-lookup.js';
 import type { TrackerView } from '../ports/presence-tracker.js';
 import type { FriendsOnline } from './friends-online.js';

@@ -10,7 +10,7 @@
  *
  * The prefixes cannot collide with socket.io's own per-socket rooms (socket ids have no `:`).
  */
-import type { UserId } from '../ports/friends-graph.js';
+import type { UserId } from './user-id.js';
 
 /** The prefix of visible users' topics: the tracker counts these as the online users. */
 export const USER_TOPIC_PREFIX = 'user:';

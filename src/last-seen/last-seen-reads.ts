@@ -6,7 +6,7 @@
  * "unknown" (an empty map): presence never waits on it longer than the store's own timeout.
  */
 
-import type { UserId } from '../ports/friends-graph.js';
+import type { UserId } from '../domain/user-id.js';
 import {
   DEFAULT_LAST_SEEN_VISIBILITY,
   type LastSeenRecord,

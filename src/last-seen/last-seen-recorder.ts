@@ -9,14 +9,32 @@
  * A failed write is logged and counted; presence goes on.
  */
 
-import type { UserId } from '../ports/friends-graph.js';
+import type { UserId } from '../domain/user-id.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import type { Logger } from '../ports/logger.js';
 import { RateLimitedLog } from '../ports/rate-limited-log.js';
-import type { UserOnlineFeed, UserOnlineTransition } from '../user-online/user-online-feed.js';
 
 /** Below a PostgreSQL store's default pool of 10: reads keep a connection. */
 export const DEFAULT_MAX_WRITES_IN_FLIGHT = 8;
+
+/** What the recorder needs of a transition (a UserOnlineTransition, src/user-online/). */
+export interface OwnedTransition {
+  readonly type: 'online' | 'offline';
+  readonly user: UserId;
+  /** When it happened (ms since the epoch): an offline's is the moment the last device left. */
+  readonly at: number;
+  /** This node is the user's owner: it records; the others only watch. */
+  readonly owned: boolean;
+}
+
+/**
+ * The transitions the recorder follows: the node's UserOnlineFeed (src/user-online/), which sits
+ * above last seen and hands the recorder its events.
+ */
+export interface OwnedTransitions {
+  on(event: 'transition', listener: (transition: OwnedTransition) => void): unknown;
+  off(event: 'transition', listener: (transition: OwnedTransition) => void): unknown;
+}
 
 export interface LastSeenRecorderStats {
   recorded: number;
@@ -33,7 +51,7 @@ export class LastSeenRecorder {
   private readonly log: RateLimitedLog;
 
   constructor(
-    private readonly feed: UserOnlineFeed,
+    private readonly feed: OwnedTransitions,
     private readonly store: LastSeenStore,
     logger: Logger,
     private readonly maxInFlight = DEFAULT_MAX_WRITES_IN_FLIGHT,
@@ -51,7 +69,7 @@ export class LastSeenRecorder {
     });
   }
 
-  private readonly onTransition = (transition: UserOnlineTransition): void => {
+  private readonly onTransition = (transition: OwnedTransition): void => {
     if (!transition.owned || transition.type !== 'offline') return;
     const { user, at } = transition;
     this.waiting.set(user, Math.max(at, this.waiting.get(user) ?? at));

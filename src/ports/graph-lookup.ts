@@ -5,8 +5,9 @@
  */
 
 import { withDeadline } from '../domain/graph-deadline.js';
+import type { UserId } from '../domain/user-id.js';
 import { GraphProviderError } from '../errors.js';
-import type { FriendsGraph, UserId } from './friends-graph.js';
+import type { FriendsGraph } from './friends-graph.js';
 
 export async function lookupVisible(
   graph: FriendsGraph,

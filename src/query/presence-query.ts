@@ -14,8 +14,9 @@
  */
 import type { Presence } from '../core/index.js';
 import { selfTopic, userTopic } from '../domain/topics.js';
+import type { UserId } from '../domain/user-id.js';
 import { type LastSeenReads, visibleLastSeen } from '../last-seen/last-seen-reads.js';
-import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
+import type { FriendsGraph } from '../ports/friends-graph.js';
 import { lookupVisible } from '../ports/graph-lookup.js';
 import type { TrackerView } from '../ports/presence-tracker.js';
 import { checkQuery, type QueryOptions } from './query-input.js';

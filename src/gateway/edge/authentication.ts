@@ -8,9 +8,9 @@
 import { webcrypto } from 'node:crypto';
 import { type JWTVerifyOptions, errors as joseErrors, jwtVerify } from 'jose';
 import type { Socket } from 'socket.io';
+import type { UserId } from '../../domain/user-id.js';
 import { isValidUserId } from '../../domain/user-id.js';
 import { InvalidOptionError } from '../../errors.js';
-import type { UserId } from '../../ports/friends-graph.js';
 import type { Logger } from '../../ports/logger.js';
 import {
   JWT_CLOCK_TOLERANCE_S,

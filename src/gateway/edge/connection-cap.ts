@@ -8,7 +8,7 @@
  */
 import type { Presence } from '../../core/index.js';
 import { selfTopic, userTopic } from '../../domain/topics.js';
-import type { UserId } from '../../ports/friends-graph.js';
+import type { UserId } from '../../domain/user-id.js';
 import type { TrackerReplica } from '../../runtime/tracker-replica.js';
 
 /**

@@ -12,13 +12,13 @@ import type { PresenceChange } from '../../core/index.js';
 import type { LastSeenMap } from '../../domain/client-protocol.js';
 import type { PresenceSocket } from '../../domain/presence-socket.js';
 import { topicOwnsKey, USER_TOPIC_PREFIX, userTopic } from '../../domain/topics.js';
+import type { UserId } from '../../domain/user-id.js';
 import {
   type LastSeenReads,
   showsLastSeen,
   visibleLastSeen,
 } from '../../last-seen/last-seen-reads.js';
 import type { Clock } from '../../ports/clock.js';
-import type { UserId } from '../../ports/friends-graph.js';
 import type { TrackerReplica } from '../../runtime/tracker-replica.js';
 import type { PresenceNamespace } from './fan-out.js';
 

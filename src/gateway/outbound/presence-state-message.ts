@@ -15,7 +15,7 @@
  */
 import type { PresenceMap } from '../../domain/client-protocol.js';
 import type { PresenceSocket } from '../../domain/presence-socket.js';
-import type { UserId } from '../../ports/friends-graph.js';
+import type { UserId } from '../../domain/user-id.js';
 import type { TrackerView } from '../../ports/presence-tracker.js';
 import type { TrackerReplica } from '../../runtime/tracker-replica.js';
 import { eventPacket, rawPacketsSupported } from './diff-packet.js';

@@ -20,7 +20,7 @@ import type { PresenceMap } from '../../domain/client-protocol.js';
 import { MAX_META_BYTES, MAX_META_KEYS, metaSizeProblem } from '../../domain/limits.js';
 import type { PresenceSocket } from '../../domain/presence-socket.js';
 import { selfTopic, topicFor, USER_TOPIC_PREFIX, userTopic } from '../../domain/topics.js';
-import type { UserId } from '../../ports/friends-graph.js';
+import type { UserId } from '../../domain/user-id.js';
 import { lookupVisible } from '../../ports/graph-lookup.js';
 import { TokenBucket } from '../edge/token-bucket.js';
 import type { ResolvedGatewayOptions } from '../gateway-options.js';

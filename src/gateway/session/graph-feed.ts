@@ -5,10 +5,11 @@
  * presence stops at the moment the change is heard; the re-read brings back anyone still visible
  * by another edge. In a cluster each node hears the changes through its own adapter's feed.
  */
+
+import type { UserId } from '../../domain/user-id.js';
 import {
   type FriendsGraph,
   type FriendsGraphChange,
-  type UserId,
   viewersAffectedBy,
 } from '../../ports/friends-graph.js';
 import type { Logger } from '../../ports/logger.js';

@@ -5,7 +5,7 @@
  * or `unavailable` when there is no store or it did not take the write (nothing changed).
  */
 import type { LastSeenVisibilitySetting } from '../../domain/client-protocol.js';
-import type { UserId } from '../../ports/friends-graph.js';
+import type { UserId } from '../../domain/user-id.js';
 import type { LastSeenStore } from '../../ports/last-seen-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TokenBucket } from '../edge/token-bucket.js';

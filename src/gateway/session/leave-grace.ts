@@ -30,8 +30,8 @@
  */
 import type { Presence, PresenceChange } from '../../core/index.js';
 import { selfTopic, userTopic } from '../../domain/topics.js';
+import type { UserId } from '../../domain/user-id.js';
 import type { Clock, Timers } from '../../ports/clock.js';
-import type { UserId } from '../../ports/friends-graph.js';
 import type { Logger } from '../../ports/logger.js';
 import type { TrackerReplica } from '../../runtime/tracker-replica.js';
 

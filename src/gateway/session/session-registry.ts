@@ -1,5 +1,5 @@
 /** The connected sessions of this node, by user: graph changes reach every socket of a user. */
-import type { UserId } from '../../ports/friends-graph.js';
+import type { UserId } from '../../domain/user-id.js';
 import type { ConnectionSession } from './connection-session.js';
 
 export class SessionRegistry {

@@ -9,7 +9,7 @@
  */
 
 import { userTopic } from '../../domain/topics.js';
-import type { UserId } from '../../ports/friends-graph.js';
+import type { UserId } from '../../domain/user-id.js';
 
 interface RoomsHolder {
   readonly rooms: { readonly size: number };
