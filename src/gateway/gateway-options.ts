@@ -21,7 +21,6 @@ import type { JwtPolicy } from './edge/jwt-policy.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './edge/token-bucket.js';
 import { DEFAULT_MAX_BATCH_DELAY_MS } from './outbound/batch-window.js';
 import { DEFAULT_FAN_OUT_SLICE_MS } from './outbound/fan-out.js';
-import type { LastSeenPush } from './outbound/last-seen-push.js';
 import { WireRefs, wireRefKey } from './outbound/wire-refs.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './session/retry-backoff.js';
 import {
@@ -140,8 +139,6 @@ export interface ResolvedGatewayOptions {
   readonly handshakeRateLimit: Required<HandshakeRateLimitOptions>;
   readonly subscriptionRecheck: ResolvedSubscriptionRecheckOptions;
   readonly lastSeen: LastSeenStore | undefined;
-  /** Set by the gateway when there is a store: sends friends' last seen to sockets. */
-  readonly lastSeenPush?: LastSeenPush;
 }
 
 export const DEFAULT_LEAVE_GRACE_MS = 5_000;

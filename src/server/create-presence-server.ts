@@ -28,10 +28,13 @@ import type { InboundBudgetOptions } from '../gateway/edge/inbound-budget.js';
 import type { JwtPolicy } from '../gateway/edge/jwt-policy.js';
 import { refuseMainNamespace } from '../gateway/edge/main-namespace.js';
 import type { RateLimitOptions } from '../gateway/edge/token-bucket.js';
+import { GatewayCounts } from '../gateway/gateway-counts.js';
+import { resolveGatewayOptions } from '../gateway/gateway-options.js';
+import type { PresenceNamespace } from '../gateway/outbound/fan-out.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
 import type { GraphRetryOptions } from '../gateway/session/retry-backoff.js';
 import type { SubscriptionRecheckOptions } from '../gateway/session/subscription-recheck.js';
-import type { LastSeenReadStats } from '../last-seen/last-seen-reads.js';
+import { type LastSeenReadStats, LastSeenReads } from '../last-seen/last-seen-reads.js';
 import type { LastSeenRecorderStats } from '../last-seen/last-seen-recorder.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
@@ -39,7 +42,7 @@ import type { LastSeenStore } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { NodeBus } from '../ports/node-bus.js';
 import type { ReplicationTransport } from '../ports/replication-transport.js';
-import type { QueryPresence } from '../query/presence-query.js';
+import { PresenceQuery, type QueryPresence } from '../query/presence-query.js';
 import type { ReplicaTimingOptions } from '../runtime/replica-options.js';
 import { TrackerReplica } from '../runtime/tracker-replica.js';
 import { createInMemoryBus } from '../transports/in-memory-bus.js';
@@ -262,9 +265,12 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     });
 
   let gateway: PresenceGateway | undefined;
+  let counts: GatewayCounts | undefined;
+  let lastSeenReads: LastSeenReads | undefined;
+  let query: PresenceQuery;
   let delivery: ReturnType<typeof setUpDelivery>;
   try {
-    gateway = new PresenceGateway(io, {
+    const gatewayOptions = resolveGatewayOptions({
       replica,
       graph: options.graph,
       jwtSecret: options.jwtSecret,
@@ -288,11 +294,24 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       subscriptionRecheck: options.subscriptionRecheck,
       lastSeen: options.lastSeen,
     });
+    // What the gateway keeps up to date and the server reads: counts, the last-seen reads (shared
+    // by the gateway's `presence_last_seen` and the query).
+    lastSeenReads = gatewayOptions.lastSeen && new LastSeenReads(gatewayOptions.lastSeen, logger);
+    const namespace = io.of(PRESENCE_NAMESPACE) as unknown as PresenceNamespace;
+    counts = new GatewayCounts(namespace, gatewayOptions, options.rooms);
+    gateway = new PresenceGateway(io, gatewayOptions, { counts, lastSeenReads });
+    query = new PresenceQuery({
+      state: replica.view,
+      graph: gatewayOptions.graph,
+      graphTimeoutMs: gatewayOptions.graphTimeoutMs,
+      lastSeen: lastSeenReads,
+    });
     // A socket.io server of its own serves only `/presence`; an app's `io` keeps its `/`.
     if (ownIo) refuseMainNamespace(io);
     delivery = setUpDelivery({ ...options, ...channels, replica, gateway, logger });
   } catch (error) {
     gateway?.close();
+    counts?.close();
     if (ownIo) io.close();
     if (ownTransport) void transport.close();
     throw error;
@@ -308,6 +327,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       // Pending deliveries go to the fallback before their sockets are disconnected.
       const deliveriesClosed = delivery.deliverer?.close();
       gateway.close();
+      // The counts publish their last room counts and stop following the tracker.
+      counts.close();
       backend.stop(replica.health.counts().up === 0);
       replica.stop({ announce: true });
       await backend.close();
@@ -331,14 +352,14 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     gateway,
     deliver,
     delivery: deliverer,
-    counts: gateway.counts,
-    query: gateway.query,
+    counts: counts.counts,
+    query: query.query,
     lastSeenStore: options.lastSeen,
     online: backend.online,
     webhooks: backend.webhooks,
     lastSeenStats:
-      backend.lastSeenWrites && gateway.lastSeenReads
-        ? { reads: gateway.lastSeenReads.stats, writes: backend.lastSeenWrites }
+      backend.lastSeenWrites && lastSeenReads
+        ? { reads: lastSeenReads.stats, writes: backend.lastSeenWrites }
         : undefined,
     close,
   };
