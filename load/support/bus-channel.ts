@@ -2,8 +2,9 @@
  * One channel of a node bus as a stand-alone transport whose close() closes the whole bus: for
  * tests that need a single ReplicationTransport over Redis (the contract suite, process helpers).
  */
+
+import type { ReplicationTransport } from '../../src/ports/bus-channel.js';
 import type { BusChannelKind, NodeBus } from '../../src/ports/node-bus.js';
-import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
 import {
   createRedisNodeBus,
   type RedisNodeBusOptions,

@@ -13,8 +13,8 @@
  */
 import type { PresenceChange } from '../core/presence-state.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
+import type { ReplicationTransport } from '../ports/bus-channel.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { decodeDeliveryFrame } from './delivery-frames.js';
 import { DeliveryOrigin, type OriginStats, type SettledListener } from './delivery-origin.js';

@@ -7,8 +7,8 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import type { PresenceGateway } from '../gateway/presence-gateway.js';
+import type { ReplicationTransport } from '../ports/bus-channel.js';
 import type { Logger } from '../ports/logger.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { Deliverer } from './deliverer.js';
 import type { DeliverOptions, DeliveryResult, DeliveryServerOptions } from './delivery-types.js';

@@ -8,11 +8,7 @@
  * With a cluster secret, the bus authenticates every frame (HMAC-SHA256, docs/cluster-wire-format.md "Transport
  * framing") and drops frames without a valid MAC or replayed ones before any handler sees them.
  */
-import type {
-  LinkChangeHandler,
-  ReplicationTransport,
-  TransportStats,
-} from './replication-transport.js';
+import type { LinkChangeHandler, ReplicationTransport, TransportStats } from './bus-channel.js';
 
 /** The kinds of frames a bus carries; each has its own channel and handlers. */
 export const BUS_CHANNEL_KINDS = ['tracker', 'delivery', 'graph'] as const;

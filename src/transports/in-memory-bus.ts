@@ -8,14 +8,14 @@
  */
 
 import { InvalidOptionError } from '../errors.js';
-import { type Logger, silentLogger } from '../ports/logger.js';
-import type { NodeBus } from '../ports/node-bus.js';
 import type {
   FrameHandler,
   LinkChangeHandler,
   ReplicationTransport,
   TransportStats,
-} from '../ports/replication-transport.js';
+} from '../ports/bus-channel.js';
+import { type Logger, silentLogger } from '../ports/logger.js';
+import type { NodeBus } from '../ports/node-bus.js';
 import type { BusWire } from './bus-wire.js';
 import { type ClusterSecretOptions, resolveClusterSecrets } from './cluster-secret.js';
 import { HandlerRegistry } from './handler-registry.js';

@@ -4,6 +4,12 @@
  * sender (with a cluster secret), was addressed to this node, and was not seen before.
  */
 
+import type {
+  FrameHandler,
+  LinkChangeHandler,
+  ReplicationTransport,
+  TransportStats,
+} from '../ports/bus-channel.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import {
   BUS_CHANNEL_KINDS,
@@ -12,12 +18,6 @@ import {
   type NodeBusStats,
 } from '../ports/node-bus.js';
 import { RateLimitedLog } from '../ports/rate-limited-log.js';
-import type {
-  FrameHandler,
-  LinkChangeHandler,
-  ReplicationTransport,
-  TransportStats,
-} from '../ports/replication-transport.js';
 import { decodeEnvelope, encodeEnvelope, hasValidMac } from './bus-envelope.js';
 import type { BusWire } from './bus-wire.js';
 import type { ResolvedSecrets } from './cluster-secret.js';

@@ -2,7 +2,7 @@
  * The mutable counters behind ReplicationTransport.stats(), shared by the adapters.
  */
 
-import type { TransportStats } from '../ports/replication-transport.js';
+import type { TransportStats } from '../ports/bus-channel.js';
 
 export class TransportCounters {
   framesSent = 0;

@@ -4,7 +4,7 @@
  */
 
 import { TransportError } from '../errors.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
+import type { ReplicationTransport } from '../ports/bus-channel.js';
 
 /**
  * Resolves when `transport.isLinkUp()`, at once if it already is.

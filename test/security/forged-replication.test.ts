@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EntryData, type ReplicaRef, replicaKey } from '../../src/core/index.js';
-import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
+import type { ReplicationTransport } from '../../src/ports/bus-channel.js';
 import { encodeMessage } from '../../src/protocol/codec.js';
 import type { ReplicationMessage } from '../../src/protocol/messages.js';
 import { packr } from '../../src/protocol/wire-layout.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ownedChannel } from '../../load/support/bus-channel.js';
 import { InvalidOptionError } from '../../src/errors.js';
-import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
+import type { ReplicationTransport } from '../../src/ports/bus-channel.js';
 import { createInMemoryBus, type InMemoryBus } from '../../src/transports/in-memory-bus.js';
 import {
   describeTransportContract,
