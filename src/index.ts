@@ -4,7 +4,7 @@ export { isValidUserId, MAX_USER_ID_BYTES } from './domain/user-id.js';
 export * from './errors.js';
 export * from './gateway/index.js';
 export * from './last-seen/index.js';
-export type { ReplicationTransport } from './ports/bus-channel.js';
+export type { BusChannel, ReplicationTransport } from './ports/bus-channel.js';
 export type { FriendsGraph, FriendsGraphChange } from './ports/friends-graph.js';
 export {
   DEFAULT_LAST_SEEN_VISIBILITY,

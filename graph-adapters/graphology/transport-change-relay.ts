@@ -10,7 +10,7 @@
  */
 
 import { isValidUserId as isUserId, MAX_USER_ID_BYTES } from '../../src/domain/user-id.js';
-import type { ReplicationTransport } from '../../src/ports/bus-channel.js';
+import type { BusChannel } from '../../src/ports/bus-channel.js';
 import type { EdgeChange, FriendsGraphChangeRelay } from '../../src/ports/friends-graph.js';
 import { type Logger, silentLogger } from '../../src/ports/logger.js';
 
@@ -23,7 +23,7 @@ export interface TransportGraphChangeRelay extends FriendsGraphChangeRelay {
 }
 
 export function createTransportGraphChangeRelay(
-  transport: ReplicationTransport,
+  transport: BusChannel,
   logger: Logger = silentLogger,
 ): TransportGraphChangeRelay {
   const encoder = new TextEncoder();

@@ -4,12 +4,12 @@
  * (the origin's timer decides), so neither side needs its own try/catch.
  */
 
-import type { ReplicationTransport } from '../ports/bus-channel.js';
+import type { BusChannel } from '../ports/bus-channel.js';
 import type { Logger } from '../ports/logger.js';
 
 export class FrameSender {
   constructor(
-    private readonly transport: ReplicationTransport | undefined,
+    private readonly transport: BusChannel | undefined,
     private readonly logger: Logger,
   ) {}
 

@@ -1,6 +1,8 @@
 /**
- * Replication transport port: how replicas exchange opaque frames (bytes). What a frame means is
- * the codec's business (src/protocol); a transport only moves bytes between replicas.
+ * The bus channel port: how nodes exchange opaque frames (bytes) of one kind: the tracker's
+ * replication, `deliver`, the graph change relay (src/ports/node-bus.ts gives each kind its
+ * channel). What a frame means is its user's business (the tracker's codec is src/protocol); a
+ * channel only moves bytes between nodes.
  *
  * Delivery is best effort, like Redis pub/sub: at most once, in order per sender → receiver
  * pair, never to a receiver whose link is down. Frames sent while the sender's link is down are
@@ -29,7 +31,7 @@ export interface TransportStats {
 export type FrameHandler = (frame: Uint8Array, sender: string) => void;
 export type LinkChangeHandler = (up: boolean) => void;
 
-export interface ReplicationTransport {
+export interface BusChannel {
   /** The address this replica receives direct frames on: the replica's node name. */
   readonly selfId: string;
 
@@ -73,3 +75,9 @@ export interface ReplicationTransport {
    */
   close(): Promise<void>;
 }
+
+/**
+ * The tracker's replication channel: a BusChannel (the bus's `tracker` channel, or an in-memory
+ * one), named for what the replica does with it.
+ */
+export type ReplicationTransport = BusChannel;

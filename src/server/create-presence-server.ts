@@ -36,7 +36,7 @@ import type { GraphRetryOptions } from '../gateway/session/retry-backoff.js';
 import type { SubscriptionRecheckOptions } from '../gateway/session/subscription-recheck.js';
 import { type LastSeenReadStats, LastSeenReads } from '../last-seen/last-seen-reads.js';
 import type { LastSeenRecorderStats } from '../last-seen/last-seen-recorder.js';
-import type { ReplicationTransport } from '../ports/bus-channel.js';
+import type { BusChannel, ReplicationTransport } from '../ports/bus-channel.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
@@ -85,11 +85,11 @@ export interface PresenceServerOptions {
    */
   readonly transport?: ReplicationTransport;
   /**
-   * With `transport`: the channel of `deliver` between nodes, another transport with this node's
+   * With `transport`: the channel of `deliver` between nodes, another bus channel with this node's
    * name (e.g. `bus.channel('delivery')`), never `transport` itself. Not closed by close().
    * Needed with `transport`: without it `deliver` rejects. @default none: one node, local delivery
    */
-  readonly deliveryTransport?: ReplicationTransport;
+  readonly deliveryTransport?: BusChannel;
   /** `deliver`'s fallback hook (e.g. a push notification) and default timeout. */
   readonly delivery?: DeliveryServerOptions;
   /**
@@ -368,7 +368,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
 /** The bus's tracker and delivery channels, or the transports given instead. */
 function busChannels(options: PresenceServerOptions): {
   transport: ReplicationTransport | undefined;
-  deliveryTransport: ReplicationTransport | undefined;
+  deliveryTransport: BusChannel | undefined;
 } {
   const { bus } = options;
   if (bus === undefined) {

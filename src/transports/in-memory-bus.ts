@@ -9,9 +9,9 @@
 
 import { InvalidOptionError } from '../errors.js';
 import type {
+  BusChannel,
   FrameHandler,
   LinkChangeHandler,
-  ReplicationTransport,
   TransportStats,
 } from '../ports/bus-channel.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
@@ -40,7 +40,7 @@ export interface InMemoryBus {
    * Joins the bus as `id`. The link starts up unless setLinkUp(id, false) was called for this id.
    * @throws InvalidOptionError when `id` is invalid or an open transport already uses it.
    */
-  createTransport(id: string): ReplicationTransport;
+  createTransport(id: string): BusChannel;
   /**
    * Joins the bus as a node bus named `id` (its typed channels share one member of the bus), with
    * the envelope, MACs and replay check of the Redis bus: what one node runs without Redis, and
@@ -79,7 +79,7 @@ class Bus implements InMemoryBus {
     private readonly logger: Logger,
   ) {}
 
-  createTransport(id: string): ReplicationTransport {
+  createTransport(id: string): BusChannel {
     assertValidReplicaId(id, 'createInMemoryBus().createTransport');
     if (this.members.has(id)) {
       throw new InvalidOptionError(
@@ -128,7 +128,7 @@ class Bus implements InMemoryBus {
 }
 
 /** A member of the in-memory bus as the wire of a node bus. */
-function transportWire(member: ReplicationTransport): BusWire {
+function transportWire(member: BusChannel): BusWire {
   return {
     publish(target, envelope) {
       if (target === undefined) member.broadcast(envelope);
@@ -145,7 +145,7 @@ function transportWire(member: ReplicationTransport): BusWire {
   };
 }
 
-class InMemoryTransport implements ReplicationTransport {
+class InMemoryTransport implements BusChannel {
   private readonly counters = new TransportCounters();
   private readonly frameHandlers: HandlerRegistry<[Uint8Array, string]>;
   private readonly linkHandlers: HandlerRegistry<[boolean]>;

@@ -5,9 +5,9 @@
  */
 
 import type {
+  BusChannel,
   FrameHandler,
   LinkChangeHandler,
-  ReplicationTransport,
   TransportStats,
 } from '../ports/bus-channel.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
@@ -49,7 +49,7 @@ class NodeBusCore implements NodeBus {
   private readonly dropLog: RateLimitedLog;
   private readonly incarnation: bigint;
   private readonly replays = new ReplayGuard();
-  private readonly channels = new Map<BusChannelKind, BusChannel>();
+  private readonly channels = new Map<BusChannelKind, NodeBusChannel>();
   private readonly linkHandlers: HandlerRegistry<[boolean]>;
   private readonly own = { malformed: 0, unauthenticated: 0, replayed: 0, handlerErrors: 0 };
   /** One counter for broadcast and direct frames: the receivers' replay check relies on it. */
@@ -68,13 +68,13 @@ class NodeBusCore implements NodeBus {
       this.own.handlerErrors += 1;
     });
     for (const kind of BUS_CHANNEL_KINDS) {
-      this.channels.set(kind, new BusChannel(kind, this, this.logger));
+      this.channels.set(kind, new NodeBusChannel(kind, this, this.logger));
     }
     this.wire.onEnvelope((envelope) => this.receive(envelope));
     this.wire.onLinkChange((up) => this.linkChanged(up));
   }
 
-  channel(kind: BusChannelKind): ReplicationTransport {
+  channel(kind: BusChannelKind): BusChannel {
     const channel = this.channels.get(kind);
     if (channel === undefined) throw new RangeError(`NodeBus.channel: unknown kind "${kind}"`);
     return channel;
@@ -187,8 +187,8 @@ class NodeBusCore implements NodeBus {
   }
 }
 
-/** One kind's view of the bus: a ReplicationTransport whose close() detaches only itself. */
-class BusChannel implements ReplicationTransport {
+/** One kind's view of the bus: a BusChannel whose close() detaches only itself. */
+class NodeBusChannel implements BusChannel {
   readonly selfId: string;
   private readonly counters = new TransportCounters();
   private readonly frameHandlers: HandlerRegistry<[Uint8Array, string]>;

@@ -1,5 +1,5 @@
 /**
- * The mutable counters behind ReplicationTransport.stats(), shared by the adapters.
+ * The mutable counters behind BusChannel.stats(), shared by the adapters.
  */
 
 import type { TransportStats } from '../ports/bus-channel.js';
