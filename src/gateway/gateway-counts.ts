@@ -60,7 +60,7 @@ export class GatewayCounts {
 
   /**
    * A connection's count-only rooms, counting it while it is visible; its session calls
-   * `setCounted` when an update changes that (connection-session.ts).
+   * `setCounted` when an update changes that (session/presence-updates.ts).
    */
   connected(socket: PresenceSocket, userId: string, invisible: boolean): RoomMembership {
     const { rateLimit, now, logger } = this.options;

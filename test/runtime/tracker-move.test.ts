@@ -1,7 +1,7 @@
 /**
  * TrackerReplica.move: one `diff` event on the replica that moves, one on every replica it
  * reaches, each with the leave on the old topic and the join on the new (going invisible is one
- * tracker operation, src/gateway/invisibility.ts).
+ * tracker operation, src/gateway/session/invisibility.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { PresenceChange } from '../../src/core/index.js';
