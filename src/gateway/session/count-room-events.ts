@@ -14,7 +14,7 @@ import type { PresenceSocket } from '../../domain/presence-socket.js';
 import type { Logger } from '../../ports/logger.js';
 import type { TokenBucket } from '../edge/token-bucket.js';
 import type { PresenceNamespace } from '../outbound/fan-out.js';
-import { failure, OK } from './presence-update.js';
+import { failure, OK } from './update-request.js';
 
 /** The socket.io room of a count-only room's members on this node. */
 export function countMembersRoom(room: string): string {

@@ -9,7 +9,7 @@ import type { UserId } from '../../domain/user-id.js';
 import type { LastSeenStore } from '../../ports/last-seen-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TokenBucket } from '../edge/token-bucket.js';
-import { failure, OK, readUpdateRequest } from './presence-update.js';
+import { failure, OK, readUpdateRequest } from './update-request.js';
 
 const SETTINGS: ReadonlySet<unknown> = new Set<LastSeenVisibilitySetting>(['friends', 'nobody']);
 

@@ -11,13 +11,13 @@ import type { UserId } from '../../domain/user-id.js';
 import { TokenBucket } from '../edge/token-bucket.js';
 import { moveConnection, trackedMeta, visibleAgainMeta } from './invisibility.js';
 import { checkPatch } from './patch-validation.js';
-import { failure, OK, readUpdateRequest } from './presence-update.js';
 import type {
   SessionCollaborators,
   SessionConnection,
   SessionOptions,
   TrackedPresence,
 } from './session-context.js';
+import { failure, OK, readUpdateRequest } from './update-request.js';
 
 type UpdateParts = Pick<SessionCollaborators, 'replica' | 'logger' | 'now' | 'fanOut' | 'outboxes'>;
 
