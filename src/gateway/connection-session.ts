@@ -260,12 +260,11 @@ export class ConnectionSession {
       this.friendsOnline?.watch(this, this.userId, visible);
       sendPresenceState(
         this.socket,
-        this.options.replica,
+        this.options.stateFragments,
         this.userId,
         own,
         visible,
         topicOf,
-        this.options.wireRefs,
       );
       this.options.lastSeenPush?.sendOffline(this.socket, visible);
       this.releaseAdmission();

@@ -125,7 +125,7 @@ export class PresenceGateway {
     this.lastSeenReads = resolved.lastSeen && new LastSeenReads(resolved.lastSeen, resolved.logger);
     this.lastSeenPush =
       this.lastSeenReads &&
-      new LastSeenPush(this.namespace, resolved.replica, this.lastSeenReads, {
+      new LastSeenPush(this.namespace, resolved.replica, resolved.changes, this.lastSeenReads, {
         now: resolved.now,
       });
     this.options = { ...resolved, lastSeenPush: this.lastSeenPush };
@@ -144,15 +144,16 @@ export class PresenceGateway {
       rawPacketsSupported(io, this.namespace.name),
     );
     this.fanOut = new DiffFanOut(
-      this.options.replica,
+      this.options.changes,
+      this.options.stateFragments,
       this.namespace,
       this.outboxes,
       this.options.logger,
       this.options.wireRefs,
       this.options.fanOutSliceMs,
     );
-    const { replica, leaveGraceMs, leaveGraceClock, logger } = this.options;
-    this.grace = new LeaveGrace(replica, leaveGraceMs, leaveGraceClock, logger);
+    const { replica, changes, leaveGraceMs, leaveGraceClock, logger } = this.options;
+    this.grace = new LeaveGrace(replica, changes, leaveGraceMs, leaveGraceClock, logger);
     this.handshakes = new HandshakeRateLimit(this.options.handshakeRateLimit);
     this.floods = new PacketFloods(this.options.inboundBudget, this.options.now, logger);
     // Every engine connection is budgeted from its first packet (io.engine exists once the

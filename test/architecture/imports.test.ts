@@ -46,6 +46,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/query'],
   ['src/user-online'],
   ['src/counts'],
+  // The one path of a tracker change: the server creates it; its consumers above know its types.
+  ['src/change-router'],
   ['src/runtime'],
   ['src/protocol'],
   // The webhook sender: its rate-limited log comes from the transports.
