@@ -12,6 +12,9 @@
  * current one, in report order; the write itself returns at once with its change, as always. Out of
  * a dispatch a report is dispatched before the write returns, as with a plain event.
  *
+ * So a consumer reading the tracker's view may already see the writes of the consumers before it
+ * in this dispatch; the changes those writes made reach it next.
+ *
  * A consumer that throws is logged and the others still run: one consumer's bug does not cost the
  * others the change (nor the tracker's writer an exception it cannot act on).
  */
@@ -55,6 +58,8 @@ export class ChangeRouter implements ChangeRoutes {
   constructor(
     private readonly tracker: TrackerEvents,
     private readonly logger: Logger,
+    /** Times the fan-out consumer (ms; tests pass their own). @default performance.now */
+    private readonly now: () => number = () => performance.now(),
   ) {
     tracker.on('diff', this.onChange);
     tracker.on('replica', this.onReplica);
@@ -99,22 +104,22 @@ export class ChangeRouter implements ChangeRoutes {
 
   private dispatchChange(change: PresenceChange): void {
     const routed: Dispatched = { change, topics: groupByTopic(change), fanOutSeconds: undefined };
+    // The fan-out's slot comes first: its time runs from its first consumer to the next slot's.
     let fanOutStartedAt: number | undefined;
     for (const { slot, consumer } of this.consumers) {
-      if (consumer.changed === undefined) continue;
-      const timed = slot === 'fanOut';
-      if (timed) fanOutStartedAt ??= performance.now();
-      else if (fanOutStartedAt !== undefined && routed.fanOutSeconds === undefined) {
-        routed.fanOutSeconds = (performance.now() - fanOutStartedAt) / 1000;
+      if (slot === 'fanOut') fanOutStartedAt ??= this.now();
+      else if (fanOutStartedAt !== undefined) {
+        routed.fanOutSeconds ??= (this.now() - fanOutStartedAt) / 1000;
       }
+      if (consumer.changed === undefined) continue;
       try {
         consumer.changed(routed);
       } catch (err) {
         this.logger.error({ err, consumer: slot }, 'a change consumer failed');
       }
     }
-    if (fanOutStartedAt !== undefined && routed.fanOutSeconds === undefined) {
-      routed.fanOutSeconds = (performance.now() - fanOutStartedAt) / 1000;
+    if (fanOutStartedAt !== undefined) {
+      routed.fanOutSeconds ??= (this.now() - fanOutStartedAt) / 1000;
     }
   }
 
