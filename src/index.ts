@@ -17,6 +17,7 @@ export type { BusChannelKind, NodeBus, NodeBusStats } from './ports/node-bus.js'
 export type { ReplicationTransport } from './ports/replication-transport.js';
 export * from './query/index.js';
 export * from './server/index.js';
+export { replayWindowMs } from './transports/frame-freshness.js';
 export { createInMemoryBus } from './transports/in-memory-transport.js';
 export { createRedisNodeBus } from './transports/redis-node-bus.js';
 export { VERSION } from './version.js';
