@@ -19,6 +19,7 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/last-seen/redis.test.ts',
   'test/last-seen/postgres.test.ts',
   'test/user-online/last-seen-outage.test.ts',
+  'test/security/bus-replays.test.ts',
   'test/security/forged-frames.test.ts',
   'test/security/http-admin.test.ts',
   'test/security/safe-defaults.test.ts',
