@@ -20,6 +20,8 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/last-seen/postgres.test.ts',
   'test/user-online/last-seen-outage.test.ts',
   'test/security/bus-replays.test.ts',
+  'test/security/cluster-isolation.test.ts',
+  'test/security/cluster-secret-rotation.test.ts',
   'test/security/forged-frames.test.ts',
   'test/security/http-admin.test.ts',
   'test/security/safe-defaults.test.ts',
