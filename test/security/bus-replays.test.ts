@@ -28,7 +28,7 @@ import { waitFor } from '../support/wait-for.js';
 const JWT_SECRET = 'bus-replays-jwt-secret-of-32-bytes!!';
 const ADMIN_TOKEN = 'bus-replays-admin-token';
 const PREFIX = defaultChannelPrefix(Buffer.from(TEST_CLUSTER_SECRET));
-const WAIT = { timeoutMs: 15_000 };
+const WAIT = { timeoutMs: 30_000 };
 
 interface Recorded {
   readonly channel: string;
@@ -146,7 +146,7 @@ describe('replayed frames across restarts (real nodes, a recorder and an attacke
     expect(alice.users()).toEqual(['alice', 'carol']);
     expect(alice.seen.has('bob')).toBe(false);
     expect(await onlineAt(node3, 'bob')).toBe(false);
-  }, 90_000);
+  }, 150_000);
 
   it('(b) a recorded graph-relay edge-added, since removed, replayed to a restarted node adds no edge', async () => {
     const { redis, recorded, startNode, replay } = await harness();
@@ -189,7 +189,7 @@ describe('replayed frames across restarts (real nodes, a recorder and an attacke
     expect(alice.seen.has('heidi')).toBe(false);
     expect(heidi.seen.has('alice')).toBe(false);
     expect(ivan.users()).toContain('alice');
-  }, 90_000);
+  }, 150_000);
 
   it('(c) a recorded deliver frame, replayed to the same node name after its restart, is not shown again', async () => {
     const { recorded, startNode, replay } = await harness();
@@ -223,7 +223,7 @@ describe('replayed frames across restarts (real nodes, a recorder and an attacke
     await deliver(node2, 'alice', 'marker');
     await waitFor(() => shownAfter.includes('marker'), { ...WAIT, description: 'the marker' });
     expect(shownAfter).toEqual(['marker']);
-  }, 90_000);
+  }, 150_000);
 });
 
 function isBroadcast(frame: Recorded): boolean {

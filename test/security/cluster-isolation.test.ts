@@ -24,7 +24,7 @@ const JWT_SECRET = 'isolation-test-jwt-secret-of-32-bytes';
 const ADMIN_TOKEN = 'isolation-test-admin-token';
 const SECRET_X = 'cluster-x-secret-of-at-least-32-bytes';
 const SECRET_Y = 'cluster-y-secret-of-at-least-32-bytes';
-const WAIT = { timeoutMs: 15_000 };
+const WAIT = { timeoutMs: 30_000 };
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -119,7 +119,7 @@ describe('an empty cluster secret', () => {
     expect(run.plainStderrLines()).toEqual([
       expect.stringMatching(/PRESENCE_CLUSTER_SECRET is set but empty/),
     ]);
-  });
+  }, 90_000);
 });
 
 describe('two clusters on one Redis', () => {
