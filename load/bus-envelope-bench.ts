@@ -100,6 +100,23 @@ async function sendAndReceive(frame: Uint8Array, frames: number): Promise<number
   return median(samples);
 }
 
+/** The freshness check alone (a clock read and three comparisons), when this version has one. */
+function freshnessAlone(check: Freshness): number {
+  const startedAt = Date.now();
+  const samples: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    let fresh = 0;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < frames; i++) {
+      if (check(startedAt + (i & 1), Date.now(), startedAt, 60_000) === 'fresh') fresh++;
+    }
+    const elapsed = Number(process.hrtime.bigint() - t0);
+    if (fresh !== frames) throw new Error(`fresh ${fresh} of ${frames}`);
+    samples.push(elapsed / frames);
+  }
+  return median(samples);
+}
+
 const version = (envelopes as { ENVELOPE_VERSION?: number }).ENVELOPE_VERSION;
 process.stdout.write(
   `bus envelope version ${version}, freshness check ${freshness ? 'on' : 'absent'}; ${frames} frames × ${runs} runs, median ns/frame\n`,
@@ -116,4 +133,7 @@ for (const [label, size] of [
   process.stdout.write(
     `${label.padEnd(13)} receive checks ${checks.toFixed(0).padStart(6)} ns   send + receive ${path.toFixed(0).padStart(6)} ns\n`,
   );
+}
+if (freshness) {
+  process.stdout.write(`freshness check alone ${freshnessAlone(freshness).toFixed(0)} ns/frame\n`);
 }
