@@ -24,6 +24,7 @@ export type { Logger } from './ports/logger.js';
 export type { BusChannelKind, NodeBus, NodeBusStats } from './ports/node-bus.js';
 export * from './query/index.js';
 export * from './server/index.js';
+export { replayWindowMs } from './transports/frame-freshness.js';
 export { createInMemoryBus } from './transports/in-memory-bus.js';
 export { createRedisNodeBus } from './transports/redis-node-bus.js';
 export { VERSION } from './version.js';

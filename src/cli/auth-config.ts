@@ -52,6 +52,11 @@ const SECRET_OPTIONS: readonly (SecretOption & { readonly key: keyof RawArgument
     variable: 'PRESENCE_CLUSTER_SECRET_PREVIOUS',
     key: 'clusterSecretPrevious',
   },
+  {
+    option: '--cluster-secret-next',
+    variable: 'PRESENCE_CLUSTER_SECRET_NEXT',
+    key: 'clusterSecretNext',
+  },
   { option: '--webhook-secret', variable: 'PRESENCE_WEBHOOK_SECRET', key: 'webhookSecret' },
 ];
 

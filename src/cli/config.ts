@@ -43,8 +43,12 @@ export interface CliConfig extends AuthConfig {
   readonly adminToken: string | undefined;
   /** Key of the node bus's frame MACs; undefined = frames not authenticated. */
   readonly clusterSecret: string | undefined;
-  /** The previous key, still accepted on received frames during a rotation. */
+  /** The previous key, still accepted on received frames in a rotation's second phase. */
   readonly clusterSecretPrevious: string | undefined;
+  /** The next key, already accepted on received frames in a rotation's first phase. */
+  readonly clusterSecretNext: string | undefined;
+  /** The Redis channels' namespace; undefined: the bus's default (derived from the secret). */
+  readonly channelPrefix: string | undefined;
   /** Only with --demo: demo tokens for anyone, the demo page. */
   readonly demo: boolean;
   readonly broadcastPeriodMs: number;
@@ -103,19 +107,26 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
   );
   const clusterSecret = resolveClusterSecret(
     pick('--cluster-secret', args.clusterSecret, env, 'PRESENCE_CLUSTER_SECRET'),
-  );
-  const previousSetting = pick(
-    '--cluster-secret-previous',
-    args.clusterSecretPrevious,
     env,
-    'PRESENCE_CLUSTER_SECRET_PREVIOUS',
+    'PRESENCE_CLUSTER_SECRET',
   );
-  const clusterSecretPrevious = resolveClusterSecret(previousSetting);
-  if (clusterSecretPrevious !== undefined && clusterSecret === undefined) {
-    throw new CliError(
-      `${previousSetting?.source} needs --cluster-secret (PRESENCE_CLUSTER_SECRET), the new secret frames are signed with`,
-    );
-  }
+  const clusterSecretPrevious = resolveRotationSecret(
+    pick('--cluster-secret-previous', args.clusterSecretPrevious, env, PREVIOUS_VARIABLE),
+    env,
+    PREVIOUS_VARIABLE,
+    clusterSecret,
+    'the new secret frames are signed with',
+  );
+  const clusterSecretNext = resolveRotationSecret(
+    pick('--cluster-secret-next', args.clusterSecretNext, env, NEXT_VARIABLE),
+    env,
+    NEXT_VARIABLE,
+    clusterSecret,
+    'the current secret frames are still signed with',
+  );
+  const channelPrefix = resolveChannelPrefix(
+    pick('--channel-prefix', args.channelPrefix, env, 'PRESENCE_CHANNEL_PREFIX'),
+  );
   const timing = resolvePeriods(args);
   const leaveGraceMs = integerSetting(
     pick('--leave-grace-ms', args.leaveGraceMs, env, 'PRESENCE_LEAVE_GRACE_MS'),
@@ -140,6 +151,8 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     adminToken,
     clusterSecret,
     clusterSecretPrevious,
+    clusterSecretNext,
+    channelPrefix,
     demo: args.demo,
     ...timing,
     maxBatchDelayMs: integerSetting(
@@ -214,7 +227,23 @@ function resolveAdminToken(setting: Setting | undefined): string | undefined {
   return setting.value;
 }
 
-function resolveClusterSecret(setting: Setting | undefined): string | undefined {
+const PREVIOUS_VARIABLE = 'PRESENCE_CLUSTER_SECRET_PREVIOUS';
+const NEXT_VARIABLE = 'PRESENCE_CLUSTER_SECRET_NEXT';
+
+/**
+ * A cluster secret variable set but empty is an error, not "no secret": a deployment template
+ * whose secret did not render must not start an unauthenticated bus.
+ */
+function resolveClusterSecret(
+  setting: Setting | undefined,
+  env: Environment,
+  variable: string,
+): string | undefined {
+  if (setting === undefined && env[variable] !== undefined) {
+    throw new CliError(
+      `${variable} is set but empty; give the cluster's secret (at least ${MIN_CLUSTER_SECRET_BYTES} bytes, e.g. from openssl rand -base64 48), or unset the variable`,
+    );
+  }
   if (setting === undefined) return undefined;
   if (Buffer.byteLength(setting.value, 'utf8') < MIN_CLUSTER_SECRET_BYTES) {
     throw new CliError(
@@ -222,6 +251,33 @@ function resolveClusterSecret(setting: Setting | undefined): string | undefined 
     );
   }
   return setting.value;
+}
+
+function resolveRotationSecret(
+  setting: Setting | undefined,
+  env: Environment,
+  variable: string,
+  clusterSecret: string | undefined,
+  role: string,
+): string | undefined {
+  const secret = resolveClusterSecret(setting, env, variable);
+  if (secret !== undefined && clusterSecret === undefined) {
+    throw new CliError(
+      `${setting?.source} needs --cluster-secret (PRESENCE_CLUSTER_SECRET), ${role}`,
+    );
+  }
+  return secret;
+}
+
+function resolveChannelPrefix(setting: Setting | undefined): string | undefined {
+  const prefix = nonEmpty(setting, 'a name for this cluster, e.g. presence-eu');
+  if (prefix === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,100}$/.test(prefix)) {
+    throw new CliError(
+      `${setting?.source} must be 1 to 100 printable ASCII characters without spaces, e.g. presence-eu`,
+    );
+  }
+  return prefix;
 }
 
 function resolveRedisUrl(setting: Setting | undefined): string | undefined {

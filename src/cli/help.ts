@@ -31,8 +31,13 @@ Options (an option wins over its environment variable):
                              scrape network)  [PRESENCE_METRICS_LISTEN, default: none]
   --cluster-secret <s>       key of the MACs on frames between nodes (at least 32 bytes, the same
                              on every node; prefer the variable: options show in ps)  [PRESENCE_CLUSTER_SECRET]
-  --cluster-secret-previous <s>  the previous key, still accepted during a rotation
+  --cluster-secret-next <s>  rotation phase 1: also accept the next key (sign with the current)
+                             [PRESENCE_CLUSTER_SECRET_NEXT]
+  --cluster-secret-previous <s>  rotation phase 2: also accept the previous key (sign with the new)
                              [PRESENCE_CLUSTER_SECRET_PREVIOUS]
+  --channel-prefix <p>       namespace of the cluster's Redis channels, to keep clusters apart on
+                             one Redis  [PRESENCE_CHANNEL_PREFIX, default: graph-presence, and with
+                             a cluster secret graph-presence-<a tag derived from it>]
   --demo                     serve the demo page and demo tokens for anyone (never in production);
                              without a JWT secret, a random one
   --broadcast-period-ms <n>  heartbeat/delta period  [default ${DEFAULTS.broadcastPeriodMs}]

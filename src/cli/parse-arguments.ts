@@ -21,6 +21,8 @@ export interface RawArguments {
   readonly metricsListen?: string;
   readonly clusterSecret?: string;
   readonly clusterSecretPrevious?: string;
+  readonly clusterSecretNext?: string;
+  readonly channelPrefix?: string;
   readonly demo: boolean;
   readonly broadcastPeriodMs?: string;
   readonly downPeriodMs?: string;
@@ -54,6 +56,8 @@ const OPTIONS = {
   'metrics-listen': { type: 'string' },
   'cluster-secret': { type: 'string' },
   'cluster-secret-previous': { type: 'string' },
+  'cluster-secret-next': { type: 'string' },
+  'channel-prefix': { type: 'string' },
   demo: { type: 'boolean' },
   'broadcast-period-ms': { type: 'string' },
   'down-period-ms': { type: 'string' },
@@ -103,6 +107,8 @@ export function parseArguments(argv: readonly string[]): RawArguments {
     metricsListen: v['metrics-listen'],
     clusterSecret: v['cluster-secret'],
     clusterSecretPrevious: v['cluster-secret-previous'],
+    clusterSecretNext: v['cluster-secret-next'],
+    channelPrefix: v['channel-prefix'],
     demo: v.demo === true,
     broadcastPeriodMs: v['broadcast-period-ms'],
     downPeriodMs: v['down-period-ms'],

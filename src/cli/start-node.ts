@@ -50,6 +50,9 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     redisUrl: config.redisUrl,
     clusterSecret: config.clusterSecret,
     previousClusterSecret: config.clusterSecretPrevious,
+    nextClusterSecret: config.clusterSecretNext,
+    channelPrefix: config.channelPrefix,
+    downPeriodMs: config.downPeriodMs,
     logger,
   });
   // Alone, a node has no peers to relay graph changes to.

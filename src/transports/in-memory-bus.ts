@@ -60,6 +60,8 @@ export interface InMemoryBus {
 export interface InMemoryNodeBusOptions extends ClusterSecretOptions {
   /** This bus instance's incarnation. @default newIncarnation() */
   readonly incarnation?: bigint;
+  /** How far a frame's send time may be from this node's clock (frame-freshness.ts). @default 60000 */
+  readonly replayWindowMs?: number;
 }
 
 export function createInMemoryBus(options: InMemoryBusOptions = {}): InMemoryBus {
@@ -100,6 +102,7 @@ class Bus implements InMemoryBus {
       secrets,
       logger: this.logger,
       incarnation: options.incarnation,
+      replayWindowMs: options.replayWindowMs,
     });
   }
 

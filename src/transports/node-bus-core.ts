@@ -1,7 +1,8 @@
 /**
  * The node bus over any wire (Redis, in memory): typed channels, one link state, and the envelope
- * with its MAC and replay check. What reaches a channel's handlers came from an authenticated
- * sender (with a cluster secret), was addressed to this node, and was not seen before.
+ * with its MAC, freshness and replay checks. What reaches a channel's handlers came from an
+ * authenticated sender (with a cluster secret), was addressed to this node, was sent after this
+ * bus started and within the replay window (frame-freshness.ts), and was not seen before.
  */
 
 import type {
@@ -21,6 +22,7 @@ import { RateLimitedLog } from '../ports/rate-limited-log.js';
 import { decodeEnvelope, encodeEnvelope, hasValidMac } from './bus-envelope.js';
 import type { BusWire } from './bus-wire.js';
 import type { ResolvedSecrets } from './cluster-secret.js';
+import { DEFAULT_REPLAY_WINDOW_MS, frameFreshness } from './frame-freshness.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { newIncarnation } from './incarnation.js';
 import { ReplayGuard } from './replay-guard.js';
@@ -34,6 +36,10 @@ export interface NodeBusCoreOptions {
   readonly logger?: Logger;
   /** @default newIncarnation() */
   readonly incarnation?: bigint;
+  /** How far a frame's send time may be from this node's clock (frame-freshness.ts). @default 60000 */
+  readonly replayWindowMs?: number;
+  /** The clock of send times and the freshness check. @default Date.now */
+  readonly now?: () => number;
 }
 
 export function createNodeBusOverWire(options: NodeBusCoreOptions): NodeBus {
@@ -48,6 +54,10 @@ class NodeBusCore implements NodeBus {
   private readonly logger: Logger;
   private readonly dropLog: RateLimitedLog;
   private readonly incarnation: bigint;
+  private readonly now: () => number;
+  /** Frames sent before this are refused: nothing recorded before a restart is accepted after. */
+  private readonly startedAtMs: number;
+  private readonly replayWindowMs: number;
   private readonly replays = new ReplayGuard();
   private readonly channels = new Map<BusChannelKind, NodeBusChannel>();
   private readonly linkHandlers: HandlerRegistry<[boolean]>;
@@ -63,7 +73,10 @@ class NodeBusCore implements NodeBus {
     this.authenticated = options.secrets.signing !== undefined;
     this.logger = options.logger ?? silentLogger;
     this.dropLog = new RateLimitedLog(this.logger);
-    this.incarnation = options.incarnation ?? newIncarnation();
+    this.now = options.now ?? Date.now;
+    this.startedAtMs = Math.floor(this.now());
+    this.replayWindowMs = options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
+    this.incarnation = options.incarnation ?? newIncarnation(this.startedAtMs);
     this.linkHandlers = new HandlerRegistry('link-change', this.logger, () => {
       this.own.handlerErrors += 1;
     });
@@ -133,7 +146,15 @@ class NodeBusCore implements NodeBus {
     }
     this.seq += 1n;
     const envelope = encodeEnvelope(
-      { kind, sender: this.selfId, target, incarnation: this.incarnation, seq: this.seq },
+      {
+        kind,
+        sender: this.selfId,
+        target,
+        incarnation: this.incarnation,
+        seq: this.seq,
+        // Never before our own start: a receiver started with us must not take it for a replay.
+        sentAtMs: Math.max(this.startedAtMs, Math.floor(this.now())),
+      },
       frame,
       this.secrets.signing,
     );
@@ -164,6 +185,22 @@ class NodeBusCore implements NodeBus {
         envelope.mac.byteLength === 0 ? 'missing-mac' : 'bad-mac',
         { sender, kind: envelope.kind },
         'node bus: dropped a frame without a valid MAC (no cluster secret, or another one)',
+      );
+      return;
+    }
+    const freshness = frameFreshness(
+      envelope.sentAtMs,
+      this.now(),
+      this.startedAtMs,
+      this.replayWindowMs,
+    );
+    if (freshness !== 'fresh') {
+      // Counted with the replays: a recording, or a sender whose clock is off by more than the window.
+      this.own.replayed += 1;
+      this.dropLog.warn(
+        freshness,
+        { sender, kind: envelope.kind, sentAtMs: envelope.sentAtMs },
+        'node bus: dropped a frame sent before this node started or outside the replay window (a replay, or clocks out of sync)',
       );
       return;
     }

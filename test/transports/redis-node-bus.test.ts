@@ -138,7 +138,7 @@ describe('redis node bus', () => {
       Buffer.alloc(0),
       Buffer.from([5, 0x61]),
       Buffer.from([0, 1, 2]),
-      Buffer.from([2, 0xff, 0xfe, 1]),
+      Buffer.from([3, 0xff, 0xfe, 1]),
     ];
     for (const bytes of garbage) await admin.publish(`${channelPrefix}:bcast`, bytes);
     await admin.publish(`${channelPrefix}:to:a`, Buffer.from([200]));
