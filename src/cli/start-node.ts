@@ -15,7 +15,7 @@ import { deliveryRoutes } from '../http/delivery-routes.js';
 import { registerFanOutMetrics } from '../http/fan-out-metrics.js';
 import { createHttpHandler } from '../http/http-handler.js';
 import { registerLeaveGraceMetrics } from '../http/leave-grace-metrics.js';
-import { createPresenceMetrics } from '../http/metrics.js';
+import { createPresenceMetrics, monotonic } from '../http/metrics.js';
 import { createMetricsListener, METRICS_PATH } from '../http/metrics-listener.js';
 import { presenceQueryRoutes } from '../http/presence-query-route.js';
 import { registerSubscriptionRecheckMetrics } from '../http/subscription-recheck-metrics.js';
@@ -73,7 +73,10 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   }
   let lastSeen: OpenedLastSeenStore;
   try {
-    lastSeen = await openLastSeenStore(config.lastSeen.spec, logger, config.lastSeen.source);
+    lastSeen = await openLastSeenStore(config.lastSeen.spec, logger, config.lastSeen.source, {
+      clusterSecret: config.clusterSecret,
+      previousClusterSecret: config.clusterSecretPrevious,
+    });
   } catch (error) {
     await opened.graph.close();
     await bus.close();
@@ -139,6 +142,14 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   registerLeaveGraceMetrics(metrics.registry, () => gateway.stats());
   registerSubscriptionRecheckMetrics(metrics.registry, () => gateway.stats());
   registerUserOnlineMetrics(metrics.registry, presence.online, presence.lastSeenStats);
+  if (lastSeen.refusedValues) {
+    monotonic(
+      metrics.registry,
+      'presence_last_seen_refused_total',
+      'Values read from the last-seen store and refused: no valid MAC under the cluster secret',
+      lastSeen.refusedValues,
+    );
+  }
   if (presence.webhooks) registerWebhookMetrics(metrics.registry, presence.webhooks);
   replica.on('replica', (event) =>
     logger.info(
