@@ -160,19 +160,24 @@ export function describeLastSeenStoreContract(
       expect(found.get('a')?.visibility).toBe('friends');
     });
 
-    it('refuses to write ids with NUL or a lone surrogate, and reads them as absent', async () => {
+    it('refuses to write ids with NUL or a lone surrogate; reads NUL ones as absent', async () => {
       await store.record('plain', 1);
       for (const odd of ['a\u0000b', 'a\uD800b', '\uDC00']) {
         await expect(store.record(odd, 1)).rejects.toMatchObject({
           code: 'PRESENCE_INVALID_INPUT',
-          message: expect.stringContaining('lone surrogate'),
+          message: expect.stringMatching(/NUL|lone surrogate/),
         });
         await expect(store.setVisibility(odd, 'nobody')).rejects.toMatchObject({
           code: 'PRESENCE_INVALID_INPUT',
         });
       }
-      const found = await store.get(['a\u0000b', 'plain', 'a\uD800b', 'a\uFFFDb']);
+      // NUL is a user id elsewhere (it has nothing stored here); a lone surrogate is none at all.
+      const found = await store.get(['a\u0000b', 'plain', 'a\uFFFDb']);
       expect(entries(found)).toEqual([['plain', friends(1)]]);
+      await expect(store.get(['plain', 'a\uD800b'])).rejects.toMatchObject({
+        code: 'PRESENCE_INVALID_INPUT',
+        message: expect.stringContaining('well-formed'),
+      });
     });
 
     it('stores 0 exactly, and a time beyond now plus the clock skew (60 s) as that bound', async () => {
