@@ -47,8 +47,8 @@ describe('kind in presence:update', () => {
     expect(await bob.update({ status: 'marker' })).toEqual({ ok: true });
     await waitFor(() => alice.metas('bob')[0]?.['status'] === 'marker');
 
-    const kindsSeen = alice.received.flatMap((r) =>
-      JSON.stringify(r.payload).match(/"kind":("[^"]*"|[^,}]*)/g) ?? [],
+    const kindsSeen = alice.received.flatMap(
+      (r) => JSON.stringify(r.payload).match(/"kind":("[^"]*"|[^,}]*)/g) ?? [],
     );
     expect(new Set(kindsSeen)).toEqual(new Set(['"kind":"mobile"']));
     expect(alice.metas('bob')[0]?.['kind']).toBe('mobile');
