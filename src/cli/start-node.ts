@@ -25,7 +25,7 @@ import type { Logger } from '../ports/logger.js';
 import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
 import type { CliConfig } from './config.js';
 import { createDemoRoutesFor } from './demo-setup.js';
-import { httpUrl, listen } from './listen.js';
+import { httpUrl, isLoopbackHost, listen } from './listen.js';
 import { openBus } from './open-bus.js';
 import { type OpenedGraph, openGraph } from './open-graph.js';
 import { type OpenedLastSeenStore, openLastSeenStore } from './open-last-seen.js';
@@ -187,6 +187,12 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   const metricsServer: Server | undefined = config.metricsListen
     ? createServer(createMetricsListener(metrics, logger))
     : undefined;
+  if (config.metricsListen && !isLoopbackHost(config.metricsListen.host)) {
+    logger.warn(
+      { metricsListen: config.metricsListen.host },
+      `--metrics-listen on ${config.metricsListen.host}, not a loopback address: /metrics is served there without authentication to anyone who can reach it (user counts, connection and traffic figures); keep that address on a private scrape network or firewall it`,
+    );
+  }
 
   let closing: Promise<void> | undefined;
   const shutdown = () => {
