@@ -140,7 +140,10 @@ describe('graph-presence --port 0 --demo --jwt-secret --admin-token', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toEqual({ status: 'ok', replicas: { up: 0, down: 0 } });
-    const admin = (await (await fetch(`${url}/healthz`, asAdmin)).json()) as Record<string, unknown>;
+    const admin = (await (await fetch(`${url}/healthz`, asAdmin)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(typeof admin['node']).toBe('string');
   });
 
