@@ -21,6 +21,15 @@ import { waitFor } from '../support/wait-for.js';
 const KEY = (user: string) => `graph-presence:last-seen:${user}`;
 const YEAR_2286 = Date.UTC(2286, 0, 1);
 const WAIT = { timeoutMs: 10_000 };
+const ADMIN_TOKEN = 'last-seen-trust-admin-token';
+
+async function refusedTotal(): Promise<number> {
+  const text = await (
+    await fetch(`${node.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  ).text();
+  const line = text.split('\n').find((l) => l.startsWith('presence_last_seen_refused_total '));
+  return Number(line?.split(' ').pop() ?? Number.NaN);
+}
 
 let redis: RedisServer;
 let node: { run: CliRun; url: string };
@@ -34,6 +43,7 @@ beforeAll(async () => {
       ...['--port', '0', '--redis', redis.url, '--node-name', 'node-1', '--demo'],
       ...['--jwt-secret', 'last-seen-trust-jwt-secret-of-32-bytes'],
       ...['--offline-delay-ms', '200', '--leave-grace-ms', '0'],
+      ...['--admin-token', ADMIN_TOKEN],
     ],
     { PRESENCE_CLUSTER_SECRET: TEST_CLUSTER_SECRET },
   );
@@ -86,6 +96,7 @@ describe('the last-seen store in the cluster Redis, with a cluster secret', () =
       description: "alice gets carol's last seen (the marker)",
     });
     expect(alice.client.lastSeenOf('bob') ?? null).toBeNull();
+    expect(await refusedTotal()).toBeGreaterThanOrEqual(1);
     alice.client.disconnect();
   });
 
