@@ -62,7 +62,9 @@ interface ControlFrames {
 
 /**
  * Counts every packet of `conn` and every WebSocket ping or pong frame under it, and calls
- * `exceeded` once, at the first one over budget.
+ * `exceeded` once, at the first one over budget. A WebSocket that a polling connection upgrades
+ * to is watched from its probe (`upgrading`): engine.io announces it no earlier, and drops it if
+ * the probe does not come within its upgrade timeout.
  */
 export function watchInboundBudget(
   conn: InboundConnection,
