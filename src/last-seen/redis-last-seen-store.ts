@@ -1,8 +1,9 @@
 /**
  * Last seen in Redis: one hash per user, `<prefix><user id>` with fields `at` (decimal ms) and
  * `visibility`, and with a cluster secret `at_mac` and `visibility_mac` (last-seen-seal.ts).
- * `record` is a Lua script, so "keep the larger" is atomic; `get` is one pipeline of HMGETs. A connection the store owns fails fast: no offline queue and a command timeout, so an
- * outage rejects within `timeoutMs` instead of hanging, and the client reconnects by itself.
+ * `record` is a Lua script, so "keep the larger" is atomic; `get` is one pipeline of HMGETs. A
+ * connection the store owns fails fast: no offline queue and a command timeout, so an outage
+ * rejects within `timeoutMs` instead of hanging, and the client reconnects by itself.
  */
 import { Redis } from 'ioredis';
 import { positiveOption } from '../domain/positive-option.js';
@@ -146,18 +147,19 @@ export class RedisLastSeenStore implements LastSeenStore {
     assertLastSeenUser(user, `${NAME}.setVisibility`);
     assertLastSeenVisibility(visibility, `${NAME}.setVisibility`);
     const key = this.#key(user);
-    const write = this.#client.multi();
-    if (this.#seal === undefined)
-      write.hset(key, 'visibility', visibility).hdel(key, 'visibility_mac');
-    else {
-      write.hset(
-        key,
-        'visibility',
-        visibility,
-        'visibility_mac',
-        this.#seal.sign(user, 'visibility', visibility),
-      );
-    }
+    // Without a secret, a MAC left from a time with one would no longer match: it goes.
+    const write =
+      this.#seal === undefined
+        ? this.#client.multi().hset(key, 'visibility', visibility).hdel(key, 'visibility_mac')
+        : this.#client
+            .multi()
+            .hset(
+              key,
+              'visibility',
+              visibility,
+              'visibility_mac',
+              this.#seal.sign(user, 'visibility', visibility),
+            );
     const replies = await this.#call('setVisibility', write.exec());
     const failed = replies?.find(([error]) => error !== null)?.[0];
     if (failed) throw this.#storeError('setVisibility', failed);
