@@ -24,6 +24,7 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/security/cluster-secret-rotation.test.ts',
   'test/security/forged-frames.test.ts',
   'test/security/http-admin.test.ts',
+  'test/security/last-seen-store-trust.test.ts',
   'test/security/safe-defaults.test.ts',
   'test/security/token-policy.test.ts',
 ];

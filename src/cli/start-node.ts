@@ -15,7 +15,7 @@ import { deliveryRoutes } from '../http/delivery-routes.js';
 import { registerFanOutMetrics } from '../http/fan-out-metrics.js';
 import { createHttpHandler } from '../http/http-handler.js';
 import { registerLeaveGraceMetrics } from '../http/leave-grace-metrics.js';
-import { createPresenceMetrics } from '../http/metrics.js';
+import { createPresenceMetrics, monotonic } from '../http/metrics.js';
 import { createMetricsListener, METRICS_PATH } from '../http/metrics-listener.js';
 import { presenceQueryRoutes } from '../http/presence-query-route.js';
 import { registerSubscriptionRecheckMetrics } from '../http/subscription-recheck-metrics.js';
@@ -25,7 +25,7 @@ import type { Logger } from '../ports/logger.js';
 import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
 import type { CliConfig } from './config.js';
 import { createDemoRoutesFor } from './demo-setup.js';
-import { httpUrl, listen } from './listen.js';
+import { httpUrl, isLoopbackHost, listen } from './listen.js';
 import { openBus } from './open-bus.js';
 import { type OpenedGraph, openGraph } from './open-graph.js';
 import { type OpenedLastSeenStore, openLastSeenStore } from './open-last-seen.js';
@@ -76,7 +76,10 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   }
   let lastSeen: OpenedLastSeenStore;
   try {
-    lastSeen = await openLastSeenStore(config.lastSeen.spec, logger, config.lastSeen.source);
+    lastSeen = await openLastSeenStore(config.lastSeen.spec, logger, config.lastSeen.source, {
+      clusterSecret: config.clusterSecret,
+      previousClusterSecret: config.clusterSecretPrevious,
+    });
   } catch (error) {
     await opened.graph.close();
     await bus.close();
@@ -143,6 +146,14 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   registerLeaveGraceMetrics(metrics.registry, () => gateway.stats());
   registerSubscriptionRecheckMetrics(metrics.registry, () => gateway.stats());
   registerUserOnlineMetrics(metrics.registry, presence.online, presence.lastSeenStats);
+  if (lastSeen.refusedValues) {
+    monotonic(
+      metrics.registry,
+      'presence_last_seen_refused_total',
+      'Values read from the last-seen store and refused: no valid MAC under the cluster secret',
+      lastSeen.refusedValues,
+    );
+  }
   if (presence.webhooks) registerWebhookMetrics(metrics.registry, presence.webhooks);
   changes.attach('metrics', {
     replicaChanged: (event) =>
@@ -181,6 +192,12 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   const metricsServer: Server | undefined = config.metricsListen
     ? createServer(createMetricsListener(metrics, logger))
     : undefined;
+  if (config.metricsListen && !isLoopbackHost(config.metricsListen.host)) {
+    logger.warn(
+      { metricsListen: config.metricsListen.host },
+      `--metrics-listen on ${config.metricsListen.host}, not a loopback address: /metrics is served there without authentication to anyone who can reach it (user counts, connection and traffic figures); keep that address on a private scrape network or firewall it`,
+    );
+  }
 
   let closing: Promise<void> | undefined;
   const shutdown = () => {

@@ -29,20 +29,21 @@ export interface HttpHandlerOptions {
 
 export function createHttpHandler(options: HttpHandlerOptions): RequestListener {
   const routes = new Map<string, Route>(options.routes);
+  const isAdmin =
+    options.adminToken === undefined ? undefined : adminTokenChecker(options.adminToken);
   routes.set(
     '/healthz',
-    getRoute(async (_req, res) => {
+    getRoute(async (req, res) => {
       const ready = options.isReady();
       sendJson(res, ready ? 200 : 503, {
         status: ready ? 'ok' : 'unavailable',
-        node: options.node,
+        // The node name is the host name and pid by default: only the admin sees it.
+        ...(isAdmin?.(req) ? { node: options.node } : {}),
         replicas: options.replicaCounts(),
       });
     }),
   );
   routes.set(METRICS_PATH, adminRoute('GET', renderMetrics(options.metrics)));
-  const isAdmin =
-    options.adminToken === undefined ? undefined : adminTokenChecker(options.adminToken);
 
   return (req: IncomingMessage, res: ServerResponse) => {
     let url: URL;

@@ -15,10 +15,10 @@ export function isLastSeenVisibility(value: unknown): value is LastSeenVisibilit
 }
 
 /**
- * NUL (PostgreSQL text cannot hold it) or a lone surrogate (UTF-8 turns every one into U+FFFD, so
- * two such ids would share one key or row): user ids elsewhere, but never stored here.
+ * NUL: PostgreSQL text cannot hold it, so an id with one is a user id elsewhere but never stored
+ * here. (A lone surrogate is no user id at all: src/domain/user-id.ts refuses it.)
  */
-const UNSTORABLE = /\0|\p{Cs}/u;
+const UNSTORABLE = /\0/;
 
 export function isStorableUserId(user: UserId): boolean {
   return !UNSTORABLE.test(user);
@@ -30,7 +30,7 @@ export function assertLastSeenUser(value: unknown, where: string): asserts value
   if (problem !== undefined) throw new InvalidInputError(`${where}: ${problem}`);
   if (!isStorableUserId(value as UserId)) {
     throw new InvalidInputError(
-      `${where}: a user id with NUL or a lone surrogate has no last seen (stores keep ids as UTF-8 text)`,
+      `${where}: a user id with NUL has no last seen (PostgreSQL text cannot hold it)`,
     );
   }
 }

@@ -9,7 +9,7 @@ import { webcrypto } from 'node:crypto';
 import { type JWTVerifyOptions, errors as joseErrors, jwtVerify } from 'jose';
 import type { Socket } from 'socket.io';
 import type { UserId } from '../../domain/user-id.js';
-import { isValidUserId } from '../../domain/user-id.js';
+import { userIdProblem } from '../../domain/user-id.js';
 import { InvalidOptionError } from '../../errors.js';
 import type { Logger } from '../../ports/logger.js';
 import {
@@ -123,8 +123,9 @@ export async function authenticateHandshake(
     );
     throw new Unauthorized('unauthorized', { cause: error });
   }
-  if (!user || !isValidUserId(user.userId)) {
-    logger.debug({ address: handshake.address }, 'connection refused: no valid user id');
+  const problem = user ? userIdProblem(user.userId) : 'authenticate() returned no user';
+  if (!user || problem !== undefined) {
+    logger.debug({ address: handshake.address, problem }, 'connection refused: no valid user id');
     throw new Unauthorized('unauthorized');
   }
   const { expiresAt } = user;

@@ -1,7 +1,8 @@
 /**
  * Validates a `presence:update` patch: a flat plain object, at most 16 keys and 1 KiB encoded,
  * values strings, finite numbers or booleans; `invisible` must be a boolean; `status` and
- * `device` strings of at most 64 characters; `phx_ref`, `phx_ref_prev` and `online_at` belong to
+ * `device` strings of at most 64 characters; `kind` one of the device kinds, as at the handshake
+ * (friends group a user's devices by it); `phx_ref`, `phx_ref_prev` and `online_at` belong to
  * the server. Anything else arriving from the wire (arrays, null, functions, nesting) is refused.
  *
  * This owns the client-facing rules on a patch, refused with `invalid_patch` and a message for the
@@ -12,6 +13,7 @@
  * which code a client gets, so each keeps its own rule.
  */
 import type { PresencePatch } from '../../domain/client-protocol.js';
+import { DEVICE_KINDS, isDeviceKind } from '../../domain/device-kind.js';
 import {
   FORBIDDEN_PATCH_KEYS,
   MAX_PATCH_BYTES,
@@ -47,6 +49,8 @@ export function checkPatch(value: unknown): PatchCheck {
     const field = value[key];
     if (key === 'invisible') {
       if (typeof field !== 'boolean') return refuse('"invisible" must be a boolean');
+    } else if (key === 'kind') {
+      if (!isDeviceKind(field)) return refuse(`"kind" must be one of ${DEVICE_KINDS.join(', ')}`);
     } else if (key === 'status' || key === 'device') {
       if (typeof field !== 'string' || field.length > MAX_STATUS_LENGTH) {
         return refuse(`"${key}" must be a string of at most ${MAX_STATUS_LENGTH} characters`);
