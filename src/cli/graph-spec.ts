@@ -1,8 +1,10 @@
 /**
  * `--graph <spec>`: which friends-graph adapter to open. `graphology:<file.json|file.csv>`,
- * `redis:<url>`, `postgres:<connection string>`, `http:<base url>`; none = the built-in demo graph.
+ * `redis:<url>` (a redis-sentinel:// URL too), `postgres:<connection string>`, `http:<base url>`; none = the built-in demo graph.
  */
 import { CliError } from './cli-error.js';
+import { redactUrl } from './redact-url.js';
+import { checkRedisUrl } from './redis-url-setting.js';
 
 export type GraphSpec =
   | { readonly kind: 'demo' }
@@ -32,12 +34,11 @@ export function parseGraphSpec(spec: string | undefined, source = '--graph'): Gr
     }
     case 'redis':
       // The spec is the URL itself (redis://...), or redis:<url> with the URL after the colon.
-      return {
-        kind,
-        url: checkUrl(rest.startsWith('//') ? spec : rest, ['redis:', 'rediss:'], spec, source),
-      };
+      return { kind, url: checkRedisUrl(rest.startsWith('//') ? spec : rest, source, spec) };
     case 'rediss':
-      return { kind: 'redis', url: checkUrl(spec, ['rediss:'], spec, source) };
+    case 'redis-sentinel':
+    case 'rediss-sentinel':
+      return { kind: 'redis', url: checkRedisUrl(spec, source) };
     case 'postgres':
     case 'postgresql': {
       const connectionString = rest.startsWith('//') ? spec : rest;
@@ -72,7 +73,4 @@ export function checkUrl(text: string, protocols: string[], spec: string, source
   return text;
 }
 
-/** A URL for messages and logs: any password replaced by `***`. */
-export function redactUrl(text: string): string {
-  return text.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@');
-}
+export { redactUrl } from './redact-url.js';

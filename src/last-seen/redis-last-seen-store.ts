@@ -4,7 +4,7 @@
  * HMGETs. A connection the store owns fails fast: no offline queue and a command timeout, so an
  * outage rejects within `timeoutMs` instead of hanging, and the client reconnects by itself.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError, LastSeenStoreError } from '../errors.js';
 import type { UserId } from '../ports/friends-graph.js';
@@ -14,6 +14,7 @@ import type {
   LastSeenVisibility,
 } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
+import { createRedisClient } from '../transports/redis-url.js';
 import {
   closedStoreError,
   DEFAULT_LAST_SEEN_TIMEOUT_MS,
@@ -50,7 +51,10 @@ return 0`;
 export interface RedisLastSeenStoreOptions {
   /** A client to use; never closed by the store. Give it fail-fast options of your own. */
   readonly client?: Redis;
-  /** Used when no `client` is given, e.g. `redis://127.0.0.1:6379/0` or `rediss://…`. */
+  /**
+   * Used when no `client` is given, e.g. `redis://127.0.0.1:6379/0`, `rediss://…` or
+   * `redis-sentinel://host:26379,host2:26379/mymaster` (src/transports/redis-url.ts).
+   */
   readonly url?: string;
   /** Namespace of the keys. @default 'graph-presence:last-seen:' */
   readonly keyPrefix?: string;
@@ -157,7 +161,7 @@ export class RedisLastSeenStore implements LastSeenStore {
         `${NAME}: give a client or a url such as redis://127.0.0.1:6379`,
       );
     }
-    const client = new Redis(url, {
+    const client = createRedisClient(url, {
       lazyConnect: true,
       connectTimeout: this.#timeoutMs,
       commandTimeout: this.#timeoutMs,
