@@ -1,0 +1,171 @@
+/**
+ * A real Redis Sentinel setup on loopback ports for failover tests: a master, one replica and
+ * three `redis-sentinel` processes (quorum 2) watching them, with a short down-after and
+ * failover timeout so a killed master is replaced within seconds. Every process is killed when
+ * the test process exits; still call dispose() in afterAll.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { findFreePort, type RedisServer, startRedisServer } from './redis-server.js';
+import { waitFor } from './wait-for.js';
+
+const HOST = '127.0.0.1';
+const SENTINELS = 3;
+const QUORUM = 2;
+/** Short, so a failover takes seconds; tests still wait for outcomes, never for these. */
+const DOWN_AFTER_MS = 1_000;
+const FAILOVER_TIMEOUT_MS = 5_000;
+
+export interface SentinelGroup {
+  readonly masterName: string;
+  /** The first master; after a failover, no longer it. */
+  readonly master: RedisServer;
+  readonly replica: RedisServer;
+  readonly sentinelPorts: readonly number[];
+  /** `redis-sentinel://127.0.0.1:<p1>,…/<master name>` */
+  readonly url: string;
+  /** The port every Sentinel reports for the master, or undefined while they disagree. */
+  agreedMasterPort(): Promise<number | undefined>;
+  dispose(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+export async function startSentinelGroup(masterName = 'presence'): Promise<SentinelGroup> {
+  const directory = mkdtempSync(join(tmpdir(), 'presence-sentinel-'));
+  const master = await startRedisServer({ extraArgs: ['--dir', directory] });
+  const replicaDirectory = mkdtempSync(join(directory, 'replica-'));
+  const replica = await startRedisServer({
+    extraArgs: ['--dir', replicaDirectory, '--replicaof', HOST, String(master.port)],
+  });
+  const sentinels: ChildProcess[] = [];
+  const sentinelPorts: number[] = [];
+  const dispose = async () => {
+    await Promise.all(sentinels.map((child) => stopProcess(child)));
+    await Promise.all([master.dispose(), replica.dispose()]);
+    rmSync(directory, { recursive: true, force: true });
+  };
+  try {
+    for (let index = 0; index < SENTINELS; index += 1) {
+      const port = await findFreePort();
+      const config = join(directory, `sentinel-${index}.conf`);
+      writeFileSync(config, sentinelConfig(port, directory, masterName, master.port));
+      sentinels.push(startSentinelProcess(config));
+      sentinelPorts.push(port);
+    }
+    await waitFor(() => everySentinelSeesTheGroup(sentinelPorts, masterName), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      description: 'every Sentinel sees the master, its replica and the other Sentinels',
+    });
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  const addresses = sentinelPorts.map((port) => `${HOST}:${port}`).join(',');
+  return {
+    masterName,
+    master,
+    replica,
+    sentinelPorts,
+    url: `redis-sentinel://${addresses}/${masterName}`,
+    agreedMasterPort: () => agreedMasterPort(sentinelPorts, masterName),
+    dispose,
+  };
+}
+
+function sentinelConfig(port: number, directory: string, name: string, masterPort: number) {
+  return [
+    `port ${port}`,
+    `bind ${HOST}`,
+    'daemonize no',
+    'loglevel warning',
+    `dir ${directory}`,
+    `sentinel monitor ${name} ${HOST} ${masterPort} ${QUORUM}`,
+    `sentinel down-after-milliseconds ${name} ${DOWN_AFTER_MS}`,
+    `sentinel failover-timeout ${name} ${FAILOVER_TIMEOUT_MS}`,
+    `sentinel parallel-syncs ${name} 1`,
+    '',
+  ].join('\n');
+}
+
+function startSentinelProcess(config: string): ChildProcess {
+  installExitHook();
+  const child = spawn('redis-sentinel', [config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Drained so a chatty process never blocks; failures show as a readiness timeout.
+  child.stderr?.resume();
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  child.once('error', () => live.delete(child));
+  return child;
+}
+
+async function withSentinel<T>(port: number, work: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis({ host: HOST, port, lazyConnect: true, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await work(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function everySentinelSeesTheGroup(ports: readonly number[], name: string) {
+  const views = await Promise.all(
+    ports.map((port) =>
+      withSentinel(port, async (client) => {
+        const master = fields((await client.call('SENTINEL', 'MASTER', name)) as string[]);
+        const replicas = (await client.call('SENTINEL', 'REPLICAS', name)) as string[][];
+        return (
+          master.flags === 'master' &&
+          Number(master['num-other-sentinels']) === SENTINELS - 1 &&
+          replicas.some((replica) => !fields(replica).flags?.includes('down'))
+        );
+      }),
+    ),
+  );
+  return views.every(Boolean);
+}
+
+async function agreedMasterPort(ports: readonly number[], name: string) {
+  const reported = await Promise.all(
+    ports.map((port) =>
+      withSentinel(port, async (client) => {
+        const address = (await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)) as
+          | [string, string]
+          | null;
+        return address === null ? undefined : Number(address[1]);
+      }).catch(() => undefined),
+    ),
+  );
+  const [first] = reported;
+  return reported.every((port) => port === first) ? first : undefined;
+}
+
+/** A Sentinel reply's flat [key, value, key, value, …] list as an object. */
+function fields(flat: readonly string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (let index = 0; index + 1 < flat.length; index += 2) result[flat[index]!] = flat[index + 1]!;
+  return result;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
