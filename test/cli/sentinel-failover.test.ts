@@ -1,9 +1,10 @@
 /**
  * Redis with failover: two real CLI nodes on `redis-sentinel://` (bus, last-seen store and the
- * Redis friends graph all through Sentinel) over a real master, a replica and three
+ * Redis friends graph all through Sentinel) over a real master, two replicas and three
  * `redis-sentinel`s. The master is SIGKILLed, Sentinel promotes the replica, and the nodes
  * follow it: presence tracked before the failover and presence, graph edges and last seen made
- * after it are visible on both nodes.
+ * after it are visible on both nodes. Then a graceful failover (SENTINEL FAILOVER) to the other
+ * replica, the master alive, which the nodes follow too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisFriendsGraph } from '../../graph-adapters/redis/index.js';
@@ -67,6 +68,13 @@ async function connect(node: Node, user: string, device: string): Promise<Watche
   return watched;
 }
 
+function count(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
+
+const linkUps = (node: Node) => count(node.run.stderr, 'node bus: Redis link up');
+const linkDowns = (node: Node) => count(node.run.stderr, 'node bus: Redis link down');
+
 interface AdminUser {
   readonly online: boolean;
   readonly lastSeen: number | null;
@@ -93,8 +101,8 @@ async function converged(watchers: WatchedClient[], users: string[], online: str
   return true;
 }
 
-describe('two nodes on redis-sentinel:// through a master failover', () => {
-  it('keeps presence from before the failover and carries presence, graph edits and last seen made after it', async () => {
+describe('two nodes on redis-sentinel:// through failovers', () => {
+  it('keep presence from before a killed master and carry presence, graph edits and last seen after it, and after a graceful failover', async () => {
     // alice watches from both nodes; bob and carol arrive before the failover, one per node.
     const watchers = [
       await connect(nodes[0]!, 'alice', 'a1'),
@@ -107,25 +115,21 @@ describe('two nodes on redis-sentinel:// through a master failover', () => {
       timeoutMs: 15_000,
       description: 'both nodes see bob and carol before the failover',
     });
-    const firstMaster = group.master.port;
-    expect(await group.agreedMasterPort()).toBe(firstMaster);
+    expect(await group.agreedMasterPort()).toBe(group.master.port);
 
     await group.master.stop({ signal: 'SIGKILL' });
-    await waitFor(async () => (await group.agreedMasterPort()) === group.replica.port, {
+    const [promoted, standby] = group.replicas;
+    await waitFor(async () => (await group.agreedMasterPort()) === promoted.port, {
       timeoutMs: 45_000,
       intervalMs: 200,
       description: 'the Sentinels promote the replica',
     });
     // Both nodes lost the bus with the master, and found it again on the promoted replica.
-    await waitFor(
-      () =>
-        nodes.every((node) => {
-          const log = node.run.stderr;
-          const down = log.indexOf('Redis link down');
-          return down >= 0 && log.indexOf('Redis link up', down) > down;
-        }),
-      { timeoutMs: 30_000, intervalMs: 100, description: "both nodes' bus links back up" },
-    );
+    await waitFor(() => nodes.every((node) => linkUps(node) === 2 && linkDowns(node) === 1), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      description: "both nodes' bus links down and back up",
+    });
 
     // After the failover: dave arrives on node 2, a new friend erin (edge written through the
     // Sentinels to the new master; its change reaches both nodes' graph feed) on node 1.
@@ -135,7 +139,7 @@ describe('two nodes on redis-sentinel:// through a master failover', () => {
       timeoutMs: 20_000,
       description: 'the edge alice–erin written to the new master',
     });
-    await connect(nodes[0]!, 'erin', 'e1');
+    const erin = await connect(nodes[0]!, 'erin', 'e1');
     await waitFor(() => converged(watchers, friends, ['bob', 'carol', 'dave', 'erin']), {
       timeoutMs: 30_000,
       intervalMs: 50,
@@ -159,6 +163,51 @@ describe('two nodes on redis-sentinel:// through a master failover', () => {
         description: 'carol offline with a last seen on both nodes',
       },
     );
+
+    // A graceful failover: the other replica is promoted while the current master stays up.
+    // Sentinel drops the demoted master's clients, so every connection moves (a publisher left
+    // on the demoted master would reach only its subscribers, and writes there fail).
+    await waitFor(() => group.isHealthyReplica(standby.port), {
+      timeoutMs: 45_000,
+      intervalMs: 200,
+      description: 'the other replica following the new master',
+    });
+    await waitFor(() => group.requestFailover().then(() => true), {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+      description: 'SENTINEL FAILOVER accepted',
+    });
+    await waitFor(async () => (await group.agreedMasterPort()) === standby.port, {
+      timeoutMs: 45_000,
+      intervalMs: 200,
+      description: 'the Sentinels promote the other replica',
+    });
+    await waitFor(() => nodes.every((node) => linkUps(node) === 3 && linkDowns(node) === 2), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      description: "both nodes' bus links moved to the new master",
+    });
+    // erin leaves node 1 (seen on node 2, last seen written to the new master) and a new friend,
+    // frank, arrives on node 2 (seen on node 1).
+    await waitFor(() => graph.addEdge('alice', 'frank').then(() => true), {
+      timeoutMs: 20_000,
+      description: 'the edge alice–frank written to the new master',
+    });
+    await connect(nodes[1]!, 'frank', 'f1');
+    erin.client.disconnect();
+    const everyone = [...friends, 'frank'];
+    await waitFor(
+      async () => {
+        if (!(await converged(watchers, everyone, ['bob', 'dave', 'frank']))) return false;
+        const views = await Promise.all(nodes.map((node) => adminPresence(node, ['erin'])));
+        return views.every((view) => typeof view['erin']?.lastSeen === 'number');
+      },
+      {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+        description: 'both nodes see erin gone with a last seen, and frank',
+      },
+    );
     for (const node of nodes) expect(node.run.child.exitCode).toBeNull();
-  }, 150_000);
+  }, 240_000);
 });

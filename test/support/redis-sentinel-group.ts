@@ -1,7 +1,9 @@
 /**
- * A real Redis Sentinel setup on loopback ports for failover tests: a master, one replica and
+ * A real Redis Sentinel setup on loopback ports for failover tests: a master, two replicas and
  * three `redis-sentinel` processes (quorum 2) watching them, with a short down-after and
- * failover timeout so a killed master is replaced within seconds. Every process is killed when
+ * failover timeout so a killed master is replaced within seconds. The replicas' priorities make
+ * the first one the Sentinels' choice while it is healthy; the second stays a replica, ready for a
+ * graceful failover (Sentinels re-check a returning server only every 10 s). Every process is killed when
  * the test process exits; still call dispose() in afterAll.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -24,12 +26,17 @@ export interface SentinelGroup {
   readonly masterName: string;
   /** The first master; after a failover, no longer it. */
   readonly master: RedisServer;
-  readonly replica: RedisServer;
+  /** In the order the Sentinels prefer them for a promotion. */
+  readonly replicas: readonly [RedisServer, RedisServer];
   readonly sentinelPorts: readonly number[];
   /** `redis-sentinel://127.0.0.1:<p1>,…/<master name>` */
   readonly url: string;
   /** The port every Sentinel reports for the master, or undefined while they disagree. */
   agreedMasterPort(): Promise<number | undefined>;
+  /** Whether the Sentinels list `port` as a healthy replica with its link to the master up. */
+  isHealthyReplica(port: number): Promise<boolean>;
+  /** `SENTINEL FAILOVER`: a graceful failover, the master alive; rejects on a refusal. */
+  requestFailover(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -39,15 +46,19 @@ let exitHookInstalled = false;
 export async function startSentinelGroup(masterName = 'presence'): Promise<SentinelGroup> {
   const directory = mkdtempSync(join(tmpdir(), 'presence-sentinel-'));
   const master = await startRedisServer({ extraArgs: ['--dir', directory] });
-  const replicaDirectory = mkdtempSync(join(directory, 'replica-'));
-  const replica = await startRedisServer({
-    extraArgs: ['--dir', replicaDirectory, '--replicaof', HOST, String(master.port)],
-  });
+  const replica = (priority: number) =>
+    startRedisServer({
+      extraArgs: [
+        ...['--dir', mkdtempSync(join(directory, 'replica-'))],
+        ...['--replicaof', HOST, String(master.port), '--replica-priority', String(priority)],
+      ],
+    });
+  const replicas = [await replica(10), await replica(100)] as const;
   const sentinels: ChildProcess[] = [];
   const sentinelPorts: number[] = [];
   const dispose = async () => {
     await Promise.all(sentinels.map((child) => stopProcess(child)));
-    await Promise.all([master.dispose(), replica.dispose()]);
+    await Promise.all([master, ...replicas].map((server) => server.dispose()));
     rmSync(directory, { recursive: true, force: true });
   };
   try {
@@ -58,10 +69,11 @@ export async function startSentinelGroup(masterName = 'presence'): Promise<Senti
       sentinels.push(startSentinelProcess(config));
       sentinelPorts.push(port);
     }
-    await waitFor(() => everySentinelSeesTheGroup(sentinelPorts, masterName), {
+    const replicaPorts = replicas.map((server) => server.port);
+    await waitFor(() => everySentinelSeesTheGroup(sentinelPorts, masterName, replicaPorts), {
       timeoutMs: 30_000,
       intervalMs: 200,
-      description: 'every Sentinel sees the master, its replica and the other Sentinels',
+      description: 'every Sentinel sees the master, its replicas and the other Sentinels',
     });
   } catch (error) {
     await dispose();
@@ -71,10 +83,16 @@ export async function startSentinelGroup(masterName = 'presence'): Promise<Senti
   return {
     masterName,
     master,
-    replica,
+    replicas,
     sentinelPorts,
     url: `redis-sentinel://${addresses}/${masterName}`,
     agreedMasterPort: () => agreedMasterPort(sentinelPorts, masterName),
+    isHealthyReplica: (port) => isHealthyReplica(sentinelPorts, masterName, port),
+    requestFailover: async () => {
+      await withSentinel(sentinelPorts[0]!, (client) =>
+        client.call('SENTINEL', 'FAILOVER', masterName),
+      );
+    },
     dispose,
   };
 }
@@ -116,7 +134,11 @@ async function withSentinel<T>(port: number, work: (client: Redis) => Promise<T>
   }
 }
 
-async function everySentinelSeesTheGroup(ports: readonly number[], name: string) {
+async function everySentinelSeesTheGroup(
+  ports: readonly number[],
+  name: string,
+  replicaPorts: readonly number[],
+) {
   const views = await Promise.all(
     ports.map((port) =>
       withSentinel(port, async (client) => {
@@ -125,7 +147,7 @@ async function everySentinelSeesTheGroup(ports: readonly number[], name: string)
         return (
           master.flags === 'master' &&
           Number(master['num-other-sentinels']) === SENTINELS - 1 &&
-          replicas.some((replica) => !fields(replica).flags?.includes('down'))
+          replicaPorts.every((port) => healthyReplicaIn(replicas, port))
         );
       }),
     ),
@@ -146,6 +168,29 @@ async function agreedMasterPort(ports: readonly number[], name: string) {
   );
   const [first] = reported;
   return reported.every((port) => port === first) ? first : undefined;
+}
+
+async function isHealthyReplica(ports: readonly number[], name: string, port: number) {
+  const views = await Promise.all(
+    ports.map((sentinelPort) =>
+      withSentinel(sentinelPort, async (client) => {
+        const replicas = (await client.call('SENTINEL', 'REPLICAS', name)) as string[][];
+        return healthyReplicaIn(replicas, port);
+      }),
+    ),
+  );
+  return views.every(Boolean);
+}
+
+function healthyReplicaIn(replicas: readonly string[][], port: number): boolean {
+  return replicas.some((flat) => {
+    const replica = fields(flat);
+    return (
+      Number(replica['port']) === port &&
+      replica['flags'] === 'slave' &&
+      replica['master-link-status'] === 'ok'
+    );
+  });
 }
 
 /** A Sentinel reply's flat [key, value, key, value, …] list as an object. */
