@@ -13,6 +13,7 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/graph-adapters/postgres.test.ts',
   'test/transports/redis-node-bus.test.ts',
   'test/transports/redis-cluster-bus.test.ts',
+  'test/transports/redis-sentinel-bus.test.ts',
   'test/transports/redis-server-harness.test.ts',
   'test/delivery/delivery-route.test.ts',
   'test/delivery/race.test.ts',
