@@ -18,8 +18,11 @@ import { waitFor } from './wait-for.js';
 const HOST = '127.0.0.1';
 const SENTINELS = 3;
 const QUORUM = 2;
-/** Short, so a failover takes seconds; tests still wait for outcomes, never for these. */
-const DOWN_AFTER_MS = 1_000;
+/**
+ * Short, so a failover takes seconds, yet long enough that a loaded machine does not make the
+ * Sentinels fail over a healthy master; tests wait for outcomes, never for these.
+ */
+const DOWN_AFTER_MS = 2_000;
 const FAILOVER_TIMEOUT_MS = 5_000;
 
 export interface SentinelGroup {
