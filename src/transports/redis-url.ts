@@ -15,6 +15,12 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { InvalidOptionError } from '../errors.js';
 
 export const DEFAULT_SENTINEL_PORT = 26_379;
+/**
+ * How long a Sentinel may take to name the master before the next one is asked. Without it, a
+ * frozen Sentinel (its port accepting, the process never answering) holds a reconnecting client
+ * forever, and the client never reaches the promoted replica.
+ */
+export const SENTINEL_COMMAND_TIMEOUT_MS = 2_000;
 
 const SENTINEL_SCHEME = /^(rediss?)-sentinel:\/\/(.*)$/is;
 const QUERY_PARAMETERS = ['db', 'sentinelUsername', 'sentinelPassword'] as const;
@@ -72,6 +78,7 @@ export function parseSentinelUrl(url: string): RedisOptions {
     sentinels: parseSentinelHosts(hosts),
     name: parseMasterName(path),
     role: 'master',
+    sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
     ...parseCredentials(credentials),
     ...parseQuery(query),
   };

@@ -40,6 +40,11 @@ export interface SentinelGroup {
   isHealthyReplica(port: number): Promise<boolean>;
   /** `SENTINEL FAILOVER`: a graceful failover, the master alive; rejects on a refusal. */
   requestFailover(): Promise<void>;
+  /**
+   * SIGSTOP or SIGCONT one Sentinel: a frozen host, whose port still accepts connections (the
+   * kernel's) but which never answers.
+   */
+  freezeSentinel(index: number, frozen: boolean): void;
   dispose(): Promise<void>;
 }
 
@@ -83,16 +88,23 @@ export async function startSentinelGroup(masterName = 'presence'): Promise<Senti
     throw error;
   }
   const addresses = sentinelPorts.map((port) => `${HOST}:${port}`).join(',');
+  const frozenPorts = new Set<number>();
+  const answering = () => sentinelPorts.filter((port) => !frozenPorts.has(port));
   return {
     masterName,
     master,
     replicas,
     sentinelPorts,
     url: `redis-sentinel://${addresses}/${masterName}`,
-    agreedMasterPort: () => agreedMasterPort(sentinelPorts, masterName),
-    isHealthyReplica: (port) => isHealthyReplica(sentinelPorts, masterName, port),
+    agreedMasterPort: () => agreedMasterPort(answering(), masterName),
+    isHealthyReplica: (port) => isHealthyReplica(answering(), masterName, port),
+    freezeSentinel: (index, frozen) => {
+      sentinels[index]?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+      if (frozen) frozenPorts.add(sentinelPorts[index]!);
+      else frozenPorts.delete(sentinelPorts[index]!);
+    },
     requestFailover: async () => {
-      await withSentinel(sentinelPorts[0]!, (client) =>
+      await withSentinel(answering()[0]!, (client) =>
         client.call('SENTINEL', 'FAILOVER', masterName),
       );
     },

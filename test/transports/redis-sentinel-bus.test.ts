@@ -2,12 +2,13 @@
  * The library over Redis Sentinel (a real master, two replicas, three redis-sentinels): a node bus
  * from a `redis-sentinel://` URL and one on injected ioredis Sentinel clients (docs/usage.md's
  * snippet), and the Redis last-seen store from the same URL, through a SIGKILLed master. The
- * links go down, come up on the promoted replica, and frames and last-seen writes work there.
+ * links go down, come up on the promoted replica, and frames and last-seen writes work there,
+ * also when one Sentinel is frozen (it accepts connections but never answers).
  * The CLI's side: test/cli/sentinel-failover.test.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisLastSeenStore } from '../../src/last-seen/redis-last-seen-store.js';
 import type { NodeBus } from '../../src/ports/node-bus.js';
 import { createRedisNodeBus } from '../../src/transports/redis-node-bus.js';
@@ -19,12 +20,12 @@ import { TEST_CLUSTER_SECRET } from './redis-test-bed.js';
 let group: SentinelGroup;
 const cleanups: Array<() => unknown> = [];
 
-beforeAll(async () => {
+beforeEach(async () => {
   group = await startSentinelGroup();
 }, 60_000);
 
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await group?.dispose();
 }, 30_000);
 
@@ -119,5 +120,40 @@ describe('the node bus and the last-seen store on Redis Sentinel', () => {
     const stored = await lastSeen.get(['alice', 'bob']);
     expect(stored.get('alice')?.lastSeen).toBe(1_000);
     expect(stored.get('bob')?.lastSeen).toBe(2_000);
+  }, 120_000);
+
+  it('follow a killed master while one Sentinel is frozen', async () => {
+    const channelPrefix = `test-${randomUUID()}`;
+    const open = (selfId: string) => {
+      const bus = createRedisNodeBus({ selfId, url: group.url, channelPrefix });
+      cleanups.push(() => bus.close());
+      return bus;
+    };
+    const [a, b] = [open('a'), open('b')];
+    const lastSeen = await RedisLastSeenStore.connect({ url: group.url });
+    cleanups.push(() => lastSeen.close());
+    await waitFor(() => a.isLinkUp() && b.isLinkUp(), { description: 'links up' });
+
+    // Reconnecting clients ask the Sentinels in turn: each must get past the frozen one.
+    group.freezeSentinel(2, true);
+    cleanups.push(() => group.freezeSentinel(2, false));
+    await group.master.stop({ signal: 'SIGKILL' });
+    await waitFor(() => !a.isLinkUp() && !b.isLinkUp(), { description: 'links down' });
+    await waitFor(async () => (await group.agreedMasterPort()) === group.replicas[0].port, {
+      timeoutMs: 45_000,
+      intervalMs: 200,
+      description: 'the two answering Sentinels promote the replica',
+    });
+    await waitFor(() => a.isLinkUp() && b.isLinkUp(), {
+      timeoutMs: 30_000,
+      description: 'both links up on the promoted replica',
+    });
+    const atB = frames(b);
+    a.channel('tracker').broadcast(Buffer.from('after'));
+    await waitFor(() => atB.length === 1, { description: 'a frame after the failover' });
+    await waitFor(() => lastSeen.record('alice', 3_000).then(() => true), {
+      timeoutMs: 20_000,
+      description: 'a last-seen write on the new master',
+    });
   }, 120_000);
 });

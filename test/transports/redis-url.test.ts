@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
-import { isSentinelUrl, parseRedisUrl, parseSentinelUrl } from '../../src/transports/redis-url.js';
+import {
+  isSentinelUrl,
+  parseRedisUrl,
+  parseSentinelUrl,
+  SENTINEL_COMMAND_TIMEOUT_MS,
+} from '../../src/transports/redis-url.js';
 
 describe('parseRedisUrl', () => {
   it('passes redis:// and rediss:// URLs to ioredis unchanged', () => {
@@ -25,6 +30,7 @@ describe('parseRedisUrl', () => {
         ],
         name: 'mymaster',
         role: 'master',
+        sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
       },
     });
   });
@@ -41,6 +47,7 @@ describe('parseRedisUrl', () => {
       ],
       name: 'my master',
       role: 'master',
+      sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
       username: 'app',
       password: 'p@ss',
       db: 3,
