@@ -16,7 +16,8 @@ import { InvalidOptionError } from '../errors.js';
 
 export const DEFAULT_SENTINEL_PORT = 26_379;
 /**
- * How long a Sentinel may take to name the master before the next one is asked. Without it, a
+ * How long a Sentinel may take to name the master before the next one is asked (the clients'
+ * default; `redisOptions` may change it). Without it, a
  * frozen Sentinel (its port accepting, the process never answering) holds a reconnecting client
  * forever, and the client never reaches the promoted replica.
  */
@@ -56,12 +57,16 @@ export function parseRedisUrl(url: string): ParsedRedisUrl {
 }
 
 /**
- * A client for `url` with the caller's options (which win over the URL's, as with ioredis's own
- * URLs). Anything but a Sentinel URL goes to ioredis unchanged, unix socket paths included.
+ * A client for `url` with the caller's options; what the URL says wins, as with ioredis's own
+ * URLs. Anything but a Sentinel URL goes to ioredis unchanged, unix socket paths included.
  */
 export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
   if (!isSentinelUrl(url)) return new Redis(url, options);
-  return new Redis({ ...parseSentinelUrl(url), ...options });
+  return new Redis({
+    sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
+    ...options,
+    ...parseSentinelUrl(url),
+  });
 }
 
 /** The ioredis Sentinel options of a Sentinel URL. */
@@ -78,7 +83,6 @@ export function parseSentinelUrl(url: string): RedisOptions {
     sentinels: parseSentinelHosts(hosts),
     name: parseMasterName(path),
     role: 'master',
-    sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
     ...parseCredentials(credentials),
     ...parseQuery(query),
   };

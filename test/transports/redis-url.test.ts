@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
 import {
+  createRedisClient,
   isSentinelUrl,
   parseRedisUrl,
   parseSentinelUrl,
@@ -30,7 +31,6 @@ describe('parseRedisUrl', () => {
         ],
         name: 'mymaster',
         role: 'master',
-        sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
       },
     });
   });
@@ -47,7 +47,6 @@ describe('parseRedisUrl', () => {
       ],
       name: 'my master',
       role: 'master',
-      sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
       username: 'app',
       password: 'p@ss',
       db: 3,
@@ -65,6 +64,25 @@ describe('parseRedisUrl', () => {
       enableTLSForSentinelMode: true,
     });
     expect(parseSentinelUrl('redis-sentinel://h:26379/m')).not.toHaveProperty('tls');
+  });
+
+  it('gives a Sentinel client the settings of the URL over the caller, and a Sentinel timeout', () => {
+    // lazyConnect: the client is made and dropped without a connection.
+    const options = (url: string, given: NonNullable<Parameters<typeof createRedisClient>[1]>) => {
+      const client = createRedisClient(url, { lazyConnect: true, ...given });
+      client.disconnect();
+      return client.options;
+    };
+    expect(options('redis-sentinel://h:1/m?db=2', { db: 5, connectionName: 'x' })).toMatchObject({
+      sentinels: [{ host: 'h', port: 1 }],
+      name: 'm',
+      db: 2,
+      connectionName: 'x',
+      sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
+    });
+    expect(options('redis-sentinel://h:1/m', { sentinelCommandTimeout: 500 })).toMatchObject({
+      sentinelCommandTimeout: 500,
+    });
   });
 
   it('recognises the Sentinel schemes in any case, and only them', () => {
