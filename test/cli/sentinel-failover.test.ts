@@ -6,9 +6,11 @@
  * after it are visible on both nodes. Then a graceful failover (SENTINEL FAILOVER) to the other
  * replica, the master alive, which the nodes follow too.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisFriendsGraph } from '../../graph-adapters/redis/index.js';
 import { type SentinelGroup, startSentinelGroup } from '../support/redis-sentinel-group.js';
+import type { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { type CliRun, killAll, startCli, stopCli } from './support/cli-process.js';
 import { connectClient, type WatchedClient } from './support/presence-clients.js';
@@ -33,6 +35,8 @@ beforeAll(async () => {
   // Its reconnect errors during the failover are expected; the test waits for outcomes.
   graph = await RedisFriendsGraph.connect({ url: group.url, onError: () => {} });
   for (const friend of ['bob', 'carol', 'dave']) await graph.addEdge('alice', friend);
+  // Replication is asynchronous: the edges survive the master once the replicas have them.
+  for (const replica of group.replicas) await waitForFriends(replica, ['bob', 'carol', 'dave']);
   const args = (name: string) => [
     ...['--port', '0', '--node-name', name, '--demo', '--jwt-secret', JWT_SECRET],
     ...['--redis', group.url, '--graph', group.url, '--admin-token', ADMIN_TOKEN],
@@ -54,6 +58,20 @@ afterAll(async () => {
   await graph?.close();
   await group?.dispose();
 }, 30_000);
+
+/** Waits until `server` (a replica) holds exactly these friends of alice. */
+async function waitForFriends(server: RedisServer, friends: string[]): Promise<void> {
+  const client = new Redis(server.url);
+  try {
+    await waitFor(
+      async () =>
+        (await client.smembers(graph.keys.friendsKey('alice'))).sort().join() === friends.join(),
+      { description: `alice's friends ${friends.join()} on port ${server.port}` },
+    );
+  } finally {
+    client.disconnect();
+  }
+}
 
 async function seesOtherNodeUp(node: Node): Promise<boolean> {
   const health = (await (await fetch(`${node.url}/healthz`)).json()) as {
@@ -164,6 +182,7 @@ describe('two nodes on redis-sentinel:// through failovers', () => {
       },
     );
 
+    await waitForFriends(standby, ['bob', 'carol', 'dave', 'erin']);
     // A graceful failover: the other replica is promoted while the current master stays up.
     // Sentinel drops the demoted master's clients, so every connection moves (a publisher left
     // on the demoted master would reach only its subscribers, and writes there fail).
