@@ -52,11 +52,15 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  for (const watched of clients) watched.client.disconnect();
-  await Promise.all(nodes.map((node) => stopCli(node.run)));
-  killAll();
-  await graph?.close();
-  await group?.dispose();
+  // The servers go whatever else fails here: a leaked Sentinel would outlive the run.
+  try {
+    for (const watched of clients) watched.client.disconnect();
+    await Promise.all(nodes.map((node) => stopCli(node.run)));
+    killAll();
+    await graph?.close();
+  } finally {
+    await group?.dispose();
+  }
 }, 30_000);
 
 /** Waits until `server` (a replica) holds exactly these friends of alice. */

@@ -21,8 +21,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await cluster?.dispose();
+  try {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  } finally {
+    await cluster?.dispose();
+  }
 });
 
 function record(transport: ReplicationTransport): string[] {

@@ -25,8 +25,11 @@ beforeEach(async () => {
 }, 60_000);
 
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  await group?.dispose();
+  try {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  } finally {
+    await group?.dispose();
+  }
 }, 30_000);
 
 function linkHistory(bus: NodeBus): boolean[] {
