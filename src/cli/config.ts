@@ -4,8 +4,8 @@
  * Every error names the option (or variable) and what to change.
  */
 import { hostname } from 'node:os';
-import { DEFAULT_MAX_BATCH_DELAY_MS } from '../gateway/batch-window.js';
-import { DEFAULT_SUBSCRIPTION_RECHECK_MS } from '../gateway/subscription-recheck.js';
+import { DEFAULT_MAX_BATCH_DELAY_MS } from '../gateway/outbound/batch-window.js';
+import { DEFAULT_SUBSCRIPTION_RECHECK_MS } from '../gateway/session/subscription-recheck.js';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-token.js';
 import {
   DEFAULT_TIMING,
@@ -17,10 +17,9 @@ import { MIN_CLUSTER_SECRET_BYTES } from '../transports/cluster-secret.js';
 import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
 import { type AuthConfig, resolveAuthConfig } from './auth-config.js';
 import { CliError } from './cli-error.js';
-import { type GraphSpec, parseGraphSpec } from './graph-spec.js';
+import { checkRedisUrl, type GraphSpec, parseGraphSpec } from './graph-spec.js';
 import { type LastSeenSetting, resolveLastSeen } from './last-seen-spec.js';
 import type { RawArguments } from './parse-arguments.js';
-import { checkRedisUrl } from './redis-url-setting.js';
 import {
   type Environment,
   flagSetting,

@@ -9,9 +9,7 @@ import {
   DEFAULT_LAST_SEEN_SCHEMA,
 } from '../last-seen/postgres-last-seen-schema.js';
 import { CliError, errorMessage } from './cli-error.js';
-import { checkUrl } from './graph-spec.js';
-import { redactUrl } from './redact-url.js';
-import { checkRedisUrl } from './redis-url-setting.js';
+import { checkRedisUrl, checkUrl, redactUrl } from './graph-spec.js';
 import type { Setting } from './settings.js';
 
 export type LastSeenSpec =

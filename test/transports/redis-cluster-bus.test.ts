@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisBusChannel } from '../../load/support/bus-channel.js';
-import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
+import type { BusChannel } from '../../src/ports/bus-channel.js';
 import { type RedisClusterHarness, startRedisCluster } from '../support/redis-cluster.js';
 import { waitFor } from '../support/wait-for.js';
 import { TEST_CLUSTER_SECRET } from './redis-test-bed.js';
@@ -28,7 +28,7 @@ afterAll(async () => {
   }
 });
 
-function record(transport: ReplicationTransport): string[] {
+function record(transport: BusChannel): string[] {
   const frames: string[] = [];
   transport.onFrame((frame) => frames.push(Buffer.from(frame).toString()));
   return frames;
