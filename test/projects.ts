@@ -12,6 +12,8 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/graph-adapters/redis.test.ts',
   'test/graph-adapters/postgres.test.ts',
   'test/transports/redis-node-bus.test.ts',
+  'test/transports/redis-cluster-bus.test.ts',
+  'test/transports/redis-sentinel-bus.test.ts',
   'test/transports/redis-server-harness.test.ts',
   'test/delivery/delivery-route.test.ts',
   'test/delivery/race.test.ts',

@@ -17,7 +17,7 @@ import { MIN_CLUSTER_SECRET_BYTES } from '../transports/cluster-secret.js';
 import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
 import { type AuthConfig, resolveAuthConfig } from './auth-config.js';
 import { CliError } from './cli-error.js';
-import { type GraphSpec, parseGraphSpec, redactUrl } from './graph-spec.js';
+import { checkRedisUrl, type GraphSpec, parseGraphSpec } from './graph-spec.js';
 import { type LastSeenSetting, resolveLastSeen } from './last-seen-spec.js';
 import type { RawArguments } from './parse-arguments.js';
 import {
@@ -282,19 +282,8 @@ function resolveChannelPrefix(setting: Setting | undefined): string | undefined 
 
 function resolveRedisUrl(setting: Setting | undefined): string | undefined {
   const text = nonEmpty(setting, 'a URL such as redis://127.0.0.1:6379');
-  if (text === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
-    throw new CliError(
-      `${setting?.source} "${redactUrl(text)}" is not a Redis URL; write e.g. redis://127.0.0.1:6379`,
-    );
-  }
-  return text;
+  if (text === undefined || setting === undefined) return undefined;
+  return checkRedisUrl(text, setting.source);
 }
 
 function resolvePeriods(args: RawArguments) {

@@ -11,7 +11,11 @@ Options (an option wins over its environment variable):
   --port <n>                 HTTP and socket.io port; 0 picks a free one  [PORT, default ${DEFAULTS.port}]
   --host <addr>              address to bind  [HOST, default ${DEFAULTS.host}]
   --node-name <name>         this replica's name, unique in the cluster  [PRESENCE_NODE_NAME, default <hostname>-<pid>]
-  --redis <url>              Redis for replication between nodes  [REDIS_URL, default: one node, in memory]
+  --redis <url>              Redis for replication between nodes: redis://, rediss:// (TLS), or
+                             Sentinel, redis-sentinel://host:26379,host2:26379/<master name>
+                             [?db=<n>&sentinelPassword=<p>] (rediss-sentinel:// for TLS); a Redis
+                             URL in --graph and --last-seen may be one too  [REDIS_URL, default: one
+                             node, in memory]
   --graph <spec>             graphology:<file.json|file.csv>, redis:<url>, postgres:<connection string>,
                              http:<base url>  [PRESENCE_GRAPH, default: the built-in demo graph]
   --last-seen <spec>         where last seen is kept: memory, redis:<url> or postgres:<connection

@@ -9,7 +9,7 @@ import {
   DEFAULT_LAST_SEEN_SCHEMA,
 } from '../last-seen/postgres-last-seen-schema.js';
 import { CliError, errorMessage } from './cli-error.js';
-import { checkUrl, redactUrl } from './graph-spec.js';
+import { checkRedisUrl, checkUrl, redactUrl } from './graph-spec.js';
 import type { Setting } from './settings.js';
 
 export type LastSeenSpec =
@@ -59,10 +59,12 @@ export function parseLastSeenSpec(spec: string, source = '--last-seen'): LastSee
   switch (kind) {
     case 'redis':
     case 'rediss':
+    case 'redis-sentinel':
+    case 'rediss-sentinel':
       // The spec is the URL itself (redis://...), or redis:<url> with the URL after the colon.
       return {
         kind: 'redis',
-        url: checkUrl(rest.startsWith('//') ? spec : rest, ['redis:', 'rediss:'], spec, source),
+        url: checkRedisUrl(rest.startsWith('//') ? spec : rest, source, spec),
       };
     case 'postgres':
     case 'postgresql':

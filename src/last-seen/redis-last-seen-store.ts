@@ -5,7 +5,7 @@
  * connection the store owns fails fast: no offline queue and a command timeout, so an outage
  * rejects within `timeoutMs` instead of hanging, and the client reconnects by itself.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { positiveOption } from '../domain/positive-option.js';
 import type { UserId } from '../domain/user-id.js';
 import { InvalidOptionError, LastSeenStoreError } from '../errors.js';
@@ -16,6 +16,7 @@ import type {
 } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { ClusterSecretOptions } from '../transports/cluster-secret.js';
+import { createRedisClient } from '../transports/redis-url.js';
 import { LastSeenClock, type LastSeenClockOptions } from './last-seen-clock.js';
 import {
   closedStoreError,
@@ -67,7 +68,10 @@ return 0`;
 export interface RedisLastSeenStoreOptions extends ClusterSecretOptions, LastSeenClockOptions {
   /** A client to use; never closed by the store. Give it fail-fast options of your own. */
   readonly client?: Redis;
-  /** Used when no `client` is given, e.g. `redis://127.0.0.1:6379/0` or `rediss://…`. */
+  /**
+   * Used when no `client` is given, e.g. `redis://127.0.0.1:6379/0`, `rediss://…` or
+   * `redis-sentinel://host:26379,host2:26379/mymaster` (src/transports/redis-url.ts).
+   */
   readonly url?: string;
   /** Namespace of the keys. @default 'graph-presence:last-seen:' */
   readonly keyPrefix?: string;
@@ -215,7 +219,7 @@ export class RedisLastSeenStore implements LastSeenStore {
         `${NAME}: give a client or a url such as redis://127.0.0.1:6379`,
       );
     }
-    const client = new Redis(url, {
+    const client = createRedisClient(url, {
       lazyConnect: true,
       connectTimeout: this.#timeoutMs,
       commandTimeout: this.#timeoutMs,

@@ -3,7 +3,8 @@
  * Injected clients never pass through here: their lifecycle belongs to the caller.
  */
 
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { createRedisClient } from './redis-url.js';
 
 export interface ClientPair {
   readonly publisher: Redis;
@@ -22,12 +23,12 @@ export function createOwnedClients(
 ): ClientPair {
   const shared: RedisOptions = { ...redisOptions, autoResendUnfulfilledCommands: false };
   return {
-    publisher: new Redis(url, {
+    publisher: createRedisClient(url, {
       ...shared,
       enableOfflineQueue: false,
       connectionName: `${connectionLabel}:pub`,
     }),
-    subscriber: new Redis(url, { ...shared, connectionName: `${connectionLabel}:sub` }),
+    subscriber: createRedisClient(url, { ...shared, connectionName: `${connectionLabel}:sub` }),
   };
 }
 
