@@ -37,9 +37,10 @@ const LAYERS: readonly (readonly string[])[] = [
     'graph-adapters/redis',
   ],
   ['graph-adapters/shared'],
-  // The last-seen adapters: the CLI opens one; the server and gateway know only the port.
-  ['src/last-seen'],
   ['src/server'],
+  // The last-seen adapters: the CLI opens one, the server defaults to the memory one; the gateway
+  // knows only the port.
+  ['src/last-seen'],
   ['src/http'],
   ['src/delivery'],
   ['src/gateway'],
