@@ -291,7 +291,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   const transport = channels.transport ?? createInMemoryBus().createTransport(nodeName);
   const logger = options.logger ?? silentLogger;
   const ownLastSeen = options.lastSeen === undefined ? new MemoryLastSeenStore() : undefined;
-  const lastSeen = options.lastSeen === false ? undefined : (options.lastSeen ?? ownLastSeen);
+  const lastSeen = options.lastSeen === false ? undefined : (ownLastSeen ?? options.lastSeen);
   warnAboutLastSeen(options, ownTransport, logger);
   const replica = new TrackerReplica({
     ...options.timing,
