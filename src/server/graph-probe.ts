@@ -4,7 +4,8 @@
  * and remembers how the last one went. `/readyz` reads the remembered result, so a probe request
  * never waits on the graph. Started on first use (presence.http() or presence.readiness()).
  */
-import { withDeadline } from '../domain/graph-deadline.js';
+import { GraphProviderError } from '../errors.js';
+import { systemTimers, type Timers } from '../ports/clock.js';
 import { type FriendsGraph, GRAPH_PROBE_USER } from '../ports/friends-graph.js';
 import type { Logger } from '../ports/logger.js';
 
@@ -18,15 +19,18 @@ export interface GraphProbeOptions {
   readonly intervalMs?: number;
   /** How long one check may take before it counts as failed. @default 2000 (ms) */
   readonly timeoutMs?: number;
+  /** @default the system's */
+  readonly timers?: Timers;
 }
 
 export class GraphProbe {
   #state: GraphCheckState = { status: 'unchecked' };
-  #timer: NodeJS.Timeout | undefined;
+  #timer: unknown;
   #started = false;
   #stopped = false;
   readonly #intervalMs: number;
   readonly #timeoutMs: number;
+  readonly #timers: Timers;
 
   constructor(
     private readonly graph: FriendsGraph,
@@ -35,6 +39,7 @@ export class GraphProbe {
   ) {
     this.#intervalMs = options.intervalMs ?? 5_000;
     this.#timeoutMs = options.timeoutMs ?? 2_000;
+    this.#timers = options.timers ?? systemTimers;
   }
 
   get state(): GraphCheckState {
@@ -50,14 +55,13 @@ export class GraphProbe {
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
   }
 
   async #run(): Promise<void> {
     const previous = this.#state.status;
     try {
-      const work = this.graph.check ? this.graph.check() : this.graph.visibleTo(GRAPH_PROBE_USER);
-      await withDeadline(Promise.resolve(work), this.#timeoutMs, 'the readiness graph check');
+      await this.#checkOnce();
       this.#state = { status: 'ok' };
       if (previous === 'failing') this.logger.info({}, 'friends graph answers again: ready');
     } catch (err) {
@@ -68,7 +72,38 @@ export class GraphProbe {
       }
     }
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => void this.#run(), this.#intervalMs);
-    this.#timer.unref();
+    this.#timer = this.#timers.setTimeout(() => void this.#run(), this.#intervalMs);
+  }
+
+  /** One check, rejected with PRESENCE_GRAPH_TIMEOUT after `timeoutMs`. */
+  #checkOnce(): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const deadline = this.#timers.setTimeout(
+        () =>
+          reject(
+            new GraphProviderError(
+              'PRESENCE_GRAPH_TIMEOUT',
+              `the readiness graph check took longer than ${this.#timeoutMs} ms`,
+            ),
+          ),
+        this.#timeoutMs,
+      );
+      const settle = () => this.#timers.clearTimeout(deadline);
+      Promise.resolve()
+        .then(
+          (): Promise<unknown> =>
+            this.graph.check ? this.graph.check() : this.graph.visibleTo(GRAPH_PROBE_USER),
+        )
+        .then(
+          (value) => {
+            settle();
+            resolve(value);
+          },
+          (error: unknown) => {
+            settle();
+            reject(error);
+          },
+        );
+    });
   }
 }

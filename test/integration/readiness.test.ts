@@ -74,11 +74,11 @@ describe('/readyz of an embedded node and its friends graph', () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 
-  async function embed(graph: FriendsGraph): Promise<string> {
+  async function embed(graph: FriendsGraph, graphCheckTimeoutMs = 1_000): Promise<string> {
     const presence: PresenceServer = createPresenceServer({
       graph,
       jwtSecret: SECRET,
-      readiness: { graphCheckIntervalMs: 50, graphCheckTimeoutMs: 1_000 },
+      readiness: { graphCheckIntervalMs: 50, graphCheckTimeoutMs },
     });
     const handler = presence.http();
     const server = createServer((req, res) => handler(req, res));
@@ -126,6 +126,26 @@ describe('/readyz of an embedded node and its friends graph', () => {
       ready: true,
       reasons: [],
     });
+  });
+
+  it('HTTP adapter whose API never answers: 503 graph_failing at the check deadline', async () => {
+    const silent = createServer(() => {}); // holds every request, answers none
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    closers.push(() => stop(silent));
+    const port = (silent.address() as AddressInfo).port;
+    const graph = new HttpFriendsGraph({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 60_000 });
+    closers.push(() => graph.close());
+    const url = await embed(graph, 200);
+    let down: { status: number; body: ReadyBody } | undefined;
+    await waitFor(
+      async () => {
+        down = await readyz(url);
+        return down.body.reasons.some((r) => r.code === 'graph_failing');
+      },
+      { timeoutMs: 30_000, description: 'the check given up at its deadline' },
+    );
+    expect(down?.status).toBe(503);
+    expect(down?.body.reasons[0]?.message).toContain('took longer than 200 ms');
   });
 
   it('PostgreSQL adapter on a database without the graph schema: 503 graph_failing', async () => {
