@@ -12,10 +12,12 @@ import { PostgresFriendsGraph } from '../../graph-adapters/postgres/index.js';
 import type { FriendsGraph } from '../../src/ports/friends-graph.js';
 import { createPresenceServer, type PresenceServer } from '../../src/server/index.js';
 import { killAll, startCli, stopCli } from '../cli/support/cli-process.js';
+import { connectClient, type WatchedClient } from '../cli/support/presence-clients.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 
 const SECRET = 'readiness-test-secret-of-32-bytes!!';
+const ADMIN = 'readiness-admin-token-0123456789';
 const DATABASE_URL = process.env['PG_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface ReadyBody {
@@ -65,6 +67,38 @@ describe('/readyz of a CLI node and its bus', () => {
     const back = await waitForReadyz(node.url, 200, 'the node ready again');
     expect(back.body).toEqual({ ready: true, reasons: [] });
     expect(await stopCli(node.run)).toEqual({ code: 0, signal: null });
+  });
+
+  it("a node joining a cluster is ready only once it holds the cluster's presences", async () => {
+    redis ??= await startRedisServer();
+    const url = redis.url;
+    const args = (name: string) => [
+      ...['--port', '0', '--redis', url, '--node-name', name, '--demo'],
+      ...['--jwt-secret', SECRET, '--admin-token', ADMIN, '--broadcast-period-ms', '300'],
+    ];
+    const first = await startCli(args('ready-first'));
+    const clients: WatchedClient[] = [];
+    const users = Array.from({ length: 20 }, (_, i) => `user-${i}`);
+    for (const user of users) clients.push(await connectClient(first.url, user));
+    const onlineUsers = async (nodeUrl: string) => {
+      const response = await fetch(`${nodeUrl}/admin/counts`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      return ((await response.json()) as { users: number }).users;
+    };
+    await waitFor(async () => (await onlineUsers(first.url)) === users.length);
+
+    const joining = await startCli(args('ready-joining'));
+    // The first 200 of the joining node: its replica must hold every presence by then.
+    await waitFor(async () => (await fetch(`${joining.url}/readyz`)).status === 200, {
+      timeoutMs: 30_000,
+      intervalMs: 5,
+      description: 'the joining node ready',
+    });
+    expect(await onlineUsers(joining.url)).toBe(users.length);
+    for (const client of clients) client.client.disconnect();
+    await stopCli(joining.run);
+    await stopCli(first.run);
   });
 });
 
