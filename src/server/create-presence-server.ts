@@ -293,6 +293,10 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   const ownLastSeen = options.lastSeen === undefined ? new MemoryLastSeenStore() : undefined;
   const lastSeen = options.lastSeen === false ? undefined : (ownLastSeen ?? options.lastSeen);
   warnAboutLastSeen(options, ownTransport, logger);
+  const graphProbe = new GraphProbe(options.graph, logger, {
+    intervalMs: options.readiness?.graphCheckIntervalMs,
+    timeoutMs: options.readiness?.graphCheckTimeoutMs,
+  });
   const replica = new TrackerReplica({
     ...options.timing,
     name: nodeName,
@@ -350,10 +354,6 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   // Watching before the replica starts: no transition is missed.
   const backend = new BackendPresence(replica, { ...options, lastSeen }, logger);
   replica.start();
-  const graphProbe = new GraphProbe(options.graph, logger, {
-    intervalMs: options.readiness?.graphCheckIntervalMs,
-    timeoutMs: options.readiness?.graphCheckTimeoutMs,
-  });
   let closingStarted = false;
   const readiness = (): Readiness => {
     graphProbe.start();

@@ -3,7 +3,9 @@
  * `visibleTo` of a user nobody has) now and then every `intervalMs`, each bounded by `timeoutMs`,
  * and remembers how the last one went. `/readyz` reads the remembered result, so a probe request
  * never waits on the graph. Started on first use (presence.http() or presence.readiness()).
+ * @throws InvalidOptionError for an interval or timeout that is not a positive number
  */
+import { positiveOption } from '../domain/positive-option.js';
 import { GraphProviderError } from '../errors.js';
 import { systemTimers, type Timers } from '../ports/clock.js';
 import { type FriendsGraph, GRAPH_PROBE_USER } from '../ports/friends-graph.js';
@@ -37,8 +39,11 @@ export class GraphProbe {
     private readonly logger: Logger,
     options: GraphProbeOptions = {},
   ) {
-    this.#intervalMs = options.intervalMs ?? 5_000;
-    this.#timeoutMs = options.timeoutMs ?? 2_000;
+    this.#intervalMs = positiveOption(
+      'readiness.graphCheckIntervalMs',
+      options.intervalMs ?? 5_000,
+    );
+    this.#timeoutMs = positiveOption('readiness.graphCheckTimeoutMs', options.timeoutMs ?? 2_000);
     this.#timers = options.timers ?? systemTimers;
   }
 

@@ -50,6 +50,11 @@ describe('presence.http()', () => {
       expect(() => presence.http({ prefix })).toThrow(/prefix/);
     }
     expect(() => presence.http({ adminToken: 'short' })).toThrow(/adminToken must be at least 16/);
+    for (const readiness of [{ graphCheckIntervalMs: 0 }, { graphCheckTimeoutMs: -1 }]) {
+      expect(() =>
+        createPresenceServer({ graph: new GraphologyFriendsGraph(), jwtSecret: SECRET, readiness }),
+      ).toThrow(/readiness\.graphCheck/);
+    }
   });
 
   it('answers 404 JSON outside its prefix and for unknown paths, without next', async () => {
