@@ -7,20 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createTransportGraphChangeRelay } from '../../graph-adapters/graphology/transport-change-relay.js';
-import { registerCountMetrics } from '../counts/count-metrics.js';
-import { registerAbuseMetrics } from '../http/abuse-metrics.js';
-import { registerAdmissionMetrics } from '../http/admission-metrics.js';
-import { countRoutes } from '../http/count-routes.js';
-import { deliveryRoutes } from '../http/delivery-routes.js';
-import { registerFanOutMetrics } from '../http/fan-out-metrics.js';
-import { createHttpHandler } from '../http/http-handler.js';
-import { registerLeaveGraceMetrics } from '../http/leave-grace-metrics.js';
-import { createPresenceMetrics, monotonic } from '../http/metrics.js';
-import { createMetricsListener, METRICS_PATH } from '../http/metrics-listener.js';
-import { presenceQueryRoutes } from '../http/presence-query-route.js';
-import { registerSubscriptionRecheckMetrics } from '../http/subscription-recheck-metrics.js';
-import { registerUserOnlineMetrics } from '../http/user-online-metrics.js';
-import { registerWebhookMetrics } from '../http/webhook-metrics.js';
+import { createRoutesHandler } from '../http/http-handler.js';
+import { monotonic } from '../http/metrics.js';
+import { createMetricsListener, METRICS_PATH, type MetricsText } from '../http/metrics-listener.js';
 import type { Logger } from '../ports/logger.js';
 import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
 import type { CliConfig } from './config.js';
@@ -122,6 +111,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       lastSeen: lastSeen.store,
       webhooks: config.webhook && { url: config.webhook.url, secret: config.webhook.secret },
       offlineDelayMs: config.offlineDelayMs,
+      graphRelay: relay,
       logger,
     });
   } catch (error) {
@@ -130,67 +120,43 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     await bus.close();
     throw error;
   }
-  const { replica, changes, gateway } = presence;
-  const metrics = createPresenceMetrics({
-    replica,
-    changes,
-    connections: () => gateway.stats().connections,
-    transports: [bus],
-    relayFramesDropped: relay ? () => relay.droppedFrames : undefined,
-    delivery: presence.delivery,
-  });
-  registerCountMetrics(metrics.registry, presence.counts);
-  registerAdmissionMetrics(metrics.registry, () => gateway.stats());
-  registerAbuseMetrics(metrics.registry, () => gateway.stats());
-  registerFanOutMetrics(metrics.registry, () => gateway.stats());
-  registerLeaveGraceMetrics(metrics.registry, () => gateway.stats());
-  registerSubscriptionRecheckMetrics(metrics.registry, () => gateway.stats());
-  registerUserOnlineMetrics(metrics.registry, presence.online, presence.lastSeenStats);
-  if (lastSeen.refusedValues) {
-    monotonic(
-      metrics.registry,
-      'presence_last_seen_refused_total',
-      'Values read from the last-seen store and refused: no valid MAC under the cluster secret',
-      lastSeen.refusedValues,
-    );
-  }
-  if (presence.webhooks) registerWebhookMetrics(metrics.registry, presence.webhooks);
-  changes.attach('metrics', {
+  presence.changes.attach('metrics', {
     replicaChanged: (event) =>
       logger.info(
         { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },
         'replica status changed',
       ),
   });
-  let listening = false;
-  let shuttingDown = false;
-  route = createHttpHandler({
-    node: config.nodeName,
-    isReady: () => listening && !shuttingDown && bus.isLinkUp(),
-    replicaCounts: () => replica.health.counts(),
-    metrics,
-    routes: new Map([
-      ...(config.demo
-        ? createDemoRoutesFor({
-            secret,
-            graph: opened.graph,
-            graphology: opened.graphology,
-            tokenClaims: {
-              ttlS: config.jwtPolicy.maxAgeS,
-              audience: config.jwtPolicy.audience,
-              issuer: config.jwtPolicy.issuer,
-            },
-          })
-        : []),
-      ...deliveryRoutes(presence.deliver),
-      ...countRoutes(presence.counts),
-      ...presenceQueryRoutes(presence.query),
-    ]),
-    adminToken: config.adminToken,
-    logger,
-  });
+  if (lastSeen.refusedValues) {
+    monotonic(
+      presence.metrics,
+      'presence_last_seen_refused_total',
+      'Values read from the last-seen store and refused: no valid MAC under the cluster secret',
+      lastSeen.refusedValues,
+    );
+  }
+  // The node's routes are the library's (presence.http()); --demo puts its own in front.
+  const nodeRoutes = presence.http({ adminToken: config.adminToken });
+  const demoRoutes = config.demo
+    ? createRoutesHandler(
+        createDemoRoutesFor({
+          secret,
+          graph: opened.graph,
+          graphology: opened.graphology,
+          tokenClaims: {
+            ttlS: config.jwtPolicy.maxAgeS,
+            audience: config.jwtPolicy.audience,
+            issuer: config.jwtPolicy.issuer,
+          },
+        }),
+        { logger },
+      )
+    : undefined;
+  route = demoRoutes
+    ? (req, res) => demoRoutes(req, res, () => nodeRoutes(req, res))
+    : (req, res) => nodeRoutes(req, res);
   const metricsServer: Server | undefined = config.metricsListen
-    ? createServer(createMetricsListener(metrics, logger))
+    ? createServer(createMetricsListener(registryMetrics(presence), logger))
     : undefined;
   if (config.metricsListen && !isLoopbackHost(config.metricsListen.host)) {
     logger.warn(
@@ -202,12 +168,10 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   let closing: Promise<void> | undefined;
   const shutdown = () => {
     closing ??= (async () => {
-      shuttingDown = true;
       const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await presence.close();
-      metrics.close();
       httpServer.closeIdleConnections();
       await lastSeen.store.close();
       await opened.graph.close();
@@ -229,7 +193,6 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       const metricsAddress = await listen(metricsServer, port, host, setting);
       metricsUrl = `${httpUrl(host, metricsAddress.port)}${METRICS_PATH}`;
     }
-    listening = true;
     logger.info(
       {
         port: address.port,
@@ -253,4 +216,10 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     await shutdown();
     throw error;
   }
+}
+
+/** The metrics-only address renders the node's registry (presence.metrics). */
+function registryMetrics(presence: PresenceServer): MetricsText {
+  const registry = presence.metrics;
+  return { contentType: registry.contentType, render: () => registry.metrics() };
 }

@@ -94,51 +94,22 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
     'Transfer requests answered',
     () => replica.stats.transferRequestsServed,
   );
-  const dropped = new Counter({
+  const seen = new Map<string, number>();
+  // The totals are read at scrape time, so the registry alone (presence.metrics) is complete.
+  new Counter({
     name: 'presence_transport_frames_dropped_total',
     help: 'Replication frames dropped, by reason',
     labelNames: ['reason'],
     registers: [registry],
+    collect() {
+      for (const [reason, total] of Object.entries(droppedTotals(sources))) {
+        const delta = total - (seen.get(reason) ?? 0);
+        // inc(0) too: every reason is exported from the first scrape.
+        if (delta >= 0) this.inc({ reason }, delta);
+        seen.set(reason, total);
+      }
+    },
   });
-  const seen = new Map<string, number>();
-  for (const reason of [
-    'link_down',
-    'malformed_envelope',
-    'unauthenticated',
-    'replayed',
-    'wrong_sender',
-    'undecodable',
-    'invalid_graph_change',
-  ]) {
-    dropped.inc({ reason }, 0);
-  }
-  const dropCollect = () => {
-    let linkDown = 0;
-    let malformed = 0;
-    let unauthenticated = 0;
-    let replayed = 0;
-    for (const transport of sources.transports) {
-      const stats = transport.stats();
-      linkDown += stats.framesDroppedLinkDown;
-      malformed += stats.framesDroppedMalformed;
-      unauthenticated += stats.framesDroppedUnauthenticated ?? 0;
-      replayed += stats.framesDroppedReplayed ?? 0;
-    }
-    const totals: Record<string, number> = {
-      link_down: linkDown,
-      malformed_envelope: malformed,
-      unauthenticated,
-      replayed,
-      wrong_sender: replica.stats.framesRefused,
-      undecodable: replica.stats.framesDropped,
-      invalid_graph_change: sources.relayFramesDropped?.() ?? 0,
-    };
-    for (const [reason, total] of Object.entries(totals)) {
-      const delta = total - (seen.get(reason) ?? 0);
-      if (delta > 0) dropped.inc({ reason }, delta);
-      seen.set(reason, total);
-    }
-  };
   const fanOut = new Histogram({
     name: 'presence_fanout_seconds',
     help: 'From a tracker diff to its changes owed to every watching socket, on this node',
@@ -158,13 +129,36 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
     registry,
     contentType: registry.contentType,
     async render() {
-      dropCollect();
       return registry.metrics();
     },
     close() {
       stopTimingFanOut();
       stopDeliveryMetrics?.();
     },
+  };
+}
+
+function droppedTotals(sources: MetricsSources): Record<string, number> {
+  const { replica } = sources;
+  let linkDown = 0;
+  let malformed = 0;
+  let unauthenticated = 0;
+  let replayed = 0;
+  for (const transport of sources.transports) {
+    const stats = transport.stats();
+    linkDown += stats.framesDroppedLinkDown;
+    malformed += stats.framesDroppedMalformed;
+    unauthenticated += stats.framesDroppedUnauthenticated ?? 0;
+    replayed += stats.framesDroppedReplayed ?? 0;
+  }
+  return {
+    link_down: linkDown,
+    malformed_envelope: malformed,
+    unauthenticated,
+    replayed,
+    wrong_sender: replica.stats.framesRefused,
+    undecodable: replica.stats.framesDropped,
+    invalid_graph_change: sources.relayFramesDropped?.() ?? 0,
   };
 }
 

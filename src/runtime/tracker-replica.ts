@@ -36,6 +36,7 @@ import type {
 } from '../ports/presence-tracker.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import type { ReplicationMessage } from '../protocol/messages.js';
+import { InitialSync } from './initial-sync.js';
 import { readOnlyView } from './read-only-view.js';
 import {
   type ReplicaTimingOptions,
@@ -77,6 +78,8 @@ export interface TrackerReplicaEvents {
   replica: [event: ReplicaEvent];
   /** Our link to the transport went down or came back. */
   link: [up: boolean];
+  /** Caught up with the cluster since the link came up (see InitialSync). */
+  synced: [];
 }
 
 /** Counters for metrics, as the replica counts them (read as TrackerStats outside). */
@@ -118,6 +121,7 @@ export class TrackerReplica
   private readonly logger: Logger;
   private readonly requests: TransferRequests;
   private readonly answers: TransferAnswers;
+  private readonly sync: InitialSync;
   private silentPeriods: number;
   private tickHandle: unknown;
   private unsubscribers: (() => void)[] = [];
@@ -147,6 +151,10 @@ export class TrackerReplica
     this.requests = new TransferRequests(
       this.timing.clockSamplePeriods,
       this.timing.transferTimeoutMs,
+    );
+    this.sync = new InitialSync(
+      Math.max(3, this.timing.clockSamplePeriods + 1),
+      this.timing.downPeriodMs,
     );
     // The first tick always says hello (Phoenix starts the silence counter at its maximum).
     this.silentPeriods = this.timing.maxSilentPeriods;
@@ -191,6 +199,22 @@ export class TrackerReplica
     return this.running;
   }
 
+  /**
+   * Whether this replica has caught up with the cluster since its link last came up: every
+   * replica it sees as up heartbeated a clock ours covers and no transfer is outstanding, checked
+   * from the third tick with the link up (or the down period passed). See InitialSync.
+   */
+  get synced(): boolean {
+    return this.sync.isDone;
+  }
+
+  /** The replicas (names) still ahead of ours at the last sync check, while not synced. */
+  get syncingWith(): readonly string[] {
+    return this.sync.behind.map(
+      (key) => this.#health.all().find((r) => replicaKey(r.ref) === key)?.ref.name ?? key,
+    );
+  }
+
   // ── local operations ─────────────────────────────────────────────────────────────────────────
 
   /** @throws InvalidInputError when the meta is not plain JSON (it could not be replicated). */
@@ -230,10 +254,32 @@ export class TrackerReplica
     const now = this.clock.now();
     this.broadcastDelta();
     this.requestTransfers(now);
-    if (this.transport.isLinkUp())
-      this.applyTransitions(
-        this.#health.detectDowns(now, this.timing.downPeriodMs, this.timing.permdownPeriodMs),
+    if (!this.transport.isLinkUp()) return;
+    this.applyTransitions(
+      this.#health.detectDowns(now, this.timing.downPeriodMs, this.timing.permdownPeriodMs),
+    );
+    this.checkSync(now);
+  }
+
+  private checkSync(now: number): void {
+    if (this.sync.isDone) return;
+    const outcome = this.sync.tick({
+      now,
+      ownClock: this.#state.clock(),
+      upReplicas: this.#health
+        .all()
+        .filter((r) => r.status === 'up')
+        .map((r) => replicaKey(r.ref)),
+      isOutstanding: (replica) => this.requests.isOutstanding(replica),
+    });
+    if (outcome.status === 'syncing') return;
+    if (outcome.status === 'gave-up') {
+      this.logger.warn(
+        { behind: this.syncingWith },
+        'initial sync: replicas still ahead after the down period; counting the sync as done',
       );
+    } else this.logger.info({}, 'initial sync done: caught up with every replica up');
+    this.emit('synced');
   }
 
   // ── the tick's steps ─────────────────────────────────────────────────────────────────────────
@@ -315,6 +361,7 @@ export class TrackerReplica
     }
     if (message.type === 'leave') {
       this.requests.forget(replicaKey(message.from));
+      this.sync.forget(replicaKey(message.from));
       this.applyTransitions(this.#health.leave(message.from, this.clock.now()));
       return;
     }
@@ -328,6 +375,7 @@ export class TrackerReplica
     switch (message.type) {
       case 'heartbeat':
         this.requests.heardClock(replicaKey(message.from), message.clock);
+        this.sync.heardClock(replicaKey(message.from), message.clock);
         if (message.delta) {
           const result = this.#state.mergeDelta(message.delta);
           if (result.status === 'gap') this.#stats.gaps++;
@@ -391,6 +439,7 @@ export class TrackerReplica
 
   private linkChanged(up: boolean): void {
     this.emit('link', up);
+    this.sync.restart(up ? this.clock.now() : undefined);
     if (!up) {
       this.logger.warn({}, 'replication link down: failure detection suspended');
       this.requests.reset();
@@ -418,6 +467,7 @@ export class TrackerReplica
             : this.#state.replicaPermdown(transition.ref);
       if (transition.type !== 'up') {
         this.requests.forget(replicaKey(transition.ref));
+        this.sync.forget(replicaKey(transition.ref));
         this.answers.forget(transition.ref);
       } else {
         // A newcomer learns our clock from our heartbeats: send one at the next tick, not after a

@@ -12,6 +12,7 @@
  */
 import { createServer, Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
+import type { Registry } from 'prom-client';
 import { type ServerOptions as SocketIoOptions, Server as SocketIoServer } from 'socket.io';
 import { ChangeRouter } from '../change-router/change-router.js';
 import type { ChangeRoutes } from '../change-router/change-routes.js';
@@ -36,8 +37,10 @@ import type { PresenceNamespace } from '../gateway/outbound/fan-out.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
 import type { GraphRetryOptions } from '../gateway/session/retry-backoff.js';
 import type { SubscriptionRecheckOptions } from '../gateway/session/subscription-recheck.js';
+import type { PresenceMetrics } from '../http/metrics.js';
 import { type LastSeenReadStats, LastSeenReads } from '../last-seen/last-seen-reads.js';
 import type { LastSeenRecorderStats } from '../last-seen/last-seen-recorder.js';
+import { MemoryLastSeenStore } from '../last-seen/memory-last-seen-store.js';
 import type { BusChannel, ReplicationTransport } from '../ports/bus-channel.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
@@ -53,6 +56,14 @@ import { BackendPresence, checkBackendPresenceOptions } from '../user-online/bac
 import type { UserOnlineFeed } from '../user-online/user-online-feed.js';
 import type { WebhookOptions } from '../webhooks/webhook-options.js';
 import type { WebhookSender } from '../webhooks/webhook-sender.js';
+import { GraphProbe } from './graph-probe.js';
+import { createNodeMetrics } from './node-metrics.js';
+import {
+  type PresenceHttpHandler,
+  type PresenceHttpOptions,
+  presenceHttp,
+} from './presence-http.js';
+import { type Readiness, readinessOf } from './readiness.js';
 
 /** The largest client frame a socket.io server created here accepts. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
@@ -163,10 +174,12 @@ export interface PresenceServerOptions {
    * Where users' last seen and its visibility are kept (src/ports/last-seen-store.ts): a
    * MemoryLastSeenStore for one node, a Redis or PostgreSQL store shared by a cluster. Kept as
    * `lastSeenStore`. The node that owns a user records their last seen when they go offline;
-   * friends get it (`presence_last_seen`) and the query answers it. Never closed by the server.
-   * @default none: last seen is unknown (null)
+   * friends get it (`presence_last_seen`) and the query answers it. A given store is never closed
+   * by the server. `false`: no last seen (always null).
+   * @default a MemoryLastSeenStore of this node (closed by close()), as the CLI without --redis;
+   * with a bus or transport (a cluster) a warning is logged, since nodes would disagree
    */
-  readonly lastSeen?: LastSeenStore;
+  readonly lastSeen?: LastSeenStore | false;
   /**
    * Online/offline webhooks: a signed POST of `user.online` / `user.offline` to `url` for each
    * transition, sent by exactly one node (docs/webhooks.md). @default none
@@ -179,6 +192,20 @@ export interface PresenceServerOptions {
   readonly offlineDelayMs?: number;
   /** How long a started node waits before it owns users' transitions. @default 30000 (ms) */
   readonly ownerWarmUpMs?: number;
+  /**
+   * The graph change relay given to the graph adapter (createTransportGraphChangeRelay from
+   * graph-presence/graph-adapters/graphology), so the metrics count the frames it dropped as
+   * invalid (`presence_transport_frames_dropped_total{reason="invalid_graph_change"}`).
+   */
+  readonly graphRelay?: { readonly droppedFrames: number };
+  /**
+   * Readiness's check of the friends graph (`/readyz`, `readiness()`): how often, and how long one
+   * may take. @default { graphCheckIntervalMs: 5000, graphCheckTimeoutMs: 2000 }
+   */
+  readonly readiness?: {
+    readonly graphCheckIntervalMs?: number;
+    readonly graphCheckTimeoutMs?: number;
+  };
 }
 
 export interface PresenceServer {
@@ -213,7 +240,7 @@ export interface PresenceServer {
   readonly deliver: Deliver;
   /** The delivery service (stats, settled listeners); undefined when `deliver` cannot work. */
   readonly delivery: Deliverer | undefined;
-  /** The `lastSeen` store given in the options, if any (left open by `close`). */
+  /** The last-seen store: the one given (left open by `close`), the default memory one, or none. */
   readonly lastSeenStore: LastSeenStore | undefined;
   /** Users' online/offline transitions as this node sees them, and which it owns. */
   readonly online: UserOnlineFeed;
@@ -223,6 +250,26 @@ export interface PresenceServer {
   readonly lastSeenStats:
     | { readonly reads: LastSeenReadStats; readonly writes: LastSeenRecorderStats }
     | undefined;
+  /**
+   * This node's Prometheus metrics (prom-client), every `presence_*` metric of docs/usage.md plus
+   * Node's defaults: for an app that already serves a registry (merge it with
+   * `Registry.merge([appRegistry, presence.metrics])`, or render `presence.metrics.metrics()`).
+   * Built on first use.
+   */
+  readonly metrics: Registry;
+  /**
+   * A node:http request handler (`(req, res, next?) => void`) of this node's HTTP surface:
+   * `/healthz`, `/readyz`, and with `adminToken` the admin routes (`/admin/presence`, the counts,
+   * `/admin/deliver`, `/metrics`). Paths it does not serve go to `next` when given (Express,
+   * Connect), else 404 JSON. docs/usage.md "HTTP routes in your own server" shows the mounts.
+   */
+  http(options?: PresenceHttpOptions): PresenceHttpHandler;
+  /**
+   * Whether a balancer should send this node clients (what `/readyz` answers): not closing, the
+   * bus link up (or no bus), the initial sync with the other nodes done, the friends graph's last
+   * check answered. The first call starts the graph checks.
+   */
+  readiness(): Readiness;
   /**
    * Shuts down: hands pending deliveries to the fallback, refuses new connections, disconnects the gateway's sockets, stops the replica
    * announcing the leave (its presences leave the cluster at once), then closes what was created
@@ -253,6 +300,13 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   const ownTransport = channels.transport === undefined;
   const transport = channels.transport ?? createInMemoryBus().createTransport(nodeName);
   const logger = options.logger ?? silentLogger;
+  const ownLastSeen = options.lastSeen === undefined ? new MemoryLastSeenStore() : undefined;
+  const lastSeen = options.lastSeen === false ? undefined : (ownLastSeen ?? options.lastSeen);
+  warnAboutLastSeen(options, ownTransport, logger);
+  const graphProbe = new GraphProbe(options.graph, logger, {
+    intervalMs: options.readiness?.graphCheckIntervalMs,
+    timeoutMs: options.readiness?.graphCheckTimeoutMs,
+  });
   const replica = new TrackerReplica({
     ...options.timing,
     name: nodeName,
@@ -302,7 +356,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       handshakeRateLimit: options.handshakeRateLimit,
       refSecret: options.refSecret,
       subscriptionRecheck: options.subscriptionRecheck,
-      lastSeen: options.lastSeen,
+      lastSeen,
     });
     // What the gateway keeps up to date and the server reads: counts, the last-seen reads (shared
     // by the gateway's `presence_last_seen` and the query).
@@ -328,13 +382,49 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     throw error;
   }
   // Watching before the replica starts: no transition is missed.
-  const backend = new BackendPresence(replica, changes, options, logger);
+  const backend = new BackendPresence(replica, changes, { ...options, lastSeen }, logger);
   replica.start();
+  let closingStarted = false;
+  const readiness = (): Readiness => {
+    graphProbe.start();
+    return readinessOf({
+      closing: closingStarted,
+      linkUp: transport.isLinkUp(),
+      // A node without a bus has no other node to catch up with.
+      synced: ownTransport || replica.synced,
+      syncingWith: replica.syncingWith,
+      graph: graphProbe.state,
+    });
+  };
+  let metrics: PresenceMetrics | undefined;
+  const nodeMetrics = (): PresenceMetrics => {
+    metrics ??= createNodeMetrics({
+      replica,
+      gateway,
+      changes,
+      counts: counts.counts,
+      online: backend.online,
+      transports: options.bus
+        ? [options.bus]
+        : [transport, ...(channels.deliveryTransport ? [channels.deliveryTransport] : [])],
+      delivery: delivery.deliverer,
+      webhooks: backend.webhooks,
+      lastSeenStats: lastSeenStats(),
+      relayFramesDropped: options.graphRelay && (() => options.graphRelay?.droppedFrames ?? 0),
+    });
+    return metrics;
+  };
+  const lastSeenStats = () =>
+    backend.lastSeenWrites && lastSeenReads
+      ? { reads: lastSeenReads.stats, writes: backend.lastSeenWrites }
+      : undefined;
   logger.info({ node: nodeName, namespace: PRESENCE_NAMESPACE }, 'presence gateway ready');
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      closingStarted = true;
+      graphProbe.stop();
       // Pending deliveries go to the fallback before their sockets are disconnected.
       const deliveriesClosed = delivery.deliverer?.close();
       gateway.close();
@@ -351,6 +441,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
         else io.engine.close();
       }
       await deliveriesClosed;
+      metrics?.close();
+      await ownLastSeen?.close();
       logger.info({ node: nodeName }, 'presence server closed');
     })();
     return closing;
@@ -367,15 +459,46 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     delivery: deliverer,
     counts: counts.counts,
     query: query.query,
-    lastSeenStore: options.lastSeen,
+    lastSeenStore: lastSeen,
     online: backend.online,
     webhooks: backend.webhooks,
-    lastSeenStats:
-      backend.lastSeenWrites && lastSeenReads
-        ? { reads: lastSeenReads.stats, writes: backend.lastSeenWrites }
-        : undefined,
+    lastSeenStats: lastSeenStats(),
+    get metrics() {
+      return nodeMetrics().registry;
+    },
+    http: (httpOptions) => {
+      graphProbe.start();
+      return presenceHttp(httpOptions, {
+        node: nodeName,
+        isReady: () => !closingStarted && transport.isLinkUp(),
+        replicaCounts: () => replica.health.counts(),
+        metrics: nodeMetrics(),
+        readiness,
+        deliver,
+        counts: counts.counts,
+        query: query.query,
+        logger,
+      });
+    },
+    readiness,
     close,
   };
+}
+
+/** Last seen kept per node in a cluster, or webhooks without last seen: said once, at start. */
+function warnAboutLastSeen(options: PresenceServerOptions, alone: boolean, logger: Logger): void {
+  if (options.lastSeen === undefined && !alone) {
+    logger.warn(
+      { lastSeen: 'memory' },
+      'lastSeen defaults to a MemoryLastSeenStore: in a cluster each node keeps its own last seen, so nodes disagree and a restart forgets it; give lastSeen a RedisLastSeenStore or PostgresLastSeenStore',
+    );
+  }
+  if (options.lastSeen === false && options.webhooks !== undefined) {
+    logger.warn(
+      { lastSeen: false },
+      'webhooks without a last-seen store (lastSeen: false): user.offline events carry lastSeen, but clients and the presence query answer lastSeen null; give lastSeen a store to keep it',
+    );
+  }
 }
 
 /** The bus's tracker and delivery channels, or the transports given instead. */

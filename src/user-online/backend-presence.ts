@@ -25,7 +25,10 @@ export interface BackendPresenceOptions {
 }
 
 /** Throws InvalidOptionError naming the option: call before building anything else. */
-export function checkBackendPresenceOptions(options: BackendPresenceOptions, where: string): void {
+export function checkBackendPresenceOptions(
+  options: Omit<BackendPresenceOptions, 'lastSeen'>,
+  where: string,
+): void {
   for (const name of ['offlineDelayMs', 'ownerWarmUpMs'] as const) {
     const value = options[name];
     if (value !== undefined) positiveOption(`${where}: ${name}`, value);
