@@ -40,9 +40,9 @@ export {
 } from './ports/last-seen-store.js';
 export type { Logger } from './ports/logger.js';
 export type { BusChannelKind, NodeBus, NodeBusStats } from './ports/node-bus.js';
+export type { PresenceTracker, TrackerView } from './ports/presence-tracker.js';
 export * from './query/index.js';
 export type { ReplicaTimingOptions } from './runtime/replica-options.js';
-export type { TrackerReplica } from './runtime/tracker-replica.js';
 export * from './server/index.js';
 export { replayWindowMs } from './transports/frame-freshness.js';
 export { createInMemoryBus } from './transports/in-memory-bus.js';
