@@ -6,6 +6,8 @@ export function helpText(version: string): string {
   return `graph-presence ${version}: friend-graph presence over socket.io
 
 Usage: graph-presence [options]
+       graph-presence token <user> [--ttl 1h] [--aud <aud>] [--iss <iss>]
+                             print a client token signed with PRESENCE_JWT_SECRET (token --help)
 
 Options (an option wins over its environment variable):
   --port <n>                 HTTP and socket.io port; 0 picks a free one  [PORT, default ${DEFAULTS.port}]

@@ -15,6 +15,7 @@ import { createCliLogger } from './logger.js';
 import { parseArguments } from './parse-arguments.js';
 import type { Environment } from './settings.js';
 import { type RunningNode, startNode } from './start-node.js';
+import { tokenCommand } from './token-command.js';
 
 /** Longest a shutdown may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -36,6 +37,15 @@ function isOperatorMistake(error: unknown): error is Error {
 }
 
 async function main(argv: readonly string[], env: Environment): Promise<void> {
+  if (argv[0] === 'token') {
+    try {
+      process.stdout.write(await tokenCommand(argv.slice(1), env));
+      return;
+    } catch (error) {
+      if (isOperatorMistake(error)) fail(errorMessage(error));
+      throw error;
+    }
+  }
   let config: CliConfig;
   try {
     const args = parseArguments(argv);
