@@ -12,6 +12,7 @@ import { type Logger, silentLogger } from '../ports/logger.js';
 import { RateLimitedLog } from '../transports/rate-limited-log.js';
 import { VERSION } from '../version.js';
 import { Fifo } from './fifo.js';
+import { standardWebhookHeaders } from './standard-webhook-signature.js';
 import { retryAfterMs, webhookRetryDelay } from './webhook-backoff.js';
 import { type WebhookEvent, webhookBody } from './webhook-event.js';
 import {
@@ -231,6 +232,7 @@ export class WebhookSender {
           'content-type': 'application/json',
           'user-agent': `graph-presence/${VERSION}`,
           [PRESENCE_SIGNATURE_HEADER]: signPresenceWebhook(secret, pending.body, t),
+          ...standardWebhookHeaders(secret, pending.event.id, t, pending.body),
         },
         body: pending.body,
         redirect: 'manual',
