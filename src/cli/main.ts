@@ -14,11 +14,9 @@ import { isLoopbackHost } from './listen.js';
 import { createCliLogger } from './logger.js';
 import { parseArguments } from './parse-arguments.js';
 import type { Environment } from './settings.js';
+import { SHUTDOWN_TIMEOUT_MS } from './shutdown-timeout.js';
 import { type RunningNode, startNode } from './start-node.js';
 import { tokenCommand } from './token-command.js';
-
-/** Longest a shutdown may take before the process exits anyway. */
-const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** Printed as a plain line when --demo listens beyond this machine. */
 export const demoBeyondLoopbackWarning = (host: string) =>

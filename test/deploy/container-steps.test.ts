@@ -12,13 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';
 import { readDockerfile, run, runDockerfile, type Stage } from './support/dockerfile.js';
 import { freePort } from './support/nginx.js';
-
-/**
- * The path the HEALTHCHECK probes: the readiness route (bus up, initial sync done, graph
- * answering). The Dockerfile and the Kubernetes readiness probe name it; this test runs the
- * Dockerfile's probe against it.
- */
-const READINESS_PATH = '/healthz';
+import { READINESS_PATH } from './support/readiness.js';
 
 /** The image's environment starts from the host's, less anything the node would read. */
 function baseEnv(): Record<string, string> {
