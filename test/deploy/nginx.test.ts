@@ -126,6 +126,31 @@ describe('two CLI nodes behind nginx, TLS, round-robin, no stickiness', () => {
     expect(response.headers.get('location')).toMatch(/^https:\/\//);
   });
 
+  it('a client on long polling alone cannot connect: round-robin needs the websocket', async () => {
+    // Its handshake lands on one node and its next request on the other, which knows no such
+    // session: what docs/usage.md says needs sticky sessions.
+    const client = createPresenceClient(nginx.httpsUrl, {
+      token: await createPresenceToken({ secret: JWT_SECRET, userId: 'judy' }),
+      socketOptions: {
+        forceNew: true,
+        reconnection: false,
+        transports: ['polling'],
+        ca: nginx.tls.pem,
+        extraHeaders: { 'x-test-user': 'judy' },
+      },
+    });
+    try {
+      await expect(
+        new Promise<void>((resolve, reject) => {
+          client.socket.once('connect', () => resolve());
+          client.socket.once('connect_error', reject);
+        }),
+      ).rejects.toThrow();
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('SDK clients connected through it see their friends on both nodes', async () => {
     for (const user of USERS) {
       const client = createPresenceClient(nginx.httpsUrl, {
