@@ -14,7 +14,7 @@ import { PresenceCounts } from '../src/counts/presence-counts.js';
 import { RoomCounts } from '../src/counts/room-counts.js';
 import type { Timers } from '../src/ports/clock.js';
 import { TrackerReplica } from '../src/runtime/tracker-replica.js';
-import { createInMemoryBus } from '../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../src/transports/in-memory-bus.js';
 import { machineInfo } from './machine.js';
 import { printTable, resultsPath, round } from './report.js';
 

@@ -19,7 +19,7 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/http/presence-query-route.test.ts',
   'test/last-seen/redis.test.ts',
   'test/last-seen/postgres.test.ts',
-  'test/user-online/last-seen-outage.test.ts',
+  'test/last-seen/last-seen-outage.test.ts',
   'test/security/forged-frames.test.ts',
   'test/security/http-admin.test.ts',
   'test/security/safe-defaults.test.ts',

@@ -5,13 +5,13 @@
  */
 
 import { positiveOption } from '../../src/domain/positive-option.js';
+import type { UserId } from '../../src/domain/user-id.js';
 import { InvalidOptionError } from '../../src/errors.js';
 import type {
   FriendsGraph,
   FriendsGraphChange,
   FriendsGraphErrorListener,
   FriendsGraphListener,
-  UserId,
 } from '../../src/ports/friends-graph.js';
 import { ChangeFeed, closedError, warnOnStderr } from '../shared/change-feed.js';
 import { assertUserId } from '../shared/user-id.js';

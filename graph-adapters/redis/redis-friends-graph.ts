@@ -5,13 +5,13 @@
  */
 import { Redis } from 'ioredis';
 import { withDeadline } from '../../src/domain/graph-deadline.js';
+import type { UserId } from '../../src/domain/user-id.js';
 import { GraphProviderError, InvalidOptionError } from '../../src/errors.js';
 import type {
   FriendsGraph,
   FriendsGraphEditor,
   FriendsGraphErrorListener,
   FriendsGraphListener,
-  UserId,
 } from '../../src/ports/friends-graph.js';
 import { ChangeFeed, closedError, warnOnStderr } from '../shared/change-feed.js';
 import { parseChangeJson } from '../shared/edge-change-json.js';

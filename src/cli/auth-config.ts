@@ -3,8 +3,8 @@
  * 32 bytes; none only with --demo), the token policy, the metrics-only listen address, and which
  * secrets were given as options (visible to every local user in `ps`) rather than variables.
  */
-import { MIN_JWT_SECRET_BYTES } from '../gateway/authentication.js';
-import { DEFAULT_JWT_MAX_AGE_S, MAX_JWT_MAX_AGE_S } from '../gateway/jwt-policy.js';
+import { MIN_JWT_SECRET_BYTES } from '../gateway/edge/authentication.js';
+import { DEFAULT_JWT_MAX_AGE_S, MAX_JWT_MAX_AGE_S } from '../gateway/edge/jwt-policy.js';
 import { CliError } from './cli-error.js';
 import type { RawArguments } from './parse-arguments.js';
 import {

@@ -4,8 +4,8 @@
  * Every error names the option (or variable) and what to change.
  */
 import { hostname } from 'node:os';
-import { DEFAULT_MAX_BATCH_DELAY_MS } from '../gateway/batch-window.js';
-import { DEFAULT_SUBSCRIPTION_RECHECK_MS } from '../gateway/subscription-recheck.js';
+import { DEFAULT_MAX_BATCH_DELAY_MS } from '../gateway/outbound/batch-window.js';
+import { DEFAULT_SUBSCRIPTION_RECHECK_MS } from '../gateway/session/subscription-recheck.js';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-token.js';
 import {
   DEFAULT_TIMING,

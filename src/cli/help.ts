@@ -1,5 +1,5 @@
 /** The text of `graph-presence --help`. */
-import { DEFAULT_JWT_MAX_AGE_S } from '../gateway/jwt-policy.js';
+import { DEFAULT_JWT_MAX_AGE_S } from '../gateway/edge/jwt-policy.js';
 import { DEFAULTS } from './config.js';
 
 export function helpText(version: string): string {

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../ports/logger.js';
 import type { NodeBus } from '../ports/node-bus.js';
-import { createInMemoryBus } from '../transports/in-memory-transport.js';
+import { createInMemoryBus } from '../transports/in-memory-bus.js';
 import { createRedisNodeBus } from '../transports/redis-node-bus.js';
 import { waitForLinkUp } from '../transports/wait-for-link-up.js';
 import { CliError } from './cli-error.js';

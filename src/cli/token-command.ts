@@ -6,8 +6,8 @@
  * variables.
  */
 import { parseArgs } from 'node:util';
-import { MIN_JWT_SECRET_BYTES } from '../gateway/authentication.js';
-import { createPresenceToken, DEFAULT_TOKEN_TTL } from '../gateway/presence-token.js';
+import { MIN_JWT_SECRET_BYTES } from '../gateway/edge/authentication.js';
+import { createPresenceToken, DEFAULT_TOKEN_TTL } from '../gateway/edge/presence-token.js';
 import { CliError } from './cli-error.js';
 import { type Environment, nonEmpty, pick } from './settings.js';
 

@@ -10,7 +10,7 @@
  * topic change costs O(watchers of that friend on this node).
  */
 import type { PresenceChange } from '../core/index.js';
-import type { UserId } from '../ports/friends-graph.js';
+import type { UserId } from '../domain/user-id.js';
 
 /** One subscribed connection's view: its friends and how many are online. */
 export interface FriendWatch {

@@ -13,8 +13,8 @@
  */
 import type { PresenceChange } from '../core/presence-state.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
+import type { BusChannel } from '../ports/bus-channel.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { decodeDeliveryFrame } from './delivery-frames.js';
 import { DeliveryOrigin, type OriginStats, type SettledListener } from './delivery-origin.js';
@@ -34,7 +34,7 @@ export interface DelivererOptions extends DeliveryServerOptions {
    * selfId is this node's name. A frame naming a node other than its sender (a deliver's origin,
    * an answer's node) is dropped. Omitted: this node is alone, deliveries stay local.
    */
-  readonly transport?: ReplicationTransport;
+  readonly transport?: BusChannel;
   readonly logger?: Logger;
 }
 

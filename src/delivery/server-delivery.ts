@@ -7,8 +7,8 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import type { PresenceGateway } from '../gateway/presence-gateway.js';
+import type { BusChannel } from '../ports/bus-channel.js';
 import type { Logger } from '../ports/logger.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { Deliverer } from './deliverer.js';
 import type { DeliverOptions, DeliveryResult, DeliveryServerOptions } from './delivery-types.js';
@@ -24,8 +24,8 @@ export interface ServerDeliveryOptions {
   readonly replica: TrackerReplica;
   readonly gateway: PresenceGateway;
   /** The tracker's transport as given to createPresenceServer (undefined: one node). */
-  readonly transport?: ReplicationTransport | undefined;
-  readonly deliveryTransport?: ReplicationTransport | undefined;
+  readonly transport?: BusChannel | undefined;
+  readonly deliveryTransport?: BusChannel | undefined;
   readonly delivery?: DeliveryServerOptions | undefined;
   readonly logger: Logger;
 }
@@ -74,8 +74,8 @@ export function setUpDelivery(options: ServerDeliveryOptions): {
 }
 
 function checkDeliveryTransport(
-  deliveryTransport: ReplicationTransport | undefined,
-  transport: ReplicationTransport | undefined,
+  deliveryTransport: BusChannel | undefined,
+  transport: BusChannel | undefined,
   nodeName: string,
 ): void {
   if (deliveryTransport === undefined) return;
@@ -85,7 +85,7 @@ function checkDeliveryTransport(
     typeof deliveryTransport.sendTo !== 'function'
   ) {
     throw new InvalidOptionError(
-      "createPresenceServer: deliveryTransport must be a ReplicationTransport (a bus channel, e.g. bus.channel('delivery'), or createInMemoryBus().createTransport)",
+      "createPresenceServer: deliveryTransport must be a BusChannel (e.g. bus.channel('delivery'), or createInMemoryBus().createTransport)",
     );
   }
   if (deliveryTransport === transport) {

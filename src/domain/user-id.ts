@@ -6,7 +6,12 @@
  * NOTIFY payload, a URL or a frame is bytes, and a byte count means the same in every language
  * an app's backend is written in (JavaScript's `length` counts UTF-16 code units).
  */
-import type { UserId } from '../ports/friends-graph.js';
+
+/**
+ * An opaque user id: any non-empty string (`:`, spaces, unicode and `__proto__` included) of at
+ * most MAX_USER_ID_BYTES.
+ */
+export type UserId = string;
 
 /** Longest user id, in bytes of UTF-8: 256 ASCII characters, fewer for other scripts. */
 export const MAX_USER_ID_BYTES = 256;

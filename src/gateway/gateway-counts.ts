@@ -14,10 +14,10 @@ import {
 } from '../counts/room-options.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
 import { USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
-import { emitRoomCount, RoomMembership } from './count-room-events.js';
-import type { PresenceNamespace } from './fan-out.js';
+import { TokenBucket } from './edge/token-bucket.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
-import { TokenBucket } from './token-bucket.js';
+import type { PresenceNamespace } from './outbound/fan-out.js';
+import { emitRoomCount, RoomMembership } from './session/count-room-events.js';
 
 export class GatewayCounts {
   readonly counts: PresenceCounts;
@@ -60,7 +60,7 @@ export class GatewayCounts {
 
   /**
    * A connection's count-only rooms, counting it while it is visible; its session calls
-   * `setCounted` when an update changes that (connection-session.ts).
+   * `setCounted` when an update changes that (session/presence-updates.ts).
    */
   connected(socket: PresenceSocket, userId: string, invisible: boolean): RoomMembership {
     const { rateLimit, now, logger } = this.options;

@@ -10,25 +10,24 @@ import type { FriendsGraph } from '../ports/friends-graph.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
-import { type AdmissionOptions, resolveAdmissionOptions } from './admission.js';
-import { type Authenticate, jwtAuthenticate } from './authentication.js';
-import { DEFAULT_MAX_BATCH_DELAY_MS } from './batch-window.js';
-import { DEFAULT_FAN_OUT_SLICE_MS } from './fan-out.js';
+import { type AdmissionOptions, resolveAdmissionOptions } from './edge/admission.js';
+import { type Authenticate, jwtAuthenticate } from './edge/authentication.js';
 import {
   type HandshakeRateLimitOptions,
   resolveHandshakeRateLimit,
-} from './handshake-rate-limit.js';
-import { type InboundBudgetOptions, resolveInboundBudget } from './inbound-budget.js';
-import type { JwtPolicy } from './jwt-policy.js';
-import type { LastSeenPush } from './last-seen-push.js';
-import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
+} from './edge/handshake-rate-limit.js';
+import { type InboundBudgetOptions, resolveInboundBudget } from './edge/inbound-budget.js';
+import type { JwtPolicy } from './edge/jwt-policy.js';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './edge/token-bucket.js';
+import { DEFAULT_MAX_BATCH_DELAY_MS } from './outbound/batch-window.js';
+import { DEFAULT_FAN_OUT_SLICE_MS } from './outbound/fan-out.js';
+import { WireRefs, wireRefKey } from './outbound/wire-refs.js';
+import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './session/retry-backoff.js';
 import {
   type ResolvedSubscriptionRecheckOptions,
   resolveSubscriptionRecheck,
   type SubscriptionRecheckOptions,
-} from './subscription-recheck.js';
-import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
-import { WireRefs, wireRefKey } from './wire-refs.js';
+} from './session/subscription-recheck.js';
 
 export interface PresenceGatewayOptions {
   /** The tracker replica connections are tracked on (started and stopped by its owner). */
@@ -140,8 +139,6 @@ export interface ResolvedGatewayOptions {
   readonly handshakeRateLimit: Required<HandshakeRateLimitOptions>;
   readonly subscriptionRecheck: ResolvedSubscriptionRecheckOptions;
   readonly lastSeen: LastSeenStore | undefined;
-  /** Set by the gateway when there is a store: sends friends' last seen to sockets. */
-  readonly lastSeenPush?: LastSeenPush;
 }
 
 export const DEFAULT_LEAVE_GRACE_MS = 5_000;

@@ -10,8 +10,8 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Deliverer } from '../delivery/deliverer.js';
+import type { TransportStats } from '../ports/bus-channel.js';
 import type { NodeBusStats } from '../ports/node-bus.js';
-import type { TransportStats } from '../ports/replication-transport.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { registerDeliveryMetrics } from './delivery-metrics.js';
 

@@ -2,9 +2,10 @@
  * The arguments every last-seen adapter checks before touching its store, with the same coded
  * errors and messages whichever adapter it is.
  */
+
+import type { UserId } from '../domain/user-id.js';
 import { userIdProblem } from '../domain/user-id.js';
 import { InvalidInputError } from '../errors.js';
-import type { UserId } from '../ports/friends-graph.js';
 import { type LastSeenVisibility, MAX_LAST_SEEN_BATCH } from '../ports/last-seen-store.js';
 
 const VISIBILITIES: readonly string[] = ['friends', 'nobody'] satisfies LastSeenVisibility[];

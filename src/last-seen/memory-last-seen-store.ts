@@ -2,7 +2,7 @@
  * Last seen in this process's memory: for one node alone (the default without --redis) and tests.
  * Gone at restart, and each node of a cluster would hold its own: clusters use Redis or PostgreSQL.
  */
-import type { UserId } from '../ports/friends-graph.js';
+import type { UserId } from '../domain/user-id.js';
 import {
   DEFAULT_LAST_SEEN_VISIBILITY,
   type LastSeenRecord,

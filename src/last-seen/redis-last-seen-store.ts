@@ -6,8 +6,8 @@
  */
 import { Redis } from 'ioredis';
 import { positiveOption } from '../domain/positive-option.js';
+import type { UserId } from '../domain/user-id.js';
 import { InvalidOptionError, LastSeenStoreError } from '../errors.js';
-import type { UserId } from '../ports/friends-graph.js';
 import type {
   LastSeenRecord,
   LastSeenStore,

@@ -3,10 +3,11 @@
  * hand edit): each is checked, and a user with a bad one is skipped with a (rate-limited) warning.
  * Skipping is the private choice: a bad visibility must never reveal a last seen.
  */
-import type { UserId } from '../ports/friends-graph.js';
+
+import type { UserId } from '../domain/user-id.js';
 import { DEFAULT_LAST_SEEN_VISIBILITY, type LastSeenRecord } from '../ports/last-seen-store.js';
 import type { Logger } from '../ports/logger.js';
-import { RateLimitedLog } from '../transports/rate-limited-log.js';
+import { RateLimitedLog } from '../ports/rate-limited-log.js';
 import { isLastSeenVisibility } from './last-seen-input.js';
 
 export type StoredRecord =

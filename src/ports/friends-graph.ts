@@ -7,8 +7,7 @@
  * `a → b` lets `a` (the source) see `b` (the target). Self-loops never count.
  */
 
-/** An opaque user id: any non-empty string (`:`, spaces, unicode and `__proto__` included). */
-export type UserId = string;
+import type { UserId } from '../domain/user-id.js';
 
 /** An edge was added to or removed from the graph. Reported once per actual change. */
 export interface EdgeChange {

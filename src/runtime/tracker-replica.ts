@@ -23,10 +23,10 @@ import {
   type TransferPart,
   type UpdateResult,
 } from '../core/index.js';
+import type { ReplicationTransport } from '../ports/bus-channel.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { PresenceTracker, TrackerView } from '../ports/presence-tracker.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import type { ReplicationMessage } from '../protocol/messages.js';
 import { readOnlyView } from './read-only-view.js';

@@ -21,30 +21,33 @@ import { type Deliver, setUpDelivery } from '../delivery/server-delivery.js';
 import { PRESENCE_NAMESPACE } from '../domain/client-protocol.js';
 import { USER_TOPIC_PREFIX } from '../domain/topics.js';
 import { InvalidOptionError } from '../errors.js';
-import type { AdmissionOptions } from '../gateway/admission.js';
-import type { Authenticate } from '../gateway/authentication.js';
-import type { HandshakeRateLimitOptions } from '../gateway/handshake-rate-limit.js';
-import type { InboundBudgetOptions } from '../gateway/inbound-budget.js';
-import type { JwtPolicy } from '../gateway/jwt-policy.js';
-import { refuseMainNamespace } from '../gateway/main-namespace.js';
+import type { AdmissionOptions } from '../gateway/edge/admission.js';
+import type { Authenticate } from '../gateway/edge/authentication.js';
+import type { HandshakeRateLimitOptions } from '../gateway/edge/handshake-rate-limit.js';
+import type { InboundBudgetOptions } from '../gateway/edge/inbound-budget.js';
+import type { JwtPolicy } from '../gateway/edge/jwt-policy.js';
+import { refuseMainNamespace } from '../gateway/edge/main-namespace.js';
+import type { RateLimitOptions } from '../gateway/edge/token-bucket.js';
+import { GatewayCounts } from '../gateway/gateway-counts.js';
+import { resolveGatewayOptions } from '../gateway/gateway-options.js';
+import type { PresenceNamespace } from '../gateway/outbound/fan-out.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
-import type { GraphRetryOptions } from '../gateway/retry-backoff.js';
-import type { SubscriptionRecheckOptions } from '../gateway/subscription-recheck.js';
-import type { RateLimitOptions } from '../gateway/token-bucket.js';
+import type { GraphRetryOptions } from '../gateway/session/retry-backoff.js';
+import type { SubscriptionRecheckOptions } from '../gateway/session/subscription-recheck.js';
+import { type LastSeenReadStats, LastSeenReads } from '../last-seen/last-seen-reads.js';
+import type { LastSeenRecorderStats } from '../last-seen/last-seen-recorder.js';
+import type { BusChannel, ReplicationTransport } from '../ports/bus-channel.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { NodeBus } from '../ports/node-bus.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
-import type { QueryPresence } from '../query/presence-query.js';
+import { PresenceQuery, type QueryPresence } from '../query/presence-query.js';
 import type { ReplicaTimingOptions } from '../runtime/replica-options.js';
 import { TrackerReplica } from '../runtime/tracker-replica.js';
-import { createInMemoryBus } from '../transports/in-memory-transport.js';
+import { createInMemoryBus } from '../transports/in-memory-bus.js';
 import { assertValidReplicaId } from '../transports/replica-id.js';
 import { BackendPresence, checkBackendPresenceOptions } from '../user-online/backend-presence.js';
-import type { LastSeenReadStats } from '../user-online/last-seen-reads.js';
-import type { LastSeenRecorderStats } from '../user-online/last-seen-recorder.js';
 import type { UserOnlineFeed } from '../user-online/user-online-feed.js';
 import type { WebhookOptions } from '../webhooks/webhook-options.js';
 import type { WebhookSender } from '../webhooks/webhook-sender.js';
@@ -82,11 +85,11 @@ export interface PresenceServerOptions {
    */
   readonly transport?: ReplicationTransport;
   /**
-   * With `transport`: the channel of `deliver` between nodes, another transport with this node's
+   * With `transport`: the channel of `deliver` between nodes, another bus channel with this node's
    * name (e.g. `bus.channel('delivery')`), never `transport` itself. Not closed by close().
    * Needed with `transport`: without it `deliver` rejects. @default none: one node, local delivery
    */
-  readonly deliveryTransport?: ReplicationTransport;
+  readonly deliveryTransport?: BusChannel;
   /** `deliver`'s fallback hook (e.g. a push notification) and default timeout. */
   readonly delivery?: DeliveryServerOptions;
   /**
@@ -262,9 +265,12 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     });
 
   let gateway: PresenceGateway | undefined;
+  let counts: GatewayCounts | undefined;
+  let lastSeenReads: LastSeenReads | undefined;
+  let query: PresenceQuery;
   let delivery: ReturnType<typeof setUpDelivery>;
   try {
-    gateway = new PresenceGateway(io, {
+    const gatewayOptions = resolveGatewayOptions({
       replica,
       graph: options.graph,
       jwtSecret: options.jwtSecret,
@@ -288,11 +294,24 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       subscriptionRecheck: options.subscriptionRecheck,
       lastSeen: options.lastSeen,
     });
+    // What the gateway keeps up to date and the server reads: counts, the last-seen reads (shared
+    // by the gateway's `presence_last_seen` and the query).
+    lastSeenReads = gatewayOptions.lastSeen && new LastSeenReads(gatewayOptions.lastSeen, logger);
+    const namespace = io.of(PRESENCE_NAMESPACE) as unknown as PresenceNamespace;
+    counts = new GatewayCounts(namespace, gatewayOptions, options.rooms);
+    gateway = new PresenceGateway(io, gatewayOptions, { counts, lastSeenReads });
+    query = new PresenceQuery({
+      state: replica.view,
+      graph: gatewayOptions.graph,
+      graphTimeoutMs: gatewayOptions.graphTimeoutMs,
+      lastSeen: lastSeenReads,
+    });
     // A socket.io server of its own serves only `/presence`; an app's `io` keeps its `/`.
     if (ownIo) refuseMainNamespace(io);
     delivery = setUpDelivery({ ...options, ...channels, replica, gateway, logger });
   } catch (error) {
     gateway?.close();
+    counts?.close();
     if (ownIo) io.close();
     if (ownTransport) void transport.close();
     throw error;
@@ -308,6 +327,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       // Pending deliveries go to the fallback before their sockets are disconnected.
       const deliveriesClosed = delivery.deliverer?.close();
       gateway.close();
+      // The counts publish their last room counts and stop following the tracker.
+      counts.close();
       backend.stop(replica.health.counts().up === 0);
       replica.stop({ announce: true });
       await backend.close();
@@ -331,14 +352,14 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     gateway,
     deliver,
     delivery: deliverer,
-    counts: gateway.counts,
-    query: gateway.query,
+    counts: counts.counts,
+    query: query.query,
     lastSeenStore: options.lastSeen,
     online: backend.online,
     webhooks: backend.webhooks,
     lastSeenStats:
-      backend.lastSeenWrites && gateway.lastSeenReads
-        ? { reads: gateway.lastSeenReads.stats, writes: backend.lastSeenWrites }
+      backend.lastSeenWrites && lastSeenReads
+        ? { reads: lastSeenReads.stats, writes: backend.lastSeenWrites }
         : undefined,
     close,
   };
@@ -347,7 +368,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
 /** The bus's tracker and delivery channels, or the transports given instead. */
 function busChannels(options: PresenceServerOptions): {
   transport: ReplicationTransport | undefined;
-  deliveryTransport: ReplicationTransport | undefined;
+  deliveryTransport: BusChannel | undefined;
 } {
   const { bus } = options;
   if (bus === undefined) {

@@ -3,6 +3,13 @@
  * with its MAC and replay check. What reaches a channel's handlers came from an authenticated
  * sender (with a cluster secret), was addressed to this node, and was not seen before.
  */
+
+import type {
+  BusChannel,
+  FrameHandler,
+  LinkChangeHandler,
+  TransportStats,
+} from '../ports/bus-channel.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import {
   BUS_CHANNEL_KINDS,
@@ -10,18 +17,12 @@ import {
   type NodeBus,
   type NodeBusStats,
 } from '../ports/node-bus.js';
-import type {
-  FrameHandler,
-  LinkChangeHandler,
-  ReplicationTransport,
-  TransportStats,
-} from '../ports/replication-transport.js';
+import { RateLimitedLog } from '../ports/rate-limited-log.js';
 import { decodeEnvelope, encodeEnvelope, hasValidMac } from './bus-envelope.js';
 import type { BusWire } from './bus-wire.js';
 import type { ResolvedSecrets } from './cluster-secret.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { newIncarnation } from './incarnation.js';
-import { RateLimitedLog } from './rate-limited-log.js';
 import { ReplayGuard } from './replay-guard.js';
 import { transportClosedError } from './transport-closed-error.js';
 import { TransportCounters } from './transport-counters.js';
@@ -48,7 +49,7 @@ class NodeBusCore implements NodeBus {
   private readonly dropLog: RateLimitedLog;
   private readonly incarnation: bigint;
   private readonly replays = new ReplayGuard();
-  private readonly channels = new Map<BusChannelKind, BusChannel>();
+  private readonly channels = new Map<BusChannelKind, NodeBusChannel>();
   private readonly linkHandlers: HandlerRegistry<[boolean]>;
   private readonly own = { malformed: 0, unauthenticated: 0, replayed: 0, handlerErrors: 0 };
   /** One counter for broadcast and direct frames: the receivers' replay check relies on it. */
@@ -67,13 +68,13 @@ class NodeBusCore implements NodeBus {
       this.own.handlerErrors += 1;
     });
     for (const kind of BUS_CHANNEL_KINDS) {
-      this.channels.set(kind, new BusChannel(kind, this, this.logger));
+      this.channels.set(kind, new NodeBusChannel(kind, this, this.logger));
     }
     this.wire.onEnvelope((envelope) => this.receive(envelope));
     this.wire.onLinkChange((up) => this.linkChanged(up));
   }
 
-  channel(kind: BusChannelKind): ReplicationTransport {
+  channel(kind: BusChannelKind): BusChannel {
     const channel = this.channels.get(kind);
     if (channel === undefined) throw new RangeError(`NodeBus.channel: unknown kind "${kind}"`);
     return channel;
@@ -186,8 +187,8 @@ class NodeBusCore implements NodeBus {
   }
 }
 
-/** One kind's view of the bus: a ReplicationTransport whose close() detaches only itself. */
-class BusChannel implements ReplicationTransport {
+/** One kind's view of the bus: a BusChannel whose close() detaches only itself. */
+class NodeBusChannel implements BusChannel {
   readonly selfId: string;
   private readonly counters = new TransportCounters();
   private readonly frameHandlers: HandlerRegistry<[Uint8Array, string]>;

@@ -4,12 +4,12 @@
  * and their shutdown in order (stop watching, then let the writes and the queued events finish).
  */
 import { positiveOption } from '../domain/positive-option.js';
+import { LastSeenRecorder, type LastSeenRecorderStats } from '../last-seen/last-seen-recorder.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import type { Logger } from '../ports/logger.js';
 import type { TrackerReplica } from '../runtime/tracker-replica.js';
 import { resolveWebhookOptions, type WebhookOptions } from '../webhooks/webhook-options.js';
 import { WebhookSender } from '../webhooks/webhook-sender.js';
-import { LastSeenRecorder, type LastSeenRecorderStats } from './last-seen-recorder.js';
 import { UserOnlineFeed } from './user-online-feed.js';
 import { dispatchWebhooks } from './webhook-dispatch.js';
 

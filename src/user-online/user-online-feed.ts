@@ -19,8 +19,8 @@
 import { EventEmitter } from 'node:events';
 import type { PresenceChange, ReplicaRef } from '../core/index.js';
 import { topicOwnsKey, USER_TOPIC_PREFIX } from '../domain/topics.js';
+import type { UserId } from '../domain/user-id.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
-import type { UserId } from '../ports/friends-graph.js';
 import {
   type ReplicaEvent,
   replicaStartedAt,

@@ -6,10 +6,11 @@
  * queue is bounded, and what does not fit is dropped and counted. At least once: a receiver that
  * answered 2xx too late (after the timeout) gets the event again, with the same id.
  */
+
 import type { Timers } from '../ports/clock.js';
 import { systemTimers } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import { RateLimitedLog } from '../transports/rate-limited-log.js';
+import { RateLimitedLog } from '../ports/rate-limited-log.js';
 import { VERSION } from '../version.js';
 import { Fifo } from './fifo.js';
 import { standardWebhookHeaders } from './standard-webhook-signature.js';

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PresenceChange } from '../../src/core/index.js';
-import { LeaveGrace } from '../../src/gateway/leave-grace.js';
+import { LeaveGrace } from '../../src/gateway/session/leave-grace.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 function setUp(graceMs = 1_000) {

@@ -1,7 +1,8 @@
 /**
  * The first presence_state is concatenated from cached per-topic JSON fragments
- * (src/gateway/presence-state-message.ts): every later state must show the tracker as it is now,
- * after updates, invisibility toggles and leaves, with the exact metas socket.io would have encoded.
+ * (src/gateway/outbound/presence-state-message.ts): every later state must show the tracker as it
+ * is now, after updates, invisibility toggles and leaves, with the exact metas socket.io would
+ * have encoded.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.js';

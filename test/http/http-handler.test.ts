@@ -12,7 +12,7 @@ import { MAX_JSON_BODY_BYTES, readJsonBody } from '../../src/http/read-json-body
 import { adminRoute, type Route } from '../../src/http/route.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 
 const TOKEN = 'admin-token-0123456789';
 const servers: Server[] = [];

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
 import type { BusChannelKind, NodeBus } from '../../src/ports/node-bus.js';
 import { decodeEnvelope, encodeEnvelope } from '../../src/transports/bus-envelope.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { waitFor } from '../support/wait-for.js';
 import golden from './fixtures/bus-envelope-v1.json' with { type: 'json' };
 
