@@ -3,4 +3,4 @@
  * Dockerfile's HEALTHCHECK and the Kubernetes readinessProbe name it, and the tests that run
  * them probe it through this one constant.
  */
-export const READINESS_PATH = '/healthz';
+export const READINESS_PATH = '/readyz';
