@@ -1,4 +1,11 @@
 /** The public surface of graph-presence. */
+export type {
+  ChangeConsumer,
+  ChangeRoutes,
+  ConsumerSlot,
+  RoutedChange,
+  TopicDiff,
+} from './change-router/index.js';
 export * from './delivery/index.js';
 export { isValidUserId, MAX_USER_ID_BYTES } from './domain/user-id.js';
 export * from './errors.js';

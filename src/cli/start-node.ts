@@ -124,9 +124,10 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     await bus.close();
     throw error;
   }
-  const { replica, gateway } = presence;
+  const { replica, changes, gateway } = presence;
   const metrics = createPresenceMetrics({
     replica,
+    changes,
     connections: () => gateway.stats().connections,
     transports: [bus],
     relayFramesDropped: relay ? () => relay.droppedFrames : undefined,
@@ -140,12 +141,13 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   registerSubscriptionRecheckMetrics(metrics.registry, () => gateway.stats());
   registerUserOnlineMetrics(metrics.registry, presence.online, presence.lastSeenStats);
   if (presence.webhooks) registerWebhookMetrics(metrics.registry, presence.webhooks);
-  replica.on('replica', (event) =>
-    logger.info(
-      { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },
-      'replica status changed',
-    ),
-  );
+  changes.attach('metrics', {
+    replicaChanged: (event) =>
+      logger.info(
+        { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },
+        'replica status changed',
+      ),
+  });
   let listening = false;
   let shuttingDown = false;
   route = createHttpHandler({

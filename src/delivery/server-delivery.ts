@@ -5,11 +5,12 @@
  * with an InvalidOptionError saying so (rather than quietly reaching only this node's users),
  * and servers that never deliver are not bothered.
  */
+import type { ChangeRoutes } from '../change-router/change-routes.js';
 import { InvalidOptionError } from '../errors.js';
 import type { PresenceGateway } from '../gateway/presence-gateway.js';
-import type { BusChannel } from '../ports/bus-channel.js';
+import type { BusChannel, ReplicationTransport } from '../ports/bus-channel.js';
 import type { Logger } from '../ports/logger.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
 import { Deliverer } from './deliverer.js';
 import type { DeliverOptions, DeliveryResult, DeliveryServerOptions } from './delivery-types.js';
 
@@ -21,7 +22,8 @@ export type Deliver = (
 ) => Promise<DeliveryResult>;
 
 export interface ServerDeliveryOptions {
-  readonly replica: TrackerReplica;
+  readonly replica: PresenceTracker;
+  readonly changes: ChangeRoutes;
   readonly gateway: PresenceGateway;
   /** The tracker's transport as given to createPresenceServer (undefined: one node). */
   readonly transport?: BusChannel | undefined;
@@ -62,6 +64,7 @@ export function setUpDelivery(options: ServerDeliveryOptions): {
   const deliverer = new Deliverer({
     ...options.delivery,
     replica,
+    changes: options.changes,
     localSockets: (userId) => gateway.socketsOf(userId),
     transport: deliveryTransport,
     logger: options.logger,

@@ -1,9 +1,8 @@
 /**
  * The gateway's counts, in one place: friends online per subscribed connection (fed by every
- * tracker diff), count-only rooms (their replicated counts and each connection's membership) and
+ * tracker change, the change router's `counts` consumer), count-only rooms (their replicated counts and each connection's membership) and
  * the `counts` read API over both and the tracker.
  */
-import type { PresenceChange } from '../core/index.js';
 import { FriendsOnline } from '../counts/friends-online.js';
 import { PresenceCounts } from '../counts/presence-counts.js';
 import { RoomCounts } from '../counts/room-counts.js';
@@ -24,14 +23,14 @@ export class GatewayCounts {
   readonly friendsOnline: FriendsOnline;
   private readonly rooms: RoomCounts;
   private readonly roomOptions: ResolvedCountRoomOptions;
-  private readonly countFriends: (change: PresenceChange) => void;
+  private readonly detachChanges: () => void;
 
   constructor(
     nsp: PresenceNamespace,
     private readonly options: ResolvedGatewayOptions,
     rooms: CountRoomOptions | undefined,
   ) {
-    const { replica, graph, graphTimeoutMs, logger } = options;
+    const { replica, changes, graph, graphTimeoutMs, logger } = options;
     this.roomOptions = resolveCountRoomOptions(rooms);
     this.friendsOnline = new FriendsOnline(
       (friend) => replica.view.count(userTopic(friend)) > 0,
@@ -39,6 +38,7 @@ export class GatewayCounts {
     );
     this.rooms = new RoomCounts({
       replica,
+      changes,
       onCount: (room, count) => emitRoomCount(nsp, room, count),
     });
     this.counts = new PresenceCounts({
@@ -48,14 +48,15 @@ export class GatewayCounts {
       friends: this.friendsOnline,
       rooms: this.rooms,
     });
-    this.countFriends = (change) => {
-      try {
-        this.friendsOnline.applyChange(change);
-      } catch (err) {
-        logger.error({ err }, 'counting friends online failed');
-      }
-    };
-    replica.on('diff', this.countFriends);
+    this.detachChanges = changes.attach('counts', {
+      changed: (change) => {
+        try {
+          this.friendsOnline.applyChange(change);
+        } catch (err) {
+          logger.error({ err }, 'counting friends online failed');
+        }
+      },
+    });
   }
 
   /**
@@ -80,7 +81,7 @@ export class GatewayCounts {
 
   /** Publishes the last room counts and stops following the tracker. */
   close(): void {
-    this.options.replica.off('diff', this.countFriends);
+    this.detachChanges();
     this.rooms.close();
   }
 }

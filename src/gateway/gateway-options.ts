@@ -2,6 +2,7 @@
  * Options of the gateway, their defaults and their validation. Errors name the option and the fix.
  */
 
+import type { ChangeRoutes } from '../change-router/change-routes.js';
 import type { CountRoomOptions } from '../counts/room-options.js';
 import { positiveNumberOption, positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
@@ -9,7 +10,7 @@ import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clo
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
 import { type AdmissionOptions, resolveAdmissionOptions } from './edge/admission.js';
 import { type Authenticate, jwtAuthenticate } from './edge/authentication.js';
 import {
@@ -21,6 +22,7 @@ import type { JwtPolicy } from './edge/jwt-policy.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './edge/token-bucket.js';
 import { DEFAULT_MAX_BATCH_DELAY_MS } from './outbound/batch-window.js';
 import { DEFAULT_FAN_OUT_SLICE_MS } from './outbound/fan-out.js';
+import { PresenceStateFragments } from './outbound/presence-state-message.js';
 import { WireRefs, wireRefKey } from './outbound/wire-refs.js';
 import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './session/retry-backoff.js';
 import {
@@ -30,8 +32,10 @@ import {
 } from './session/subscription-recheck.js';
 
 export interface PresenceGatewayOptions {
-  /** The tracker replica connections are tracked on (started and stopped by its owner). */
-  readonly replica: TrackerReplica;
+  /** The tracker connections are tracked on (started and stopped by its owner). */
+  readonly replica: PresenceTracker;
+  /** The server's change router, where the gateway's consumers of tracker changes attach. */
+  readonly changes: ChangeRoutes;
   /** Whose presence each user may see, and the feed of changes to that. */
   readonly graph: FriendsGraph;
   /** HS256 secret of client tokens (`sub` = user id), at least 32 bytes. Give this or `authenticate`. */
@@ -119,7 +123,8 @@ export interface PresenceGatewayOptions {
 }
 
 export interface ResolvedGatewayOptions {
-  readonly replica: TrackerReplica;
+  readonly replica: PresenceTracker;
+  readonly changes: ChangeRoutes;
   readonly graph: FriendsGraph;
   readonly authenticate: Authenticate;
   readonly rateLimit: Required<RateLimitOptions>;
@@ -135,6 +140,8 @@ export interface ResolvedGatewayOptions {
   readonly leaveGraceMs: number;
   readonly leaveGraceClock: Clock & Timers;
   readonly wireRefs: WireRefs;
+  /** This gateway's `presence_state` fragments: of its tracker view, with its ref key. */
+  readonly stateFragments: PresenceStateFragments;
   readonly inboundBudget: Required<InboundBudgetOptions>;
   readonly handshakeRateLimit: Required<HandshakeRateLimitOptions>;
   readonly subscriptionRecheck: ResolvedSubscriptionRecheckOptions;
@@ -149,9 +156,14 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
   if (!options || typeof options !== 'object') {
     throw new InvalidOptionError('gateway options must be an object');
   }
-  const { replica, graph } = options;
+  const { replica, graph, changes } = options;
   if (!replica || typeof replica.track !== 'function') {
     throw new InvalidOptionError('replica must be a TrackerReplica');
+  }
+  if (!changes || typeof changes.attach !== 'function') {
+    throw new InvalidOptionError(
+      "changes must be the server's change router (src/change-router/), where the gateway follows the tracker",
+    );
   }
   if (!graph || typeof graph.visibleTo !== 'function' || typeof graph.subscribe !== 'function') {
     throw new InvalidOptionError(
@@ -186,8 +198,9 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
       `graphRetry.maxDelayMs (${graphRetry.maxDelayMs}) must be at least graphRetry.initialDelayMs (${graphRetry.initialDelayMs})`,
     );
   }
-  return {
+  const resolved = {
     replica,
+    changes,
     graph,
     authenticate,
     rateLimit,
@@ -209,6 +222,10 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     handshakeRateLimit: resolveHandshakeRateLimit(options.handshakeRateLimit),
     subscriptionRecheck: resolveSubscriptionRecheck(options.subscriptionRecheck),
     lastSeen: resolveLastSeen(options.lastSeen),
+  };
+  return {
+    ...resolved,
+    stateFragments: new PresenceStateFragments(replica.view, resolved.wireRefs),
   };
 }
 

@@ -139,7 +139,9 @@ export class PresenceGateway {
     const { lastSeenReads } = collaborators;
     this.lastSeenPush =
       lastSeenReads &&
-      new LastSeenPush(this.namespace, options.replica, lastSeenReads, { now: options.now });
+      new LastSeenPush(this.namespace, options.replica, options.changes, lastSeenReads, {
+        now: options.now,
+      });
     this.admission = new Admission(this.options.admission);
     this.outboxes = new DiffOutboxes(
       this.namespace.name,
@@ -148,14 +150,16 @@ export class PresenceGateway {
       rawPacketsSupported(io, this.namespace.name),
     );
     this.fanOut = new DiffFanOut(
-      this.options.replica,
+      this.options.changes,
+      this.options.stateFragments,
       this.namespace,
       this.outboxes,
       this.options.logger,
       this.options.wireRefs,
       this.options.fanOutSliceMs,
     );
-    const { replica, graph, leaveGraceMs, leaveGraceClock, logger, now, wireRefs } = this.options;
+    const { replica, changes, graph, leaveGraceMs, leaveGraceClock, logger, now, wireRefs } =
+      this.options;
     const { graphTimeoutMs, graphRetry, rateLimit } = this.options;
     this.sessionOptions = { graphTimeoutMs, graphRetry, rateLimit };
     this.sessionParts = {
@@ -164,12 +168,13 @@ export class PresenceGateway {
       logger,
       now,
       wireRefs,
+      stateFragments: this.options.stateFragments,
       outboxes: this.outboxes,
       fanOut: this.fanOut,
       friendsOnline: this.gatewayCounts.friendsOnline,
       lastSeenPush: this.lastSeenPush,
     };
-    this.grace = new LeaveGrace(replica, leaveGraceMs, leaveGraceClock, logger);
+    this.grace = new LeaveGrace(replica, changes, leaveGraceMs, leaveGraceClock, logger);
     this.handshakes = new HandshakeRateLimit(this.options.handshakeRateLimit);
     this.floods = new PacketFloods(this.options.inboundBudget, this.options.now, logger);
     // Every engine connection is budgeted from its first packet (io.engine exists once the

@@ -3,20 +3,22 @@
  * presences, replicas up/down, deltas, transfers, dropped frames, fan-out latency and the
  * default Node.js metrics (event-loop lag among them).
  *
- * Fan-out time: the tracker emits 'diff' synchronously to its listeners, the gateway's fan-out
- * (into per-socket outboxes) among them. A listener put first and one put last time that span
- * with performance.now(); the writes happen later, when the outboxes flush.
+ * Fan-out time: the change router (src/change-router/) times its fan-out consumer (a change into
+ * per-socket outboxes) and hands the time to the consumers after it; the metrics consumer, last,
+ * observes it. The writes happen later, when the outboxes flush.
  */
-import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ChangeRoutes } from '../change-router/change-routes.js';
 import type { Deliverer } from '../delivery/deliverer.js';
 import type { TransportStats } from '../ports/bus-channel.js';
 import type { NodeBusStats } from '../ports/node-bus.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
 import { registerDeliveryMetrics } from './delivery-metrics.js';
 
 export interface MetricsSources {
-  readonly replica: TrackerReplica;
+  readonly replica: PresenceTracker;
+  /** The server's change router: the fan-out's time of each change is read there. */
+  readonly changes: ChangeRoutes;
   /** Open client connections on this node. */
   readonly connections: () => number;
   /** The node bus (or transports) whose dropped frames are counted. */
@@ -143,17 +145,11 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [registry],
   });
-  let startedAt: number | undefined;
-  const onDiffFirst = () => {
-    startedAt = performance.now();
-  };
-  const onDiffLast = () => {
-    if (startedAt === undefined) return;
-    fanOut.observe((performance.now() - startedAt) / 1000);
-    startedAt = undefined;
-  };
-  replica.prependListener('diff', onDiffFirst);
-  replica.on('diff', onDiffLast);
+  const stopTimingFanOut = sources.changes.attach('metrics', {
+    changed: ({ fanOutSeconds }) => {
+      if (fanOutSeconds !== undefined) fanOut.observe(fanOutSeconds);
+    },
+  });
   const stopDeliveryMetrics = sources.delivery
     ? registerDeliveryMetrics(registry, sources.delivery)
     : undefined;
@@ -166,8 +162,7 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
       return registry.metrics();
     },
     close() {
-      replica.off('diff', onDiffFirst);
-      replica.off('diff', onDiffLast);
+      stopTimingFanOut();
       stopDeliveryMetrics?.();
     },
   };

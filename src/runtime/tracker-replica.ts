@@ -26,7 +26,14 @@ import {
 import type { ReplicationTransport } from '../ports/bus-channel.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import type { PresenceTracker, TrackerView } from '../ports/presence-tracker.js';
+import type {
+  PresenceTracker,
+  ReplicaEvent,
+  ReplicaHealthView,
+  TrackerEvents,
+  TrackerStats,
+  TrackerView,
+} from '../ports/presence-tracker.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import type { ReplicationMessage } from '../protocol/messages.js';
 import { readOnlyView } from './read-only-view.js';
@@ -62,10 +69,7 @@ export function replicaStartedAt(ref: ReplicaRef): number {
   return Math.floor(ref.vsn / VSN_PER_MS);
 }
 
-export interface ReplicaEvent {
-  readonly type: ReplicaTransition['type'];
-  readonly ref: ReplicaRef;
-}
+export type { ReplicaEvent } from '../ports/presence-tracker.js';
 
 export interface TrackerReplicaEvents {
   /** Visible presences changed (local op, merge, replica up/down). Never empty. */
@@ -75,29 +79,28 @@ export interface TrackerReplicaEvents {
   link: [up: boolean];
 }
 
-/** Counters for metrics. */
-export interface ReplicaStats {
-  heartbeatsSent: number;
-  deltasSent: number;
-  deltasMerged: number;
-  gaps: number;
-  transferRequestsSent: number;
-  transferRequestsServed: number;
-  transferPartsReceived: number;
-  framesDropped: number;
-  /** Frames refused because they speak for a replica other than the node that sent them. */
-  framesRefused: number;
-}
+/** Counters for metrics, as the replica counts them (read as TrackerStats outside). */
+type ReplicaStats = { -readonly [K in keyof TrackerStats]: TrackerStats[K] };
 
-export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implements PresenceTracker {
+export class TrackerReplica
+  extends EventEmitter<TrackerReplicaEvents>
+  implements PresenceTracker, TrackerEvents
+{
   readonly ref: ReplicaRef;
   /** What the tracker holds, read-only: the state's writes go through this replica only. */
   readonly view: TrackerView;
   /** Private to the runtime, for real (`#`): a write elsewhere would skip the diff and the checks. */
   readonly #state: PresenceState;
-  readonly health = new ReplicaHealth();
+  /** Changed only by what this replica hears and the silence it sees; read through `health`. */
+  readonly #health = new ReplicaHealth();
+  /** The other replicas, read-only. */
+  readonly health: ReplicaHealthView = Object.freeze({
+    all: () => this.#health.all(),
+    counts: () => this.#health.counts(),
+  });
   readonly timing: ResolvedTimingOptions;
-  readonly stats: ReplicaStats = {
+  /** Counted here; read-only to everyone else. */
+  readonly #stats: ReplicaStats = {
     heartbeatsSent: 0,
     deltasSent: 0,
     deltasMerged: 0,
@@ -176,6 +179,14 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     this.unsubscribers = [];
   }
 
+  get stats(): TrackerStats {
+    return this.#stats;
+  }
+
+  startedAt(ref: ReplicaRef): number {
+    return replicaStartedAt(ref);
+  }
+
   get isRunning(): boolean {
     return this.running;
   }
@@ -221,7 +232,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     this.requestTransfers(now);
     if (this.transport.isLinkUp())
       this.applyTransitions(
-        this.health.detectDowns(now, this.timing.downPeriodMs, this.timing.permdownPeriodMs),
+        this.#health.detectDowns(now, this.timing.downPeriodMs, this.timing.permdownPeriodMs),
       );
   }
 
@@ -241,7 +252,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
 
   private broadcastDelta(): void {
     const delta = this.#state.takeDelta();
-    if (delta) this.stats.deltasSent++;
+    if (delta) this.#stats.deltasSent++;
     else if (this.silentPeriods < this.timing.maxSilentPeriods) {
       this.silentPeriods++;
       return;
@@ -251,13 +262,13 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
   }
 
   private heartbeat(delta: ReturnType<PresenceState['takeDelta']>): void {
-    this.stats.heartbeatsSent++;
+    this.#stats.heartbeatsSent++;
     this.send({ type: 'heartbeat', from: this.ref, clock: this.#state.clock(), delta });
   }
 
   private requestTransfers(now: number): void {
     for (const key of this.requests.sample(this.#state.self.key, this.#state.clock(), now)) {
-      const record = this.health.all().find((r) => replicaKey(r.ref) === key);
+      const record = this.#health.all().find((r) => replicaKey(r.ref) === key);
       if (record?.status !== 'up') continue;
       this.requestTransfer(record.ref, now);
     }
@@ -265,7 +276,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
 
   private requestTransfer(from: ReplicaRef, now: number): void {
     const requestId = this.requests.sent(replicaKey(from), this.#state.self.tag, now);
-    this.stats.transferRequestsSent++;
+    this.#stats.transferRequestsSent++;
     this.sendTo(from, {
       type: 'transfer-request',
       from: this.ref,
@@ -279,7 +290,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
   private receive(frame: Uint8Array, sender: string): void {
     const decoded = decodeMessage(frame);
     if (!decoded.ok) {
-      this.stats.framesDropped++;
+      this.#stats.framesDropped++;
       this.logger.warn(
         { reason: decoded.reason, detail: decoded.detail, bytes: frame.length },
         'dropped a replication frame',
@@ -289,7 +300,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     const message = decoded.message;
     const refusal = senderProblem(message, sender);
     if (refusal !== undefined) {
-      this.stats.framesRefused++;
+      this.#stats.framesRefused++;
       this.logger.warn({ sender, from: message.from, type: message.type }, refusal);
       return;
     }
@@ -304,12 +315,12 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     }
     if (message.type === 'leave') {
       this.requests.forget(replicaKey(message.from));
-      this.applyTransitions(this.health.leave(message.from, this.clock.now()));
+      this.applyTransitions(this.#health.leave(message.from, this.clock.now()));
       return;
     }
-    const heard = this.health.heard(message.from, this.clock.now());
+    const heard = this.#health.heard(message.from, this.clock.now());
     if (heard.stale) {
-      this.stats.framesDropped++;
+      this.#stats.framesDropped++;
       this.logger.debug({ from: message.from }, 'message from a retired incarnation: ignored');
       return;
     }
@@ -319,8 +330,8 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
         this.requests.heardClock(replicaKey(message.from), message.clock);
         if (message.delta) {
           const result = this.#state.mergeDelta(message.delta);
-          if (result.status === 'gap') this.stats.gaps++;
-          else if (result.status === 'applied') this.stats.deltasMerged++;
+          if (result.status === 'gap') this.#stats.gaps++;
+          else if (result.status === 'applied') this.#stats.deltasMerged++;
           this.report(result.change);
         }
         return;
@@ -331,7 +342,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
         this.answers.acknowledged(message.from, message.requestId, message.received);
         return;
       case 'transfer-part':
-        this.stats.transferPartsReceived++;
+        this.#stats.transferPartsReceived++;
         this.requests.partReceived(
           replicaKey(message.from),
           message.requestId,
@@ -357,7 +368,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     requestId: string,
     clock: ReadonlyMap<string, number>,
   ): void {
-    this.stats.transferRequestsServed++;
+    this.#stats.transferRequestsServed++;
     const parts: TransferPart[] = this.#state.extract(
       requester,
       clock,
@@ -387,10 +398,10 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     }
     const now = this.clock.now();
     this.logger.info({}, 'replication link up: re-syncing');
-    this.health.restartSilence(now);
+    this.#health.restartSilence(now);
     this.heartbeat(this.#state.takeDelta());
     this.silentPeriods = 0;
-    for (const record of this.health.all()) {
+    for (const record of this.#health.all()) {
       if (record.status === 'up') this.requestTransfer(record.ref, now);
     }
   }

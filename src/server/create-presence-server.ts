@@ -13,6 +13,8 @@
 import { createServer, Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
 import { type ServerOptions as SocketIoOptions, Server as SocketIoServer } from 'socket.io';
+import { ChangeRouter } from '../change-router/change-router.js';
+import type { ChangeRoutes } from '../change-router/change-routes.js';
 import type { PresenceCounts } from '../counts/presence-counts.js';
 import type { CountRoomOptions } from '../counts/room-options.js';
 import type { Deliverer } from '../delivery/deliverer.js';
@@ -186,6 +188,11 @@ export interface PresenceServer {
   readonly httpServer: HttpServer | undefined;
   /** This node's tracker replica (started). */
   readonly replica: TrackerReplica;
+  /**
+   * The one path of the replica's changes (src/change-router/): a consumer added here, e.g. the
+   * CLI's metrics, gets each change grouped by topic in its slot's turn.
+   */
+  readonly changes: ChangeRoutes;
   readonly gateway: PresenceGateway;
   /** Counts: `online()`, `topic(topic)`, `friendsOnline(userId)`, `room(room)`. */
   readonly counts: PresenceCounts;
@@ -253,6 +260,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     logger,
     countedTopicPrefixes: [USER_TOPIC_PREFIX],
   });
+  // Every change of the replica goes through this router, to its consumers in their order.
+  const changes = new ChangeRouter(replica, logger);
 
   const ownHttp = options.io === undefined && options.httpServer === undefined;
   const httpServer = options.httpServer ?? (ownHttp ? createServer() : undefined);
@@ -272,6 +281,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   try {
     const gatewayOptions = resolveGatewayOptions({
       replica,
+      changes,
       graph: options.graph,
       jwtSecret: options.jwtSecret,
       jwtPolicy: options.jwtPolicy,
@@ -308,16 +318,17 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     });
     // A socket.io server of its own serves only `/presence`; an app's `io` keeps its `/`.
     if (ownIo) refuseMainNamespace(io);
-    delivery = setUpDelivery({ ...options, ...channels, replica, gateway, logger });
+    delivery = setUpDelivery({ ...options, ...channels, replica, changes, gateway, logger });
   } catch (error) {
     gateway?.close();
     counts?.close();
+    changes.close();
     if (ownIo) io.close();
     if (ownTransport) void transport.close();
     throw error;
   }
   // Watching before the replica starts: no transition is missed.
-  const backend = new BackendPresence(replica, options, logger);
+  const backend = new BackendPresence(replica, changes, options, logger);
   replica.start();
   logger.info({ node: nodeName, namespace: PRESENCE_NAMESPACE }, 'presence gateway ready');
 
@@ -331,6 +342,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       counts.close();
       backend.stop(replica.health.counts().up === 0);
       replica.stop({ announce: true });
+      changes.close();
       await backend.close();
       if (ownTransport) await transport.close();
       if (ownIo) {
@@ -349,6 +361,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     io,
     httpServer: httpServer ?? undefined,
     replica,
+    changes,
     gateway,
     deliver,
     delivery: deliverer,

@@ -3,11 +3,12 @@
  * replica, the last-seen recorder and the webhook sender acting on the transitions this node owns,
  * and their shutdown in order (stop watching, then let the writes and the queued events finish).
  */
+import type { ChangeRoutes } from '../change-router/change-routes.js';
 import { positiveOption } from '../domain/positive-option.js';
 import { LastSeenRecorder, type LastSeenRecorderStats } from '../last-seen/last-seen-recorder.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import type { Logger } from '../ports/logger.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
 import { resolveWebhookOptions, type WebhookOptions } from '../webhooks/webhook-options.js';
 import { WebhookSender } from '../webhooks/webhook-sender.js';
 import { UserOnlineFeed } from './user-online-feed.js';
@@ -40,9 +41,15 @@ export class BackendPresence {
   private readonly recorder: LastSeenRecorder | undefined;
 
   /** Starts watching `replica`: build it before the replica starts, so no transition is missed. */
-  constructor(replica: TrackerReplica, options: BackendPresenceOptions, logger: Logger) {
+  constructor(
+    replica: PresenceTracker,
+    changes: ChangeRoutes,
+    options: BackendPresenceOptions,
+    logger: Logger,
+  ) {
     this.online = new UserOnlineFeed({
       replica,
+      changes,
       offlineDelayMs: options.offlineDelayMs,
       ownerWarmUpMs: options.ownerWarmUpMs,
     });

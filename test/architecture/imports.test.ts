@@ -50,6 +50,8 @@ const LAYERS: readonly (readonly string[])[] = [
   // Last seen: the stores (the CLI opens one; the rest know only the port), reads and writes.
   ['src/last-seen'],
   ['src/counts'],
+  // The one path of a tracker change: the server creates it; its consumers above know its types.
+  ['src/change-router'],
   ['src/runtime'],
   ['src/protocol'],
   ['src/webhooks'],

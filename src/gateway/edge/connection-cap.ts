@@ -9,14 +9,14 @@
 import type { Presence } from '../../core/index.js';
 import { selfTopic, userTopic } from '../../domain/topics.js';
 import type { UserId } from '../../domain/user-id.js';
-import type { TrackerReplica } from '../../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../../ports/presence-tracker.js';
 
 /**
  * `userId`'s tracked connections on every node, visible and invisible, but for those for which
  * `gracedHere(conn)` is true (own entries carry their connection id; remote ones do not).
  */
 export function clusterConnections(
-  replica: TrackerReplica,
+  replica: PresenceTracker,
   userId: UserId,
   gracedHere: (conn: string) => boolean,
 ): number {

@@ -1,7 +1,8 @@
 /**
- * Forwards tracker diffs to the sockets that watch their topics: each topic's change goes into
- * the outbox of every socket in the topic's local socket.io room, and the outboxes flush it as
- * one merged `presence_diff` per socket (diff-outboxes.ts).
+ * Forwards tracker changes to the sockets that watch their topics: the first consumer of the
+ * change router (src/change-router/). Drops the `presence_state` fragments of the changed topics,
+ * then puts each topic's change into the outbox of every socket in the topic's local socket.io
+ * room, and the outboxes flush it as one merged `presence_diff` per socket (diff-outboxes.ts).
  *
  * A big change (a node down or up, a transfer: thousands of topics, each watched by ~100 sockets
  * here) is spread over turns: at most `fanOutSliceMs` (8 ms) of it per turn, so timers (heartbeats, down
@@ -14,15 +15,16 @@
  * out to its own sockets.
  */
 import type { Namespace } from 'socket.io';
+import type { ChangeRoutes } from '../../change-router/change-routes.js';
+import type { RoutedChange } from '../../change-router/routed-change.js';
 import type { Presence } from '../../core/entry.js';
-import type { PresenceChange } from '../../core/presence-state.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../domain/client-protocol.js';
 import type { PresenceSocket } from '../../domain/presence-socket.js';
 import type { Logger } from '../../ports/logger.js';
 import { RateLimitedLog } from '../../ports/rate-limited-log.js';
-import type { TrackerReplica } from '../../runtime/tracker-replica.js';
 import type { DiffOutboxes } from './diff-outboxes.js';
 import type { KeyChange } from './key-change.js';
+import type { PresenceStateFragments } from './presence-state-message.js';
 import { changesByTopic } from './wire-payload.js';
 import type { WireRefs } from './wire-refs.js';
 
@@ -45,7 +47,7 @@ export class DiffFanOut implements TopicSettler {
   /** Topics with changes not yet handed to their watchers, parts in order (oldest topic first). */
   private readonly queued = new Map<string, KeyChange[]>();
   private immediate: NodeJS.Immediate | undefined;
-  private readonly onDiff = (change: PresenceChange) => this.take(change);
+  private readonly detachChanges: () => void;
   /** Entries dropped because their key was not their topic's (wire-payload.ts), since start. */
   foreignKeyEntries = 0;
   private readonly dropLog: RateLimitedLog;
@@ -59,7 +61,9 @@ export class DiffFanOut implements TopicSettler {
   };
 
   constructor(
-    private readonly replica: TrackerReplica,
+    changes: ChangeRoutes,
+    /** Dropped for the changed topics first, so no later state is built from before a change. */
+    private readonly stateFragments: PresenceStateFragments,
     private readonly nsp: PresenceNamespace,
     private readonly outboxes: DiffOutboxes,
     private readonly logger: Logger,
@@ -69,7 +73,7 @@ export class DiffFanOut implements TopicSettler {
     private readonly sliceMs = DEFAULT_FAN_OUT_SLICE_MS,
   ) {
     this.dropLog = new RateLimitedLog(logger);
-    replica.on('diff', this.onDiff);
+    this.detachChanges = changes.attach('fanOut', { changed: (change) => this.take(change) });
   }
 
   settle(topic: string): void {
@@ -80,17 +84,18 @@ export class DiffFanOut implements TopicSettler {
   }
 
   close(): void {
-    this.replica.off('diff', this.onDiff);
+    this.detachChanges();
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.immediate = undefined;
     this.queued.clear();
   }
 
-  private take(change: PresenceChange): void {
+  private take(change: RoutedChange): void {
+    this.stateFragments.changed(change);
     try {
       const rooms = this.nsp.adapter.rooms;
       for (const { topic, changes } of changesByTopic(
-        change,
+        change.topics,
         this.refs,
         (t) => rooms.has(t),
         this.onForeignKey,

@@ -8,7 +8,8 @@
  * Leaves that come together (a dead node's users) are read from the store in one batch and sent
  * as one message per socket, not one per friend, so a storm costs a write per socket.
  */
-import type { PresenceChange } from '../../core/index.js';
+import type { ChangeRoutes } from '../../change-router/change-routes.js';
+import type { RoutedChange } from '../../change-router/routed-change.js';
 import type { LastSeenMap } from '../../domain/client-protocol.js';
 import type { PresenceSocket } from '../../domain/presence-socket.js';
 import { topicOwnsKey, USER_TOPIC_PREFIX, userTopic } from '../../domain/topics.js';
@@ -19,7 +20,7 @@ import {
   visibleLastSeen,
 } from '../../last-seen/last-seen-reads.js';
 import type { Clock } from '../../ports/clock.js';
-import type { TrackerReplica } from '../../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../../ports/presence-tracker.js';
 import type { PresenceNamespace } from './fan-out.js';
 
 export class LastSeenPush {
@@ -27,19 +28,21 @@ export class LastSeenPush {
   private leaving = new Map<UserId, number>();
   private reading = false;
   private closed = false;
+  private readonly detachChanges: () => void;
 
   constructor(
     private readonly nsp: PresenceNamespace,
-    private readonly replica: TrackerReplica,
+    private readonly replica: PresenceTracker,
+    changes: ChangeRoutes,
     private readonly reads: LastSeenReads,
     private readonly clock: Clock,
   ) {
-    replica.on('diff', this.onDiff);
+    this.detachChanges = changes.attach('lastSeen', { changed: (change) => this.changed(change) });
   }
 
   close(): void {
     this.closed = true;
-    this.replica.off('diff', this.onDiff);
+    this.detachChanges();
   }
 
   /** Sends `socket` the last seen of those of `friends` who are offline and show it. */
@@ -65,17 +68,20 @@ export class LastSeenPush {
     return this.replica.view.get(userTopic(user), user).length > 0;
   }
 
-  private readonly onDiff = (change: PresenceChange): void => {
-    if (change.leaves.length === 0) return;
+  private changed(change: RoutedChange): void {
+    if (change.change.leaves.length === 0) return;
     let now: number | undefined;
-    for (const { topic, key } of change.leaves) {
-      if (!topic.startsWith(USER_TOPIC_PREFIX) || !topicOwnsKey(topic, key)) continue;
-      if (this.isVisible(key) || !this.nsp.adapter.rooms.has(topic)) continue;
-      now ??= this.clock.now();
-      this.leaving.set(key, now);
+    for (const [topic, { leaves }] of change.topics) {
+      if (leaves.length === 0 || !topic.startsWith(USER_TOPIC_PREFIX)) continue;
+      for (const { key } of leaves) {
+        if (!topicOwnsKey(topic, key)) continue;
+        if (this.isVisible(key) || !this.nsp.adapter.rooms.has(topic)) continue;
+        now ??= this.clock.now();
+        this.leaving.set(key, now);
+      }
     }
     if (this.leaving.size > 0 && !this.reading) void this.sendLeaving();
-  };
+  }
 
   private async sendLeaving(): Promise<void> {
     this.reading = true;

@@ -9,32 +9,37 @@
  * socket.io's binary scan before it). Only topics with presences are cached: the cache is bounded
  * by the online topics.
  *
+ * A fragment depends on the tracker's view and on the ref key its `phx_ref`s are signed with, so
+ * the cache is one per gateway (which has one of each), built with both and dropped with it, never
+ * shared through a module-level map: two gateways on one replica with different ref secrets each
+ * send their own refs. The fan-out (fan-out.ts, the change router's first consumer) drops the
+ * fragments of the topics a change touches before anything else sees that change.
+ *
  * The string goes straight to the engine.io connection, framed exactly as socket.io's default
  * parser frames an event. Sockets whose server uses another parser get the object as before.
  * Like any direct engine write, it skips socket.io's `onAnyOutgoing` listeners.
  */
+import type { RoutedChange } from '../../change-router/routed-change.js';
 import type { PresenceMap } from '../../domain/client-protocol.js';
 import type { PresenceSocket } from '../../domain/presence-socket.js';
 import type { UserId } from '../../domain/user-id.js';
 import type { TrackerView } from '../../ports/presence-tracker.js';
-import type { TrackerReplica } from '../../runtime/tracker-replica.js';
 import { eventPacket, rawPacketsSupported } from './diff-packet.js';
 import { addMetas, emptyPresenceMap } from './wire-payload.js';
 import type { WireRefs } from './wire-refs.js';
 
-class StateFragments {
+/** One gateway's cached `presence_state` fragments, by topic. */
+export class PresenceStateFragments {
   private readonly fragments = new Map<string, string>();
 
   constructor(
-    replica: TrackerReplica,
-    private readonly view: TrackerView,
-    private readonly refs: WireRefs,
-  ) {
-    // First of the diff listeners: nothing reads a fragment of a changed topic before it is gone.
-    replica.prependListener('diff', (change) => {
-      for (const presence of change.joins) this.fragments.delete(presence.topic);
-      for (const presence of change.leaves) this.fragments.delete(presence.topic);
-    });
+    readonly view: TrackerView,
+    readonly refs: WireRefs,
+  ) {}
+
+  /** The topics `change` touches are stale. */
+  changed(change: RoutedChange): void {
+    for (const topic of change.topics.keys()) this.fragments.delete(topic);
   }
 
   /** `"<key>":{"metas":[...]}` of `key` on `topic`, or '' when nobody is there. */
@@ -51,31 +56,19 @@ class StateFragments {
   }
 }
 
-const fragmentsByReplica = new WeakMap<TrackerReplica, StateFragments>();
-
-function fragmentsOf(replica: TrackerReplica, refs: WireRefs): StateFragments {
-  let fragments = fragmentsByReplica.get(replica);
-  if (fragments === undefined) {
-    fragments = new StateFragments(replica, replica.view, refs);
-    fragmentsByReplica.set(replica, fragments);
-  }
-  return fragments;
-}
-
 /**
  * Sends `presence_state` to `socket`: the user's own metas (their `user:` and `self:` topics under
- * one key) and every visible friend's, read from the replica now.
+ * one key) and every visible friend's, read from the tracker now.
  */
 export function sendPresenceState(
   socket: PresenceSocket,
-  replica: TrackerReplica,
+  fragments: PresenceStateFragments,
   userId: UserId,
   ownTopics: readonly [string, string],
   visible: Iterable<UserId>,
   topicOf: (userId: UserId) => string,
-  refs: WireRefs,
 ): void {
-  const { view } = replica;
+  const { view, refs } = fragments;
   const own = emptyPresenceMap();
   addMetas(own, userId, view.get(ownTopics[0], userId), refs);
   addMetas(own, userId, view.get(ownTopics[1], userId), refs);
@@ -86,7 +79,6 @@ export function sendPresenceState(
     socket.emit('presence_state', presences);
     return;
   }
-  const fragments = fragmentsOf(replica, refs);
   const parts: string[] = [];
   const ownJson = JSON.stringify(own);
   if (ownJson !== '{}') parts.push(ownJson.slice(1, -1));

@@ -4,8 +4,8 @@
  * Objects keyed by user id have no prototype: an id like `__proto__` or `constructor` is then a
  * plain own key, and JSON.stringify (socket.io's encoder) writes it like any other.
  */
+import type { TopicDiff } from '../../change-router/routed-change.js';
 import type { Presence } from '../../core/index.js';
-import type { PresenceChange } from '../../core/presence-state.js';
 import type { PresenceMap, WireMeta } from '../../domain/client-protocol.js';
 import { topicOwnsKey } from '../../domain/topics.js';
 import { KeyChange } from './key-change.js';
@@ -43,40 +43,38 @@ export interface TopicChange {
 }
 
 /**
- * Splits a tracker change by topic and key, skipping topics nobody here listens to and entries
- * whose key is not their topic's (topicOwnsKey: `onForeignKey` hears of each). Each key's metas
- * are converted once and shared by every socket the change reaches.
+ * Splits a tracker change, already grouped by topic (src/change-router/routed-change.ts), by key,
+ * skipping topics nobody here listens to and entries whose key is not their topic's (topicOwnsKey:
+ * `onForeignKey` hears of each). Each key's metas are converted once and shared by every socket
+ * the change reaches.
  */
 export function changesByTopic(
-  change: PresenceChange,
+  topics: ReadonlyMap<string, TopicDiff>,
   refs: WireRefs,
   hasAudience: (topic: string) => boolean = () => true,
   onForeignKey: (presence: Presence) => void = () => {},
 ): TopicChange[] {
-  const byTopic = new Map<string, Map<string, { joins: WireMeta[]; leaves: WireMeta[] }> | null>();
-  const slot = (presence: Presence) => {
-    if (!topicOwnsKey(presence.topic, presence.key)) {
-      onForeignKey(presence);
-      return undefined;
-    }
-    let keys = byTopic.get(presence.topic);
-    if (keys === undefined) {
-      keys = hasAudience(presence.topic) ? new Map() : null;
-      byTopic.set(presence.topic, keys);
-    }
-    if (keys === null) return undefined;
-    let metas = keys.get(presence.key);
-    if (metas === undefined) {
-      metas = { joins: [], leaves: [] };
-      keys.set(presence.key, metas);
-    }
-    return metas;
-  };
-  for (const presence of change.joins) slot(presence)?.joins.push(refs.meta(presence));
-  for (const presence of change.leaves) slot(presence)?.leaves.push(refs.meta(presence));
   const out: TopicChange[] = [];
-  for (const [topic, keys] of byTopic) {
-    if (keys === null) continue;
+  for (const [topic, diff] of topics) {
+    let keys: Map<string, { joins: WireMeta[]; leaves: WireMeta[] }> | null | undefined;
+    const slot = (presence: Presence) => {
+      if (!topicOwnsKey(presence.topic, presence.key)) {
+        onForeignKey(presence);
+        return undefined;
+      }
+      // Asked once per topic, at its first entry with its own key (as before the grouping).
+      keys ??= hasAudience(topic) ? new Map() : null;
+      if (keys === null) return undefined;
+      let metas = keys.get(presence.key);
+      if (metas === undefined) {
+        metas = { joins: [], leaves: [] };
+        keys.set(presence.key, metas);
+      }
+      return metas;
+    };
+    for (const presence of diff.joins) slot(presence)?.joins.push(refs.meta(presence));
+    for (const presence of diff.leaves) slot(presence)?.leaves.push(refs.meta(presence));
+    if (keys === null || keys === undefined) continue;
     const changes: KeyChange[] = [];
     for (const [key, { joins, leaves }] of keys) changes.push(new KeyChange(key, joins, leaves));
     out.push({ topic, changes });

@@ -13,8 +13,9 @@
  *   (the new meta with `phx_ref_prev`, the old one in leaves), the same as a status change.
  * - on another node: the new connection is tracked there (a fresh track: `prev` 0); every node
  *   that holds graced entries of that user and device sees the join (local, merged delta or
- *   transfer: the replica's `diff`) and untracks them then. The join always comes first, so the
- *   user never has zero metas in between: friends see join(new meta), then leave(old meta).
+ *   transfer: the change router's `leaveGrace` consumer) and untracks them then. The join always
+ *   comes first, so the user never has zero metas in between: friends see join(new meta), then
+ *   leave(old meta).
  *
  * A drop is graced only when no other connection of the same user and device is tracked (on any
  * node, as this node knows it): otherwise that device is shown anyway (it reconnected before the
@@ -28,12 +29,14 @@
  * Graces all have the same length, so the queue is the insertion order of a Map and needs one
  * timer, armed for its head. The timer and clock are ports (tests drive them).
  */
-import type { Presence, PresenceChange } from '../../core/index.js';
+import type { ChangeRoutes } from '../../change-router/change-routes.js';
+import type { RoutedChange } from '../../change-router/routed-change.js';
+import type { Presence } from '../../core/index.js';
 import { selfTopic, userTopic } from '../../domain/topics.js';
 import type { UserId } from '../../domain/user-id.js';
 import type { Clock, Timers } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
-import type { TrackerReplica } from '../../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../../ports/presence-tracker.js';
 
 interface Graced {
   readonly userId: UserId;
@@ -65,15 +68,16 @@ export class LeaveGrace {
   private resumed = 0;
   private expired = 0;
   private closed = false;
-  private readonly onDiff = (change: PresenceChange) => this.joined(change);
+  private readonly detachChanges: () => void;
 
   constructor(
-    private readonly replica: TrackerReplica,
+    private readonly replica: PresenceTracker,
+    changes: ChangeRoutes,
     private readonly graceMs: number,
     private readonly clock: Clock & Timers,
     private readonly logger: Logger,
   ) {
-    replica.on('diff', this.onDiff);
+    this.detachChanges = changes.attach('leaveGrace', { changed: (change) => this.joined(change) });
   }
 
   stats(): LeaveGraceStats {
@@ -147,7 +151,7 @@ export class LeaveGrace {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.replica.off('diff', this.onDiff);
+    this.detachChanges();
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     const all = [...this.byConn.values()];
@@ -159,31 +163,23 @@ export class LeaveGrace {
   // ── internals ──────────────────────────────────────────────────────────────────────────────
 
   /**
-   * A fresh track of a user's device, anywhere: ends this node's graced entries of that device.
-   * Taken off the index now; untracked in a microtask, once every listener of this diff has
-   * seen the join (an untrack inside the emit would reach later listeners before the join).
+   * A fresh track of a user's device, anywhere: ends this node's graced entries of that device
+   * now. Their leave is a change of its own, which the change router dispatches after this one,
+   * so every consumer sees the join before it (src/change-router/change-router.ts).
    */
-  private joined(change: PresenceChange): void {
+  private joined(change: RoutedChange): void {
     if (this.byDevice.size === 0) return;
-    let ended: Graced[] | undefined;
-    for (const join of change.joins) {
+    for (const join of change.change.joins) {
       if (!isReconnect(join)) continue;
-      const taken = this.take(deviceKeyOf(join.key, join.meta['device']));
-      if (taken.length === 0) continue;
-      this.resumed += taken.length;
-      ended = ended === undefined ? taken : ended.concat(taken);
-    }
-    if (ended === undefined) return;
-    const conns = ended.map((graced) => graced.conn);
-    queueMicrotask(() => {
-      for (const conn of conns) {
+      for (const graced of this.take(deviceKeyOf(join.key, join.meta['device']))) {
+        this.resumed++;
         try {
-          this.replica.untrackConnection(conn);
+          this.replica.untrackConnection(graced.conn);
         } catch (err) {
           this.logger.error({ err }, 'leave grace: untracking a resumed connection failed');
         }
       }
-    });
+    }
   }
 
   private take(deviceKey: string): Graced[] {

@@ -10,11 +10,12 @@ import type { PresenceSocket } from '../../domain/presence-socket.js';
 import type { UserId } from '../../domain/user-id.js';
 import type { FriendsGraph } from '../../ports/friends-graph.js';
 import type { Logger } from '../../ports/logger.js';
-import type { TrackerReplica } from '../../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../../ports/presence-tracker.js';
 import type { RateLimitOptions } from '../edge/token-bucket.js';
 import type { DiffOutboxes } from '../outbound/diff-outboxes.js';
 import type { TopicSettler } from '../outbound/fan-out.js';
 import type { LastSeenPush } from '../outbound/last-seen-push.js';
+import type { PresenceStateFragments } from '../outbound/presence-state-message.js';
 import type { WireRefs } from '../outbound/wire-refs.js';
 import type { RoomMembership } from './count-room-events.js';
 import type { GraphRetryOptions } from './retry-backoff.js';
@@ -51,7 +52,7 @@ export interface SessionOptions {
 /** The runtime objects every session of a gateway works with. */
 export interface SessionCollaborators {
   /** Where the connection is tracked; its view is what subscription steps read. */
-  readonly replica: TrackerReplica;
+  readonly replica: PresenceTracker;
   /** Whom each user may see. */
   readonly graph: FriendsGraph;
   readonly logger: Logger;
@@ -59,6 +60,8 @@ export interface SessionCollaborators {
   readonly now: () => number;
   /** How presences are named on the wire. */
   readonly wireRefs: WireRefs;
+  /** The gateway's `presence_state` fragments (its tracker view, its ref key). */
+  readonly stateFragments: PresenceStateFragments;
   /** What each socket is owed by the fan-out: withdrawn for a user it stops watching. */
   readonly outboxes: DiffOutboxes;
   /** Topics are settled before a socket joins or leaves them (see fan-out.ts). */

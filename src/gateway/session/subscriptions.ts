@@ -125,7 +125,7 @@ export class SessionSubscriptions {
 
   /** Brings the rooms in line with `visible`; returns the friends added or removed. */
   private subscribe(visible: Set<UserId>): number {
-    const { replica, fanOut, wireRefs, friendsOnline, lastSeenPush } = this.parts;
+    const { fanOut, stateFragments, friendsOnline, lastSeenPush } = this.parts;
     const topicOf = userTopicNames(this.socket.nsp.adapter);
     if (!this.subscribedOnce) {
       const own: [string, string] = [userTopic(this.userId), selfTopic(this.userId)];
@@ -134,7 +134,7 @@ export class SessionSubscriptions {
       this.socket.join(rooms);
       this.subscribedOnce = true;
       friendsOnline?.watch(this, this.userId, visible);
-      sendPresenceState(this.socket, replica, this.userId, own, visible, topicOf, wireRefs);
+      sendPresenceState(this.socket, stateFragments, this.userId, own, visible, topicOf);
       lastSeenPush?.sendOffline(this.socket, visible);
       this.releaseAdmission();
       return 0;
@@ -152,6 +152,7 @@ export class SessionSubscriptions {
       removed++;
     }
     const added: string[] = [];
+    const { replica, wireRefs } = this.parts;
     for (const user of visible) {
       const topic = topicOf(user);
       if (this.socket.rooms.has(topic)) continue;
