@@ -9,6 +9,7 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/cli/**/*.test.ts',
   'test/load/**/*.test.ts',
   'test/browser/**/*.test.ts',
+  'test/deploy/**/*.test.ts',
   'test/graph-adapters/redis.test.ts',
   'test/graph-adapters/postgres.test.ts',
   'test/transports/redis-node-bus.test.ts',

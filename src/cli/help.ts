@@ -6,6 +6,8 @@ export function helpText(version: string): string {
   return `graph-presence ${version}: friend-graph presence over socket.io
 
 Usage: graph-presence [options]
+       graph-presence token <user> [--ttl 1h] [--aud <aud>] [--iss <iss>]
+                             print a client token signed with PRESENCE_JWT_SECRET (token --help)
 
 Options (an option wins over its environment variable):
   --port <n>                 HTTP and socket.io port; 0 picks a free one  [PORT, default ${DEFAULTS.port}]
@@ -66,7 +68,7 @@ Options (an option wins over its environment variable):
                              [PRESENCE_SUBSCRIPTION_RECHECK_MS, default ${DEFAULTS.subscriptionRecheckMs}]
   --webhook-url <url>        POST signed user.online/user.offline events here (docs/webhooks.md);
                              https, or http on loopback  [PRESENCE_WEBHOOK_URL, default: none]
-  --webhook-secret <s>       key of the events' X-Presence-Signature, at least 32 bytes; required
+  --webhook-secret <s>       key of the events' signatures, at least 32 bytes; required
                              with --webhook-url  [PRESENCE_WEBHOOK_SECRET: prefer the variable]
   -h, --help                 print this help
   -v, --version              print the version
