@@ -31,9 +31,9 @@ import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { GraphologyFriendsGraph } from '../graph-adapters/graphology/index.js';
 import { FriendsOnline } from '../src/counts/friends-online.js';
-import { lookupVisible } from '../src/domain/graph-lookup.js';
-import { jwtAuthenticate } from '../src/gateway/authentication.js';
-import { ConnectionSession } from '../src/gateway/connection-session.js';
+import { jwtAuthenticate } from '../src/gateway/edge/authentication.js';
+import { SessionSubscriptions } from '../src/gateway/session/subscriptions.js';
+import { lookupVisible } from '../src/ports/graph-lookup.js';
 import { createPresenceServer } from '../src/server/create-presence-server.js';
 import { machineInfo } from './machine.js';
 import { printTable, resultsPath, round } from './report.js';
@@ -231,7 +231,7 @@ async function runBench(): Promise<void> {
   // Synchronous parts, timed in place.
   const parts = new Parts();
   const nsp = presence.io.of(NAMESPACE);
-  const session = ConnectionSession.prototype as unknown as Record<string, unknown>;
+  const session = SessionSubscriptions.prototype as unknown as Record<string, unknown>;
   // Which socket writes belong to the state and which to the join diff's fan-out.
   let inState = false;
   let inJoinDiff = false;

@@ -9,12 +9,15 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GraphologyFriendsGraph } from '../graph-adapters/graphology/index.js';
+import { ChangeRouter } from '../src/change-router/change-router.js';
+import { routedChange } from '../src/change-router/routed-change.js';
 import { FriendsOnline } from '../src/counts/friends-online.js';
 import { PresenceCounts } from '../src/counts/presence-counts.js';
 import { RoomCounts } from '../src/counts/room-counts.js';
 import type { Timers } from '../src/ports/clock.js';
+import { silentLogger } from '../src/ports/logger.js';
 import { TrackerReplica } from '../src/runtime/tracker-replica.js';
-import { createInMemoryBus } from '../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../src/transports/in-memory-bus.js';
 import { machineInfo } from './machine.js';
 import { printTable, resultsPath, round } from './report.js';
 
@@ -45,7 +48,8 @@ for (let i = 0; i < entries; i++) {
   replica.track(`user:${id}`, id, `c${id}`, { status: 'online', online_at: i });
 }
 const friends = new FriendsOnline((f) => replica.view.count(`user:${f}`) > 0, 'user:');
-const rooms = new RoomCounts({ replica, onCount: () => {}, periodMs: 1_000_000 });
+const changes = new ChangeRouter(replica, silentLogger);
+const rooms = new RoomCounts({ replica, changes, onCount: () => {}, periodMs: 1_000_000 });
 const graph = new GraphologyFriendsGraph();
 const counts = new PresenceCounts({
   state: replica.view,
@@ -91,9 +95,9 @@ const CHURN = 200_000;
 start = process.hrtime.bigint();
 for (let i = 0; i < CHURN; i++) {
   const id = String((i * 104_729) % entries);
-  friends.applyChange(replica.untrack(`user:${id}`, id, `c${id}`));
+  friends.applyChange(routedChange(replica.untrack(`user:${id}`, id, `c${id}`)));
   const back = replica.track(`user:${id}`, id, `c${id}`, { status: 'online', online_at: i });
-  if (back.ok) friends.applyChange(back.change);
+  if (back.ok) friends.applyChange(routedChange(back.change));
 }
 const churnNs = nsPer(start, CHURN * 2);
 for (const handle of handles) friends.unwatch(handle);

@@ -13,7 +13,7 @@ import { GraphologyFriendsGraph } from '../graph-adapters/graphology/index.js';
 import { PresenceQuery } from '../src/query/presence-query.js';
 import { MAX_QUERY_USERS } from '../src/query/query-input.js';
 import { TrackerReplica } from '../src/runtime/tracker-replica.js';
-import { createInMemoryBus } from '../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../src/transports/in-memory-bus.js';
 import { machineInfo } from './machine.js';
 import { printTable, resultsPath, round } from './report.js';
 

@@ -4,6 +4,8 @@
  * the Graph instance directly are reported too. In a cluster each node holds a copy and an
  * optional change relay carries local changes to the other nodes.
  */
+
+import type { UserId } from '../../src/domain/user-id.js';
 import { GraphProviderError, InvalidInputError } from '../../src/errors.js';
 import type {
   EdgeChange,
@@ -12,7 +14,6 @@ import type {
   FriendsGraphEditor,
   FriendsGraphErrorListener,
   FriendsGraphListener,
-  UserId,
 } from '../../src/ports/friends-graph.js';
 import { ChangeFeed, closedError, warnOnStderr } from '../shared/change-feed.js';
 import { assertUserId } from '../shared/user-id.js';

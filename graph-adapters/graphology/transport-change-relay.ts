@@ -10,9 +10,9 @@
  */
 
 import { isValidUserId as isUserId, MAX_USER_ID_BYTES } from '../../src/domain/user-id.js';
+import type { BusChannel } from '../../src/ports/bus-channel.js';
 import type { EdgeChange, FriendsGraphChangeRelay } from '../../src/ports/friends-graph.js';
 import { type Logger, silentLogger } from '../../src/ports/logger.js';
-import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
 
 /** Largest frame worth parsing: two ids (a JSON escape is up to 6 bytes a byte) and a few fields. */
 const MAX_FRAME_BYTES = 2 * 6 * MAX_USER_ID_BYTES + 256;
@@ -23,7 +23,7 @@ export interface TransportGraphChangeRelay extends FriendsGraphChangeRelay {
 }
 
 export function createTransportGraphChangeRelay(
-  transport: ReplicationTransport,
+  transport: BusChannel,
   logger: Logger = silentLogger,
 ): TransportGraphChangeRelay {
   const encoder = new TextEncoder();

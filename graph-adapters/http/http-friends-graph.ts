@@ -5,13 +5,14 @@
  */
 
 import { positiveOption } from '../../src/domain/positive-option.js';
+import type { UserId } from '../../src/domain/user-id.js';
 import { InvalidOptionError } from '../../src/errors.js';
-import type {
-  FriendsGraph,
-  FriendsGraphChange,
-  FriendsGraphErrorListener,
-  FriendsGraphListener,
-  UserId,
+import {
+  type FriendsGraph,
+  type FriendsGraphChange,
+  type FriendsGraphErrorListener,
+  type FriendsGraphListener,
+  GRAPH_PROBE_USER,
 } from '../../src/ports/friends-graph.js';
 import { ChangeFeed, closedError, warnOnStderr } from '../shared/change-feed.js';
 import { assertUserId } from '../shared/user-id.js';
@@ -82,6 +83,12 @@ export class HttpFriendsGraph implements FriendsGraph {
     } finally {
       if (this.#inFlight.get(userId)?.answer === answer) this.#inFlight.delete(userId);
     }
+  }
+
+  /** Readiness: one request to the app's API for a user nobody has, never from the cache. */
+  async check(): Promise<void> {
+    if (this.#feed.isClosed) throw closedError('check');
+    await fetchVisible(this.#options, GRAPH_PROBE_USER);
   }
 
   subscribe(listener: FriendsGraphListener): () => void {

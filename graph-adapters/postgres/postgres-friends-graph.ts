@@ -4,15 +4,15 @@
  * row trigger, so edits made by the app's own SQL are reported too.
  */
 import pg from 'pg';
-import { withDeadline } from '../../src/domain/graph-deadline.js';
+import type { UserId } from '../../src/domain/user-id.js';
 import { GraphProviderError, InvalidOptionError } from '../../src/errors.js';
 import type {
   FriendsGraph,
   FriendsGraphEditor,
   FriendsGraphErrorListener,
   FriendsGraphListener,
-  UserId,
 } from '../../src/ports/friends-graph.js';
+import { withDeadline } from '../../src/ports/graph-deadline.js';
 import { ChangeFeed, closedError, warnOnStderr } from '../shared/change-feed.js';
 import { parseChangeJson } from '../shared/edge-change-json.js';
 import type { EdgeTuple } from '../shared/edge-tuple.js';

@@ -3,16 +3,17 @@
  * per user (pipelined for many users); writes go through Lua scripts that update both sides and
  * publish the change on a channel every node subscribes to.
  */
-import { Redis } from 'ioredis';
-import { withDeadline } from '../../src/domain/graph-deadline.js';
+import type { Redis } from 'ioredis';
+import type { UserId } from '../../src/domain/user-id.js';
 import { GraphProviderError, InvalidOptionError } from '../../src/errors.js';
 import type {
   FriendsGraph,
   FriendsGraphEditor,
   FriendsGraphErrorListener,
   FriendsGraphListener,
-  UserId,
 } from '../../src/ports/friends-graph.js';
+import { withDeadline } from '../../src/ports/graph-deadline.js';
+import { createRedisClient } from '../../src/transports/redis-url.js';
 import { ChangeFeed, closedError, warnOnStderr } from '../shared/change-feed.js';
 import { parseChangeJson } from '../shared/edge-change-json.js';
 import type { EdgeTuple } from '../shared/edge-tuple.js';
@@ -35,7 +36,10 @@ export interface RedisFriendsGraphOptions {
    * closed by the adapter. @default a duplicate of `client`, owned and closed by the adapter
    */
   subscriber?: Redis;
-  /** Used when no `client` is given, e.g. `redis://127.0.0.1:6379`. */
+  /**
+   * Used when no `client` is given, e.g. `redis://127.0.0.1:6379` or
+   * `redis-sentinel://host:26379,host2:26379/mymaster` (src/transports/redis-url.ts).
+   */
   url?: string;
   /** Namespace for keys and the channel. @default 'graph-presence:' */
   keyPrefix?: string;
@@ -62,7 +66,7 @@ export class RedisFriendsGraph implements FriendsGraph, FriendsGraphEditor {
     this.#onError = options.onError ?? warnOnStderr;
     this.#feed = new ChangeFeed(this.#onError);
     this.#owned = [];
-    this.#client = options.client ?? this.#own(new Redis(requireUrl(options.url)));
+    this.#client = options.client ?? this.#own(createRedisClient(requireUrl(options.url)));
     this.#subscriber = options.subscriber ?? this.#own(this.#client.duplicate());
   }
 

@@ -1,15 +1,16 @@
 /**
  * One channel of a node bus as a stand-alone transport whose close() closes the whole bus: for
- * tests that need a single ReplicationTransport over Redis (the contract suite, process helpers).
+ * tests that need a single BusChannel over Redis (the contract suite, process helpers).
  */
+
+import type { BusChannel } from '../../src/ports/bus-channel.js';
 import type { BusChannelKind, NodeBus } from '../../src/ports/node-bus.js';
-import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
 import {
   createRedisNodeBus,
   type RedisNodeBusOptions,
 } from '../../src/transports/redis-node-bus.js';
 
-export function ownedChannel(bus: NodeBus, kind: BusChannelKind = 'tracker'): ReplicationTransport {
+export function ownedChannel(bus: NodeBus, kind: BusChannelKind = 'tracker'): BusChannel {
   const channel = bus.channel(kind);
   return {
     selfId: channel.selfId,
@@ -25,6 +26,6 @@ export function ownedChannel(bus: NodeBus, kind: BusChannelKind = 'tracker'): Re
 }
 
 /** The tracker channel of a Redis node bus of its own. */
-export function redisBusChannel(options: RedisNodeBusOptions): ReplicationTransport {
+export function redisBusChannel(options: RedisNodeBusOptions): BusChannel {
   return ownedChannel(createRedisNodeBus(options));
 }

@@ -29,6 +29,8 @@ export interface RedisServerOptions {
   binary?: string;
   /** How long to wait for PING after a start. @default 10000 */
   startTimeoutMs?: number;
+  /** More redis-server arguments, e.g. `['--replicaof', '127.0.0.1', '6379']`. */
+  extraArgs?: readonly string[];
 }
 
 const HOST = '127.0.0.1';
@@ -44,7 +46,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const server = new RedisServerProcess(binary, await findFreePort(), startTimeoutMs);
+    const server = new RedisServerProcess(
+      binary,
+      await findFreePort(),
+      startTimeoutMs,
+      options.extraArgs ?? [],
+    );
     try {
       await server.start();
       return server;
@@ -65,6 +72,7 @@ class RedisServerProcess implements RedisServer {
     private readonly binary: string,
     readonly port: number,
     private readonly startTimeoutMs: number,
+    private readonly extraArgs: readonly string[],
   ) {
     this.url = `redis://${HOST}:${port}`;
   }
@@ -78,7 +86,7 @@ class RedisServerProcess implements RedisServer {
     await waitUntilPortIsFree(this.port, this.startTimeoutMs);
     installExitHook();
     const args = ['--port', String(this.port), '--bind', HOST, '--save', '', '--appendonly', 'no'];
-    args.push('--daemonize', 'no', '--loglevel', 'warning');
+    args.push('--daemonize', 'no', '--loglevel', 'warning', ...this.extraArgs);
     const child = spawn(this.binary, args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     liveProcesses.add(child);
@@ -143,7 +151,7 @@ function installExitHook(): void {
   });
 }
 
-async function findFreePort(): Promise<number> {
+export async function findFreePort(): Promise<number> {
   const server = createServer();
   server.listen(0, HOST);
   await once(server, 'listening');

@@ -33,11 +33,8 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Meta, Presence, PresenceChange } from '../../src/core/index.js';
+import type { ReplicationTransport, TransportStats } from '../../src/ports/bus-channel.js';
 import type { Logger } from '../../src/ports/logger.js';
-import type {
-  ReplicationTransport,
-  TransportStats,
-} from '../../src/ports/replication-transport.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
 import { waitForLinkUp } from '../../src/transports/wait-for-link-up.js';
 import { redisBusChannel } from './bus-channel.js';

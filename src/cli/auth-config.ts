@@ -3,7 +3,7 @@
  * 32 bytes; none only with --demo), the token policy, the metrics-only listen address, and which
  * secrets were given as options (visible to every local user in `ps`) rather than variables.
  */
-import { MIN_JWT_SECRET_BYTES } from '../gateway/authentication.js';
+import { MIN_JWT_SECRET_BYTES } from '../gateway/edge/authentication.js';
 import { ALL_OPTIONS } from '../options/index.js';
 import { CliError } from './cli-error.js';
 import { flagOf, integerOf, secretsGivenAsFlags, settingOf } from './cli-options.js';

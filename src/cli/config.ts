@@ -17,7 +17,7 @@ import { MAX_REPLICA_ID_BYTES } from '../transports/replica-id.js';
 import { type AuthConfig, resolveAuthConfig } from './auth-config.js';
 import { CliError } from './cli-error.js';
 import { flagOf, flagOfOption, integerOf, settingOf } from './cli-options.js';
-import { type GraphSpec, parseGraphSpec, redactUrl } from './graph-spec.js';
+import { checkRedisUrl, type GraphSpec, parseGraphSpec } from './graph-spec.js';
 import { type LastSeenSetting, resolveLastSeen } from './last-seen-spec.js';
 import type { RawArguments } from './parse-arguments.js';
 import { type Environment, nonEmpty, type Setting } from './settings.js';
@@ -36,8 +36,12 @@ export interface CliConfig extends AuthConfig {
   readonly adminToken: string | undefined;
   /** Key of the node bus's frame MACs; undefined = frames not authenticated. */
   readonly clusterSecret: string | undefined;
-  /** The previous key, still accepted on received frames during a rotation. */
+  /** The previous key, still accepted on received frames in a rotation's second phase. */
   readonly clusterSecretPrevious: string | undefined;
+  /** The next key, already accepted on received frames in a rotation's first phase. */
+  readonly clusterSecretNext: string | undefined;
+  /** The Redis channels' namespace; undefined: the bus's default (derived from the secret). */
+  readonly channelPrefix: string | undefined;
   /** Only with --demo: demo tokens for anyone, the demo page. */
   readonly demo: boolean;
   readonly broadcastPeriodMs: number;
@@ -90,15 +94,26 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
   nonEmpty(lastSeenSetting, 'memory, redis:<url> or postgres:<connection string>');
   const lastSeen = resolveLastSeen(lastSeenSetting, redisUrl);
   const adminToken = resolveAdminToken(settingOf('adminToken', args, env));
-  const clusterSecret = resolveClusterSecret(settingOf('clusterSecret', args, env));
-  const previousSetting = settingOf('clusterSecretPrevious', args, env);
-  const clusterSecretPrevious = resolveClusterSecret(previousSetting);
-  if (clusterSecretPrevious !== undefined && clusterSecret === undefined) {
-    const flag = flagOfOption('clusterSecret');
-    throw new CliError(
-      `${previousSetting?.source} needs ${flag} (${ALL_OPTIONS.clusterSecret.env}), the new secret frames are signed with`,
-    );
-  }
+  const clusterSecret = resolveClusterSecret(
+    settingOf('clusterSecret', args, env),
+    env,
+    ALL_OPTIONS.clusterSecret.env,
+  );
+  const clusterSecretPrevious = resolveRotationSecret(
+    settingOf('clusterSecretPrevious', args, env),
+    env,
+    ALL_OPTIONS.clusterSecretPrevious.env,
+    clusterSecret,
+    'the new secret frames are signed with',
+  );
+  const clusterSecretNext = resolveRotationSecret(
+    settingOf('clusterSecretNext', args, env),
+    env,
+    ALL_OPTIONS.clusterSecretNext.env,
+    clusterSecret,
+    'the current secret frames are still signed with',
+  );
+  const channelPrefix = resolveChannelPrefix(settingOf('channelPrefix', args, env));
   return {
     port,
     host,
@@ -110,6 +125,8 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     adminToken,
     clusterSecret,
     clusterSecretPrevious,
+    clusterSecretNext,
+    channelPrefix,
     demo: flagOf('demo', args, env),
     ...resolvePeriods(args, env),
     maxBatchDelayMs: integerOf('maxBatchDelayMs', args, env),
@@ -144,7 +161,20 @@ function resolveAdminToken(setting: Setting | undefined): string | undefined {
   return setting.value;
 }
 
-function resolveClusterSecret(setting: Setting | undefined): string | undefined {
+/**
+ * A cluster secret variable set but empty is an error, not "no secret": a deployment template
+ * whose secret did not render must not start an unauthenticated bus.
+ */
+function resolveClusterSecret(
+  setting: Setting | undefined,
+  env: Environment,
+  variable: string,
+): string | undefined {
+  if (setting === undefined && env[variable] !== undefined) {
+    throw new CliError(
+      `${variable} is set but empty; give the cluster's secret (at least ${MIN_CLUSTER_SECRET_BYTES} bytes, e.g. from openssl rand -base64 48), or unset the variable`,
+    );
+  }
   if (setting === undefined) return undefined;
   if (Buffer.byteLength(setting.value, 'utf8') < MIN_CLUSTER_SECRET_BYTES) {
     throw new CliError(
@@ -154,21 +184,37 @@ function resolveClusterSecret(setting: Setting | undefined): string | undefined 
   return setting.value;
 }
 
-function resolveRedisUrl(setting: Setting | undefined): string | undefined {
-  const text = nonEmpty(setting, 'a URL such as redis://127.0.0.1:6379');
-  if (text === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+function resolveRotationSecret(
+  setting: Setting | undefined,
+  env: Environment,
+  variable: string,
+  clusterSecret: string | undefined,
+  role: string,
+): string | undefined {
+  const secret = resolveClusterSecret(setting, env, variable);
+  if (secret !== undefined && clusterSecret === undefined) {
     throw new CliError(
-      `${setting?.source} "${redactUrl(text)}" is not a Redis URL; write e.g. redis://127.0.0.1:6379`,
+      `${setting?.source} needs ${flagOfOption('clusterSecret')} (${ALL_OPTIONS.clusterSecret.env}), ${role}`,
     );
   }
-  return text;
+  return secret;
+}
+
+function resolveChannelPrefix(setting: Setting | undefined): string | undefined {
+  const prefix = nonEmpty(setting, 'a name for this cluster, e.g. presence-eu');
+  if (prefix === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,100}$/.test(prefix)) {
+    throw new CliError(
+      `${setting?.source} must be 1 to 100 printable ASCII characters without spaces, e.g. presence-eu`,
+    );
+  }
+  return prefix;
+}
+
+function resolveRedisUrl(setting: Setting | undefined): string | undefined {
+  const text = nonEmpty(setting, 'a URL such as redis://127.0.0.1:6379');
+  if (text === undefined || setting === undefined) return undefined;
+  return checkRedisUrl(text, setting.source);
 }
 
 function resolvePeriods(args: RawArguments, env: Environment) {

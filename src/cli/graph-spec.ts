@@ -1,9 +1,10 @@
 /**
  * `--graph <spec>`: which friends-graph adapter to open. `graphology:<file.json|file.csv>`,
- * `redis:<url>`, `postgres:<connection string>`, `http:<base url>`; none = the built-in demo graph.
+ * `redis:<url>` (a redis-sentinel:// URL too), `postgres:<connection string>`, `http:<base url>`; none = the built-in demo graph.
  */
 import { NODE_OPTIONS } from '../options/index.js';
-import { CliError } from './cli-error.js';
+import { parseRedisUrl } from '../transports/redis-url.js';
+import { CliError, errorMessage } from './cli-error.js';
 
 export type GraphSpec =
   | { readonly kind: 'demo' }
@@ -36,12 +37,11 @@ export function parseGraphSpec(
     }
     case 'redis':
       // The spec is the URL itself (redis://...), or redis:<url> with the URL after the colon.
-      return {
-        kind,
-        url: checkUrl(rest.startsWith('//') ? spec : rest, ['redis:', 'rediss:'], spec, source),
-      };
+      return { kind, url: checkRedisUrl(rest.startsWith('//') ? spec : rest, source, spec) };
     case 'rediss':
-      return { kind: 'redis', url: checkUrl(spec, ['rediss:'], spec, source) };
+    case 'redis-sentinel':
+    case 'rediss-sentinel':
+      return { kind: 'redis', url: checkRedisUrl(spec, source) };
     case 'postgres':
     case 'postgresql': {
       const connectionString = rest.startsWith('//') ? spec : rest;
@@ -76,7 +76,28 @@ export function checkUrl(text: string, protocols: string[], spec: string, source
   return text;
 }
 
-/** A URL for messages and logs: any password replaced by `***`. */
+/**
+ * `url` when it is a redis://, rediss://, redis-sentinel:// or rediss-sentinel:// URL, else a
+ * CliError naming `source` and what to write. The parser is the one the clients use
+ * (src/transports/redis-url.ts), so a URL accepted here is one the bus, the last-seen store and
+ * the graph adapter can open.
+ * @param spec the whole setting as the operator wrote it, when the URL is only part of it.
+ */
+export function checkRedisUrl(url: string, source: string, spec = url): string {
+  try {
+    parseRedisUrl(url);
+  } catch (error) {
+    throw new CliError(`${source} "${redactUrl(spec)}": ${errorMessage(error)}`);
+  }
+  return url;
+}
+
+/**
+ * A URL for messages and logs: the password in its user part, and a Sentinel URL's
+ * sentinelPassword parameter, replaced by `***`.
+ */
 export function redactUrl(text: string): string {
-  return text.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@');
+  return text
+    .replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@')
+    .replace(/([?&]sentinelPassword=)[^&#\s]*/gi, '$1***');
 }

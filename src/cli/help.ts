@@ -56,6 +56,8 @@ export function helpText(version: string): string {
   return `graph-presence ${version}: friend-graph presence over socket.io
 
 Usage: graph-presence [options]
+       graph-presence token <user> [--ttl 1h] [--aud <aud>] [--iss <iss>]
+                             print a client token signed with PRESENCE_JWT_SECRET (token --help)
 
 Options (an option wins over its environment variable):
 ${optionLines().join('\n')}
@@ -65,8 +67,9 @@ ${optionLines().join('\n')}
 Without a JWT secret the node starts only with --demo. --demo on an address other than
 loopback prints a warning: anyone who reaches it can be anyone.
 
-HTTP: GET /healthz; with --demo also GET / (demo page), GET /demo/token?user=<id>; with
---admin-token GET /metrics and the admin routes (docs/usage.md, "Admin HTTP routes").
+HTTP: GET /healthz, GET /readyz (ready: bus up, synced, graph answering); with --demo also GET /
+(demo page), GET /demo/token?user=<id>; with --admin-token GET /metrics and the admin routes
+(docs/usage.md, "Admin HTTP routes").
 Logs: JSON lines (pino) on stderr; LOG_LEVEL sets the level (default info).
 Exit codes: 0 after SIGTERM/SIGINT, 2 for an invalid option or an unreachable service.
 `;

@@ -11,7 +11,7 @@ import {
 } from '../last-seen/postgres-last-seen-schema.js';
 import { NODE_OPTIONS } from '../options/index.js';
 import { CliError, errorMessage } from './cli-error.js';
-import { checkUrl, redactUrl } from './graph-spec.js';
+import { checkRedisUrl, checkUrl, redactUrl } from './graph-spec.js';
 import type { Setting } from './settings.js';
 
 export type LastSeenSpec =
@@ -64,10 +64,12 @@ export function parseLastSeenSpec(
   switch (kind) {
     case 'redis':
     case 'rediss':
+    case 'redis-sentinel':
+    case 'rediss-sentinel':
       // The spec is the URL itself (redis://...), or redis:<url> with the URL after the colon.
       return {
         kind: 'redis',
-        url: checkUrl(rest.startsWith('//') ? spec : rest, ['redis:', 'rediss:'], spec, source),
+        url: checkRedisUrl(rest.startsWith('//') ? spec : rest, source, spec),
       };
     case 'postgres':
     case 'postgresql':

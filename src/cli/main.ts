@@ -15,10 +15,9 @@ import { isLoopbackHost } from './listen.js';
 import { createCliLogger } from './logger.js';
 import { parseArguments } from './parse-arguments.js';
 import type { Environment } from './settings.js';
+import { SHUTDOWN_TIMEOUT_MS } from './shutdown-timeout.js';
 import { type RunningNode, startNode } from './start-node.js';
-
-/** Longest a shutdown may take before the process exits anyway. */
-const SHUTDOWN_TIMEOUT_MS = 10_000;
+import { tokenCommand } from './token-command.js';
 
 /** Printed as a plain line when --demo listens beyond this machine. */
 export const demoBeyondLoopbackWarning = (host: string) =>
@@ -37,6 +36,15 @@ function isOperatorMistake(error: unknown): error is Error {
 }
 
 async function main(argv: readonly string[], env: Environment): Promise<void> {
+  if (argv[0] === 'token') {
+    try {
+      process.stdout.write(await tokenCommand(argv.slice(1), env));
+      return;
+    } catch (error) {
+      if (isOperatorMistake(error)) fail(errorMessage(error));
+      throw error;
+    }
+  }
   let config: CliConfig;
   try {
     const args = parseArguments(argv);

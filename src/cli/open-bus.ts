@@ -6,7 +6,8 @@
  */
 import type { Logger } from '../ports/logger.js';
 import type { NodeBus } from '../ports/node-bus.js';
-import { createInMemoryBus } from '../transports/in-memory-transport.js';
+import { replayWindowMs } from '../transports/frame-freshness.js';
+import { createInMemoryBus } from '../transports/in-memory-bus.js';
 import { createRedisNodeBus } from '../transports/redis-node-bus.js';
 import { waitForLinkUp } from '../transports/wait-for-link-up.js';
 import { CliError } from './cli-error.js';
@@ -20,6 +21,10 @@ export interface OpenBusOptions {
   readonly redisUrl: string | undefined;
   readonly clusterSecret: string | undefined;
   readonly previousClusterSecret: string | undefined;
+  readonly nextClusterSecret: string | undefined;
+  readonly channelPrefix: string | undefined;
+  /** The replicas' down period: the replay window is derived from it (frame-freshness.ts). */
+  readonly downPeriodMs: number;
   readonly logger: Logger;
 }
 
@@ -37,6 +42,9 @@ export async function openBus(options: OpenBusOptions): Promise<NodeBus> {
     selfId: nodeName,
     clusterSecret: options.clusterSecret,
     previousClusterSecret: options.previousClusterSecret,
+    nextClusterSecret: options.nextClusterSecret,
+    channelPrefix: options.channelPrefix,
+    replayWindowMs: replayWindowMs(options.downPeriodMs),
     logger: withoutStacks(childLogger(logger, { component: 'bus' })),
   });
   try {

@@ -7,27 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createTransportGraphChangeRelay } from '../../graph-adapters/graphology/transport-change-relay.js';
-import { registerCountMetrics } from '../counts/count-metrics.js';
-import { registerAbuseMetrics } from '../http/abuse-metrics.js';
-import { registerAdmissionMetrics } from '../http/admission-metrics.js';
-import { countRoutes } from '../http/count-routes.js';
-import { deliveryRoutes } from '../http/delivery-routes.js';
-import { registerFanOutMetrics } from '../http/fan-out-metrics.js';
-import { createHttpHandler } from '../http/http-handler.js';
-import { registerLeaveGraceMetrics } from '../http/leave-grace-metrics.js';
-import { createPresenceMetrics } from '../http/metrics.js';
-import { createMetricsListener, METRICS_PATH } from '../http/metrics-listener.js';
-import { presenceQueryRoutes } from '../http/presence-query-route.js';
-import { registerSubscriptionRecheckMetrics } from '../http/subscription-recheck-metrics.js';
-import { registerUserOnlineMetrics } from '../http/user-online-metrics.js';
-import { registerWebhookMetrics } from '../http/webhook-metrics.js';
+import { createRoutesHandler } from '../http/http-handler.js';
+import { monotonic } from '../http/metrics.js';
+import { createMetricsListener, METRICS_PATH, type MetricsText } from '../http/metrics-listener.js';
 import { SECURITY_OPTIONS } from '../options/index.js';
 import { systemTimers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { createPresenceServer, type PresenceServer } from '../server/create-presence-server.js';
 import type { CliConfig } from './config.js';
 import { createDemoRoutesFor } from './demo-setup.js';
-import { httpUrl, listen } from './listen.js';
+import { httpUrl, isLoopbackHost, listen } from './listen.js';
 import { openBus } from './open-bus.js';
 import { type OpenedGraph, openGraph } from './open-graph.js';
 import { type OpenedLastSeenStore, openLastSeenStore } from './open-last-seen.js';
@@ -52,6 +41,9 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     redisUrl: config.redisUrl,
     clusterSecret: config.clusterSecret,
     previousClusterSecret: config.clusterSecretPrevious,
+    nextClusterSecret: config.clusterSecretNext,
+    channelPrefix: config.channelPrefix,
+    downPeriodMs: config.downPeriodMs,
     logger,
   });
   // Alone, a node has no peers to relay graph changes to.
@@ -75,7 +67,10 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   }
   let lastSeen: OpenedLastSeenStore;
   try {
-    lastSeen = await openLastSeenStore(config.lastSeen.spec, logger, config.lastSeen.source);
+    lastSeen = await openLastSeenStore(config.lastSeen.spec, logger, config.lastSeen.source, {
+      clusterSecret: config.clusterSecret,
+      previousClusterSecret: config.clusterSecretPrevious,
+    });
   } catch (error) {
     await opened.graph.close();
     await bus.close();
@@ -118,6 +113,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       lastSeen: lastSeen.store,
       webhooks: config.webhook && { url: config.webhook.url, secret: config.webhook.secret },
       offlineDelayMs: config.offlineDelayMs,
+      graphRelay: relay,
       logger,
     });
   } catch (error) {
@@ -126,68 +122,58 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     await bus.close();
     throw error;
   }
-  const { replica, gateway } = presence;
-  const metrics = createPresenceMetrics({
-    replica,
-    connections: () => gateway.stats().connections,
-    transports: [bus],
-    relayFramesDropped: relay ? () => relay.droppedFrames : undefined,
-    delivery: presence.delivery,
+  presence.changes.attach('metrics', {
+    replicaChanged: (event) =>
+      logger.info(
+        { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },
+        'replica status changed',
+      ),
   });
-  registerCountMetrics(metrics.registry, presence.counts);
-  registerAdmissionMetrics(metrics.registry, () => gateway.stats());
-  registerAbuseMetrics(metrics.registry, () => gateway.stats());
-  registerFanOutMetrics(metrics.registry, () => gateway.stats());
-  registerLeaveGraceMetrics(metrics.registry, () => gateway.stats());
-  registerSubscriptionRecheckMetrics(metrics.registry, () => gateway.stats());
-  registerUserOnlineMetrics(metrics.registry, presence.online, presence.lastSeenStats);
-  if (presence.webhooks) registerWebhookMetrics(metrics.registry, presence.webhooks);
-  replica.on('replica', (event) =>
-    logger.info(
-      { replica: event.ref.name, vsn: event.ref.vsn, change: event.type },
-      'replica status changed',
-    ),
-  );
-  let listening = false;
-  let shuttingDown = false;
-  route = createHttpHandler({
-    node: config.nodeName,
-    isReady: () => listening && !shuttingDown && bus.isLinkUp(),
-    replicaCounts: () => replica.health.counts(),
-    metrics,
-    routes: new Map([
-      ...(config.demo
-        ? createDemoRoutesFor({
-            secret,
-            graph: opened.graph,
-            graphology: opened.graphology,
-            tokenClaims: {
-              ttlS: config.jwtPolicy.maxAgeS,
-              audience: config.jwtPolicy.audience,
-              issuer: config.jwtPolicy.issuer,
-            },
-          })
-        : []),
-      ...deliveryRoutes(presence.deliver),
-      ...countRoutes(presence.counts),
-      ...presenceQueryRoutes(presence.query),
-    ]),
-    adminToken: config.adminToken,
-    logger,
-  });
-  const metricsServer: Server | undefined = config.metricsListen
-    ? createServer(createMetricsListener(metrics, logger))
+  if (lastSeen.refusedValues) {
+    monotonic(
+      presence.metrics,
+      'presence_last_seen_refused_total',
+      'Values read from the last-seen store and refused: no valid MAC under the cluster secret',
+      lastSeen.refusedValues,
+    );
+  }
+  // The node's routes are the library's (presence.http()); --demo puts its own in front.
+  const nodeRoutes = presence.http({ adminToken: config.adminToken });
+  const demoRoutes = config.demo
+    ? createRoutesHandler(
+        createDemoRoutesFor({
+          secret,
+          graph: opened.graph,
+          graphology: opened.graphology,
+          tokenClaims: {
+            ttlS: config.jwtPolicy.maxAgeS,
+            audience: config.jwtPolicy.audience,
+            issuer: config.jwtPolicy.issuer,
+          },
+        }),
+        { logger },
+      )
     : undefined;
+  route = demoRoutes
+    ? (req, res) => demoRoutes(req, res, () => nodeRoutes(req, res))
+    : (req, res) => nodeRoutes(req, res);
+  const metricsServer: Server | undefined = config.metricsListen
+    ? createServer(createMetricsListener(registryMetrics(presence), logger))
+    : undefined;
+  if (config.metricsListen && !isLoopbackHost(config.metricsListen.host)) {
+    logger.warn(
+      { metricsListen: config.metricsListen.host },
+      `--metrics-listen on ${config.metricsListen.host}, not a loopback address: /metrics is served there without authentication to anyone who can reach it (user counts, connection and traffic figures); keep that address on a private scrape network or firewall it`,
+    );
+  }
 
   let closing: Promise<void> | undefined;
   const shutdown = () => {
     closing ??= (async () => {
-      shuttingDown = true;
       const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await presence.close();
-      metrics.close();
       httpServer.closeIdleConnections();
       await lastSeen.store.close();
       await opened.graph.close();
@@ -213,7 +199,6 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       const metricsAddress = await listen(metricsServer, port, host, setting);
       metricsUrl = `${httpUrl(host, metricsAddress.port)}${METRICS_PATH}`;
     }
-    listening = true;
     logger.info(
       {
         port: address.port,
@@ -237,4 +222,10 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
     await shutdown();
     throw error;
   }
+}
+
+/** The metrics-only address renders the node's registry (presence.metrics). */
+function registryMetrics(presence: PresenceServer): MetricsText {
+  const registry = presence.metrics;
+  return { contentType: registry.contentType, render: () => registry.metrics() };
 }

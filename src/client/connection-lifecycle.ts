@@ -17,6 +17,19 @@ import { OverloadedRetry } from './overloaded-retry.js';
 /** Refusals the client retries on its own after the server's `retryAfterMs` hint. */
 const RETRIED_REFUSALS: ReadonlySet<string> = new Set(['overloaded', 'too_many_handshakes']);
 
+/**
+ * Websocket first, long polling only when the websocket fails (a proxy that refuses upgrades).
+ * socket.io's default, polling then upgrade, costs every connect an extra HTTP round trip, and
+ * behind a round-robin balancer without sticky sessions its polling requests land on nodes that
+ * never saw the handshake. A websocket is one TCP connection, so it stays on one node. An app's
+ * own `socketOptions.transports` wins.
+ */
+export const WEBSOCKET_FIRST: Readonly<Pick<ManagerOptions, 'transports' | 'tryAllTransports'>> = {
+  // engine.io-client copies the list before changing it.
+  transports: ['websocket', 'polling'],
+  tryAllTransports: true,
+};
+
 /** What the handshake is made of (the client's options). */
 export interface HandshakeSettings {
   readonly token: string | (() => string | Promise<string>);
@@ -61,6 +74,8 @@ export class ConnectionLifecycle {
     this.#parts = parts;
     this.#invisible = settings.invisible === true;
     this.socket = io(`${url.replace(/\/+$/, '')}/presence`, {
+      // transportImplementations and transports together are refused by engine.io-client.
+      ...(settings.socketOptions?.transportImplementations === undefined ? WEBSOCKET_FIRST : {}),
       ...settings.socketOptions,
       auth: (callback) => {
         this.#handshake().then(callback, (error: unknown) => {

@@ -70,6 +70,7 @@ export interface PresenceClientOptions {
   ackTimeoutMs?: number;
   /**
    * Passed to socket.io-client's `io()` (reconnection delays, transports, `autoConnect`, ...).
+   * The default transports are websocket first, long polling only when the websocket fails.
    * `auth` is set by the client and cannot be overridden.
    */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;

@@ -9,8 +9,8 @@
  * transfers all count) and when the subscription changes (graph changes). O(1) to read; a
  * topic change costs O(watchers of that friend on this node).
  */
-import type { PresenceChange } from '../core/index.js';
-import type { UserId } from '../ports/friends-graph.js';
+import type { RoutedChange } from '../change-router/routed-change.js';
+import type { UserId } from '../domain/user-id.js';
 
 /** One subscribed connection's view: its friends and how many are online. */
 export interface FriendWatch {
@@ -92,9 +92,12 @@ export class FriendsOnline {
   }
 
   /** Applies a tracker diff: friends whose topic went empty ↔ non-empty move their watchers. */
-  applyChange(change: PresenceChange): void {
-    for (const presence of change.joins) this.recheck(presence.topic, presence.key);
-    for (const presence of change.leaves) this.recheck(presence.topic, presence.key);
+  applyChange(change: RoutedChange): void {
+    for (const [topic, { joins, leaves }] of change.topics) {
+      if (!topic.startsWith(this.userTopicPrefix)) continue;
+      for (const presence of joins) this.recheck(topic, presence.key);
+      for (const presence of leaves) this.recheck(topic, presence.key);
+    }
   }
 
   private recheck(topic: string, friend: UserId): void {

@@ -10,12 +10,14 @@
  *   is asked and each friend looked up: O(friends), plus the graph's latency.
  * - `room(room)`: members of a count-only room, cluster-wide. O(nodes with members).
  */
-import { lookupVisible } from '../domain/graph-lookup.js';
+
 import { USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
+import type { UserId } from '../domain/user-id.js';
 import { userIdProblem } from '../domain/user-id.js';
 import { InvalidInputError, PresenceError } from '../errors.js';
 import type { Timers } from '../ports/clock.js';
-import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
+import type { FriendsGraph } from '../ports/friends-graph.js';
+import { lookupVisible } from '../ports/graph-lookup.js';
 import type { TrackerView } from '../ports/presence-tracker.js';
 import type { FriendsOnline } from './friends-online.js';
 import type { RoomCounts } from './room-counts.js';

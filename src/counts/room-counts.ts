@@ -11,9 +11,11 @@
  * re-published at most once per broadcast period, and members are told the new count (through
  * `onCount`) at most once per period too, only when it changed. Nothing here names a user.
  */
-import type { Presence, PresenceChange } from '../core/index.js';
+import type { ChangeRoutes } from '../change-router/change-routes.js';
+import type { RoutedChange } from '../change-router/routed-change.js';
+import type { Presence } from '../core/index.js';
 import { systemTimers, type Timers } from '../ports/clock.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
 
 /** Tracker topic prefix of count-only rooms (not a socket.io room: no client ever joins it). */
 export const COUNT_TOPIC_PREFIX = 'count:';
@@ -23,7 +25,9 @@ export function countTopic(room: string): string {
 }
 
 export interface RoomCountsOptions {
-  readonly replica: TrackerReplica;
+  readonly replica: PresenceTracker;
+  /** Where other nodes' shares are followed (the change router's `counts` consumers). */
+  readonly changes: ChangeRoutes;
   /** Tells this node's members of `room` its count changed. */
   readonly onCount: (room: string, count: number) => void;
   /** Coalescing period. @default the replica's broadcast period */
@@ -39,7 +43,7 @@ function memberCount(presence: Presence): number {
 }
 
 export class RoomCounts {
-  private readonly replica: TrackerReplica;
+  private readonly replica: PresenceTracker;
   private readonly onCount: RoomCountsOptions['onCount'];
   private readonly periodMs: number;
   /** Room → member connections on this node (absent: none). */
@@ -52,7 +56,7 @@ export class RoomCounts {
   private readonly told = new Map<string, number>();
   private readonly timers: Timers;
   private timer: unknown;
-  private readonly onDiff = (change: PresenceChange) => this.remoteChanged(change);
+  private readonly detachChanges: () => void;
   private closed = false;
 
   constructor(options: RoomCountsOptions) {
@@ -60,7 +64,9 @@ export class RoomCounts {
     this.onCount = options.onCount;
     this.periodMs = options.periodMs ?? options.replica.timing.broadcastPeriodMs;
     this.timers = options.timers ?? systemTimers;
-    this.replica.on('diff', this.onDiff);
+    this.detachChanges = options.changes.attach('counts', {
+      changed: (change) => this.remoteChanged(change),
+    });
   }
 
   /** A connection of this node joined `room`; returns the room's count with it. */
@@ -122,7 +128,7 @@ export class RoomCounts {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    this.replica.off('diff', this.onDiff);
+    this.detachChanges();
   }
 
   private touch(room: string): void {
@@ -156,16 +162,17 @@ export class RoomCounts {
     if (ok) this.published.set(room, n);
   }
 
-  private remoteChanged(change: PresenceChange): void {
+  private remoteChanged(change: RoutedChange): void {
     if (this.local.size === 0) return;
     const self = this.replica.ref;
-    for (const list of [change.joins, change.leaves]) {
-      for (const presence of list) {
-        if (presence.replica.ref === self || !presence.topic.startsWith(COUNT_TOPIC_PREFIX))
-          continue;
-        const room = presence.topic.slice(COUNT_TOPIC_PREFIX.length);
-        if (this.local.has(room)) this.touch(room);
-      }
+    for (const [topic, { joins, leaves }] of change.topics) {
+      if (!topic.startsWith(COUNT_TOPIC_PREFIX)) continue;
+      const room = topic.slice(COUNT_TOPIC_PREFIX.length);
+      if (!this.local.has(room)) continue;
+      if (joins.some(notSelf) || leaves.some(notSelf)) this.touch(room);
+    }
+    function notSelf(presence: Presence): boolean {
+      return presence.replica.ref !== self;
     }
   }
 }

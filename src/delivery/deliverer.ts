@@ -2,8 +2,9 @@
  * Reliable delivery to a user (PROTOCOL.md, "Delivery to a user"). One Deliverer per node plays
  * both roles over the node bus's `delivery` channel, and this file only joins them: the origin's
  * pending-delivery state machine (delivery-origin.ts) and the receiving side that emits to this
- * node's sockets and answers (delivery-receiver.ts). Here: the subscriptions (presence diffs for
- * the origin's join retries, frames from the channel), the check that a frame speaks for its
+ * node's sockets and answers (delivery-receiver.ts). Here: the subscriptions (tracker changes, as
+ * the change router's `delivery` consumer, for the origin's join retries; frames from the
+ * channel), the check that a frame speaks for its
  * sender, and shutdown.
  *
  * Never delivered without an ack, never dropped: every call resolves, delivered or handed to the
@@ -11,12 +12,12 @@
  * show an id once and ack it again. The happy path costs a presence read, one frame each way per
  * hosting node and nothing per other node.
  */
-import type { PresenceChange } from '../core/presence-state.js';
+import type { ChangeRoutes } from '../change-router/change-routes.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
+import type { BusChannel, ReplicationTransport } from '../ports/bus-channel.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
 import { decodeDeliveryFrame } from './delivery-frames.js';
 import { DeliveryOrigin, type OriginStats, type SettledListener } from './delivery-origin.js';
 import { DeliveryReceiver } from './delivery-receiver.js';
@@ -27,7 +28,9 @@ export type { SettledListener } from './delivery-origin.js';
 
 export interface DelivererOptions extends DeliveryServerOptions {
   /** This node's replica: presence says where users are; its name is this node's. */
-  readonly replica: TrackerReplica;
+  readonly replica: PresenceTracker;
+  /** Where the origin follows joins (the change router's `delivery` slot). */
+  readonly changes: ChangeRoutes;
   /** This node's open sockets of a user. */
   readonly localSockets: (userId: string) => readonly PresenceSocket[];
   /**
@@ -35,7 +38,7 @@ export interface DelivererOptions extends DeliveryServerOptions {
    * selfId is this node's name. A frame naming a node other than its sender (a deliver's origin,
    * an answer's node) is dropped. Omitted: this node is alone, deliveries stay local.
    */
-  readonly transport?: ReplicationTransport;
+  readonly transport?: BusChannel;
   readonly logger?: Logger;
   /** The server's clock. @default the system's */
   readonly clock?: (Clock & Timers) | undefined;
@@ -73,9 +76,9 @@ export class Deliverer {
       sender,
       dropFrame: (reason, bytes) => this.dropFrame(reason, bytes),
     });
-    const onDiff = (change: PresenceChange) => this.origin.joined(change);
-    replica.on('diff', onDiff);
-    this.detach.push(() => replica.off('diff', onDiff));
+    this.detach.push(
+      options.changes.attach('delivery', { changed: (change) => this.origin.joined(change) }),
+    );
     if (transport) this.detach.push(transport.onFrame((frame, from) => this.receive(frame, from)));
   }
 

@@ -12,14 +12,14 @@
  * it too. No ack by the deadline: the fallback hook. Every call resolves, delivered or handed to
  * the fallback (whose failure is reported), close() included.
  */
-import type { PresenceChange } from '../core/presence-state.js';
+import type { RoutedChange } from '../change-router/routed-change.js';
 import type { PresenceMessage } from '../domain/client-protocol.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
 import { selfTopic, userTopic } from '../domain/topics.js';
 import { InvalidOptionError } from '../errors.js';
 import { type Clock, systemServerClock, type Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
 import { encodeDeliveryFrame, FLAG_ALL, FLAG_QUIET } from './delivery-frames.js';
 import {
   type CheckedDelivery,
@@ -40,7 +40,7 @@ import { MessageIds } from './message-ids.js';
 
 export interface DeliveryOriginOptions {
   /** This node's replica: presence says where users are; its name is this node's. */
-  readonly replica: TrackerReplica;
+  readonly replica: PresenceTracker;
   /** This node's open sockets of a user: the origin reaches them without a frame. */
   readonly localSockets: (userId: string) => readonly PresenceSocket[];
   readonly sender: FrameSender;
@@ -203,9 +203,9 @@ export class DeliveryOrigin {
   }
 
   /** A connection of a user with pending deliveries joined somewhere: send it there too. */
-  joined(change: PresenceChange): void {
+  joined(change: RoutedChange): void {
     if (this.pendingByUser.size === 0) return;
-    for (const join of change.joins) {
+    for (const join of change.change.joins) {
       const waiting = this.pendingByUser.get(join.key);
       if (!waiting) continue;
       if (join.topic !== userTopic(join.key) && join.topic !== selfTopic(join.key)) continue;

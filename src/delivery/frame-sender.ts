@@ -3,12 +3,13 @@
  * transport throws; a frame that cannot be sent is logged and the delivery simply gets no answer
  * (the origin's timer decides), so neither side needs its own try/catch.
  */
+
+import type { BusChannel } from '../ports/bus-channel.js';
 import type { Logger } from '../ports/logger.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
 
 export class FrameSender {
   constructor(
-    private readonly transport: ReplicationTransport | undefined,
+    private readonly transport: BusChannel | undefined,
     private readonly logger: Logger,
   ) {}
 

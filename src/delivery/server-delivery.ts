@@ -5,12 +5,13 @@
  * with an InvalidOptionError saying so (rather than quietly reaching only this node's users),
  * and servers that never deliver are not bothered.
  */
+import type { ChangeRoutes } from '../change-router/change-routes.js';
 import { InvalidOptionError } from '../errors.js';
 import type { PresenceGateway } from '../gateway/presence-gateway.js';
+import type { BusChannel, ReplicationTransport } from '../ports/bus-channel.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
 import { Deliverer } from './deliverer.js';
 import type { DeliverOptions, DeliveryResult, DeliveryServerOptions } from './delivery-types.js';
 
@@ -22,11 +23,12 @@ export type Deliver = (
 ) => Promise<DeliveryResult>;
 
 export interface ServerDeliveryOptions {
-  readonly replica: TrackerReplica;
+  readonly replica: PresenceTracker;
+  readonly changes: ChangeRoutes;
   readonly gateway: PresenceGateway;
   /** The tracker's transport as given to createPresenceServer (undefined: one node). */
-  readonly transport?: ReplicationTransport | undefined;
-  readonly deliveryTransport?: ReplicationTransport | undefined;
+  readonly transport?: BusChannel | undefined;
+  readonly deliveryTransport?: BusChannel | undefined;
   readonly delivery?: DeliveryServerOptions | undefined;
   readonly logger: Logger;
   readonly clock: Clock & Timers;
@@ -64,6 +66,7 @@ export function setUpDelivery(options: ServerDeliveryOptions): {
   const deliverer = new Deliverer({
     ...options.delivery,
     replica,
+    changes: options.changes,
     localSockets: (userId) => gateway.socketsOf(userId),
     transport: deliveryTransport,
     logger: options.logger,
@@ -77,8 +80,8 @@ export function setUpDelivery(options: ServerDeliveryOptions): {
 }
 
 function checkDeliveryTransport(
-  deliveryTransport: ReplicationTransport | undefined,
-  transport: ReplicationTransport | undefined,
+  deliveryTransport: BusChannel | undefined,
+  transport: BusChannel | undefined,
   nodeName: string,
 ): void {
   if (deliveryTransport === undefined) return;
@@ -88,7 +91,7 @@ function checkDeliveryTransport(
     typeof deliveryTransport.sendTo !== 'function'
   ) {
     throw new InvalidOptionError(
-      "createPresenceServer: deliveryTransport must be a ReplicationTransport (a bus channel, e.g. bus.channel('delivery'), or createInMemoryBus().createTransport)",
+      "createPresenceServer: deliveryTransport must be a BusChannel (e.g. bus.channel('delivery'), or createInMemoryBus().createTransport)",
     );
   }
   if (deliveryTransport === transport) {

@@ -5,13 +5,18 @@
  * at `/socket.io/socket.io.min.js` and keeps the presence view with a minimal Phoenix-style sync
  * (state, then diffs keyed by phx_ref).
  *
+ * A friend's state shows as a coloured dot and a label: online (green), away (amber), busy (red),
+ * offline (grey) with their last seen when the server sent it (`presence_last_seen`, PROTOCOL.md
+ * "Last seen"), as "last seen 3 min ago".
+ *
  * `?user=<id>&device=<name>` in the page URL connects at once (handy to open two users side by
  * side). The page's view is also readable as `window.presenceDemo` (tests, curious developers).
  */
 
 const STYLE = `
 :root { color-scheme: light dark; --bg:#f5f6f8; --card:#fff; --ink:#1d2330; --muted:#6b7385;
-  --line:#e3e6ec; --accent:#3b6ef5; --on:#22b35e; --off:#b8bdc8; --hidden:#a58bf0; }
+  --line:#e3e6ec; --accent:#3b6ef5; --on:#22b35e; --away:#e5a00d; --busy:#dc3b3b; --off:#b8bdc8;
+  --hidden:#a58bf0; }
 @media (prefers-color-scheme: dark) { :root { --bg:#14171d; --card:#1d2129; --ink:#e8ebf2;
   --muted:#9aa3b5; --line:#2c323d; --off:#4c5361; } }
 * { box-sizing: border-box; }
@@ -34,6 +39,14 @@ button:disabled { opacity:.5; cursor:default; }
 .dot { width:10px; height:10px; border-radius:50%; background:var(--off); flex:none; display:inline-block; }
 .dot.on { background:var(--on); box-shadow:0 0 0 3px color-mix(in srgb, var(--on) 25%, transparent); }
 .dot.hidden { background:var(--hidden); }
+.dot.away { background:var(--away); box-shadow:0 0 0 3px color-mix(in srgb, var(--away) 25%, transparent); }
+.dot.busy { background:var(--busy); box-shadow:0 0 0 3px color-mix(in srgb, var(--busy) 25%, transparent); }
+.badge { font-size:11px; font-weight:600; text-transform:uppercase; letter-spacing:.04em; padding:1px 7px; border-radius:999px; margin-left:8px; vertical-align:1px; color:#fff; background:var(--off); }
+.badge.online { background:var(--on); }
+.badge.away { background:var(--away); }
+.badge.busy { background:var(--busy); }
+.badge.offline { background:transparent; color:var(--muted); border:1px solid var(--line); }
+.last-seen { font-size:13px; color:var(--muted); font-style:italic; }
 ul { list-style:none; margin:0; padding:0; }
 li.person { display:flex; gap:12px; align-items:flex-start; padding:10px 0; border-top:1px solid var(--line); }
 li.person:first-child { border-top:0; }
@@ -55,7 +68,7 @@ const SCRIPT = `
 (function () {
   'use strict';
   var $ = function (id) { return document.getElementById(id); };
-  var view = { me: null, device: null, connected: false, state: new Map(), friends: [], pending: null, seen: new Set() };
+  var view = { me: null, device: null, connected: false, state: new Map(), friends: [], pending: null, seen: new Set(), lastSeen: new Map() };
   window.presenceDemo = view;
   var socket = null;
 
@@ -93,6 +106,7 @@ const SCRIPT = `
     var joins = diff.joins || {}, leaves = diff.leaves || {};
     Object.keys(joins).concat(Object.keys(leaves)).forEach(function (user) { view.seen.add(user); });
     Object.keys(joins).forEach(function (user) {
+      view.lastSeen.delete(user);
       var incoming = joins[user].metas || [];
       var refs = new Set(incoming.map(function (m) { return m.phx_ref; }));
       var kept = (view.state.get(user) || []).filter(function (m) { return !refs.has(m.phx_ref); });
@@ -105,23 +119,60 @@ const SCRIPT = `
     });
   }
 
+  // One state per person from all their devices: busy on any device is a deliberate "do not
+  // disturb"; else online when any device is not away (a custom status counts as online).
+  function stateOf(metas) {
+    if (!metas.length) return 'offline';
+    var statuses = metas.map(function (m) { return m.status; });
+    if (statuses.indexOf('busy') >= 0) return 'busy';
+    return statuses.every(function (s) { return s === 'away'; }) ? 'away' : 'online';
+  }
+  var STATE_LABEL = { online: 'Online', away: 'Away', busy: 'Busy', offline: 'Offline' };
+
+  function ago(ms) {
+    var s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+    if (s < 45) return 'just now';
+    var m = Math.round(s / 60);
+    if (m < 60) return m + ' min ago';
+    var h = Math.round(m / 60);
+    if (h < 24) return h + ' h ago';
+    return new Date(ms).toLocaleDateString();
+  }
+
   function personItem(user, metas, isFriend) {
     var li = document.createElement('li');
     li.className = 'person';
     li.dataset.user = user;
     var online = metas.length > 0;
+    var state = stateOf(metas);
     li.dataset.online = String(online);
+    li.dataset.state = state;
     var dot = document.createElement('span');
-    dot.className = 'dot' + (online ? ' on' : '');
+    dot.className = 'dot' + (state === 'online' ? ' on' : state === 'offline' ? '' : ' ' + state);
     var body = document.createElement('div');
     var name = document.createElement('div');
     name.className = 'name';
     name.textContent = user + (isFriend ? '' : ' (not in your list)');
+    var badge = document.createElement('span');
+    badge.className = 'badge ' + state;
+    badge.textContent = STATE_LABEL[state];
+    name.append(badge);
     var sub = document.createElement('div');
     sub.className = 'sub status';
     var statuses = Array.from(new Set(metas.map(function (m) { return m.status; })));
-    sub.textContent = online ? statuses.join(', ') : 'offline';
-    body.append(name, sub);
+    sub.textContent = statuses.join(', ');
+    // Offline, the badge says it all; the last seen follows.
+    body.append(name);
+    if (online) body.append(sub);
+    var lastSeen = view.lastSeen.get(user);
+    if (!online && typeof lastSeen === 'number') {
+      var seenLine = document.createElement('div');
+      seenLine.className = 'last-seen';
+      seenLine.dataset.lastSeen = String(lastSeen);
+      seenLine.title = new Date(lastSeen).toLocaleString();
+      seenLine.textContent = 'last seen ' + ago(lastSeen) + ' (' + new Date(lastSeen).toLocaleTimeString() + ')';
+      body.append(seenLine);
+    }
     if (online) {
       var devices = document.createElement('div');
       devices.className = 'devices';
@@ -223,6 +274,16 @@ const SCRIPT = `
           render();
         });
         socket.on('presence_error', function (e) { error((e && e.code) + ': ' + (e && e.message)); });
+        // Friends' last seen (ms since the epoch, or null: hidden or unknown); untrusted input.
+        socket.on('presence_last_seen', function (map) {
+          if (!map || typeof map !== 'object') return;
+          Object.keys(map).forEach(function (user) {
+            var value = map[user];
+            if (typeof value === 'number' && isFinite(value)) view.lastSeen.set(user, value);
+            else if (value === null) view.lastSeen.delete(user);
+          });
+          render();
+        });
       })
       .catch(function (e) { error(e.message); view.me = null; });
   }
@@ -230,7 +291,7 @@ const SCRIPT = `
   function disconnect() {
     if (socket) socket.disconnect();
     socket = null;
-    view.me = null; view.connected = false; view.state = new Map(); view.friends = []; view.seen = new Set();
+    view.me = null; view.connected = false; view.state = new Map(); view.friends = []; view.seen = new Set(); view.lastSeen = new Map();
     $('login').classList.remove('hide');
     $('me').classList.add('hide');
     setConn('not connected', false);
@@ -252,6 +313,8 @@ const SCRIPT = `
   });
   $('invisible').addEventListener('change', function () { update({ invisible: $('invisible').checked }); });
   $('leave').addEventListener('click', disconnect);
+  // "last seen 3 min ago" ages while the page is open.
+  setInterval(function () { if (view.me) render(); }, 30000);
 
   var params = new URLSearchParams(location.search);
   var guess = /Mobi/.test(navigator.userAgent) ? 'phone' : 'browser';

@@ -6,11 +6,11 @@
  *   sockets of every user who may see them.
  * - `self:<id>`: the user's invisible connections. Joined by the user's own sockets only, so an
  *   invisible connection reaches nobody else, on any node, without any per-socket filtering
- *   (see src/gateway/invisibility.ts).
+ *   (see src/gateway/session/invisibility.ts).
  *
  * The prefixes cannot collide with socket.io's own per-socket rooms (socket ids have no `:`).
  */
-import type { UserId } from '../ports/friends-graph.js';
+import type { UserId } from './user-id.js';
 
 /** The prefix of visible users' topics: the tracker counts these as the online users. */
 export const USER_TOPIC_PREFIX = 'user:';

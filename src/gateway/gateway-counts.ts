@@ -1,9 +1,8 @@
 /**
  * The gateway's counts, in one place: friends online per subscribed connection (fed by every
- * tracker diff), count-only rooms (their replicated counts and each connection's membership) and
+ * tracker change, the change router's `counts` consumer), count-only rooms (their replicated counts and each connection's membership) and
  * the `counts` read API over both and the tracker.
  */
-import type { PresenceChange } from '../core/index.js';
 import { FriendsOnline } from '../counts/friends-online.js';
 import { PresenceCounts } from '../counts/presence-counts.js';
 import { RoomCounts } from '../counts/room-counts.js';
@@ -14,24 +13,24 @@ import {
 } from '../counts/room-options.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
 import { USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
-import { emitRoomCount, RoomMembership } from './count-room-events.js';
-import type { PresenceNamespace } from './fan-out.js';
+import { TokenBucket } from './edge/token-bucket.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
-import { TokenBucket } from './token-bucket.js';
+import type { PresenceNamespace } from './outbound/fan-out.js';
+import { emitRoomCount, RoomMembership } from './session/count-room-events.js';
 
 export class GatewayCounts {
   readonly counts: PresenceCounts;
   readonly friendsOnline: FriendsOnline;
   private readonly rooms: RoomCounts;
   private readonly roomOptions: ResolvedCountRoomOptions;
-  private readonly countFriends: (change: PresenceChange) => void;
+  private readonly detachChanges: () => void;
 
   constructor(
     nsp: PresenceNamespace,
     private readonly options: ResolvedGatewayOptions,
     rooms: CountRoomOptions | undefined,
   ) {
-    const { replica, graph, graphTimeoutMs, logger } = options;
+    const { replica, changes, graph, graphTimeoutMs, logger } = options;
     this.roomOptions = resolveCountRoomOptions(rooms);
     this.friendsOnline = new FriendsOnline(
       (friend) => replica.view.count(userTopic(friend)) > 0,
@@ -40,6 +39,7 @@ export class GatewayCounts {
     this.rooms = new RoomCounts({
       replica,
       timers: options.clock,
+      changes,
       onCount: (room, count) => emitRoomCount(nsp, room, count),
     });
     this.counts = new PresenceCounts({
@@ -50,19 +50,20 @@ export class GatewayCounts {
       friends: this.friendsOnline,
       rooms: this.rooms,
     });
-    this.countFriends = (change) => {
-      try {
-        this.friendsOnline.applyChange(change);
-      } catch (err) {
-        logger.error({ err }, 'counting friends online failed');
-      }
-    };
-    replica.on('diff', this.countFriends);
+    this.detachChanges = changes.attach('counts', {
+      changed: (change) => {
+        try {
+          this.friendsOnline.applyChange(change);
+        } catch (err) {
+          logger.error({ err }, 'counting friends online failed');
+        }
+      },
+    });
   }
 
   /**
    * A connection's count-only rooms, counting it while it is visible; its session calls
-   * `setCounted` when an update changes that (connection-session.ts).
+   * `setCounted` when an update changes that (session/presence-updates.ts).
    */
   connected(socket: PresenceSocket, userId: string, invisible: boolean): RoomMembership {
     const { rateLimit, now, logger, clock } = this.options;
@@ -83,7 +84,7 @@ export class GatewayCounts {
 
   /** Publishes the last room counts and stops following the tracker. */
   close(): void {
-    this.options.replica.off('diff', this.countFriends);
+    this.detachChanges();
     this.rooms.close();
   }
 }

@@ -2,6 +2,7 @@
  * Options of the gateway, their defaults and their validation. Errors name the option and the fix.
  */
 
+import type { ChangeRoutes } from '../change-router/change-routes.js';
 import type { CountRoomOptions } from '../counts/room-options.js';
 import { positiveNumberOption, positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
@@ -16,24 +17,24 @@ import {
 import type { FriendsGraph } from '../ports/friends-graph.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
-import { type AdmissionOptions, resolveAdmissionOptions } from './admission.js';
-import { type Authenticate, jwtAuthenticate } from './authentication.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
+import { type AdmissionOptions, resolveAdmissionOptions } from './edge/admission.js';
+import { type Authenticate, jwtAuthenticate } from './edge/authentication.js';
 import {
   type HandshakeRateLimitOptions,
   resolveHandshakeRateLimit,
-} from './handshake-rate-limit.js';
-import { type InboundBudgetOptions, resolveInboundBudget } from './inbound-budget.js';
-import type { JwtPolicy } from './jwt-policy.js';
-import type { LastSeenPush } from './last-seen-push.js';
-import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './retry-backoff.js';
+} from './edge/handshake-rate-limit.js';
+import { type InboundBudgetOptions, resolveInboundBudget } from './edge/inbound-budget.js';
+import type { JwtPolicy } from './edge/jwt-policy.js';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './edge/token-bucket.js';
+import { PresenceStateFragments } from './outbound/presence-state-message.js';
+import { WireRefs, wireRefKey } from './outbound/wire-refs.js';
+import { DEFAULT_GRAPH_RETRY, type GraphRetryOptions } from './session/retry-backoff.js';
 import {
   type ResolvedSubscriptionRecheckOptions,
   resolveSubscriptionRecheck,
   type SubscriptionRecheckOptions,
-} from './subscription-recheck.js';
-import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './token-bucket.js';
-import { WireRefs, wireRefKey } from './wire-refs.js';
+} from './session/subscription-recheck.js';
 
 /**
  * The gateway's options. The numeric ones (leaveGraceMs, maxBatchDelayMs, minBatchDelayMs,
@@ -41,8 +42,10 @@ import { WireRefs, wireRefKey } from './wire-refs.js';
  * and docs in src/options/presence-options.ts.
  */
 export interface PresenceGatewayOptions extends LibraryOptions<typeof PRESENCE_OPTIONS.options> {
-  /** The tracker replica connections are tracked on (started and stopped by its owner). */
-  readonly replica: TrackerReplica;
+  /** The tracker connections are tracked on (started and stopped by its owner). */
+  readonly replica: PresenceTracker;
+  /** The server's change router, where the gateway's consumers of tracker changes attach. */
+  readonly changes: ChangeRoutes;
   /** Whose presence each user may see, and the feed of changes to that. */
   readonly graph: FriendsGraph;
   /** HS256 secret of client tokens (`sub` = user id), at least 32 bytes. Give this or `authenticate`. */
@@ -105,7 +108,8 @@ export interface PresenceGatewayOptions extends LibraryOptions<typeof PRESENCE_O
 }
 
 export interface ResolvedGatewayOptions {
-  readonly replica: TrackerReplica;
+  readonly replica: PresenceTracker;
+  readonly changes: ChangeRoutes;
   readonly graph: FriendsGraph;
   readonly authenticate: Authenticate;
   readonly rateLimit: Required<RateLimitOptions>;
@@ -124,12 +128,12 @@ export interface ResolvedGatewayOptions {
   readonly leaveGraceMs: number;
   readonly leaveGraceClock: Clock & Timers;
   readonly wireRefs: WireRefs;
+  /** This gateway's `presence_state` fragments: of its tracker view, with its ref key. */
+  readonly stateFragments: PresenceStateFragments;
   readonly inboundBudget: Required<InboundBudgetOptions>;
   readonly handshakeRateLimit: Required<HandshakeRateLimitOptions>;
   readonly subscriptionRecheck: ResolvedSubscriptionRecheckOptions;
   readonly lastSeen: LastSeenStore | undefined;
-  /** Set by the gateway when there is a store: sends friends' last seen to sockets. */
-  readonly lastSeenPush?: LastSeenPush;
 }
 
 const SPECS = PRESENCE_OPTIONS.options;
@@ -141,9 +145,14 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
   if (!options || typeof options !== 'object') {
     throw new InvalidOptionError('gateway options must be an object');
   }
-  const { replica, graph } = options;
+  const { replica, graph, changes } = options;
   if (!replica || typeof replica.track !== 'function') {
     throw new InvalidOptionError('replica must be a TrackerReplica');
+  }
+  if (!changes || typeof changes.attach !== 'function') {
+    throw new InvalidOptionError(
+      "changes must be the server's change router (src/change-router/), where the gateway follows the tracker",
+    );
   }
   if (!graph || typeof graph.visibleTo !== 'function' || typeof graph.subscribe !== 'function') {
     throw new InvalidOptionError(
@@ -180,8 +189,9 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
       `graphRetry.maxDelayMs (${graphRetry.maxDelayMs}) must be at least graphRetry.initialDelayMs (${graphRetry.initialDelayMs})`,
     );
   }
-  return {
+  const resolved = {
     replica,
+    changes,
     graph,
     authenticate,
     rateLimit,
@@ -205,6 +215,10 @@ export function resolveGatewayOptions(options: PresenceGatewayOptions): Resolved
     handshakeRateLimit: resolveHandshakeRateLimit(options.handshakeRateLimit),
     subscriptionRecheck: resolveSubscriptionRecheck(options.subscriptionRecheck, clock),
     lastSeen: resolveLastSeen(options.lastSeen),
+  };
+  return {
+    ...resolved,
+    stateFragments: new PresenceStateFragments(replica.view, resolved.wireRefs),
   };
 }
 

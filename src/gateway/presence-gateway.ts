@@ -7,7 +7,6 @@
  * does, and so do its cluster adapters for local sockets): subscription steps rely on it.
  */
 import type { Server } from 'socket.io';
-import type { PresenceCounts } from '../counts/presence-counts.js';
 import {
   type ClientToServerEvents,
   INVALID_HANDSHAKE,
@@ -20,32 +19,28 @@ import {
   UNAUTHORIZED,
 } from '../domain/client-protocol.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
-import { PresenceQuery, type QueryPresence } from '../query/presence-query.js';
-import { LastSeenReads } from '../user-online/last-seen-reads.js';
-import { Admission, Overloaded, type Release } from './admission.js';
-import { authenticateHandshake, type Handshake } from './authentication.js';
-import { clusterConnections } from './connection-cap.js';
-import { ConnectionSession } from './connection-session.js';
-import { DiffOutboxes, type DiffOutboxStats } from './diff-outboxes.js';
-import { rawPacketsSupported } from './diff-packet.js';
-import { DiffFanOut, type PresenceNamespace } from './fan-out.js';
-import { GatewayCounts } from './gateway-counts.js';
-import {
-  type PresenceGatewayOptions,
-  type ResolvedGatewayOptions,
-  resolveGatewayOptions,
-} from './gateway-options.js';
-import { followGraphChanges } from './graph-feed.js';
-import { type ConnectionMeta, handshakeMeta } from './handshake-meta.js';
-import { addressKey, HandshakeRateLimit } from './handshake-rate-limit.js';
-import { LastSeenPush } from './last-seen-push.js';
-import { lastSeenSettingBucket, setLastSeenVisibility } from './last-seen-visibility.js';
-import { isExplicitLeave, LeaveGrace } from './leave-grace.js';
-import { closedForOversizeFrame } from './oversize-frames.js';
-import { type EngineConnection, PacketFloods } from './packet-floods.js';
-import { SessionRegistry } from './session-registry.js';
-import { SubscriptionRecheck } from './subscription-recheck.js';
-import type { WireRefs } from './wire-refs.js';
+import type { LastSeenReads } from '../last-seen/last-seen-reads.js';
+import { Admission, Overloaded, type Release } from './edge/admission.js';
+import { authenticateHandshake, type Handshake } from './edge/authentication.js';
+import { clusterConnections } from './edge/connection-cap.js';
+import { type ConnectionMeta, handshakeMeta } from './edge/handshake-meta.js';
+import { addressKey, HandshakeRateLimit } from './edge/handshake-rate-limit.js';
+import { closedForOversizeFrame } from './edge/oversize-frames.js';
+import { type EngineConnection, PacketFloods } from './edge/packet-floods.js';
+import type { GatewayCounts } from './gateway-counts.js';
+import type { ResolvedGatewayOptions } from './gateway-options.js';
+import { DiffOutboxes, type DiffOutboxStats } from './outbound/diff-outboxes.js';
+import { rawPacketsSupported } from './outbound/diff-packet.js';
+import { DiffFanOut, type PresenceNamespace } from './outbound/fan-out.js';
+import { LastSeenPush } from './outbound/last-seen-push.js';
+import type { WireRefs } from './outbound/wire-refs.js';
+import { ConnectionSession } from './session/connection-session.js';
+import { followGraphChanges } from './session/graph-feed.js';
+import { lastSeenSettingBucket, setLastSeenVisibility } from './session/last-seen-visibility.js';
+import { isExplicitLeave, LeaveGrace } from './session/leave-grace.js';
+import type { SessionCollaborators, SessionOptions } from './session/session-context.js';
+import { SessionRegistry } from './session/session-registry.js';
+import { SubscriptionRecheck } from './session/subscription-recheck.js';
 
 /** The connect_error message while the gateway is shutting down. */
 export const UNAVAILABLE = 'unavailable';
@@ -96,14 +91,24 @@ export interface GatewayStats {
   readonly foreignKeyEntries: number;
 }
 
+/**
+ * What the gateway is given besides its options: built by its owner (the server), which also
+ * reads them (the `counts` API, the last-seen reads shared with the query) and closes them.
+ */
+export interface GatewayCollaborators {
+  /** Friends online per session and count-only rooms, kept up to date by the gateway's sessions. */
+  readonly counts: GatewayCounts;
+  /** Batched reads of the last-seen store, when there is one (for `presence_last_seen`). */
+  readonly lastSeenReads?: LastSeenReads;
+}
+
 export class PresenceGateway {
   readonly namespace: PresenceNamespace;
   private readonly options: ResolvedGatewayOptions;
   private readonly gatewayCounts: GatewayCounts;
-  private readonly presenceQuery: PresenceQuery;
-  /** Batched reads of the last-seen store, when there is one (push, query). */
-  readonly lastSeenReads: LastSeenReads | undefined;
   private readonly lastSeenPush: LastSeenPush | undefined;
+  private readonly sessionOptions: SessionOptions;
+  private readonly sessionParts: SessionCollaborators;
   private readonly sessions = new SessionRegistry();
   private readonly admission: Admission;
   private readonly outboxes: DiffOutboxes;
@@ -118,25 +123,25 @@ export class PresenceGateway {
   private framesTooLarge = 0;
   private closed = false;
 
-  /** Sets up the `/presence` namespace of `io` (or `namespace` when given). */
-  constructor(io: Server, options: PresenceGatewayOptions, namespace = PRESENCE_NAMESPACE) {
-    const resolved = resolveGatewayOptions(options);
+  /**
+   * Sets up the `/presence` namespace of `io` (or `namespace` when given), with options resolved
+   * by resolveGatewayOptions (gateway-options.ts).
+   */
+  constructor(
+    io: Server,
+    options: ResolvedGatewayOptions,
+    collaborators: GatewayCollaborators,
+    namespace = PRESENCE_NAMESPACE,
+  ) {
+    this.options = options;
     this.namespace = io.of(namespace) as unknown as PresenceNamespace;
-    this.lastSeenReads = resolved.lastSeen && new LastSeenReads(resolved.lastSeen, resolved.logger);
+    this.gatewayCounts = collaborators.counts;
+    const { lastSeenReads } = collaborators;
     this.lastSeenPush =
-      this.lastSeenReads &&
-      new LastSeenPush(this.namespace, resolved.replica, this.lastSeenReads, {
-        now: resolved.now,
+      lastSeenReads &&
+      new LastSeenPush(this.namespace, options.replica, options.changes, lastSeenReads, {
+        now: options.now,
       });
-    this.options = { ...resolved, lastSeenPush: this.lastSeenPush };
-    this.gatewayCounts = new GatewayCounts(this.namespace, this.options, options.rooms);
-    this.presenceQuery = new PresenceQuery({
-      state: this.options.replica.view,
-      graph: this.options.graph,
-      graphTimeoutMs: this.options.graphTimeoutMs,
-      timers: this.options.clock,
-      lastSeen: this.lastSeenReads,
-    });
     this.admission = new Admission(this.options.admission);
     this.outboxes = new DiffOutboxes(
       this.namespace.name,
@@ -146,7 +151,8 @@ export class PresenceGateway {
       this.options.clock,
     );
     this.fanOut = new DiffFanOut(
-      this.options.replica,
+      this.options.changes,
+      this.options.stateFragments,
       this.namespace,
       this.outboxes,
       this.options.logger,
@@ -154,8 +160,24 @@ export class PresenceGateway {
       this.options.fanOutSliceMs,
       this.options.clock,
     );
-    const { replica, leaveGraceMs, leaveGraceClock, logger } = this.options;
-    this.grace = new LeaveGrace(replica, leaveGraceMs, leaveGraceClock, logger);
+    const { replica, changes, graph, leaveGraceMs, leaveGraceClock, logger, now, wireRefs } =
+      this.options;
+    const { graphTimeoutMs, graphRetry, rateLimit } = this.options;
+    this.sessionOptions = { graphTimeoutMs, graphRetry, rateLimit };
+    this.sessionParts = {
+      replica,
+      graph,
+      logger,
+      now,
+      clock: this.options.clock,
+      wireRefs,
+      stateFragments: this.options.stateFragments,
+      outboxes: this.outboxes,
+      fanOut: this.fanOut,
+      friendsOnline: this.gatewayCounts.friendsOnline,
+      lastSeenPush: this.lastSeenPush,
+    };
+    this.grace = new LeaveGrace(replica, changes, leaveGraceMs, leaveGraceClock, logger);
     this.handshakes = new HandshakeRateLimit(this.options.handshakeRateLimit);
     this.floods = new PacketFloods(this.options.inboundBudget, this.options.now, logger);
     // Every engine connection is budgeted from its first packet (io.engine exists once the
@@ -181,7 +203,6 @@ export class PresenceGateway {
     this.namespace.on('connection', onConnection);
     this.detach.push(
       () => this.namespace.off('connection', onConnection),
-      () => this.gatewayCounts.close(),
       () => this.fanOut.close(),
       () => this.outboxes.close(),
       followGraphChanges(this.options.graph, this.sessions, this.options.logger),
@@ -193,16 +214,6 @@ export class PresenceGateway {
   /** How presences are named on the wire (opaque `phx_ref`s, see wire-refs.ts). */
   get wireRefs(): WireRefs {
     return this.options.wireRefs;
-  }
-
-  /** Online users and connections, per topic, friends online, count-only rooms. */
-  get counts(): PresenceCounts {
-    return this.gatewayCounts.counts;
-  }
-
-  /** Users' presence from this node's replica, as the backend or one viewer sees it. */
-  get query(): QueryPresence {
-    return this.presenceQuery.query;
   }
 
   stats(): GatewayStats {
@@ -350,17 +361,17 @@ export class PresenceGateway {
     const { meta, invisible } = data.connection;
     const device = meta['device'];
     const session = new ConnectionSession(
-      data.userId,
-      socket,
-      meta,
-      invisible,
-      this.options,
-      this.outboxes,
-      this.fanOut,
-      this.gatewayCounts.connected(socket, data.userId, invisible),
-      this.gatewayCounts.friendsOnline,
-      // A visible reconnect takes over its device's graced entry here, if any (leave-grace.ts).
-      invisible ? undefined : this.grace.claim(data.userId, device),
+      {
+        userId: data.userId,
+        socket,
+        meta,
+        invisible,
+        countRooms: this.gatewayCounts.connected(socket, data.userId, invisible),
+        // A visible reconnect takes over its device's graced entry here, if any (leave-grace.ts).
+        takenOver: invisible ? undefined : this.grace.claim(data.userId, device),
+      },
+      this.sessionOptions,
+      this.sessionParts,
     );
     this.sessions.add(session);
     this.floods.filter(socket);

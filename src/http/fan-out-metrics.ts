@@ -1,7 +1,8 @@
 /**
- * Prometheus metrics of the per-socket batching of presence diffs (gateway/diff-outboxes.ts): how
- * many messages went out and how many deliveries they carried (their ratio is the batching's
- * gain), the current batch window and the sockets waiting for a flush.
+ * Prometheus metrics of the per-socket batching of presence diffs
+ * (gateway/outbound/diff-outboxes.ts): how many messages went out and how many deliveries they
+ * carried (their ratio is the batching's gain), the current batch window and the sockets waiting
+ * for a flush.
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { GatewayStats } from '../gateway/presence-gateway.js';

@@ -1,11 +1,15 @@
 /**
  * The node's plain HTTP routes, next to socket.io on the same server (socket.io answers its own
- * `/socket.io/` paths before this handler sees them): `/healthz`, with --demo the demo routes,
- * and with an admin token the admin routes, `/metrics` among them. Unknown paths are 404 JSON. An
- * admin route checks the token first (401), so a caller without it learns nothing of the route's
- * methods; then a route answers its one method (GET routes HEAD too), others are 405.
+ * `/socket.io/` paths before this handler sees them): `/healthz`, `/readyz` (with a readiness),
+ * with --demo the demo routes, and with an admin token the admin routes, `/metrics` among them.
+ * Unknown paths are 404 JSON, or go to `next` when the caller passes one (Express/Connect style),
+ * so the handler mounts in front of an app's own routes. With a `prefix` only paths under it are
+ * served, the prefix removed. An admin route checks the token first (401), so a caller without it
+ * learns nothing of the route's methods; then a route answers its one method (GET routes HEAD
+ * too), others are 405.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../ports/logger.js';
 import { adminTokenChecker } from './admin-token.js';
 import { sendError, sendJson } from './json-response.js';
@@ -24,47 +28,92 @@ export interface HttpHandlerOptions {
   readonly routes?: ReadonlyMap<string, Route>;
   /** The admin routes' bearer token; without it admin routes answer 404. */
   readonly adminToken?: string;
+  /** `/readyz`: served when given (200 ready, else 503 with the reasons). */
+  readonly readiness?: () => { readonly ready: boolean; readonly reasons: readonly unknown[] };
+  /** Serve only paths under this prefix (e.g. `/presence`), with it removed. @default none */
+  readonly prefix?: string;
   readonly logger: Logger;
 }
 
-export function createHttpHandler(options: HttpHandlerOptions): RequestListener {
+/**
+ * A node:http request listener that also takes Express/Connect's `next`: called (with no
+ * argument) for a path it does not serve, instead of answering 404.
+ */
+export type PresenceRequestHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void;
+
+export function createHttpHandler(options: HttpHandlerOptions): PresenceRequestHandler {
   const routes = new Map<string, Route>(options.routes);
+  const isAdmin =
+    options.adminToken === undefined ? undefined : adminTokenChecker(options.adminToken);
   routes.set(
     '/healthz',
-    getRoute(async (_req, res) => {
+    getRoute(async (req, res) => {
       const ready = options.isReady();
       sendJson(res, ready ? 200 : 503, {
         status: ready ? 'ok' : 'unavailable',
-        node: options.node,
+        // The node name is the host name and pid by default: only the admin sees it.
+        ...(isAdmin?.(req) ? { node: options.node } : {}),
         replicas: options.replicaCounts(),
       });
     }),
   );
+  const { readiness } = options;
+  if (readiness) {
+    routes.set(
+      READINESS_PATH,
+      getRoute(async (_req, res) => {
+        const { ready, reasons } = readiness();
+        sendJson(res, ready ? 200 : 503, { ready, reasons });
+      }),
+    );
+  }
   routes.set(METRICS_PATH, adminRoute('GET', renderMetrics(options.metrics)));
+  return createRoutesHandler(routes, options);
+}
+
+/**
+ * Serves `routes` by exact path (under `prefix`), nothing else: unknown paths go to `next`, else
+ * 404. The CLI puts one with the demo routes in front of the node's handler.
+ */
+export function createRoutesHandler(
+  routes: ReadonlyMap<string, Route>,
+  options: Pick<HttpHandlerOptions, 'adminToken' | 'prefix' | 'logger'>,
+): PresenceRequestHandler {
+  const prefix = checkPrefix(options.prefix);
   const isAdmin =
     options.adminToken === undefined ? undefined : adminTokenChecker(options.adminToken);
 
-  return (req: IncomingMessage, res: ServerResponse) => {
+  return (req, res, next) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      sendError(res, 400, 'bad_request', 'malformed request target');
+      if (next) next();
+      else sendError(res, 400, 'bad_request', 'malformed request target');
       return;
     }
-    const route = routes.get(url.pathname);
-    if (!route) {
-      sendError(res, 404, 'not_found', `no route ${url.pathname}`);
+    const path = withoutPrefix(url.pathname, prefix);
+    const route = path === undefined ? undefined : routes.get(path);
+    if (!route || path === undefined) {
+      if (next) next();
+      else sendError(res, 404, 'not_found', `no route ${url.pathname}`);
       return;
     }
+    url.pathname = path;
     if (route.admin && !isAdmin) {
       const alone =
-        url.pathname === METRICS_PATH ? ', or serve it alone with --metrics-listen' : '';
+        url.pathname === METRICS_PATH
+          ? ', or serve it alone with --metrics-listen (a library reads presence.metrics)'
+          : '';
       sendError(
         res,
         404,
         'admin_disabled',
-        `${url.pathname} is an admin route: start the node with --admin-token (or PRESENCE_ADMIN_TOKEN) to enable it${alone}`,
+        `${url.pathname} is an admin route: start the node with --admin-token (or PRESENCE_ADMIN_TOKEN), or give presence.http() an adminToken, to enable it${alone}`,
       );
       return;
     }
@@ -94,4 +143,24 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
       else res.destroy();
     });
   };
+}
+
+export const READINESS_PATH = '/readyz';
+
+function checkPrefix(prefix: string | undefined): string {
+  if (prefix === undefined || prefix === '' || prefix === '/') return '';
+  if (typeof prefix !== 'string' || !/^\/[^?#]*[^/?#]$/.test(prefix)) {
+    throw new InvalidOptionError(
+      `http prefix must be a path such as "/presence" (a leading slash, no trailing one), got ${JSON.stringify(prefix)}`,
+    );
+  }
+  return prefix;
+}
+
+/** The path below `prefix`, or undefined when the path is not under it. */
+function withoutPrefix(pathname: string, prefix: string): string | undefined {
+  if (prefix === '') return pathname;
+  if (!pathname.startsWith(prefix)) return undefined;
+  const rest = pathname.slice(prefix.length);
+  return rest.startsWith('/') ? rest : undefined;
 }

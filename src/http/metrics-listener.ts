@@ -11,7 +11,10 @@ import type { RouteHandler } from './route.js';
 
 export const METRICS_PATH = '/metrics';
 
-export function renderMetrics(metrics: PresenceMetrics): RouteHandler {
+/** What a scrape needs of the metrics. */
+export type MetricsText = Pick<PresenceMetrics, 'render' | 'contentType'>;
+
+export function renderMetrics(metrics: MetricsText): RouteHandler {
   return async (_req, res) => {
     const text = await metrics.render();
     res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
@@ -20,7 +23,7 @@ export function renderMetrics(metrics: PresenceMetrics): RouteHandler {
 }
 
 /** The request listener of the metrics-only address: GET/HEAD /metrics, nothing else. */
-export function createMetricsListener(metrics: PresenceMetrics, logger: Logger): RequestListener {
+export function createMetricsListener(metrics: MetricsText, logger: Logger): RequestListener {
   const render = renderMetrics(metrics);
   return (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];

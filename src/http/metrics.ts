@@ -3,20 +3,22 @@
  * presences, replicas up/down, deltas, transfers, dropped frames, fan-out latency and the
  * default Node.js metrics (event-loop lag among them).
  *
- * Fan-out time: the tracker emits 'diff' synchronously to its listeners, the gateway's fan-out
- * (into per-socket outboxes) among them. A listener put first and one put last time that span
- * on the server's clock; the writes happen later, when the outboxes flush.
+ * Fan-out time: the change router (src/change-router/) times its fan-out consumer (a change into
+ * per-socket outboxes) and hands the time to the consumers after it; the metrics consumer, last,
+ * observes it. The writes happen later, when the outboxes flush.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ChangeRoutes } from '../change-router/change-routes.js';
 import type { Deliverer } from '../delivery/deliverer.js';
-import { type Clock, systemClock } from '../ports/clock.js';
+import type { TransportStats } from '../ports/bus-channel.js';
 import type { NodeBusStats } from '../ports/node-bus.js';
-import type { TransportStats } from '../ports/replication-transport.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
 import { registerDeliveryMetrics } from './delivery-metrics.js';
 
 export interface MetricsSources {
-  readonly replica: TrackerReplica;
+  readonly replica: PresenceTracker;
+  /** The server's change router: the fan-out's time of each change is read there. */
+  readonly changes: ChangeRoutes;
   /** Open client connections on this node. */
   readonly connections: () => number;
   /** The node bus (or transports) whose dropped frames are counted. */
@@ -25,8 +27,6 @@ export interface MetricsSources {
   readonly relayFramesDropped?: () => number;
   /** The node's delivery service, when it has one. */
   readonly delivery?: Deliverer | undefined;
-  /** The server's clock, which fan-outs are timed on. @default the system's */
-  readonly clock?: Clock;
 }
 
 export interface PresenceMetrics {
@@ -40,7 +40,6 @@ export interface PresenceMetrics {
 
 export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics {
   const { replica } = sources;
-  const clock = sources.clock ?? systemClock;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -95,68 +94,33 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
     'Transfer requests answered',
     () => replica.stats.transferRequestsServed,
   );
-  const dropped = new Counter({
+  const seen = new Map<string, number>();
+  // The totals are read at scrape time, so the registry alone (presence.metrics) is complete.
+  new Counter({
     name: 'presence_transport_frames_dropped_total',
     help: 'Replication frames dropped, by reason',
     labelNames: ['reason'],
     registers: [registry],
+    collect() {
+      for (const [reason, total] of Object.entries(droppedTotals(sources))) {
+        const delta = total - (seen.get(reason) ?? 0);
+        // inc(0) too: every reason is exported from the first scrape.
+        if (delta >= 0) this.inc({ reason }, delta);
+        seen.set(reason, total);
+      }
+    },
   });
-  const seen = new Map<string, number>();
-  for (const reason of [
-    'link_down',
-    'malformed_envelope',
-    'unauthenticated',
-    'replayed',
-    'wrong_sender',
-    'undecodable',
-    'invalid_graph_change',
-  ]) {
-    dropped.inc({ reason }, 0);
-  }
-  const dropCollect = () => {
-    let linkDown = 0;
-    let malformed = 0;
-    let unauthenticated = 0;
-    let replayed = 0;
-    for (const transport of sources.transports) {
-      const stats = transport.stats();
-      linkDown += stats.framesDroppedLinkDown;
-      malformed += stats.framesDroppedMalformed;
-      unauthenticated += stats.framesDroppedUnauthenticated ?? 0;
-      replayed += stats.framesDroppedReplayed ?? 0;
-    }
-    const totals: Record<string, number> = {
-      link_down: linkDown,
-      malformed_envelope: malformed,
-      unauthenticated,
-      replayed,
-      wrong_sender: replica.stats.framesRefused,
-      undecodable: replica.stats.framesDropped,
-      invalid_graph_change: sources.relayFramesDropped?.() ?? 0,
-    };
-    for (const [reason, total] of Object.entries(totals)) {
-      const delta = total - (seen.get(reason) ?? 0);
-      if (delta > 0) dropped.inc({ reason }, delta);
-      seen.set(reason, total);
-    }
-  };
   const fanOut = new Histogram({
     name: 'presence_fanout_seconds',
     help: 'From a tracker diff to its changes owed to every watching socket, on this node',
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [registry],
   });
-  let startedAt: number | undefined;
-  const onDiffFirst = () => {
-    startedAt = clock.now();
-  };
-  const onDiffLast = () => {
-    if (startedAt === undefined) return;
-    fanOut.observe((clock.now() - startedAt) / 1000);
-    startedAt = undefined;
-  };
-  replica.prependListener('diff', onDiffFirst);
-  replica.on('diff', onDiffLast);
+  const stopTimingFanOut = sources.changes.attach('metrics', {
+    changed: ({ fanOutSeconds }) => {
+      if (fanOutSeconds !== undefined) fanOut.observe(fanOutSeconds);
+    },
+  });
   const stopDeliveryMetrics = sources.delivery
     ? registerDeliveryMetrics(registry, sources.delivery)
     : undefined;
@@ -165,14 +129,36 @@ export function createPresenceMetrics(sources: MetricsSources): PresenceMetrics 
     registry,
     contentType: registry.contentType,
     async render() {
-      dropCollect();
       return registry.metrics();
     },
     close() {
-      replica.off('diff', onDiffFirst);
-      replica.off('diff', onDiffLast);
+      stopTimingFanOut();
       stopDeliveryMetrics?.();
     },
+  };
+}
+
+function droppedTotals(sources: MetricsSources): Record<string, number> {
+  const { replica } = sources;
+  let linkDown = 0;
+  let malformed = 0;
+  let unauthenticated = 0;
+  let replayed = 0;
+  for (const transport of sources.transports) {
+    const stats = transport.stats();
+    linkDown += stats.framesDroppedLinkDown;
+    malformed += stats.framesDroppedMalformed;
+    unauthenticated += stats.framesDroppedUnauthenticated ?? 0;
+    replayed += stats.framesDroppedReplayed ?? 0;
+  }
+  return {
+    link_down: linkDown,
+    malformed_envelope: malformed,
+    unauthenticated,
+    replayed,
+    wrong_sender: replica.stats.framesRefused,
+    undecodable: replica.stats.framesDropped,
+    invalid_graph_change: sources.relayFramesDropped?.() ?? 0,
   };
 }
 

@@ -3,8 +3,8 @@
  * owned by this node, users online as it sees them, and the last-seen store's reads and writes.
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { LastSeenReadStats } from '../user-online/last-seen-reads.js';
-import type { LastSeenRecorderStats } from '../user-online/last-seen-recorder.js';
+import type { LastSeenReadStats } from '../last-seen/last-seen-reads.js';
+import type { LastSeenRecorderStats } from '../last-seen/last-seen-recorder.js';
 import type { UserOnlineFeed } from '../user-online/user-online-feed.js';
 import { monotonic } from './metrics.js';
 

@@ -1,6 +1,7 @@
 /** Bounds each store call, so an outage rejects quickly and callers fall back to "unknown". */
-import { raceDeadline } from '../domain/deadline.js';
+
 import { LastSeenStoreError } from '../errors.js';
+import { raceDeadline } from '../ports/deadline.js';
 
 export const DEFAULT_LAST_SEEN_TIMEOUT_MS = 2_000;
 

@@ -2,9 +2,10 @@
  * The arguments every last-seen adapter checks before touching its store, with the same coded
  * errors and messages whichever adapter it is.
  */
+
+import type { UserId } from '../domain/user-id.js';
 import { userIdProblem } from '../domain/user-id.js';
 import { InvalidInputError } from '../errors.js';
-import type { UserId } from '../ports/friends-graph.js';
 import { type LastSeenVisibility, MAX_LAST_SEEN_BATCH } from '../ports/last-seen-store.js';
 
 const VISIBILITIES: readonly string[] = ['friends', 'nobody'] satisfies LastSeenVisibility[];
@@ -14,10 +15,10 @@ export function isLastSeenVisibility(value: unknown): value is LastSeenVisibilit
 }
 
 /**
- * NUL (PostgreSQL text cannot hold it) or a lone surrogate (UTF-8 turns every one into U+FFFD, so
- * two such ids would share one key or row): user ids elsewhere, but never stored here.
+ * NUL: PostgreSQL text cannot hold it, so an id with one is a user id elsewhere but never stored
+ * here. (A lone surrogate is no user id at all: src/domain/user-id.ts refuses it.)
  */
-const UNSTORABLE = /\0|\p{Cs}/u;
+const UNSTORABLE = /\0/;
 
 export function isStorableUserId(user: UserId): boolean {
   return !UNSTORABLE.test(user);
@@ -29,7 +30,7 @@ export function assertLastSeenUser(value: unknown, where: string): asserts value
   if (problem !== undefined) throw new InvalidInputError(`${where}: ${problem}`);
   if (!isStorableUserId(value as UserId)) {
     throw new InvalidInputError(
-      `${where}: a user id with NUL or a lone surrogate has no last seen (stores keep ids as UTF-8 text)`,
+      `${where}: a user id with NUL has no last seen (PostgreSQL text cannot hold it)`,
     );
   }
 }

@@ -41,6 +41,14 @@ CREATE TABLE IF NOT EXISTS ${schema}.presence_last_seen (
   visibility text
 );`,
   },
+  {
+    version: 2,
+    description: 'presence_last_seen: MACs of last_seen and visibility (with a cluster secret)',
+    sql: (schema) => `
+ALTER TABLE ${schema}.presence_last_seen
+  ADD COLUMN IF NOT EXISTS last_seen_mac text,
+  ADD COLUMN IF NOT EXISTS visibility_mac text;`,
+  },
 ];
 
 export const LATEST_LAST_SEEN_VERSION = Math.max(

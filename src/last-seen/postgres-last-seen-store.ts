@@ -1,19 +1,21 @@
 /**
  * Last seen in PostgreSQL: one row per user in `<schema>.presence_last_seen` (migrations in
- * postgres-last-seen-schema.ts). `record` is one upsert keeping the greater time; `get` is
+ * postgres-last-seen-schema.ts), with a cluster secret each value with its MAC (last-seen-seal.ts). `record` is one upsert keeping the greater time; `get` is
  * one `= ANY($1)` query. Every query is bounded (statement timeout on the server, query timeout
  * and a deadline here), so an outage rejects within `timeoutMs` instead of hanging.
  */
 import pg from 'pg';
 import { positiveOption } from '../domain/positive-option.js';
+import type { UserId } from '../domain/user-id.js';
 import { InvalidOptionError, LastSeenStoreError } from '../errors.js';
-import type { UserId } from '../ports/friends-graph.js';
 import type {
   LastSeenRecord,
   LastSeenStore,
   LastSeenVisibility,
 } from '../ports/last-seen-store.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
+import type { ClusterSecretOptions } from '../transports/cluster-secret.js';
+import { LastSeenClock, type LastSeenClockOptions } from './last-seen-clock.js';
 import {
   closedStoreError,
   DEFAULT_LAST_SEEN_TIMEOUT_MS,
@@ -25,17 +27,18 @@ import {
   assertLastSeenVisibility,
   checkLastSeenBatch,
 } from './last-seen-input.js';
+import { LastSeenSeal } from './last-seen-seal.js';
 import {
   assertLastSeenSchemaName,
   DEFAULT_LAST_SEEN_SCHEMA,
   lastSeenMigrationStatus,
 } from './postgres-last-seen-schema.js';
-import { BadRowLog, toStoredRecord } from './stored-values.js';
+import { StoredRecordReader } from './stored-values.js';
 
 const NAME = 'PostgresLastSeenStore';
 const QUERY_CANCELED = '57014';
 
-export interface PostgresLastSeenStoreOptions {
+export interface PostgresLastSeenStoreOptions extends ClusterSecretOptions, LastSeenClockOptions {
   /** A pool to query through; never ended by the store. */
   readonly pool?: pg.Pool;
   /** Used when no `pool` is given, e.g. `postgres://user@127.0.0.1:5432/app`. */
@@ -53,7 +56,9 @@ export interface PostgresLastSeenStoreOptions {
 interface Row {
   readonly user_id: string;
   readonly last_seen: string | null;
+  readonly last_seen_mac: string | null;
   readonly visibility: string | null;
+  readonly visibility_mac: string | null;
 }
 
 export class PostgresLastSeenStore implements LastSeenStore {
@@ -62,7 +67,9 @@ export class PostgresLastSeenStore implements LastSeenStore {
   readonly #ownsPool: boolean;
   readonly #timeoutMs: number;
   readonly #logger: Logger;
-  readonly #badRows: BadRowLog;
+  readonly #seal: LastSeenSeal | undefined;
+  readonly #clock: LastSeenClock;
+  readonly #reader: StoredRecordReader;
   readonly #sql: ReturnType<typeof statements>;
   #closed = false;
 
@@ -74,7 +81,9 @@ export class PostgresLastSeenStore implements LastSeenStore {
       options.timeoutMs ?? DEFAULT_LAST_SEEN_TIMEOUT_MS,
     );
     this.#logger = options.logger ?? silentLogger;
-    this.#badRows = new BadRowLog(this.#logger, NAME);
+    this.#seal = LastSeenSeal.from(options, NAME);
+    this.#clock = new LastSeenClock(options, NAME);
+    this.#reader = new StoredRecordReader(this.#seal, this.#clock, this.#logger, NAME);
     this.#sql = statements(this.schema);
     this.#ownsPool = options.pool === undefined;
     this.#pool = options.pool ?? this.#createPool(options);
@@ -109,14 +118,23 @@ export class PostgresLastSeenStore implements LastSeenStore {
     this.#checkOpen('record');
     assertLastSeenUser(user, `${NAME}.record`);
     assertLastSeenAt(at, `${NAME}.record`);
-    await this.#query('record', this.#sql.record, [user, at]);
+    const ceiling = this.#clock.ceiling();
+    const value = Math.min(at, ceiling);
+    const mac = this.#seal?.sign(user, 'at', String(value)) ?? null;
+    await this.#query('record', this.#sql.record, [user, value, mac, ceiling]);
+  }
+
+  /** Stored values refused for a missing or wrong MAC (with a cluster secret), since start. */
+  get refusedValues(): number {
+    return this.#reader.refused;
   }
 
   async setVisibility(user: UserId, visibility: LastSeenVisibility): Promise<void> {
     this.#checkOpen('setVisibility');
     assertLastSeenUser(user, `${NAME}.setVisibility`);
     assertLastSeenVisibility(visibility, `${NAME}.setVisibility`);
-    await this.#query('setVisibility', this.#sql.setVisibility, [user, visibility]);
+    const mac = this.#seal?.sign(user, 'visibility', visibility) ?? null;
+    await this.#query('setVisibility', this.#sql.setVisibility, [user, visibility, mac]);
   }
 
   async get(users: readonly UserId[]): Promise<ReadonlyMap<UserId, LastSeenRecord>> {
@@ -126,9 +144,13 @@ export class PostgresLastSeenStore implements LastSeenStore {
     if (unique.length === 0) return found;
     const result = await this.#query<Row>('get', this.#sql.get, [unique]);
     for (const row of result.rows) {
-      const stored = toStoredRecord(row.last_seen, row.visibility);
-      if (stored.ok) found.set(row.user_id, stored.record);
-      else this.#badRows.skipped(String(row.user_id), stored.reason);
+      const record = this.#reader.read(String(row.user_id), {
+        at: row.last_seen,
+        atMac: row.last_seen_mac,
+        visibility: row.visibility,
+        visibilityMac: row.visibility_mac,
+      });
+      if (record !== undefined) found.set(row.user_id, record);
     }
     return found;
   }
@@ -193,15 +215,23 @@ export class PostgresLastSeenStore implements LastSeenStore {
 function statements(schema: string) {
   const table = `${schema}.presence_last_seen`;
   return {
-    // GREATEST(stored, given), written only when it changes; a stored value `get` would skip
-    // (outside 0 … 2^53 - 1) counts as none, so the next record repairs it.
-    record: `INSERT INTO ${table} AS stored (user_id, last_seen) VALUES ($1, $2)
-      ON CONFLICT (user_id) DO UPDATE SET last_seen = EXCLUDED.last_seen
+    // GREATEST(stored, given), written only when it changes. $3 is the MAC (NULL without a
+    // cluster secret), $4 the ceiling (now plus the clock skew). A stored value `get` would skip
+    // (negative), one beyond the ceiling, and with a secret one without a MAC count as none, so
+    // the next record replaces them. As in Redis (redis-last-seen-store.ts), the comparison
+    // cannot check a MAC: a forged time within the ceiling reads as not stored until a later
+    // record passes it.
+    record: `INSERT INTO ${table} AS stored (user_id, last_seen, last_seen_mac) VALUES ($1, $2, $3)
+      ON CONFLICT (user_id) DO UPDATE
+      SET last_seen = EXCLUDED.last_seen, last_seen_mac = EXCLUDED.last_seen_mac
       WHERE stored.last_seen IS NULL OR stored.last_seen < EXCLUDED.last_seen
-        OR stored.last_seen NOT BETWEEN 0 AND ${Number.MAX_SAFE_INTEGER}`,
-    setVisibility: `INSERT INTO ${table} AS stored (user_id, visibility) VALUES ($1, $2)
-      ON CONFLICT (user_id) DO UPDATE SET visibility = EXCLUDED.visibility`,
-    get: `SELECT user_id, last_seen::text AS last_seen, visibility FROM ${table}
-      WHERE user_id = ANY($1::text[])`,
+        OR stored.last_seen NOT BETWEEN 0 AND $4::bigint
+        OR ($3::text IS NOT NULL AND stored.last_seen_mac IS NULL)`,
+    setVisibility: `INSERT INTO ${table} AS stored (user_id, visibility, visibility_mac)
+      VALUES ($1, $2, $3)
+      ON CONFLICT (user_id) DO UPDATE
+      SET visibility = EXCLUDED.visibility, visibility_mac = EXCLUDED.visibility_mac`,
+    get: `SELECT user_id, last_seen::text AS last_seen, last_seen_mac, visibility, visibility_mac
+      FROM ${table} WHERE user_id = ANY($1::text[])`,
   };
 }

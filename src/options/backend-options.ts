@@ -37,6 +37,6 @@ export const BACKEND_OPTIONS = optionGroup('Backend presence', {
     value: '<s>',
     secret: true,
     defaultDoc: 'none; required with `--webhook-url`',
-    doc: "key of the events' `X-Presence-Signature` (≥ 32 bytes)",
+    doc: 'key of `X-Presence-Signature` and `webhook-signature` (≥ 32 bytes)',
   },
 });

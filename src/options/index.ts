@@ -16,6 +16,7 @@ export { NODE_OPTIONS } from './node-options.js';
 export * from './option-spec.js';
 export { PRESENCE_OPTIONS } from './presence-options.js';
 export { SECURITY_OPTIONS } from './security-options.js';
+export { TOKEN_OPTIONS, TOKEN_SECRET_VARIABLE } from './token-options.js';
 export { TRACKER_TIMING_OPTIONS } from './tracker-timing-options.js';
 
 export const OPTION_GROUPS = [

@@ -33,7 +33,16 @@ export const NODE_OPTIONS = optionGroup('Node', {
     env: 'REDIS_URL',
     value: '<url>',
     defaultDoc: 'none: one node, in-memory transport',
-    doc: 'Redis for replication between nodes',
+    doc: 'Redis for replication between nodes: `redis://`, `rediss://` (TLS), `redis-sentinel://host:26379,host2:26379/<master name>` (`rediss-sentinel://`: TLS; docs/usage.md, "Redis with failover"); a Redis URL of `--graph` and `--last-seen` may be one too',
+  },
+  channelPrefix: {
+    type: 'text',
+    flag: '--channel-prefix',
+    env: 'PRESENCE_CHANNEL_PREFIX',
+    value: '<p>',
+    defaultDoc:
+      '`graph-presence`, with a cluster secret `graph-presence-<tag>` (a tag derived from it)',
+    doc: "namespace of the cluster's Redis channels: keeps clusters apart on one Redis (1 to 100 printable ASCII characters, the same on every node)",
   },
   graph: {
     type: 'text',

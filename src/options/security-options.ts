@@ -70,6 +70,15 @@ export const SECURITY_OPTIONS = optionGroup('Security', {
     defaultDoc: 'none: frames not authenticated',
     doc: 'key of the HMAC on every frame between nodes (≥ 32 bytes, the same on every node; docs/cluster-wire-format.md)',
   },
+  clusterSecretNext: {
+    type: 'text',
+    flag: '--cluster-secret-next',
+    env: 'PRESENCE_CLUSTER_SECRET_NEXT',
+    value: '<s>',
+    secret: true,
+    defaultDoc: 'none',
+    doc: 'rotation phase 1: the next key, accepted, never signed with (docs/usage.md, "Rotating the cluster secret")',
+  },
   clusterSecretPrevious: {
     type: 'text',
     flag: '--cluster-secret-previous',
@@ -77,6 +86,6 @@ export const SECURITY_OPTIONS = optionGroup('Security', {
     value: '<s>',
     secret: true,
     defaultDoc: 'none',
-    doc: 'the previous key, accepted during a rotation',
+    doc: 'rotation phase 2: the previous key, accepted, never signed with',
   },
 });

@@ -7,8 +7,7 @@
  * `a → b` lets `a` (the source) see `b` (the target). Self-loops never count.
  */
 
-/** An opaque user id: any non-empty string (`:`, spaces, unicode and `__proto__` included). */
-export type UserId = string;
+import type { UserId } from '../domain/user-id.js';
 
 /** An edge was added to or removed from the graph. Reported once per actual change. */
 export interface EdgeChange {
@@ -55,7 +54,18 @@ export interface FriendsGraph {
 
   /** Stop the feed and release what the adapter opened (never injected clients). Idempotent. */
   close(): Promise<void>;
+
+  /**
+   * Optional: a cheap round trip to the store, for readiness (`/readyz`). Resolves when the store
+   * answers, rejects like `visibleTo` when it cannot. Adapters whose `visibleTo` may answer from a
+   * cache implement it so the check reaches the store; without it readiness asks `visibleTo` for
+   * {@link GRAPH_PROBE_USER}, a user nobody has.
+   */
+  check?(): Promise<void>;
 }
+
+/** The user id readiness asks the graph about: it sees nobody, and nobody sees it. */
+export const GRAPH_PROBE_USER: UserId = '__graph-presence-readiness-probe__';
 
 /** Adapters whose store the service may write to offer these; `addEdge` is idempotent. */
 export interface FriendsGraphEditor {

@@ -2,7 +2,7 @@
  * The last-seen port: when each user was last seen online, and who may see it. Adapters live in
  * src/last-seen/ (memory, Redis, PostgreSQL); the CLI picks one with `--last-seen`.
  */
-import type { UserId } from './friends-graph.js';
+import type { UserId } from '../domain/user-id.js';
 
 /** Who may see a user's last seen: their friends (the default), or nobody. */
 export type LastSeenVisibility = 'friends' | 'nobody';

@@ -1,18 +1,14 @@
 /**
  * The node bus port: one bus per node carries every kind of frame between nodes (the tracker's
  * replication, `deliver`, the graph change relay) over one link, as socket.io's cluster adapter
- * and Phoenix.PubSub do. Each kind is a typed channel: a ReplicationTransport view whose frames
+ * and Phoenix.PubSub do. Each kind is a typed channel: a BusChannel view whose frames
  * reach only that channel's handlers. The link state is the bus's: every channel is up or down
  * together.
  *
  * With a cluster secret, the bus authenticates every frame (HMAC-SHA256, docs/cluster-wire-format.md "Transport
  * framing") and drops frames without a valid MAC or replayed ones before any handler sees them.
  */
-import type {
-  LinkChangeHandler,
-  ReplicationTransport,
-  TransportStats,
-} from './replication-transport.js';
+import type { BusChannel, LinkChangeHandler, TransportStats } from './bus-channel.js';
 
 /** The kinds of frames a bus carries; each has its own channel and handlers. */
 export const BUS_CHANNEL_KINDS = ['tracker', 'delivery', 'graph'] as const;
@@ -33,7 +29,7 @@ export interface NodeBus {
    * the view's handlers (the bus stays open for the other channels). Frame handlers receive the
    * sender's node name, authenticated when the bus has a cluster secret.
    */
-  channel(kind: BusChannelKind): ReplicationTransport;
+  channel(kind: BusChannelKind): BusChannel;
   /** Called on every transition of the bus's one link. Returns an idempotent unsubscribe. */
   onLinkChange(handler: LinkChangeHandler): () => void;
   isLinkUp(): boolean;

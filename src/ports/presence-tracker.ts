@@ -1,11 +1,19 @@
 /**
- * The tracker as its users see it: writes that report their diff, and a read-only view.
+ * The tracker as the modules above the runtime see it: this node's replica ref, its timing and
+ * counters, a read-only view of what it holds and of the cluster's health, and writes that report
+ * their change.
  *
- * It is a port (like the replication transport) because the gateway, counts, delivery, the query
- * and the HTTP metrics depend on what the tracker does, not on how a replica runs it: the runtime's
- * TrackerReplica implements it, and nothing above the runtime holds the core's mutable
- * PresenceState. A write through anything else would skip the `diff` event (subscribers would miss
- * the change) and the check that a meta can be replicated.
+ * It is a port (like the replication transport) because the gateway, counts, delivery, the
+ * backend's online feed, the query and the HTTP metrics depend on what the tracker does, not on
+ * how a replica runs it. The runtime's TrackerReplica implements it; only src/runtime and the
+ * composition root (src/server/create-presence-server.ts) name that class
+ * (test/architecture/tracker-port.test.ts). Nothing above the runtime holds the core's mutable
+ * PresenceState or ReplicaHealth: a write through anything but this port would skip the change
+ * report and the check that a meta can be replicated.
+ *
+ * Changes and replica up/down events are not read here: the tracker reports them (TrackerEvents)
+ * to the one change router (src/change-router/), which hands each, grouped by topic, to the
+ * consumers in a declared order. No consumer listens to the tracker itself.
  *
  * The view is named TrackerView, not PresenceView: that name is the client SDK's synced view.
  */
@@ -16,7 +24,9 @@ import type {
   Presence,
   PresenceChange,
   ReplicaKey,
+  ReplicaRecord,
   ReplicaRef,
+  ReplicaTransition,
   TrackResult,
   UpdateResult,
 } from '../core/index.js';
@@ -60,12 +70,58 @@ export interface TrackerView {
   entriesOf(ref: ReplicaRef): Presence[];
 }
 
+/** The tracker's timing that consumers follow (the runtime's resolved timing options). */
+export interface TrackerTiming {
+  /** Deltas go out this often: a change reaches the other nodes within about one period. */
+  readonly broadcastPeriodMs: number;
+  /** Silence before a replica is down (its presences hidden). */
+  readonly downPeriodMs: number;
+  /** Silence before a replica is forgotten (its presences deleted). */
+  readonly permdownPeriodMs: number;
+}
+
+/** The replica's counters since start, for metrics and tests. */
+export interface TrackerStats {
+  readonly heartbeatsSent: number;
+  readonly deltasSent: number;
+  readonly deltasMerged: number;
+  readonly gaps: number;
+  readonly transferRequestsSent: number;
+  readonly transferRequestsServed: number;
+  readonly transferPartsReceived: number;
+  readonly framesDropped: number;
+  /** Frames refused because they speak for a replica other than the node that sent them. */
+  readonly framesRefused: number;
+}
+
+/** The other replicas as this one knows them, read-only (the runtime alone changes it). */
+export interface ReplicaHealthView {
+  /** Every other replica known, up or down. */
+  all(): ReplicaRecord[];
+  /** How many other replicas are up and down. */
+  counts(): { up: number; down: number };
+}
+
+/** Another replica came up, went down, or was forgotten (permdown). */
+export interface ReplicaEvent {
+  readonly type: ReplicaTransition['type'];
+  readonly ref: ReplicaRef;
+}
+
 /**
- * Writes to this node's own presences. Each returns the change it caused and, when the change is
- * not empty, emits it as `diff` (with every change merged from other replicas).
+ * Writes to this node's own presences, and what consumers read of the replica. Each write returns
+ * the change it caused and, when the change is not empty, reports it (TrackerEvents), with every
+ * change merged from other replicas.
  */
 export interface PresenceTracker {
+  /** This replica: its name is this node's. */
+  readonly ref: ReplicaRef;
   readonly view: TrackerView;
+  readonly timing: TrackerTiming;
+  readonly stats: TrackerStats;
+  readonly health: ReplicaHealthView;
+  /** When `ref` started (ms on the replica's clock), read from its vsn. */
+  startedAt(ref: ReplicaRef): number;
   /** @throws InvalidInputError when the meta is not plain JSON (it could not be replicated). */
   track(topic: string, key: string, conn: string, meta: Meta): TrackResult;
   /** Untracking what is not tracked is a no-op with no change. */
@@ -80,6 +136,16 @@ export interface PresenceTracker {
    * @throws InvalidInputError when the meta is not plain JSON (it could not be replicated).
    */
   move(topic: string, key: string, conn: string, toTopic: string, meta: Meta): MoveResult;
+}
+
+/**
+ * What the tracker reports, synchronously, as it happens: for the change router
+ * (src/change-router/) alone; the architecture test fails on any other listener.
+ */
+export interface TrackerEvents {
+  /** Visible presences changed (local write, merge, transfer, replica up/down). Never empty. */
   on(event: 'diff', listener: (change: PresenceChange) => void): this;
+  on(event: 'replica', listener: (event: ReplicaEvent) => void): this;
   off(event: 'diff', listener: (change: PresenceChange) => void): this;
+  off(event: 'replica', listener: (event: ReplicaEvent) => void): this;
 }

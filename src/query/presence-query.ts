@@ -7,18 +7,19 @@
  *   connection is not there, so a user who is invisible on every device is offline here too: the
  *   answer is the same as for a user who is not connected, and reveals no invisibility.
  * - With `as: viewer`, exactly what the viewer's own client holds after `presence_state` (see
- *   connection-session.ts): the viewer themself with all their connections, invisible ones too
- *   (their own devices see them); users `graph.visibleTo(viewer)` names, with their visible
- *   connections; anyone else offline, the same answer as an offline friend, so a query cannot
- *   tell a non-friend from a friend who is not there.
+ *   gateway/session/subscriptions.ts): the viewer themself with all their connections, invisible
+ *   ones too (their own devices see them); users `graph.visibleTo(viewer)` names, with their
+ *   visible connections; anyone else offline, the same answer as an offline friend, so a query
+ *   cannot tell a non-friend from a friend who is not there.
  */
 import type { Presence } from '../core/index.js';
-import { lookupVisible } from '../domain/graph-lookup.js';
 import { selfTopic, userTopic } from '../domain/topics.js';
+import type { UserId } from '../domain/user-id.js';
+import { type LastSeenReads, visibleLastSeen } from '../last-seen/last-seen-reads.js';
 import type { Timers } from '../ports/clock.js';
-import type { FriendsGraph, UserId } from '../ports/friends-graph.js';
+import type { FriendsGraph } from '../ports/friends-graph.js';
+import { lookupVisible } from '../ports/graph-lookup.js';
 import type { TrackerView } from '../ports/presence-tracker.js';
-import { type LastSeenReads, visibleLastSeen } from '../user-online/last-seen-reads.js';
 import { checkQuery, type QueryOptions } from './query-input.js';
 import { OFFLINE, type UserPresence, userPresence } from './user-presence.js';
 

@@ -3,9 +3,10 @@
  * user-id limit of src/domain/user-id.ts) and the options (`as`, a valid user id). Every refusal
  * is an InvalidQueryError whose `reason` names what to fix; the HTTP route answers it as the code.
  */
+
+import type { UserId } from '../domain/user-id.js';
 import { userIdProblem } from '../domain/user-id.js';
 import { InvalidInputError } from '../errors.js';
-import type { UserId } from '../ports/friends-graph.js';
 
 /** Most users one query may ask about: it is answered in one turn of the event loop. */
 export const MAX_QUERY_USERS = 1_000;

@@ -7,10 +7,10 @@
  * What is stored is a frozen copy, not the caller's object: a caller that changes its object
  * after the call cannot put an unchecked meta into the state (or into a frame).
  *
- * Rules owned elsewhere: the gateway's client-facing rules (src/gateway/patch-validation.ts,
- * src/gateway/handshake-meta.ts, the whole-meta bound in src/gateway/connection-session.ts) refuse
- * a client's input with its error codes; the decoder (src/protocol/decode-values.ts) checks remote
- * metas, a trust boundary.
+ * Rules owned elsewhere: the gateway's client-facing rules
+ * (src/gateway/session/patch-validation.ts, src/gateway/edge/handshake-meta.ts, the whole-meta
+ * bound in src/gateway/session/presence-updates.ts) refuse a client's input with its error codes;
+ * the decoder (src/protocol/decode-values.ts) checks remote metas, a trust boundary.
  */
 import type { Meta } from '../core/index.js';
 import { InvalidInputError } from '../errors.js';

@@ -23,12 +23,20 @@ import {
   type TransferPart,
   type UpdateResult,
 } from '../core/index.js';
+import type { ReplicationTransport } from '../ports/bus-channel.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import type { PresenceTracker, TrackerView } from '../ports/presence-tracker.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
+import type {
+  PresenceTracker,
+  ReplicaEvent,
+  ReplicaHealthView,
+  TrackerEvents,
+  TrackerStats,
+  TrackerView,
+} from '../ports/presence-tracker.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import type { ReplicationMessage } from '../protocol/messages.js';
+import { InitialSync } from './initial-sync.js';
 import { readOnlyView } from './read-only-view.js';
 import {
   type ReplicaTimingOptions,
@@ -62,10 +70,7 @@ export function replicaStartedAt(ref: ReplicaRef): number {
   return Math.floor(ref.vsn / VSN_PER_MS);
 }
 
-export interface ReplicaEvent {
-  readonly type: ReplicaTransition['type'];
-  readonly ref: ReplicaRef;
-}
+export type { ReplicaEvent } from '../ports/presence-tracker.js';
 
 export interface TrackerReplicaEvents {
   /** Visible presences changed (local op, merge, replica up/down). Never empty. */
@@ -73,31 +78,32 @@ export interface TrackerReplicaEvents {
   replica: [event: ReplicaEvent];
   /** Our link to the transport went down or came back. */
   link: [up: boolean];
+  /** Caught up with the cluster since the link came up (see InitialSync). */
+  synced: [];
 }
 
-/** Counters for metrics. */
-export interface ReplicaStats {
-  heartbeatsSent: number;
-  deltasSent: number;
-  deltasMerged: number;
-  gaps: number;
-  transferRequestsSent: number;
-  transferRequestsServed: number;
-  transferPartsReceived: number;
-  framesDropped: number;
-  /** Frames refused because they speak for a replica other than the node that sent them. */
-  framesRefused: number;
-}
+/** Counters for metrics, as the replica counts them (read as TrackerStats outside). */
+type ReplicaStats = { -readonly [K in keyof TrackerStats]: TrackerStats[K] };
 
-export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implements PresenceTracker {
+export class TrackerReplica
+  extends EventEmitter<TrackerReplicaEvents>
+  implements PresenceTracker, TrackerEvents
+{
   readonly ref: ReplicaRef;
   /** What the tracker holds, read-only: the state's writes go through this replica only. */
   readonly view: TrackerView;
   /** Private to the runtime, for real (`#`): a write elsewhere would skip the diff and the checks. */
   readonly #state: PresenceState;
-  readonly health = new ReplicaHealth();
+  /** Changed only by what this replica hears and the silence it sees; read through `health`. */
+  readonly #health = new ReplicaHealth();
+  /** The other replicas, read-only. */
+  readonly health: ReplicaHealthView = Object.freeze({
+    all: () => this.#health.all(),
+    counts: () => this.#health.counts(),
+  });
   readonly timing: ResolvedTimingOptions;
-  readonly stats: ReplicaStats = {
+  /** Counted here; read-only to everyone else. */
+  readonly #stats: ReplicaStats = {
     heartbeatsSent: 0,
     deltasSent: 0,
     deltasMerged: 0,
@@ -115,6 +121,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
   private readonly logger: Logger;
   private readonly requests: TransferRequests;
   private readonly answers: TransferAnswers;
+  private readonly sync: InitialSync;
   private silentPeriods: number;
   private tickHandle: unknown;
   private unsubscribers: (() => void)[] = [];
@@ -144,6 +151,10 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     this.requests = new TransferRequests(
       this.timing.clockSamplePeriods,
       this.timing.transferTimeoutMs,
+    );
+    this.sync = new InitialSync(
+      Math.max(3, this.timing.clockSamplePeriods + 1),
+      this.timing.downPeriodMs,
     );
     // The first tick always says hello (Phoenix starts the silence counter at its maximum).
     this.silentPeriods = this.timing.maxSilentPeriods;
@@ -176,8 +187,32 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     this.unsubscribers = [];
   }
 
+  get stats(): TrackerStats {
+    return this.#stats;
+  }
+
+  startedAt(ref: ReplicaRef): number {
+    return replicaStartedAt(ref);
+  }
+
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /**
+   * Whether this replica has caught up with the cluster since its link last came up: every
+   * replica it sees as up heartbeated a clock ours covers and no transfer is outstanding, checked
+   * from the third tick with the link up (or the down period passed). See InitialSync.
+   */
+  get synced(): boolean {
+    return this.sync.isDone;
+  }
+
+  /** The replicas (names) still ahead of ours at the last sync check, while not synced. */
+  get syncingWith(): readonly string[] {
+    return this.sync.behind.map(
+      (key) => this.#health.all().find((r) => replicaKey(r.ref) === key)?.ref.name ?? key,
+    );
   }
 
   // ── local operations ─────────────────────────────────────────────────────────────────────────
@@ -219,10 +254,32 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     const now = this.clock.now();
     this.broadcastDelta();
     this.requestTransfers(now);
-    if (this.transport.isLinkUp())
-      this.applyTransitions(
-        this.health.detectDowns(now, this.timing.downPeriodMs, this.timing.permdownPeriodMs),
+    if (!this.transport.isLinkUp()) return;
+    this.applyTransitions(
+      this.#health.detectDowns(now, this.timing.downPeriodMs, this.timing.permdownPeriodMs),
+    );
+    this.checkSync(now);
+  }
+
+  private checkSync(now: number): void {
+    if (this.sync.isDone) return;
+    const outcome = this.sync.tick({
+      now,
+      ownClock: this.#state.clock(),
+      upReplicas: this.#health
+        .all()
+        .filter((r) => r.status === 'up')
+        .map((r) => replicaKey(r.ref)),
+      isOutstanding: (replica) => this.requests.isOutstanding(replica),
+    });
+    if (outcome.status === 'syncing') return;
+    if (outcome.status === 'gave-up') {
+      this.logger.warn(
+        { behind: this.syncingWith },
+        'initial sync: replicas still ahead after the down period; counting the sync as done',
       );
+    } else this.logger.info({}, 'initial sync done: caught up with every replica up');
+    this.emit('synced');
   }
 
   // ── the tick's steps ─────────────────────────────────────────────────────────────────────────
@@ -241,7 +298,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
 
   private broadcastDelta(): void {
     const delta = this.#state.takeDelta();
-    if (delta) this.stats.deltasSent++;
+    if (delta) this.#stats.deltasSent++;
     else if (this.silentPeriods < this.timing.maxSilentPeriods) {
       this.silentPeriods++;
       return;
@@ -251,13 +308,13 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
   }
 
   private heartbeat(delta: ReturnType<PresenceState['takeDelta']>): void {
-    this.stats.heartbeatsSent++;
+    this.#stats.heartbeatsSent++;
     this.send({ type: 'heartbeat', from: this.ref, clock: this.#state.clock(), delta });
   }
 
   private requestTransfers(now: number): void {
     for (const key of this.requests.sample(this.#state.self.key, this.#state.clock(), now)) {
-      const record = this.health.all().find((r) => replicaKey(r.ref) === key);
+      const record = this.#health.all().find((r) => replicaKey(r.ref) === key);
       if (record?.status !== 'up') continue;
       this.requestTransfer(record.ref, now);
     }
@@ -265,7 +322,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
 
   private requestTransfer(from: ReplicaRef, now: number): void {
     const requestId = this.requests.sent(replicaKey(from), this.#state.self.tag, now);
-    this.stats.transferRequestsSent++;
+    this.#stats.transferRequestsSent++;
     this.sendTo(from, {
       type: 'transfer-request',
       from: this.ref,
@@ -279,7 +336,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
   private receive(frame: Uint8Array, sender: string): void {
     const decoded = decodeMessage(frame);
     if (!decoded.ok) {
-      this.stats.framesDropped++;
+      this.#stats.framesDropped++;
       this.logger.warn(
         { reason: decoded.reason, detail: decoded.detail, bytes: frame.length },
         'dropped a replication frame',
@@ -289,7 +346,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     const message = decoded.message;
     const refusal = senderProblem(message, sender);
     if (refusal !== undefined) {
-      this.stats.framesRefused++;
+      this.#stats.framesRefused++;
       this.logger.warn({ sender, from: message.from, type: message.type }, refusal);
       return;
     }
@@ -304,12 +361,13 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     }
     if (message.type === 'leave') {
       this.requests.forget(replicaKey(message.from));
-      this.applyTransitions(this.health.leave(message.from, this.clock.now()));
+      this.sync.forget(replicaKey(message.from));
+      this.applyTransitions(this.#health.leave(message.from, this.clock.now()));
       return;
     }
-    const heard = this.health.heard(message.from, this.clock.now());
+    const heard = this.#health.heard(message.from, this.clock.now());
     if (heard.stale) {
-      this.stats.framesDropped++;
+      this.#stats.framesDropped++;
       this.logger.debug({ from: message.from }, 'message from a retired incarnation: ignored');
       return;
     }
@@ -317,10 +375,11 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     switch (message.type) {
       case 'heartbeat':
         this.requests.heardClock(replicaKey(message.from), message.clock);
+        this.sync.heardClock(replicaKey(message.from), message.clock);
         if (message.delta) {
           const result = this.#state.mergeDelta(message.delta);
-          if (result.status === 'gap') this.stats.gaps++;
-          else if (result.status === 'applied') this.stats.deltasMerged++;
+          if (result.status === 'gap') this.#stats.gaps++;
+          else if (result.status === 'applied') this.#stats.deltasMerged++;
           this.report(result.change);
         }
         return;
@@ -331,7 +390,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
         this.answers.acknowledged(message.from, message.requestId, message.received);
         return;
       case 'transfer-part':
-        this.stats.transferPartsReceived++;
+        this.#stats.transferPartsReceived++;
         this.requests.partReceived(
           replicaKey(message.from),
           message.requestId,
@@ -357,7 +416,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     requestId: string,
     clock: ReadonlyMap<string, number>,
   ): void {
-    this.stats.transferRequestsServed++;
+    this.#stats.transferRequestsServed++;
     const parts: TransferPart[] = this.#state.extract(
       requester,
       clock,
@@ -380,6 +439,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
 
   private linkChanged(up: boolean): void {
     this.emit('link', up);
+    this.sync.restart(up ? this.clock.now() : undefined);
     if (!up) {
       this.logger.warn({}, 'replication link down: failure detection suspended');
       this.requests.reset();
@@ -387,10 +447,10 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
     }
     const now = this.clock.now();
     this.logger.info({}, 'replication link up: re-syncing');
-    this.health.restartSilence(now);
+    this.#health.restartSilence(now);
     this.heartbeat(this.#state.takeDelta());
     this.silentPeriods = 0;
-    for (const record of this.health.all()) {
+    for (const record of this.#health.all()) {
       if (record.status === 'up') this.requestTransfer(record.ref, now);
     }
   }
@@ -407,6 +467,7 @@ export class TrackerReplica extends EventEmitter<TrackerReplicaEvents> implement
             : this.#state.replicaPermdown(transition.ref);
       if (transition.type !== 'up') {
         this.requests.forget(replicaKey(transition.ref));
+        this.sync.forget(replicaKey(transition.ref));
         this.answers.forget(transition.ref);
       } else {
         // A newcomer learns our clock from our heartbeats: send one at the next tick, not after a

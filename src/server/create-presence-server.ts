@@ -12,7 +12,10 @@
  */
 import { createServer, Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
+import type { Registry } from 'prom-client';
 import { type ServerOptions as SocketIoOptions, Server as SocketIoServer } from 'socket.io';
+import { ChangeRouter } from '../change-router/change-router.js';
+import type { ChangeRoutes } from '../change-router/change-routes.js';
 import type { PresenceCounts } from '../counts/presence-counts.js';
 import type { Deliverer } from '../delivery/deliverer.js';
 import type { DeliveryServerOptions } from '../delivery/delivery-types.js';
@@ -20,29 +23,42 @@ import { type Deliver, setUpDelivery } from '../delivery/server-delivery.js';
 import { PRESENCE_NAMESPACE } from '../domain/client-protocol.js';
 import { USER_TOPIC_PREFIX } from '../domain/topics.js';
 import { InvalidOptionError } from '../errors.js';
+import { refuseMainNamespace } from '../gateway/edge/main-namespace.js';
+import { GatewayCounts } from '../gateway/gateway-counts.js';
 import type { PresenceGatewayOptions } from '../gateway/gateway-options.js';
-import { refuseMainNamespace } from '../gateway/main-namespace.js';
+import { resolveGatewayOptions } from '../gateway/gateway-options.js';
+import type { PresenceNamespace } from '../gateway/outbound/fan-out.js';
 import { PresenceGateway } from '../gateway/presence-gateway.js';
+import type { PresenceMetrics } from '../http/metrics.js';
+import { type LastSeenReadStats, LastSeenReads } from '../last-seen/last-seen-reads.js';
+import type { LastSeenRecorderStats } from '../last-seen/last-seen-recorder.js';
+import { MemoryLastSeenStore } from '../last-seen/memory-last-seen-store.js';
 import { timingProblems } from '../options/timing.js';
+import type { BusChannel, ReplicationTransport } from '../ports/bus-channel.js';
 import { systemServerClock } from '../ports/clock.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
-import { silentLogger } from '../ports/logger.js';
+import { type Logger, silentLogger } from '../ports/logger.js';
 import type { NodeBus } from '../ports/node-bus.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
-import type { QueryPresence } from '../query/presence-query.js';
+import { PresenceQuery, type QueryPresence } from '../query/presence-query.js';
 import type { ReplicaTimingOptions } from '../runtime/replica-options.js';
 import { TrackerReplica } from '../runtime/tracker-replica.js';
-import { createInMemoryBus } from '../transports/in-memory-transport.js';
+import { createInMemoryBus } from '../transports/in-memory-bus.js';
 import { assertValidReplicaId } from '../transports/replica-id.js';
 import {
   BackendPresence,
   type BackendPresenceOptions,
   checkBackendPresenceOptions,
 } from '../user-online/backend-presence.js';
-import type { LastSeenReadStats } from '../user-online/last-seen-reads.js';
-import type { LastSeenRecorderStats } from '../user-online/last-seen-recorder.js';
 import type { UserOnlineFeed } from '../user-online/user-online-feed.js';
 import type { WebhookSender } from '../webhooks/webhook-sender.js';
+import { GraphProbe } from './graph-probe.js';
+import { createNodeMetrics } from './node-metrics.js';
+import {
+  type PresenceHttpHandler,
+  type PresenceHttpOptions,
+  presenceHttp,
+} from './presence-http.js';
+import { type Readiness, readinessOf } from './readiness.js';
 
 /** The largest client frame a socket.io server created here accepts. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
@@ -50,13 +66,13 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 /**
  * The server's options. Those of the gateway (graph, authentication, limits, leave grace, batching,
  * `clock`...) are PresenceGatewayOptions' (src/gateway/gateway-options.ts), those of the backend's
- * side (lastSeen, webhooks, offlineDelayMs, ownerWarmUpMs) BackendPresenceOptions'
+ * side (webhooks, offlineDelayMs, ownerWarmUpMs) BackendPresenceOptions'
  * (src/user-online/backend-presence.ts); their numeric ones are declared in src/options/. The graph,
  * a `lastSeen` store (kept as `lastSeenStore`) and the transports are never closed by close().
  */
 export interface PresenceServerOptions
-  extends Omit<PresenceGatewayOptions, 'replica' | 'now'>,
-    BackendPresenceOptions {
+  extends Omit<PresenceGatewayOptions, 'replica' | 'now' | 'changes' | 'lastSeen'>,
+    Omit<BackendPresenceOptions, 'lastSeen'> {
   /**
    * An existing socket.io server to add the `/presence` namespace to. Give at most one of `io`
    * and `httpServer`; with neither, an HTTP server is created (not listening: call
@@ -84,11 +100,11 @@ export interface PresenceServerOptions
    */
   readonly transport?: ReplicationTransport;
   /**
-   * With `transport`: the channel of `deliver` between nodes, another transport with this node's
+   * With `transport`: the channel of `deliver` between nodes, another bus channel with this node's
    * name (e.g. `bus.channel('delivery')`), never `transport` itself. Not closed by close().
    * Needed with `transport`: without it `deliver` rejects. @default none: one node, local delivery
    */
-  readonly deliveryTransport?: ReplicationTransport;
+  readonly deliveryTransport?: BusChannel;
   /** `deliver`'s fallback hook (e.g. a push notification) and default timeout. */
   readonly delivery?: DeliveryServerOptions;
   /**
@@ -98,6 +114,30 @@ export interface PresenceServerOptions
   readonly nodeName?: string;
   /** Tracker timing (broadcast, down and permdown periods...). @default Phoenix's */
   readonly timing?: ReplicaTimingOptions;
+  /**
+   * Where users' last seen and its visibility are kept (src/ports/last-seen-store.ts): a
+   * MemoryLastSeenStore for one node, a Redis or PostgreSQL store shared by a cluster. Kept as
+   * `lastSeenStore`. The node that owns a user records their last seen when they go offline;
+   * friends get it (`presence_last_seen`) and the query answers it. A given store is never closed
+   * by the server. `false`: no last seen (always null).
+   * @default a MemoryLastSeenStore of this node (closed by close()), as the CLI without --redis;
+   * with a bus or transport (a cluster) a warning is logged, since nodes would disagree
+   */
+  readonly lastSeen?: LastSeenStore | false;
+  /**
+   * The graph change relay given to the graph adapter (createTransportGraphChangeRelay from
+   * graph-presence/graph-adapters/graphology), so the metrics count the frames it dropped as
+   * invalid (`presence_transport_frames_dropped_total{reason="invalid_graph_change"}`).
+   */
+  readonly graphRelay?: { readonly droppedFrames: number };
+  /**
+   * Readiness's check of the friends graph (`/readyz`, `readiness()`): how often, and how long one
+   * may take. @default { graphCheckIntervalMs: 5000, graphCheckTimeoutMs: 2000 }
+   */
+  readonly readiness?: {
+    readonly graphCheckIntervalMs?: number;
+    readonly graphCheckTimeoutMs?: number;
+  };
 }
 
 export interface PresenceServer {
@@ -107,6 +147,11 @@ export interface PresenceServer {
   readonly httpServer: HttpServer | undefined;
   /** This node's tracker replica (started). */
   readonly replica: TrackerReplica;
+  /**
+   * The one path of the replica's changes (src/change-router/): a consumer added here, e.g. the
+   * CLI's metrics, gets each change grouped by topic in its slot's turn.
+   */
+  readonly changes: ChangeRoutes;
   readonly gateway: PresenceGateway;
   /** Counts: `online()`, `topic(topic)`, `friendsOnline(userId)`, `room(room)`. */
   readonly counts: PresenceCounts;
@@ -127,7 +172,7 @@ export interface PresenceServer {
   readonly deliver: Deliver;
   /** The delivery service (stats, settled listeners); undefined when `deliver` cannot work. */
   readonly delivery: Deliverer | undefined;
-  /** The `lastSeen` store given in the options, if any (left open by `close`). */
+  /** The last-seen store: the one given (left open by `close`), the default memory one, or none. */
   readonly lastSeenStore: LastSeenStore | undefined;
   /** Users' online/offline transitions as this node sees them, and which it owns. */
   readonly online: UserOnlineFeed;
@@ -137,6 +182,26 @@ export interface PresenceServer {
   readonly lastSeenStats:
     | { readonly reads: LastSeenReadStats; readonly writes: LastSeenRecorderStats }
     | undefined;
+  /**
+   * This node's Prometheus metrics (prom-client), every `presence_*` metric of docs/usage.md plus
+   * Node's defaults: for an app that already serves a registry (merge it with
+   * `Registry.merge([appRegistry, presence.metrics])`, or render `presence.metrics.metrics()`).
+   * Built on first use.
+   */
+  readonly metrics: Registry;
+  /**
+   * A node:http request handler (`(req, res, next?) => void`) of this node's HTTP surface:
+   * `/healthz`, `/readyz`, and with `adminToken` the admin routes (`/admin/presence`, the counts,
+   * `/admin/deliver`, `/metrics`). Paths it does not serve go to `next` when given (Express,
+   * Connect), else 404 JSON. docs/usage.md "HTTP routes in your own server" shows the mounts.
+   */
+  http(options?: PresenceHttpOptions): PresenceHttpHandler;
+  /**
+   * Whether a balancer should send this node clients (what `/readyz` answers): not closing, the
+   * bus link up (or no bus), the initial sync with the other nodes done, the friends graph's last
+   * check answered. The first call starts the graph checks.
+   */
+  readiness(): Readiness;
   /**
    * Shuts down: hands pending deliveries to the fallback, refuses new connections, disconnects the gateway's sockets, stops the replica
    * announcing the leave (its presences leave the cluster at once), then closes what was created
@@ -168,6 +233,14 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   const transport = channels.transport ?? createInMemoryBus().createTransport(nodeName);
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemServerClock;
+  const ownLastSeen = options.lastSeen === undefined ? new MemoryLastSeenStore() : undefined;
+  const lastSeen = options.lastSeen === false ? undefined : (ownLastSeen ?? options.lastSeen);
+  warnAboutLastSeen(options, ownTransport, logger);
+  const graphProbe = new GraphProbe(options.graph, logger, {
+    intervalMs: options.readiness?.graphCheckIntervalMs,
+    timeoutMs: options.readiness?.graphCheckTimeoutMs,
+    timers: clock,
+  });
   const replica = new TrackerReplica({
     ...options.timing,
     name: nodeName,
@@ -181,6 +254,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   for (const problem of timingProblems({ ...options, ...replica.timing })) {
     logger.warn({ option: 'timing' }, problem);
   }
+  // Every change of the replica goes through this router, to its consumers in their order.
+  const changes = new ChangeRouter(replica, logger, () => clock.now());
 
   const ownHttp = options.io === undefined && options.httpServer === undefined;
   const httpServer = options.httpServer ?? (ownHttp ? createServer() : undefined);
@@ -193,32 +268,104 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     });
 
   let gateway: PresenceGateway | undefined;
+  let counts: GatewayCounts | undefined;
+  let lastSeenReads: LastSeenReads | undefined;
+  let query: PresenceQuery;
   let delivery: ReturnType<typeof setUpDelivery>;
   try {
     // The gateway's options are the server's (declared once, PresenceGatewayOptions).
-    gateway = new PresenceGateway(io, { ...options, replica, logger, clock });
+    const gatewayOptions = resolveGatewayOptions({
+      ...options,
+      replica,
+      changes,
+      logger,
+      clock,
+      lastSeen,
+    });
+    // What the gateway keeps up to date and the server reads: counts, the last-seen reads (shared
+    // by the gateway's `presence_last_seen` and the query).
+    lastSeenReads = gatewayOptions.lastSeen && new LastSeenReads(gatewayOptions.lastSeen, logger);
+    const namespace = io.of(PRESENCE_NAMESPACE) as unknown as PresenceNamespace;
+    counts = new GatewayCounts(namespace, gatewayOptions, options.rooms);
+    gateway = new PresenceGateway(io, gatewayOptions, { counts, lastSeenReads });
+    query = new PresenceQuery({
+      state: replica.view,
+      graph: gatewayOptions.graph,
+      graphTimeoutMs: gatewayOptions.graphTimeoutMs,
+      timers: clock,
+      lastSeen: lastSeenReads,
+    });
     // A socket.io server of its own serves only `/presence`; an app's `io` keeps its `/`.
     if (ownIo) refuseMainNamespace(io);
-    delivery = setUpDelivery({ ...options, ...channels, replica, gateway, logger, clock });
+    delivery = setUpDelivery({
+      ...options,
+      ...channels,
+      replica,
+      changes,
+      gateway,
+      logger,
+      clock,
+    });
   } catch (error) {
     gateway?.close();
+    counts?.close();
+    changes.close();
     if (ownIo) io.close();
     if (ownTransport) void transport.close();
     throw error;
   }
   // Watching before the replica starts: no transition is missed.
-  const backend = new BackendPresence(replica, options, logger, clock);
+  const backend = new BackendPresence(replica, changes, { ...options, lastSeen }, logger, clock);
   replica.start();
+  let closingStarted = false;
+  const readiness = (): Readiness => {
+    graphProbe.start();
+    return readinessOf({
+      closing: closingStarted,
+      linkUp: transport.isLinkUp(),
+      // A node without a bus has no other node to catch up with.
+      synced: ownTransport || replica.synced,
+      syncingWith: replica.syncingWith,
+      graph: graphProbe.state,
+    });
+  };
+  let metrics: PresenceMetrics | undefined;
+  const nodeMetrics = (): PresenceMetrics => {
+    metrics ??= createNodeMetrics({
+      replica,
+      gateway,
+      changes,
+      counts: counts.counts,
+      online: backend.online,
+      transports: options.bus
+        ? [options.bus]
+        : [transport, ...(channels.deliveryTransport ? [channels.deliveryTransport] : [])],
+      delivery: delivery.deliverer,
+      webhooks: backend.webhooks,
+      lastSeenStats: lastSeenStats(),
+      relayFramesDropped: options.graphRelay && (() => options.graphRelay?.droppedFrames ?? 0),
+    });
+    return metrics;
+  };
+  const lastSeenStats = () =>
+    backend.lastSeenWrites && lastSeenReads
+      ? { reads: lastSeenReads.stats, writes: backend.lastSeenWrites }
+      : undefined;
   logger.info({ node: nodeName, namespace: PRESENCE_NAMESPACE }, 'presence gateway ready');
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      closingStarted = true;
+      graphProbe.stop();
       // Pending deliveries go to the fallback before their sockets are disconnected.
       const deliveriesClosed = delivery.deliverer?.close();
       gateway.close();
+      // The counts publish their last room counts and stop following the tracker.
+      counts.close();
       backend.stop(replica.health.counts().up === 0);
       replica.stop({ announce: true });
+      changes.close();
       await backend.close();
       if (ownTransport) await transport.close();
       if (ownIo) {
@@ -227,6 +374,8 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
         else io.engine.close();
       }
       await deliveriesClosed;
+      metrics?.close();
+      await ownLastSeen?.close();
       logger.info({ node: nodeName }, 'presence server closed');
     })();
     return closing;
@@ -237,26 +386,58 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     io,
     httpServer: httpServer ?? undefined,
     replica,
+    changes,
     gateway,
     deliver,
     delivery: deliverer,
-    counts: gateway.counts,
-    query: gateway.query,
-    lastSeenStore: options.lastSeen,
+    counts: counts.counts,
+    query: query.query,
+    lastSeenStore: lastSeen,
     online: backend.online,
     webhooks: backend.webhooks,
-    lastSeenStats:
-      backend.lastSeenWrites && gateway.lastSeenReads
-        ? { reads: gateway.lastSeenReads.stats, writes: backend.lastSeenWrites }
-        : undefined,
+    lastSeenStats: lastSeenStats(),
+    get metrics() {
+      return nodeMetrics().registry;
+    },
+    http: (httpOptions) => {
+      graphProbe.start();
+      return presenceHttp(httpOptions, {
+        node: nodeName,
+        isReady: () => !closingStarted && transport.isLinkUp(),
+        replicaCounts: () => replica.health.counts(),
+        metrics: nodeMetrics(),
+        readiness,
+        deliver,
+        counts: counts.counts,
+        query: query.query,
+        logger,
+      });
+    },
+    readiness,
     close,
   };
+}
+
+/** Last seen kept per node in a cluster, or webhooks without last seen: said once, at start. */
+function warnAboutLastSeen(options: PresenceServerOptions, alone: boolean, logger: Logger): void {
+  if (options.lastSeen === undefined && !alone) {
+    logger.warn(
+      { lastSeen: 'memory' },
+      'lastSeen defaults to a MemoryLastSeenStore: in a cluster each node keeps its own last seen, so nodes disagree and a restart forgets it; give lastSeen a RedisLastSeenStore or PostgresLastSeenStore',
+    );
+  }
+  if (options.lastSeen === false && options.webhooks !== undefined) {
+    logger.warn(
+      { lastSeen: false },
+      'webhooks without a last-seen store (lastSeen: false): user.offline events carry lastSeen, but clients and the presence query answer lastSeen null; give lastSeen a store to keep it',
+    );
+  }
 }
 
 /** The bus's tracker and delivery channels, or the transports given instead. */
 function busChannels(options: PresenceServerOptions): {
   transport: ReplicationTransport | undefined;
-  deliveryTransport: ReplicationTransport | undefined;
+  deliveryTransport: BusChannel | undefined;
 } {
   const { bus } = options;
   if (bus === undefined) {

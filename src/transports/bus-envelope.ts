@@ -1,7 +1,7 @@
 /**
  * The node bus's envelope around a frame (docs/cluster-wire-format.md, "Transport framing"):
  *
- *   byte 0        envelope version, 1
+ *   byte 0        envelope version, 2
  *   byte 1        channel kind: 0 tracker, 1 delivery, 2 graph
  *   byte 2        S, the sender's node name length in bytes (1..255)
  *   S bytes       the sender's node name, UTF-8
@@ -9,18 +9,20 @@
  *   T bytes       the target's node name, UTF-8
  *   8 bytes       the sender bus's incarnation, unsigned big-endian
  *   8 bytes       the sender bus's sequence number, unsigned big-endian
+ *   8 bytes       the send time, milliseconds since the Unix epoch, unsigned big-endian
  *   1 byte        M, the MAC length: 0 (no cluster secret) or 32 (HMAC-SHA256)
  *   M bytes       the MAC
  *   the rest      the frame, unchanged (may be empty)
  *
  * The MAC is HMAC-SHA256 with the cluster secret over every byte before M, then the frame: it
- * binds the frame to its kind, sender, target, incarnation and sequence number.
+ * binds the frame to its kind, sender, target, incarnation, sequence number and send time, which
+ * the receiver's freshness check reads (frame-freshness.ts). Version 1 had no send time.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BusChannelKind } from '../ports/node-bus.js';
 import { MAX_REPLICA_ID_BYTES } from './replica-id.js';
 
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
 export const MAC_BYTES = 32;
 const KIND_CODES: Readonly<Record<BusChannelKind, number>> = { tracker: 0, delivery: 1, graph: 2 };
 const KINDS: readonly BusChannelKind[] = ['tracker', 'delivery', 'graph'];
@@ -34,6 +36,8 @@ export interface EnvelopeFields {
   readonly target: string | undefined;
   readonly incarnation: bigint;
   readonly seq: bigint;
+  /** The sender's clock when it sent the frame, in ms since the epoch (an integer ≥ 0). */
+  readonly sentAtMs: number;
 }
 
 /** Encodes an envelope, signed with `secret` when one is given. */
@@ -53,7 +57,10 @@ export function encodeEnvelope(
   ) {
     throw new RangeError('encodeEnvelope: target must be 1..255 UTF-8 bytes');
   }
-  const signedLength = 3 + sender.byteLength + 1 + target.byteLength + 16;
+  if (!Number.isSafeInteger(fields.sentAtMs) || fields.sentAtMs < 0) {
+    throw new RangeError('encodeEnvelope: sentAtMs must be a non-negative integer');
+  }
+  const signedLength = 3 + sender.byteLength + 1 + target.byteLength + 24;
   const macLength = secret ? MAC_BYTES : 0;
   const bytes = Buffer.allocUnsafe(signedLength + 1 + macLength + frame.byteLength);
   let at = 0;
@@ -65,7 +72,8 @@ export function encodeEnvelope(
   at += target.copy(bytes, at);
   bytes.writeBigUInt64BE(fields.incarnation, at);
   bytes.writeBigUInt64BE(fields.seq, at + 8);
-  at += 16;
+  bytes.writeBigUInt64BE(BigInt(fields.sentAtMs), at + 16);
+  at += 24;
   bytes[at++] = macLength;
   if (secret) {
     const mac = macOf(secret, bytes.subarray(0, signedLength), frame);
@@ -107,10 +115,13 @@ export function decodeEnvelope(input: Uint8Array): EnvelopeResult {
   const target = targetLength === 0 ? undefined : readName(bytes, at, targetLength);
   if (targetLength > 0 && target === undefined) return { ok: false, reason: 'bad-target' };
   at += targetLength;
-  if (bytes.byteLength < at + 17) return { ok: false, reason: 'too-short' };
+  if (bytes.byteLength < at + 25) return { ok: false, reason: 'too-short' };
   const incarnation = bytes.readBigUInt64BE(at);
   const seq = bytes.readBigUInt64BE(at + 8);
-  at += 16;
+  const sentAt = bytes.readBigUInt64BE(at + 16);
+  if (sentAt > BigInt(Number.MAX_SAFE_INTEGER)) return { ok: false, reason: 'bad-send-time' };
+  const sentAtMs = Number(sentAt);
+  at += 24;
   const signed = bytes.subarray(0, at);
   const macLength = bytes[at] as number;
   at += 1;
@@ -118,7 +129,7 @@ export function decodeEnvelope(input: Uint8Array): EnvelopeResult {
   if (bytes.byteLength < at + macLength) return { ok: false, reason: 'too-short' };
   const mac = bytes.subarray(at, at + macLength);
   const frame = bytes.subarray(at + macLength);
-  return { ok: true, kind, sender, target, incarnation, seq, signed, mac, frame };
+  return { ok: true, kind, sender, target, incarnation, seq, sentAtMs, signed, mac, frame };
 }
 
 /** Whether the envelope's MAC is valid under one of `secrets` (constant time per comparison). */

@@ -1,7 +1,7 @@
 /**
  * What a node bus needs from the network under it: move opaque envelopes to every other node or
  * to one, and say whether the link is up. The Redis adapter (redis-node-bus.ts) and the
- * in-memory one (in-memory-transport.ts) provide it; envelopes, channels and MACs are the bus's.
+ * in-memory one (in-memory-bus.ts) provide it; envelopes, channels and MACs are the bus's.
  */
 export interface BusWire {
   /**

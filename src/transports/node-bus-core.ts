@@ -1,8 +1,17 @@
 /**
  * The node bus over any wire (Redis, in memory): typed channels, one link state, and the envelope
- * with its MAC and replay check. What reaches a channel's handlers came from an authenticated
- * sender (with a cluster secret), was addressed to this node, and was not seen before.
+ * with its MAC, freshness and replay checks. What reaches a channel's handlers came from an
+ * authenticated sender (with a cluster secret), was addressed to this node, was sent after this
+ * bus started and within the replay window (frame-freshness.ts), and was not seen before.
  */
+
+import type {
+  BusChannel,
+  FrameHandler,
+  LinkChangeHandler,
+  TransportStats,
+} from '../ports/bus-channel.js';
+import { systemWallClock } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import {
   BUS_CHANNEL_KINDS,
@@ -10,18 +19,13 @@ import {
   type NodeBus,
   type NodeBusStats,
 } from '../ports/node-bus.js';
-import type {
-  FrameHandler,
-  LinkChangeHandler,
-  ReplicationTransport,
-  TransportStats,
-} from '../ports/replication-transport.js';
+import { RateLimitedLog } from '../ports/rate-limited-log.js';
 import { decodeEnvelope, encodeEnvelope, hasValidMac } from './bus-envelope.js';
 import type { BusWire } from './bus-wire.js';
 import type { ResolvedSecrets } from './cluster-secret.js';
+import { DEFAULT_REPLAY_WINDOW_MS, frameFreshness } from './frame-freshness.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { newIncarnation } from './incarnation.js';
-import { RateLimitedLog } from './rate-limited-log.js';
 import { ReplayGuard } from './replay-guard.js';
 import { transportClosedError } from './transport-closed-error.js';
 import { TransportCounters } from './transport-counters.js';
@@ -33,6 +37,10 @@ export interface NodeBusCoreOptions {
   readonly logger?: Logger;
   /** @default newIncarnation() */
   readonly incarnation?: bigint;
+  /** How far a frame's send time may be from this node's clock (frame-freshness.ts). @default 60000 */
+  readonly replayWindowMs?: number;
+  /** The clock of send times and the freshness check. @default Date.now */
+  readonly now?: () => number;
 }
 
 export function createNodeBusOverWire(options: NodeBusCoreOptions): NodeBus {
@@ -47,8 +55,12 @@ class NodeBusCore implements NodeBus {
   private readonly logger: Logger;
   private readonly dropLog: RateLimitedLog;
   private readonly incarnation: bigint;
+  private readonly now: () => number;
+  /** Frames sent before this are refused: nothing recorded before a restart is accepted after. */
+  private readonly startedAtMs: number;
+  private readonly replayWindowMs: number;
   private readonly replays = new ReplayGuard();
-  private readonly channels = new Map<BusChannelKind, BusChannel>();
+  private readonly channels = new Map<BusChannelKind, NodeBusChannel>();
   private readonly linkHandlers: HandlerRegistry<[boolean]>;
   private readonly own = { malformed: 0, unauthenticated: 0, replayed: 0, handlerErrors: 0 };
   /** One counter for broadcast and direct frames: the receivers' replay check relies on it. */
@@ -62,18 +74,21 @@ class NodeBusCore implements NodeBus {
     this.authenticated = options.secrets.signing !== undefined;
     this.logger = options.logger ?? silentLogger;
     this.dropLog = new RateLimitedLog(this.logger);
-    this.incarnation = options.incarnation ?? newIncarnation();
+    this.now = options.now ?? systemWallClock.now;
+    this.startedAtMs = Math.floor(this.now());
+    this.replayWindowMs = options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
+    this.incarnation = options.incarnation ?? newIncarnation(this.startedAtMs);
     this.linkHandlers = new HandlerRegistry('link-change', this.logger, () => {
       this.own.handlerErrors += 1;
     });
     for (const kind of BUS_CHANNEL_KINDS) {
-      this.channels.set(kind, new BusChannel(kind, this, this.logger));
+      this.channels.set(kind, new NodeBusChannel(kind, this, this.logger));
     }
     this.wire.onEnvelope((envelope) => this.receive(envelope));
     this.wire.onLinkChange((up) => this.linkChanged(up));
   }
 
-  channel(kind: BusChannelKind): ReplicationTransport {
+  channel(kind: BusChannelKind): BusChannel {
     const channel = this.channels.get(kind);
     if (channel === undefined) throw new RangeError(`NodeBus.channel: unknown kind "${kind}"`);
     return channel;
@@ -132,7 +147,15 @@ class NodeBusCore implements NodeBus {
     }
     this.seq += 1n;
     const envelope = encodeEnvelope(
-      { kind, sender: this.selfId, target, incarnation: this.incarnation, seq: this.seq },
+      {
+        kind,
+        sender: this.selfId,
+        target,
+        incarnation: this.incarnation,
+        seq: this.seq,
+        // Never before our own start: a receiver started with us must not take it for a replay.
+        sentAtMs: Math.max(this.startedAtMs, Math.floor(this.now())),
+      },
       frame,
       this.secrets.signing,
     );
@@ -166,6 +189,22 @@ class NodeBusCore implements NodeBus {
       );
       return;
     }
+    const freshness = frameFreshness(
+      envelope.sentAtMs,
+      this.now(),
+      this.startedAtMs,
+      this.replayWindowMs,
+    );
+    if (freshness !== 'fresh') {
+      // Counted with the replays: a recording, or a sender whose clock is off by more than the window.
+      this.own.replayed += 1;
+      this.dropLog.warn(
+        freshness,
+        { sender, kind: envelope.kind, sentAtMs: envelope.sentAtMs },
+        'node bus: dropped a frame sent before this node started or outside the replay window (a replay, or clocks out of sync)',
+      );
+      return;
+    }
     if (!this.replays.accept(sender, envelope.incarnation, envelope.seq)) {
       this.own.replayed += 1;
       this.dropLog.warn(
@@ -186,8 +225,8 @@ class NodeBusCore implements NodeBus {
   }
 }
 
-/** One kind's view of the bus: a ReplicationTransport whose close() detaches only itself. */
-class BusChannel implements ReplicationTransport {
+/** One kind's view of the bus: a BusChannel whose close() detaches only itself. */
+class NodeBusChannel implements BusChannel {
   readonly selfId: string;
   private readonly counters = new TransportCounters();
   private readonly frameHandlers: HandlerRegistry<[Uint8Array, string]>;

@@ -3,8 +3,9 @@
  * Injected clients never pass through here: their lifecycle belongs to the caller.
  */
 
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { systemTimers } from '../ports/clock.js';
+import { createRedisClient } from './redis-url.js';
 
 export interface ClientPair {
   readonly publisher: Redis;
@@ -23,12 +24,12 @@ export function createOwnedClients(
 ): ClientPair {
   const shared: RedisOptions = { ...redisOptions, autoResendUnfulfilledCommands: false };
   return {
-    publisher: new Redis(url, {
+    publisher: createRedisClient(url, {
       ...shared,
       enableOfflineQueue: false,
       connectionName: `${connectionLabel}:pub`,
     }),
-    subscriber: new Redis(url, { ...shared, connectionName: `${connectionLabel}:sub` }),
+    subscriber: createRedisClient(url, { ...shared, connectionName: `${connectionLabel}:sub` }),
   };
 }
 

@@ -5,7 +5,9 @@
  *
  * Redis channels: `<prefix>:bcast` (every node) and `<prefix>:to:<node>` (one node); the bus's
  * channel kind travels in the envelope (bus-envelope.ts). One publisher connection keeps a
- * sender's frames in order on both, which the receivers' replay check relies on.
+ * sender's frames in order on both, which the receivers' replay check relies on. Without a
+ * prefix given, a node publishes under the prefix of its signing key and listens under the
+ * prefixes of every key it accepts (redis-channels.ts), so a rotation never splits the cluster.
  *
  * The link is up only while the publisher is ready and the subscriber is ready *and* has
  * confirmed our subscriptions on its current connection.
@@ -16,9 +18,13 @@ import { InvalidOptionError } from '../errors.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { NodeBus } from '../ports/node-bus.js';
 import type { BusWire } from './bus-wire.js';
-import { type ClusterSecretOptions, resolveClusterSecrets } from './cluster-secret.js';
+import {
+  type ClusterSecretOptions,
+  type ResolvedSecrets,
+  resolveClusterSecrets,
+} from './cluster-secret.js';
 import { createNodeBusOverWire } from './node-bus-core.js';
-import { broadcastChannel, DEFAULT_CHANNEL_PREFIX, directChannel } from './redis-channels.js';
+import { broadcastChannel, defaultChannelPrefix, directChannel } from './redis-channels.js';
 import {
   type ClientPair,
   closeOwnedClient,
@@ -30,8 +36,13 @@ import { assertValidReplicaId } from './replica-id.js';
 interface RedisNodeBusCommonOptions extends ClusterSecretOptions {
   /** This node's name: its direct channel is `<prefix>:to:<selfId>`. */
   selfId: string;
-  /** Namespace of the cluster's Redis channels. @default 'graph-presence' */
+  /**
+   * Namespace of the cluster's Redis channels.
+   * @default 'graph-presence' without a cluster secret; with one, derived from it (redis-channels.ts)
+   */
   channelPrefix?: string;
+  /** How far a frame's send time may be from this node's clock (frame-freshness.ts). @default 60000 */
+  replayWindowMs?: number;
   /** @default silentLogger */
   logger?: Logger;
 }
@@ -60,16 +71,23 @@ export function createRedisNodeBus(options: RedisNodeBusOptions): NodeBus {
   const where = 'createRedisNodeBus';
   assertValidReplicaId(options.selfId, where);
   const secrets = resolveClusterSecrets(options, where);
-  const prefix = options.channelPrefix ?? DEFAULT_CHANNEL_PREFIX;
-  if (prefix === '') {
+  if (options.channelPrefix === '') {
     throw new InvalidOptionError(`${where}: channelPrefix must not be empty.`);
   }
+  const replayWindowMs = options.replayWindowMs;
+  if (
+    replayWindowMs !== undefined &&
+    !(Number.isSafeInteger(replayWindowMs) && replayWindowMs > 0)
+  ) {
+    throw new InvalidOptionError(`${where}: replayWindowMs must be a positive integer (ms).`);
+  }
+  const prefixes = channelPrefixes(options.channelPrefix, secrets);
   const logger = options.logger ?? silentLogger;
   let wire: RedisWire;
   if ('url' in options) {
-    const label = toConnectionLabel(prefix, options.selfId);
+    const label = toConnectionLabel(prefixes.publish, options.selfId);
     const clients = createOwnedClients(options.url, options.redisOptions ?? {}, label);
-    wire = new RedisWire(options.selfId, prefix, clients, true, logger);
+    wire = new RedisWire(options.selfId, prefixes, clients, true, logger);
   } else {
     if (options.publisher === options.subscriber) {
       throw new InvalidOptionError(
@@ -77,9 +95,23 @@ export function createRedisNodeBus(options: RedisNodeBusOptions): NodeBus {
       );
     }
     const clients = { publisher: options.publisher, subscriber: options.subscriber };
-    wire = new RedisWire(options.selfId, prefix, clients, false, logger);
+    wire = new RedisWire(options.selfId, prefixes, clients, false, logger);
   }
-  return createNodeBusOverWire({ selfId: options.selfId, wire, secrets, logger });
+  return createNodeBusOverWire({ selfId: options.selfId, wire, secrets, logger, replayWindowMs });
+}
+
+interface ChannelPrefixes {
+  /** Where this node's frames go. */
+  readonly publish: string;
+  /** Where it listens: one prefix, or during a rotation those of every accepted key. */
+  readonly subscribe: readonly string[];
+}
+
+function channelPrefixes(given: string | undefined, secrets: ResolvedSecrets): ChannelPrefixes {
+  if (given !== undefined) return { publish: given, subscribe: [given] };
+  const publish = defaultChannelPrefix(secrets.signing);
+  const subscribe = new Set([publish, ...secrets.accepted.map(defaultChannelPrefix)]);
+  return { publish, subscribe: [...subscribe] };
 }
 
 /** The listener type EventEmitter.off() takes; our listeners are typed where they are written. */
@@ -87,7 +119,8 @@ type RedisListener = Parameters<Redis['off']>[1];
 
 class RedisWire implements BusWire {
   private readonly broadcastChannel: string;
-  private readonly directChannel: string;
+  /** Every channel this node listens on: the broadcast and direct one of each prefix. */
+  private readonly channels: readonly string[];
   private readonly attached: Array<{ client: Redis; event: string; listener: RedisListener }> = [];
   private receiveEnvelope: (envelope: Uint8Array) => void = () => {};
   private linkListener: (up: boolean) => void = () => {};
@@ -100,13 +133,16 @@ class RedisWire implements BusWire {
 
   constructor(
     private readonly selfId: string,
-    private readonly prefix: string,
+    private readonly prefixes: ChannelPrefixes,
     private readonly clients: ClientPair,
     private readonly ownsClients: boolean,
     private readonly logger: Logger,
   ) {
-    this.broadcastChannel = broadcastChannel(prefix);
-    this.directChannel = directChannel(prefix, selfId);
+    this.broadcastChannel = broadcastChannel(prefixes.publish);
+    this.channels = prefixes.subscribe.flatMap((prefix) => [
+      broadcastChannel(prefix),
+      directChannel(prefix, selfId),
+    ]);
     this.wireEvents();
   }
 
@@ -116,7 +152,7 @@ class RedisWire implements BusWire {
       return;
     }
     const channel =
-      target === undefined ? this.broadcastChannel : directChannel(this.prefix, target);
+      target === undefined ? this.broadcastChannel : directChannel(this.prefixes.publish, target);
     this.clients.publisher
       .publish(channel, Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength))
       .catch((err: Error) => {
@@ -175,7 +211,7 @@ class RedisWire implements BusWire {
    */
   private subscribe(): void {
     const epoch = this.subscriberEpoch;
-    this.clients.subscriber.subscribe(this.broadcastChannel, this.directChannel).then(
+    this.clients.subscriber.subscribe(...this.channels).then(
       () => {
         if (this.closing || epoch !== this.subscriberEpoch) return;
         this.subscribed = true;
@@ -211,7 +247,7 @@ class RedisWire implements BusWire {
     if (this.closing) return;
     const channel = channelBytes.toString('utf8');
     // An injected subscriber may carry the caller's own channels too.
-    if (channel !== this.broadcastChannel && channel !== this.directChannel) return;
+    if (!this.channels.includes(channel)) return;
     this.receiveEnvelope(message);
   }
 
@@ -233,7 +269,7 @@ class RedisWire implements BusWire {
     }
     this.detachListeners(() => true);
     // Not awaited: on a broken connection the reply could wait for a reconnect that never comes.
-    subscriber.unsubscribe(this.broadcastChannel, this.directChannel).catch(() => {});
+    subscriber.unsubscribe(...this.channels).catch(() => {});
   }
 
   private detachListeners(shouldDetach: (entry: { event: string }) => boolean): void {

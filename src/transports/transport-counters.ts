@@ -1,8 +1,8 @@
 /**
- * The mutable counters behind ReplicationTransport.stats(), shared by the adapters.
+ * The mutable counters behind BusChannel.stats(), shared by the adapters.
  */
 
-import type { TransportStats } from '../ports/replication-transport.js';
+import type { TransportStats } from '../ports/bus-channel.js';
 
 export class TransportCounters {
   framesSent = 0;

@@ -4,14 +4,14 @@
  */
 
 import { TransportError } from '../errors.js';
+import type { BusChannel } from '../ports/bus-channel.js';
 import { systemTimers } from '../ports/clock.js';
-import type { ReplicationTransport } from '../ports/replication-transport.js';
 
 /**
  * Resolves when `transport.isLinkUp()`, at once if it already is.
  * @throws TransportError `PRESENCE_TRANSPORT_UNAVAILABLE` after `timeoutMs` without a link.
  */
-export function waitForLinkUp(transport: ReplicationTransport, timeoutMs: number): Promise<void> {
+export function waitForLinkUp(transport: BusChannel, timeoutMs: number): Promise<void> {
   if (transport.isLinkUp()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = systemTimers.setTimeout(() => {

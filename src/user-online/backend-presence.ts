@@ -3,6 +3,8 @@
  * replica, the last-seen recorder and the webhook sender acting on the transitions this node owns,
  * and their shutdown in order (stop watching, then let the writes and the queued events finish).
  */
+import type { ChangeRoutes } from '../change-router/change-routes.js';
+import { LastSeenRecorder, type LastSeenRecorderStats } from '../last-seen/last-seen-recorder.js';
 import {
   BACKEND_OPTIONS,
   type IntegerSpec,
@@ -13,10 +15,9 @@ import {
 import { type ServerClock, wallClockOf } from '../ports/clock.js';
 import type { LastSeenStore } from '../ports/last-seen-store.js';
 import type { Logger } from '../ports/logger.js';
-import type { TrackerReplica } from '../runtime/tracker-replica.js';
+import type { PresenceTracker } from '../ports/presence-tracker.js';
 import { resolveWebhookOptions, type WebhookOptions } from '../webhooks/webhook-options.js';
 import { WebhookSender } from '../webhooks/webhook-sender.js';
-import { LastSeenRecorder, type LastSeenRecorderStats } from './last-seen-recorder.js';
 import { UserOnlineFeed } from './user-online-feed.js';
 import { dispatchWebhooks } from './webhook-dispatch.js';
 
@@ -30,7 +31,10 @@ export interface BackendPresenceOptions extends LibraryOptions<typeof BACKEND_OP
 }
 
 /** Throws InvalidOptionError naming the option: call before building anything else. */
-export function checkBackendPresenceOptions(options: BackendPresenceOptions, where: string): void {
+export function checkBackendPresenceOptions(
+  options: Omit<BackendPresenceOptions, 'lastSeen'>,
+  where: string,
+): void {
   for (const name of libraryOptionNames(BACKEND_OPTIONS.options)) {
     const key = name as keyof typeof BACKEND_OPTIONS.options;
     integerOption(
@@ -52,7 +56,8 @@ export class BackendPresence {
 
   /** Starts watching `replica`: build it before the replica starts, so no transition is missed. */
   constructor(
-    replica: TrackerReplica,
+    replica: PresenceTracker,
+    changes: ChangeRoutes,
     options: BackendPresenceOptions,
     logger: Logger,
     /** The server's clock: offline delays, ownership, webhook retries and signatures. */
@@ -60,6 +65,7 @@ export class BackendPresence {
   ) {
     this.online = new UserOnlineFeed({
       replica,
+      changes,
       offlineDelayMs: options.offlineDelayMs,
       ownerWarmUpMs: options.ownerWarmUpMs,
       clock,

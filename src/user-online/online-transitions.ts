@@ -8,7 +8,7 @@
  * it is at least the transition's time, so that after an offline (when the user is forgotten) the
  * next online still numbers higher, on any node whose clock agrees within the offline delay.
  */
-import type { UserId } from '../ports/friends-graph.js';
+import type { UserId } from '../domain/user-id.js';
 
 export interface OnlineTransition {
   readonly type: 'online' | 'offline';

@@ -4,7 +4,7 @@
  * a node joins or leaves only the users it wins or held move (about 1/n of them).
  */
 import { createHash } from 'node:crypto';
-import type { UserId } from '../ports/friends-graph.js';
+import type { UserId } from '../domain/user-id.js';
 
 function weight(node: string, user: UserId): bigint {
   // Length-prefixed so ("ab", "c") and ("a", "bc") hash differently.

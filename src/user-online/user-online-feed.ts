@@ -17,17 +17,15 @@
  * at-least-once (webhooks carry ids and seqs, the last-seen store keeps the larger time).
  */
 import { EventEmitter } from 'node:events';
-import type { PresenceChange, ReplicaRef } from '../core/index.js';
+import type { ChangeRoutes } from '../change-router/change-routes.js';
+import type { RoutedChange } from '../change-router/routed-change.js';
+import type { ReplicaRef } from '../core/index.js';
 import { topicOwnsKey, USER_TOPIC_PREFIX } from '../domain/topics.js';
+import type { UserId } from '../domain/user-id.js';
 import { BACKEND_OPTIONS, TRACKER_TIMING_OPTIONS } from '../options/index.js';
 import { ownershipOverlapMs } from '../options/timing.js';
 import { type Clock, systemClock, systemTimers, type Timers } from '../ports/clock.js';
-import type { UserId } from '../ports/friends-graph.js';
-import {
-  type ReplicaEvent,
-  replicaStartedAt,
-  type TrackerReplica,
-} from '../runtime/tracker-replica.js';
+import type { PresenceTracker, ReplicaEvent } from '../ports/presence-tracker.js';
 import { type OnlineTransition, OnlineTransitions } from './online-transitions.js';
 import { rendezvousOwner } from './rendezvous-owner.js';
 
@@ -41,7 +39,9 @@ export const DEFAULT_OWNERSHIP_OVERLAP_MS = ownershipOverlapMs(
 );
 
 export interface UserOnlineFeedOptions {
-  readonly replica: TrackerReplica;
+  readonly replica: PresenceTracker;
+  /** Where the feed follows changes and replicas up/down (the change router's `onlineFeed`). */
+  readonly changes: ChangeRoutes;
   /** How long a user stays online without a visible connection. @default 5000 (ms) */
   readonly offlineDelayMs?: number;
   /** How long a started node waits before it owns users. @default 30000 (ms) */
@@ -74,7 +74,9 @@ export interface UserOnlineStats {
 
 export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
   readonly stats: UserOnlineStats = { online: 0, offline: 0, ownedOnline: 0, ownedOffline: 0 };
-  private readonly replica: TrackerReplica;
+  private readonly replica: PresenceTracker;
+  private readonly changes: ChangeRoutes;
+  private detachChanges: (() => void) | undefined;
   private readonly transitions: OnlineTransitions;
   private readonly ownerWarmUpMs: number;
   private readonly ownershipOverlapMs: number;
@@ -90,6 +92,7 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
   constructor(options: UserOnlineFeedOptions) {
     super();
     this.replica = options.replica;
+    this.changes = options.changes;
     this.transitions = new OnlineTransitions(options.offlineDelayMs ?? DEFAULT_OFFLINE_DELAY_MS);
     this.ownerWarmUpMs = options.ownerWarmUpMs ?? DEFAULT_OWNER_WARM_UP_MS;
     this.ownershipOverlapMs =
@@ -103,8 +106,10 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
     if (this.running) return;
     this.running = true;
     this.startedAt = this.clock.now();
-    this.replica.on('diff', this.onDiff);
-    this.replica.on('replica', this.onReplica);
+    this.detachChanges = this.changes.attach('onlineFeed', {
+      changed: this.onDiff,
+      replicaChanged: this.onReplica,
+    });
   }
 
   /**
@@ -115,8 +120,8 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
   stop(options: { flush?: boolean } = {}): void {
     if (!this.running) return;
     this.running = false;
-    this.replica.off('diff', this.onDiff);
-    this.replica.off('replica', this.onReplica);
+    this.detachChanges?.();
+    this.detachChanges = undefined;
     this.clearTimer();
     if (options.flush === true) this.publish(this.transitions.flush());
   }
@@ -146,13 +151,13 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
     this.upChanges.set(ref.name, { up: type === 'up', at: now, ref });
   };
 
-  private readonly onDiff = (change: PresenceChange): void => {
+  private readonly onDiff = (change: RoutedChange): void => {
     const now = this.wallMs();
     const users = new Set<UserId>();
-    for (const presences of [change.joins, change.leaves]) {
-      for (const { topic, key } of presences) {
-        if (topic.startsWith(USER_TOPIC_PREFIX) && topicOwnsKey(topic, key)) users.add(key);
-      }
+    for (const [topic, { joins, leaves }] of change.topics) {
+      if (!topic.startsWith(USER_TOPIC_PREFIX)) continue;
+      for (const { key } of joins) if (topicOwnsKey(topic, key)) users.add(key);
+      for (const { key } of leaves) if (topicOwnsKey(topic, key)) users.add(key);
     }
     const onlines: OnlineTransition[] = [];
     for (const user of users) {
@@ -248,10 +253,11 @@ export class UserOnlineFeed extends EventEmitter<UserOnlineFeedEvents> {
    * one cohort: all of them own from the start, and none drops out when the first turns warm).
    */
   private warmOnes(refs: readonly ReplicaRef[], at: number): string[] {
-    const earliest = Math.min(...refs.map(replicaStartedAt));
+    const startedAt = (ref: ReplicaRef) => this.replica.startedAt(ref);
+    const earliest = Math.min(...refs.map(startedAt));
     const threshold = Math.max(at - this.ownerWarmUpMs, earliest + this.ownerWarmUpMs);
     return refs
-      .filter((ref) => replicaStartedAt(ref) <= threshold)
+      .filter((ref) => startedAt(ref) <= threshold)
       .map((ref) => ref.name)
       .sort();
   }

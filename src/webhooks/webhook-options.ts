@@ -19,7 +19,7 @@ export const WEBHOOK_DEFAULTS = Object.freeze({
 export interface WebhookOptions {
   /** The receiver: http: or https:; plain http only on loopback, else a warning. */
   readonly url: string;
-  /** Signs every request (X-Presence-Signature); at least 32 bytes. */
+  /** Signs every request (X-Presence-Signature and webhook-signature); at least 32 bytes. */
   readonly secret: string;
   /** Longest one request may take, answer included. @default 5000 (ms) */
   readonly timeoutMs?: number;

@@ -6,12 +6,14 @@
  * queue is bounded, and what does not fit is dropped and counted. At least once: a receiver that
  * answered 2xx too late (after the timeout) gets the event again, with the same id.
  */
+
 import type { Timers } from '../ports/clock.js';
 import { systemTimers, systemWallClock } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
-import { RateLimitedLog } from '../transports/rate-limited-log.js';
+import { RateLimitedLog } from '../ports/rate-limited-log.js';
 import { VERSION } from '../version.js';
 import { Fifo } from './fifo.js';
+import { standardWebhookHeaders } from './standard-webhook-signature.js';
 import { retryAfterMs, webhookRetryDelay } from './webhook-backoff.js';
 import { type WebhookEvent, webhookBody } from './webhook-event.js';
 import {
@@ -231,6 +233,7 @@ export class WebhookSender {
           'content-type': 'application/json',
           'user-agent': `graph-presence/${VERSION}`,
           [PRESENCE_SIGNATURE_HEADER]: signPresenceWebhook(secret, pending.body, t),
+          ...standardWebhookHeaders(secret, pending.event.id, t, pending.body),
         },
         body: pending.body,
         redirect: 'manual',

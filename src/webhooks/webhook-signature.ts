@@ -5,7 +5,9 @@
  * the receiver's tolerance; within it, receivers dedupe by the event's id.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { InvalidOptionError } from '../errors.js';
 import { systemWallClock } from '../ports/clock.js';
+import { checkWebhookSecret } from './webhook-options.js';
 
 export const PRESENCE_SIGNATURE_HEADER = 'X-Presence-Signature';
 export const DEFAULT_SIGNATURE_TOLERANCE_S = 300;
@@ -18,7 +20,7 @@ export function signPresenceWebhook(secret: string, body: string, unixSeconds: n
 export interface VerifyOptions {
   /** Now, in unix seconds. @default the system clock */
   readonly nowS?: number;
-  /** How far t may be from now, either way. @default 300 */
+  /** How far t may be from now, either way: finite, not negative. @default 300 */
   readonly toleranceS?: number;
 }
 
@@ -29,6 +31,11 @@ export type PresenceSignatureCheck =
 /**
  * Checks a received request: `secrets` may list the current and the previous secret during a
  * rotation (any one matching is enough). `body` is the raw body, before any JSON parsing.
+ *
+ * A setting that would make the check worthless is the caller's bug, not the request's, so it
+ * throws `InvalidOptionError` instead of answering: a secret shorter than the sender accepts
+ * (32 bytes; `''` would let anyone sign), no secret at all, or a `toleranceS` / `nowS` that is
+ * not a finite number (NaN or Infinity let signatures of any age through) or a negative tolerance.
  */
 export function verifyPresenceWebhookSignature(
   secrets: string | readonly string[],
@@ -39,6 +46,8 @@ export function verifyPresenceWebhookSignature(
     toleranceS = DEFAULT_SIGNATURE_TOLERANCE_S,
   }: VerifyOptions = {},
 ): PresenceSignatureCheck {
+  const keys = typeof secrets === 'string' ? [secrets] : secrets;
+  checkVerifySettings(keys, nowS, toleranceS);
   if (!header) return { ok: false, reason: `missing ${PRESENCE_SIGNATURE_HEADER} header` };
   const fields = readSignatureHeader(header);
   if (!fields) {
@@ -51,7 +60,6 @@ export function verifyPresenceWebhookSignature(
     return { ok: false, reason: `t is outside the ${toleranceS} s tolerance (stale or replayed)` };
   }
   const given = Buffer.from(fields.v1, 'hex');
-  const keys = typeof secrets === 'string' ? [secrets] : secrets;
   // Every key is checked (no early exit), so timing does not tell which one matched.
   let matched = false;
   for (const key of keys) {
@@ -59,6 +67,29 @@ export function verifyPresenceWebhookSignature(
     if (timingSafeEqual(expected, given)) matched = true;
   }
   return matched ? { ok: true } : { ok: false, reason: 'signature does not match the body' };
+}
+
+function checkVerifySettings(keys: unknown, nowS: unknown, toleranceS: unknown): void {
+  const where = 'verifyPresenceWebhookSignature';
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw new InvalidOptionError(`${where}: give the webhook secret (or a list of secrets)`);
+  }
+  keys.forEach((key, index) => {
+    checkWebhookSecret(
+      key,
+      keys.length === 1 ? `${where}: the secret` : `${where}: secrets[${index}]`,
+    );
+  });
+  if (typeof toleranceS !== 'number' || !Number.isFinite(toleranceS) || toleranceS < 0) {
+    throw new InvalidOptionError(
+      `${where}: toleranceS must be a finite number of seconds, 0 or more (default ${DEFAULT_SIGNATURE_TOLERANCE_S}), got ${String(toleranceS)}`,
+    );
+  }
+  if (typeof nowS !== 'number' || !Number.isFinite(nowS)) {
+    throw new InvalidOptionError(
+      `${where}: nowS must be a finite number of unix seconds, got ${String(nowS)}`,
+    );
+  }
 }
 
 function readSignatureHeader(header: string): { t: number; v1: string } | undefined {

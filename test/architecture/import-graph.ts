@@ -168,10 +168,13 @@ export function ruleViolations(graph: ImportGraph, rules: readonly ImportRule[])
   return violations.sort();
 }
 
-/** The folder a module belongs to: `src/<folder>`, `graph-adapters/<folder>`, or itself for a top-level file. */
+/**
+ * The folder a module belongs to: the directory it is in (`src/<folder>`, a sub-folder such as
+ * `src/gateway/edge`, `graph-adapters/<folder>`), or itself for a top-level file (`src/index.ts`).
+ */
 export function folderOf(module: string): string {
   const parts = module.split('/');
-  return parts.length > 2 ? parts.slice(0, 2).join('/') : module;
+  return parts.length > 2 ? parts.slice(0, -1).join('/') : module;
 }
 
 /** The graph of folders: one folder imports another when any of its modules does. */

@@ -37,26 +37,32 @@ const LAYERS: readonly (readonly string[])[] = [
     'graph-adapters/redis',
   ],
   ['graph-adapters/shared'],
-  // The last-seen adapters: the CLI opens one; the server and gateway know only the port.
-  ['src/last-seen'],
   ['src/server'],
   ['src/http'],
   ['src/delivery'],
+  // The gateway: its composition, then its rooms (a connection's session over the outbound path
+  // and the edge's guards, which know nothing of each other).
   ['src/gateway'],
+  ['src/gateway/session'],
+  ['src/gateway/outbound', 'src/gateway/edge'],
   ['src/query'],
   ['src/user-online'],
+  // Last seen: the stores (the CLI opens one; the rest know only the port), reads and writes.
+  ['src/last-seen'],
   ['src/counts'],
+  // The one path of a tracker change: the server creates it; its consumers above know its types.
+  ['src/change-router'],
   ['src/runtime'],
   // The options schema: what each option is, read by the runtime, the gateway, the server, the CLI.
   ['src/options'],
   ['src/protocol'],
-  // The webhook sender: its rate-limited log comes from the transports.
   ['src/webhooks'],
   ['src/transports'],
   // The client SDK imports the domain's wire types (type-only, so the browser bundle stays small).
   ['src/client'],
-  ['src/domain'],
+  // The ports, and the small helpers over them (the graph lookup, the rate-limited log, deadlines).
   ['src/ports'],
+  ['src/domain'],
   ['src/core', 'src/errors.ts', 'src/version.ts', 'src/demo'],
 ];
 

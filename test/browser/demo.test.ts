@@ -1,8 +1,9 @@
 /**
  * The demo page in headless Chromium (Debian's `chromium`, driven by playwright-core) against the
  * real `graph-presence --demo` command: two friends see each other's status change live, going
- * invisible looks offline to the friend, and a third user who is no friend of theirs never
- * appears on their pages (nor they on theirs).
+ * invisible looks offline to the friend, a third user who is no friend of theirs never appears
+ * on their pages (nor they on theirs), away and busy look different from online (colour and
+ * label), and an offline friend shows their last seen.
  */
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -121,5 +122,78 @@ describe('demo page in Chromium', () => {
     expect(heidiSaw).not.toContain('alice');
     expect(heidiSaw).not.toContain('bob');
     expect(await friendRow(heidi, 'alice').count()).toBe(0);
+  });
+
+  const dotColour = (page: Page, user: string) =>
+    friendRow(page, user)
+      .locator('.dot')
+      .evaluate(
+        (dot) =>
+          (
+            globalThis as unknown as {
+              getComputedStyle(element: unknown): { backgroundColor: string };
+            }
+          ).getComputedStyle(dot).backgroundColor,
+      );
+  /** The dot colour of each state, as the away/busy test saw them. */
+  const colours = new Map<string, string>();
+  const badge = (page: Page, user: string) => friendRow(page, user).locator('.badge').textContent();
+
+  it('away and busy look different from online: colour and label', async () => {
+    const alice = pages.get('alice')!;
+    const bob = pages.get('bob')!;
+    for (const [status, label] of [
+      ['online', 'Online'],
+      ['away', 'Away'],
+      ['busy', 'Busy'],
+    ] as const) {
+      await alice.click(`button[data-status="${status}"]`);
+      await expect
+        .poll(() => friendRow(bob, 'alice').getAttribute('data-state'), { timeout: UI_TIMEOUT_MS })
+        .toBe(status);
+      expect(await badge(bob, 'alice')).toBe(label);
+      colours.set(status, await dotColour(bob, 'alice'));
+    }
+    expect(new Set(colours.values()).size).toBe(3);
+    await alice.click('button[data-status="online"]');
+    await expect
+      .poll(() => friendRow(bob, 'alice').getAttribute('data-state'), { timeout: UI_TIMEOUT_MS })
+      .toBe('online');
+  });
+
+  it('an offline friend shows their last seen, live and on a page opened later', async () => {
+    const alice = pages.get('alice')!;
+    const bob = pages.get('bob')!;
+    const before = await alice.evaluate(() => Date.now());
+    await bob.click('#leave');
+    await expect
+      .poll(() => friendRow(alice, 'bob').getAttribute('data-state'), { timeout: UI_TIMEOUT_MS })
+      .toBe('offline');
+    expect(await badge(alice, 'bob')).toBe('Offline');
+    const lastSeen = friendRow(alice, 'bob').locator('.last-seen');
+    await lastSeen.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await lastSeen.textContent()).toMatch(/^last seen just now \(/);
+    expect(Number(await lastSeen.getAttribute('data-last-seen'))).toBeGreaterThanOrEqual(
+      before - 5_000,
+    );
+    const offline = await dotColour(alice, 'bob');
+    expect([...colours.values()]).not.toContain(offline);
+
+    // A page opened once the store has bob's last seen (it is written after the offline delay)
+    // shows it from the start: carol's page reloads until its first state names it.
+    const carol = await openAs('carol', 'tablet');
+    const carolSees = friendRow(carol, 'bob').locator('.last-seen');
+    await expect
+      .poll(
+        async () => {
+          await carol.goto(`${server.url}/?user=carol&device=tablet`);
+          await carol.waitForSelector('#conn-text:has-text("connected as")');
+          await friendRow(carol, 'alice').waitFor();
+          return carolSees.getAttribute('data-last-seen', { timeout: 2_000 }).catch(() => null);
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(await lastSeen.getAttribute('data-last-seen'));
+    expect(await friendRow(carol, 'alice').locator('.last-seen').count()).toBe(0);
   });
 });

@@ -40,6 +40,36 @@ describe('--cluster-secret', () => {
     expect(() => config(['--cluster-secret-previous', OLD])).toThrow(/needs --cluster-secret/);
   });
 
+  it('reads the next one (rotation phase 1) and the channel prefix; refuses a next one alone and a bad prefix', () => {
+    const phase1 = config([], {
+      PRESENCE_CLUSTER_SECRET: OLD,
+      PRESENCE_CLUSTER_SECRET_NEXT: SECRET,
+      PRESENCE_CHANNEL_PREFIX: 'presence-eu',
+    });
+    expect([phase1.clusterSecret, phase1.clusterSecretNext, phase1.channelPrefix]).toEqual([
+      OLD,
+      SECRET,
+      'presence-eu',
+    ]);
+    expect(config(['--channel-prefix', 'a:b']).channelPrefix).toBe('a:b');
+    expect(config([]).channelPrefix).toBeUndefined();
+    expect(() => config(['--cluster-secret-next', SECRET])).toThrow(/needs --cluster-secret/);
+    expect(() => config(['--channel-prefix', 'two words'])).toThrow(/--channel-prefix/);
+    expect(() => config(['--channel-prefix', ' '])).toThrow(/must not be empty/);
+  });
+
+  it('refuses a cluster secret variable set but empty', () => {
+    for (const variable of [
+      'PRESENCE_CLUSTER_SECRET',
+      'PRESENCE_CLUSTER_SECRET_PREVIOUS',
+      'PRESENCE_CLUSTER_SECRET_NEXT',
+    ]) {
+      expect(() => config([], { PRESENCE_CLUSTER_SECRET: SECRET, [variable]: '' })).toThrow(
+        new RegExp(`${variable} is set but empty`),
+      );
+    }
+  });
+
   it('a short secret exits 2 with one line', async () => {
     const run = runCli(['--port', '0', '--demo'], { PRESENCE_CLUSTER_SECRET: 'too-short' });
     expect((await run.exited).code).toBe(2);

@@ -8,7 +8,7 @@ import {
   createTransportGraphChangeRelay,
   decodeEdgeChange,
 } from '../../graph-adapters/graphology/transport-change-relay.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { waitFor } from '../support/wait-for.js';
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));

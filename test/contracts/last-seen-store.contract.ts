@@ -13,9 +13,39 @@ import type {
 } from '../../src/ports/last-seen-store.js';
 import type { Logger } from '../../src/ports/logger.js';
 
+/** What a store keeps for a user, raw (null: not stored), as another program would see it. */
+export interface RawLastSeenValues {
+  readonly at: string | null;
+  readonly atMac: string | null;
+  readonly visibility: string | null;
+  readonly visibilityMac: string | null;
+}
+
+export interface LastSeenOpenOptions {
+  readonly logger?: Logger;
+  /** The store's wall clock. @default Date.now */
+  readonly now?: () => number;
+  /** Ignored by the memory store (nobody else writes it). */
+  readonly clusterSecret?: string;
+  readonly previousClusterSecret?: string;
+}
+
+const SECRET = 'a-cluster-secret-of-at-least-32-bytes!!';
+const OTHER_SECRET = 'another-cluster-secret-of-32-bytes-or-more';
+const SKEW_MS = 60_000;
+
 /** One isolated store (a key prefix, a schema); every `open` is a new instance over it. */
 export interface LastSeenStoreFixture {
-  open(options?: { logger?: Logger }): Promise<LastSeenStore>;
+  open(options?: LastSeenOpenOptions): Promise<LastSeenStore>;
+  /**
+   * For shared stores (Redis, PostgreSQL): what is stored for `user`, and a way to write fields
+   * straight into the store (undefined leaves a field, null deletes it), as anyone who can write
+   * to the store without the cluster secret could.
+   */
+  readRaw?(user: string): Promise<RawLastSeenValues>;
+  writeRaw?(user: string, values: Partial<RawLastSeenValues>): Promise<void>;
+  /** The store's count of values refused for a missing or wrong MAC. */
+  refusedValues?(store: LastSeenStore): number;
   /**
    * Ways to write a bad value for `user` straight into the store, as another program or a hand
    * edit would; empty for the memory store, which holds no raw data.
@@ -130,28 +160,38 @@ export function describeLastSeenStoreContract(
       expect(found.get('a')?.visibility).toBe('friends');
     });
 
-    it('refuses to write ids with NUL or a lone surrogate, and reads them as absent', async () => {
+    it('refuses to write ids with NUL or a lone surrogate; reads NUL ones as absent', async () => {
       await store.record('plain', 1);
       for (const odd of ['a\u0000b', 'a\uD800b', '\uDC00']) {
         await expect(store.record(odd, 1)).rejects.toMatchObject({
           code: 'PRESENCE_INVALID_INPUT',
-          message: expect.stringContaining('lone surrogate'),
+          message: expect.stringMatching(/NUL|lone surrogate/),
         });
         await expect(store.setVisibility(odd, 'nobody')).rejects.toMatchObject({
           code: 'PRESENCE_INVALID_INPUT',
         });
       }
-      const found = await store.get(['a\u0000b', 'plain', 'a\uD800b', 'a\uFFFDb']);
+      // NUL is a user id elsewhere (it has nothing stored here); a lone surrogate is none at all.
+      const found = await store.get(['a\u0000b', 'plain', 'a\uFFFDb']);
       expect(entries(found)).toEqual([['plain', friends(1)]]);
+      await expect(store.get(['plain', 'a\uD800b'])).rejects.toMatchObject({
+        code: 'PRESENCE_INVALID_INPUT',
+        message: expect.stringContaining('well-formed'),
+      });
     });
 
-    it('stores 0 and the largest safe integer exactly', async () => {
-      await store.record('zero', 0);
-      await store.record('max', Number.MAX_SAFE_INTEGER);
-      await store.record('max', Number.MAX_SAFE_INTEGER - 1);
-      const found = await store.get(['zero', 'max']);
+    it('stores 0 exactly, and a time beyond now plus the clock skew (60 s) as that bound', async () => {
+      let now = 1_700_000_000_000;
+      const clocked = await fixture.open({ now: () => now });
+      await clocked.record('zero', 0);
+      await clocked.record('max', Number.MAX_SAFE_INTEGER);
+      const found = await clocked.get(['zero', 'max']);
       expect(found.get('zero')?.lastSeen).toBe(0);
-      expect(found.get('max')?.lastSeen).toBe(Number.MAX_SAFE_INTEGER);
+      expect(found.get('max')?.lastSeen).toBe(now + SKEW_MS);
+      // Later writes still win once the clock has passed the bound: nothing is frozen.
+      now += 10 * SKEW_MS;
+      await clocked.record('max', now);
+      expect((await clocked.get(['max'])).get('max')?.lastSeen).toBe(now);
     });
 
     it('answers a batch of 1,000 users, and refuses 1,001', async () => {
@@ -245,6 +285,120 @@ export function describeLastSeenStoreContract(
         ]);
       },
     );
+
+    describe('values written straight into the store', () => {
+      const write = async (user: string, values: Partial<RawLastSeenValues>) => {
+        if (!fixture.writeRaw) throw new Error('no raw access');
+        await fixture.writeRaw(user, values);
+      };
+      const shared = () => fixture.writeRaw !== undefined;
+
+      it('a stored time far in the future is read as now plus the skew and does not freeze the last seen', async () => {
+        if (!shared()) return; // nobody else writes the memory store
+        const now = 1_700_000_000_000;
+        const clocked = await fixture.open({ now: () => now });
+        await write('frozen', { at: String(Date.UTC(2286, 0, 1)) });
+        expect((await clocked.get(['frozen'])).get('frozen')?.lastSeen).toBe(now + SKEW_MS);
+        await clocked.record('frozen', now - 5);
+        expect((await clocked.get(['frozen'])).get('frozen')?.lastSeen).toBe(now - 5);
+      });
+
+      it('with a cluster secret, a visibility written without its MAC reads as nobody, and is counted and logged', async () => {
+        if (!shared()) return;
+        const logger = recordingLogger();
+        const sealed = await fixture.open({ clusterSecret: SECRET, logger });
+        await sealed.record('victim', 1_000);
+        await sealed.setVisibility('victim', 'nobody');
+        expect((await sealed.get(['victim'])).get('victim')).toEqual({
+          lastSeen: 1_000,
+          visibility: 'nobody',
+        });
+        // One HSET, as in issue 21: without the secret it cannot make a MAC.
+        await write('victim', { visibility: 'friends' });
+        expect((await sealed.get(['victim'])).get('victim')).toEqual({
+          lastSeen: 1_000,
+          visibility: 'nobody',
+        });
+        await write('victim', { visibility: 'friends', visibilityMac: 'A'.repeat(43) });
+        expect((await sealed.get(['victim'])).get('victim')?.visibility).toBe('nobody');
+        expect(fixture.refusedValues?.(sealed)).toBe(2);
+        expect(logger.warnings).toContainEqual(
+          expect.objectContaining({ user: 'victim', field: 'visibility' }),
+        );
+        // The user's own choice, made again through a node, holds.
+        await sealed.setVisibility('victim', 'friends');
+        expect((await sealed.get(['victim'])).get('victim')?.visibility).toBe('friends');
+      });
+
+      it('with a cluster secret, a time without a valid MAC reads as not stored, and a huge one cannot win', async () => {
+        if (!shared()) return;
+        let now = 1_700_000_000_000;
+        const sealed = await fixture.open({ clusterSecret: SECRET, now: () => now });
+        await sealed.record('timed', now - 1_000);
+        await write('timed', { at: String(Date.UTC(2286, 0, 1)) });
+        expect((await sealed.get(['timed'])).size).toBe(0);
+        await write('timed', { at: String(Date.UTC(2286, 0, 1)), atMac: 'A'.repeat(43) });
+        expect((await sealed.get(['timed'])).size).toBe(0);
+        // The next record replaces the forged time (beyond the ceiling, so it counts as none).
+        await sealed.record('timed', now);
+        expect((await sealed.get(['timed'])).get('timed')?.lastSeen).toBe(now);
+        // A forged time within the ceiling reads as not stored, and is replaced once passed.
+        await write('timed', { at: String(now + 30_000), atMac: 'A'.repeat(43) });
+        await sealed.record('timed', now + 1);
+        expect((await sealed.get(['timed'])).size).toBe(0);
+        now += SKEW_MS;
+        await sealed.record('timed', now);
+        expect((await sealed.get(['timed'])).get('timed')?.lastSeen).toBe(now);
+      });
+
+      it('with a cluster secret, a record moved to another user is refused', async () => {
+        if (!shared() || !fixture.readRaw) return;
+        const sealed = await fixture.open({ clusterSecret: SECRET });
+        await sealed.record('alice', 5_000);
+        await sealed.setVisibility('alice', 'friends');
+        await sealed.record('bob', 1_000);
+        await sealed.setVisibility('bob', 'nobody');
+        await write('bob', await fixture.readRaw('alice'));
+        expect((await sealed.get(['bob'])).get('bob')).toEqual({
+          lastSeen: null,
+          visibility: 'nobody',
+        });
+      });
+
+      it('values written with another secret are refused; the previous secret is accepted during a rotation', async () => {
+        if (!shared()) return;
+        const old = await fixture.open({ clusterSecret: OTHER_SECRET });
+        await old.record('rotated', 7_000);
+        await old.setVisibility('rotated', 'friends');
+        const other = await fixture.open({ clusterSecret: SECRET });
+        expect((await other.get(['rotated'])).get('rotated')).toEqual({
+          lastSeen: null,
+          visibility: 'nobody',
+        });
+        const rotating = await fixture.open({
+          clusterSecret: SECRET,
+          previousClusterSecret: OTHER_SECRET,
+        });
+        expect((await rotating.get(['rotated'])).get('rotated')).toEqual(friends(7_000));
+      });
+
+      it('values stored without a MAC (before the secret was set) read as not stored / nobody', async () => {
+        if (!shared()) return;
+        const before = await fixture.open();
+        await before.record('legacy', 3_000);
+        await before.record('chose', 3_000);
+        await before.setVisibility('chose', 'friends');
+        const after = await fixture.open({ clusterSecret: SECRET });
+        expect((await after.get(['legacy'])).size).toBe(0);
+        expect((await after.get(['chose'])).get('chose')).toEqual({
+          lastSeen: null,
+          visibility: 'nobody',
+        });
+        // The next record replaces the unsigned time, even a larger one.
+        await after.record('legacy', 2_000);
+        expect((await after.get(['legacy'])).get('legacy')).toEqual(friends(2_000));
+      });
+    });
 
     it('agrees with the memory model on random sequences of record and setVisibility', async () => {
       const users = ['u0', 'u1', 'u2', 'u:3'];

@@ -9,7 +9,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransportError } from '../../src/errors.js';
-import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
+import type { ReplicationTransport } from '../../src/ports/bus-channel.js';
 import { waitFor } from '../support/wait-for.js';
 
 export interface TransportTestBed {

@@ -1,7 +1,7 @@
 /**
  * PresenceState.move: a presence changes topic (and meta) in one operation, as going invisible
- * moves a connection from `user:<id>` to `self:<id>` (src/gateway/invisibility.ts). Ours, not
- * Phoenix's: there it is an untrack and a track, two changes and two counters.
+ * moves a connection from `user:<id>` to `self:<id>` (src/gateway/session/invisibility.ts). Ours,
+ * not Phoenix's: there it is an untrack and a track, two changes and two counters.
  */
 import { describe, expect, it } from 'vitest';
 import { type DeltaWindow, type PresenceChange, wireMeta } from '../../src/core/index.js';

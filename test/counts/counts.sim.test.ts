@@ -12,8 +12,10 @@
  * A failing run prints its seed: `SIM_SEED=<seed> npx vitest run test/counts/counts.sim.test.ts`.
  */
 import { describe, expect, it } from 'vitest';
+import { ChangeRouter } from '../../src/change-router/change-router.js';
 import type { Presence } from '../../src/core/index.js';
 import { RoomCounts } from '../../src/counts/room-counts.js';
+import { silentLogger } from '../../src/ports/logger.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
 import { chaosStep, heal, SIM_TIMING as TIMING } from '../simulation/sim-chaos.js';
 import { SimNetwork, SimWorld } from '../simulation/sim-network.js';
@@ -64,6 +66,7 @@ function runSimulation(seed: number): void {
     const told = new Map<string, number>();
     const rooms = new RoomCounts({
       replica,
+      changes: new ChangeRouter(replica, silentLogger),
       timers: world,
       onCount: (room, count) => told.set(room, count),
     });

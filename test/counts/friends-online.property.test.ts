@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { routedChange } from '../../src/change-router/routed-change.js';
 import {
   type Presence,
   type PresenceChange,
@@ -112,7 +113,7 @@ class Harness {
 
   /** Every local change reaches the counter, as the runtime's `diff` event does. */
   report(change: PresenceChange): void {
-    this.counter.applyChange(change);
+    this.counter.applyChange(routedChange(change));
   }
 
   run(op: Op): void {

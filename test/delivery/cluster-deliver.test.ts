@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeDeliveryFrame } from '../../src/delivery/delivery-frames.js';
 import type { UndeliveredMessage } from '../../src/delivery/index.js';
 import type { PresenceServer } from '../../src/server/create-presence-server.js';
-import { createInMemoryBus, type InMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus, type InMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { startTestServer, type TestServer } from '../gateway/support/test-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { type Inbox, openInbox } from './support/inbox.js';

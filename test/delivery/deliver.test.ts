@@ -7,7 +7,7 @@ import type { UndeliveredMessage } from '../../src/delivery/index.js';
 import { InvalidDeliveryError, MAX_PAYLOAD_BYTES } from '../../src/delivery/index.js';
 import { InvalidOptionError } from '../../src/errors.js';
 import type { Logger } from '../../src/ports/logger.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { startTestServer, type TestServer } from '../gateway/support/test-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { type Inbox, openInbox } from './support/inbox.js';

@@ -29,9 +29,10 @@ afterAll(() => killAll());
 async function serve(): Promise<{ node: TestServer; api: string; metrics: () => Promise<string> }> {
   const node = await startTestServer({ delivery: { onUndelivered: () => {} } });
   cleanups.push(() => node.close());
-  const { replica, delivery, deliver } = node.server;
+  const { replica, changes, delivery, deliver } = node.server;
   const metrics = createPresenceMetrics({
     replica,
+    changes,
     connections: () => 0,
     transports: [],
     delivery,

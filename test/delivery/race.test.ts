@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisBusChannel } from '../../load/support/bus-channel.js';
 import type { DeliveryResult, UndeliveredMessage } from '../../src/delivery/index.js';
-import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
+import type { ReplicationTransport } from '../../src/ports/bus-channel.js';
 import { waitForLinkUp } from '../../src/transports/wait-for-link-up.js';
 import { startTestServer, type TestServer } from '../gateway/support/test-server.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';

@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPresenceClient, type PresenceClient } from '../../src/client/index.js';
-import type { FriendsGraph, UserId } from '../../src/ports/friends-graph.js';
+import type { UserId } from '../../src/domain/user-id.js';
+import type { FriendsGraph } from '../../src/ports/friends-graph.js';
 import { waitFor } from '../support/wait-for.js';
 import { connect, type TestClient } from './support/test-client.js';
 import { startTestServer, type TestServer, tokenFor } from './support/test-server.js';

@@ -4,7 +4,7 @@ import {
   HIGH_UTILIZATION,
   LOW_UTILIZATION,
   MIN_WINDOW_MS,
-} from '../../src/gateway/batch-window.js';
+} from '../../src/gateway/outbound/batch-window.js';
 
 const busy = (HIGH_UTILIZATION + 1) / 2;
 const between = (HIGH_UTILIZATION + LOW_UTILIZATION) / 2;

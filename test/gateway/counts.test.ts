@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphologyFriendsGraph } from '../../graph-adapters/graphology/index.js';
 import type { RoomCount, RoomJoinAck, UpdateAck } from '../../src/domain/client-protocol.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { waitFor } from '../support/wait-for.js';
 import { connect, type TestClient } from './support/test-client.js';

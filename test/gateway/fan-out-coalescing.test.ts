@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphologyFriendsGraph } from '../../graph-adapters/graphology/index.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { waitFor } from '../support/wait-for.js';
 import { connect, type TestClient } from './support/test-client.js';
 import { startTestServer, type TestServer } from './support/test-server.js';

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphologyFriendsGraph } from '../../graph-adapters/graphology/index.js';
-import type { FriendsGraph, UserId } from '../../src/ports/friends-graph.js';
+import type { UserId } from '../../src/domain/user-id.js';
+import type { FriendsGraph } from '../../src/ports/friends-graph.js';
 import { waitFor } from '../support/wait-for.js';
 import { expectedView, normalise } from './support/expected-view.js';
 import { connect, type TestClient } from './support/test-client.js';

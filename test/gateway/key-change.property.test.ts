@@ -12,13 +12,13 @@ import fc from 'fast-check';
 import { Presence, type PresenceState } from 'phoenix';
 import { describe, expect, it } from 'vitest';
 import type { WireMeta } from '../../src/domain/client-protocol.js';
-import { DiffPacketEncoder } from '../../src/gateway/diff-packet.js';
+import { DiffPacketEncoder } from '../../src/gateway/outbound/diff-packet.js';
 import {
   KeyChange,
   type OwedKey,
   owedDifference,
   PendingKey,
-} from '../../src/gateway/key-change.js';
+} from '../../src/gateway/outbound/key-change.js';
 
 type PhoenixDiff = Parameters<typeof Presence.syncDiff>[1];
 const KEYS = ['u', 'v', 'w'];

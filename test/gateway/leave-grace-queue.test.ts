@@ -1,14 +1,15 @@
 /**
  * LeaveGrace on a bare tracker replica and a manual clock: which drops get a grace, one timer for
  * the whole queue, expiry in order, a takeover, a fresh track of the device ending the grace
- * (after the join, never inside the emit), and close() ending everything at once.
+ * (after every consumer of the change router saw the join), and close() ending everything at once.
  */
 import { describe, expect, it } from 'vitest';
-import type { PresenceChange } from '../../src/core/index.js';
-import { LeaveGrace } from '../../src/gateway/leave-grace.js';
+import { ChangeRouter } from '../../src/change-router/change-router.js';
+import type { RoutedChange } from '../../src/change-router/routed-change.js';
+import { LeaveGrace } from '../../src/gateway/session/leave-grace.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 function setUp(graceMs = 1_000) {
@@ -17,14 +18,15 @@ function setUp(graceMs = 1_000) {
     transport: createInMemoryBus().createTransport('n'),
   });
   const clock = new ManualClock();
-  const grace = new LeaveGrace(replica, graceMs, clock, silentLogger);
+  const changes = new ChangeRouter(replica, silentLogger);
+  const grace = new LeaveGrace(replica, changes, graceMs, clock, silentLogger);
   const track = (conn: string, device: string | undefined, topic = 'user:alice') =>
     replica.track(topic, 'alice', conn, device === undefined ? { status: 'x' } : { device });
   const conns = () =>
     [...replica.view.get('user:alice', 'alice'), ...replica.view.get('self:alice', 'alice')]
       .map((p) => String(p.meta['device']))
       .sort();
-  return { replica, clock, grace, track, conns };
+  return { replica, changes, clock, grace, track, conns };
 }
 
 describe('LeaveGrace', () => {
@@ -86,24 +88,29 @@ describe('LeaveGrace', () => {
     expect(grace.stats()).toEqual({ graced: 0, resumed: 2, expired: 0 });
   });
 
-  it('a fresh track of the device ends its grace after every listener saw the join', async () => {
-    const { replica, grace, track, conns } = setUp();
+  it('a fresh track of the device ends its grace after every consumer saw the join', () => {
+    const { replica, changes, grace, track, conns } = setUp();
     track('c1', 'phone');
     grace.hold('alice', 'c1');
-    const seen: string[] = [];
-    replica.on('diff', (change: PresenceChange) => {
-      for (const p of change.joins) seen.push(`join ${String(p.meta['device'])}`);
-      for (const p of change.leaves) seen.push(`leave ${String(p.meta['device'])}`);
-    });
+    // One consumer before the leave grace in the router's order, one after it.
+    const seen: Record<'fanOut' | 'metrics', string[]> = { fanOut: [], metrics: [] };
+    for (const slot of ['fanOut', 'metrics'] as const) {
+      changes.attach(slot, {
+        changed: ({ change }: RoutedChange) => {
+          for (const p of change.joins) seen[slot].push(`join ${String(p.meta['device'])}`);
+          for (const p of change.leaves) seen[slot].push(`leave ${String(p.meta['device'])}`);
+        },
+      });
+    }
     // An update of another presence is no reconnect.
     track('c2', 'laptop');
     replica.update('user:alice', 'alice', 'c2', { device: 'phone' });
-    await Promise.resolve();
     expect(conns()).toEqual(['phone', 'phone']);
+    const before = seen.metrics.length;
     track('c3', 'phone', 'self:alice');
-    expect(seen.at(-1)).toBe('join phone'); // nothing left inside the emit
-    await Promise.resolve();
-    expect(seen.at(-1)).toBe('leave phone');
+    // The leave is a change of its own, dispatched once every consumer saw the join.
+    expect(seen.fanOut.slice(before)).toEqual(['join phone', 'leave phone']);
+    expect(seen.metrics.slice(before)).toEqual(['join phone', 'leave phone']);
     expect(conns()).toEqual(['phone', 'phone']); // c2 (updated) and c3 (invisible)
     expect(grace.stats()).toEqual({ graced: 0, resumed: 1, expired: 0 });
   });

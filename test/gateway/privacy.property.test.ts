@@ -14,8 +14,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { UserId } from '../../src/domain/user-id.js';
 import { MemoryLastSeenStore } from '../../src/last-seen/index.js';
-import type { FriendsGraph, UserId } from '../../src/ports/friends-graph.js';
+import type { FriendsGraph } from '../../src/ports/friends-graph.js';
 import type {
   LastSeenRecord,
   LastSeenStore,

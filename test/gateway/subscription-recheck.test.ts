@@ -6,7 +6,7 @@ import {
   type Recheckable,
   resolveSubscriptionRecheck,
   SubscriptionRecheck,
-} from '../../src/gateway/subscription-recheck.js';
+} from '../../src/gateway/session/subscription-recheck.js';
 import { registerSubscriptionRecheckMetrics } from '../../src/http/subscription-recheck-metrics.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { ManualClock } from '../support/manual-clock.js';

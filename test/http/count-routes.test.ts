@@ -28,8 +28,13 @@ afterEach(async () => {
 
 async function serve(options: Parameters<typeof startTestServer>[0] = {}): Promise<string> {
   presence = await startTestServer(options);
-  const { replica, counts } = presence.server;
-  const metrics = createPresenceMetrics({ replica, connections: () => 0, transports: [] });
+  const { replica, changes, counts } = presence.server;
+  const metrics = createPresenceMetrics({
+    replica,
+    changes,
+    connections: () => 0,
+    transports: [],
+  });
   registerCountMetrics(metrics.registry, counts);
   http = createServer(
     createHttpHandler({

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ChangeRouter } from '../../src/change-router/change-router.js';
 import { createHttpHandler } from '../../src/http/http-handler.js';
 import { sendJson } from '../../src/http/json-response.js';
 import { createPresenceMetrics } from '../../src/http/metrics.js';
@@ -12,7 +13,7 @@ import { MAX_JSON_BODY_BYTES, readJsonBody } from '../../src/http/read-json-body
 import { adminRoute, type Route } from '../../src/http/route.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 
 const TOKEN = 'admin-token-0123456789';
 const servers: Server[] = [];
@@ -26,7 +27,12 @@ async function serve(adminToken: string | undefined): Promise<string> {
     name: 'http-test',
     transport: createInMemoryBus().createTransport('http-test'),
   });
-  const metrics = createPresenceMetrics({ replica, connections: () => 0, transports: [] });
+  const metrics = createPresenceMetrics({
+    replica,
+    changes: new ChangeRouter(replica, silentLogger),
+    connections: () => 0,
+    transports: [],
+  });
   const routes = new Map<string, Route>([
     [
       '/echo',

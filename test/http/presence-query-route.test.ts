@@ -34,6 +34,7 @@ async function serve(options: Parameters<typeof startTestServer>[0] = {}): Promi
   presence = await startTestServer(options);
   const metrics = createPresenceMetrics({
     replica: presence.server.replica,
+    changes: presence.server.changes,
     connections: () => 0,
     transports: [],
   });

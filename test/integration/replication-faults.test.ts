@@ -265,14 +265,21 @@ describe('replication between real processes over a real redis-server', () => {
       const channel = `${cluster!.prefix}:bcast`;
       await publisher.publish(channel, Buffer.alloc(0)); // no envelope at all
       await publisher.publish(channel, Buffer.from([0, 1, 2, 3])); // an unknown envelope version
-      await publisher.publish(channel, Buffer.from([1, 0, 200, 1, 2])); // a sender longer than it
+      await publisher.publish(channel, Buffer.from([2, 0, 200, 1, 2])); // a sender longer than it
       // Signed with the cluster's secret (a buggy member): valid envelopes around bytes that are
       // not a replication message. Unsigned, the same never reaches the decoder.
       const key = Buffer.from(REPLICA_CLUSTER_SECRET);
       let seq = 0n;
       const envelope = (frame: Uint8Array, secret: Buffer | undefined) =>
         encodeEnvelope(
-          { kind: 'tracker', sender: 'zz', target: undefined, incarnation: 1n, seq: ++seq },
+          {
+            kind: 'tracker',
+            sender: 'zz',
+            target: undefined,
+            incarnation: 1n,
+            seq: ++seq,
+            sentAtMs: Date.now(),
+          },
           frame,
           secret,
         );

@@ -8,8 +8,8 @@ describeLastSeenStoreContract(
   async () => {
     const opened: LastSeenStore[] = [];
     return {
-      async open() {
-        const store = new MemoryLastSeenStore();
+      async open(options) {
+        const store = new MemoryLastSeenStore({ now: options?.now });
         opened.push(store);
         return store;
       },

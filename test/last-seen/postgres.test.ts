@@ -50,9 +50,41 @@ describeLastSeenStoreContract(
           ...source,
           schema,
           logger: options?.logger,
+          now: options?.now,
+          clusterSecret: options?.clusterSecret,
+          previousClusterSecret: options?.previousClusterSecret,
         });
         opened.push(store);
         return store;
+      },
+      refusedValues: (store) => (store as PostgresLastSeenStore).refusedValues,
+      async readRaw(user) {
+        const { rows } = await pool.query(
+          `SELECT last_seen::text AS at, last_seen_mac AS "atMac", visibility,
+             visibility_mac AS "visibilityMac" FROM ${schema}.presence_last_seen WHERE user_id = $1`,
+          [user],
+        );
+        return rows[0] ?? { at: null, atMac: null, visibility: null, visibilityMac: null };
+      },
+      async writeRaw(user, values) {
+        const columns = {
+          at: 'last_seen',
+          atMac: 'last_seen_mac',
+          visibility: 'visibility',
+          visibilityMac: 'visibility_mac',
+        } as const;
+        await pool.query(
+          `INSERT INTO ${schema}.presence_last_seen (user_id) VALUES ($1) ON CONFLICT DO NOTHING`,
+          [user],
+        );
+        for (const [name, column] of Object.entries(columns)) {
+          const value = values[name as keyof typeof columns];
+          if (value === undefined) continue;
+          await pool.query(
+            `UPDATE ${schema}.presence_last_seen SET ${column} = $2 WHERE user_id = $1`,
+            [user, value],
+          );
+        }
       },
       corruptions: {
         negative: async (user) => {
@@ -93,14 +125,14 @@ describe('postgres last-seen store: migrations and failures', () => {
 
   it('migrations are versioned and idempotent, also when two run at once', async () => {
     const name = schema();
-    expect(await lastSeenMigrationStatus(pool, name)).toEqual({ current: 0, pending: [1] });
+    expect(await lastSeenMigrationStatus(pool, name)).toEqual({ current: 0, pending: [1, 2] });
     const other = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
     try {
       const [first, second] = await Promise.all([
         migrateLastSeen(pool, name),
         migrateLastSeen(other, name),
       ]);
-      expect([...first, ...second]).toEqual([1]);
+      expect([...first, ...second]).toEqual([1, 2]);
     } finally {
       await other.end();
     }
@@ -173,17 +205,17 @@ describe('postgres last-seen store: migrations and failures', () => {
       name,
       '--status',
     ]);
-    expect(status.stdout).toContain('version 0 of 1, pending 1');
+    expect(status.stdout).toContain('version 0 of 2, pending 1, 2');
     const applied = await run(process.execPath, [...command, DATABASE_URL, '--schema', name]);
-    expect(applied.stdout).toContain(`"${name}" is up to date (version 1; applied 1)`);
+    expect(applied.stdout).toContain(`"${name}" is up to date (version 2; applied 1, 2)`);
     const again = await run(process.execPath, [...command, DATABASE_URL, '--schema', name]);
-    expect(again.stdout).toContain('(version 1)');
+    expect(again.stdout).toContain('(version 2)');
 
     // The printed SQL, applied by another tool, makes a schema the store accepts.
     const printedSchema = schema();
     const printed = await run(process.execPath, [...command, '--print', '--schema', printedSchema]);
     await pool.query(printed.stdout);
-    expect(await lastSeenMigrationStatus(pool, printedSchema)).toEqual({ current: 1, pending: [] });
+    expect(await lastSeenMigrationStatus(pool, printedSchema)).toEqual({ current: 2, pending: [] });
     const store = await PostgresLastSeenStore.connect({ pool, schema: printedSchema });
     await store.close();
   });

@@ -36,9 +36,42 @@ describeLastSeenStoreContract(
           url: REDIS_URL,
           keyPrefix,
           logger: options?.logger,
+          now: options?.now,
+          clusterSecret: options?.clusterSecret,
+          previousClusterSecret: options?.previousClusterSecret,
         });
         opened.push(store);
         return store;
+      },
+      refusedValues: (store) => (store as RedisLastSeenStore).refusedValues,
+      async readRaw(user) {
+        const [at, atMac, visibility, visibilityMac] = await raw.hmget(
+          `${keyPrefix}${user}`,
+          'at',
+          'at_mac',
+          'visibility',
+          'visibility_mac',
+        );
+        return {
+          at: at ?? null,
+          atMac: atMac ?? null,
+          visibility: visibility ?? null,
+          visibilityMac: visibilityMac ?? null,
+        };
+      },
+      async writeRaw(user, values) {
+        const key = `${keyPrefix}${user}`;
+        const fields = {
+          at: 'at',
+          atMac: 'at_mac',
+          visibility: 'visibility',
+          visibilityMac: 'visibility_mac',
+        } as const;
+        for (const [name, field] of Object.entries(fields)) {
+          const value = values[name as keyof typeof fields];
+          if (value === null) await raw.hdel(key, field);
+          else if (value !== undefined) await raw.hset(key, field, value);
+        }
       },
       corruptions: {
         'not-a-number': async (user) => {

@@ -12,7 +12,7 @@ import { resolveConfig } from '../../src/cli/config.js';
 import { helpText } from '../../src/cli/help.js';
 import { parseArguments } from '../../src/cli/parse-arguments.js';
 import { InvalidOptionError } from '../../src/errors.js';
-import { DEFAULT_JWT_MAX_AGE_S } from '../../src/gateway/jwt-policy.js';
+import { DEFAULT_JWT_MAX_AGE_S } from '../../src/gateway/edge/jwt-policy.js';
 import {
   ALL_OPTIONS,
   type IntegerSpec,

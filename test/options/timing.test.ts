@@ -1,7 +1,7 @@
 /** The durations that follow the tracker's timing (src/options/timing.ts). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SLICE_MS } from '../../src/gateway/diff-outboxes.js';
+import { SLICE_MS } from '../../src/gateway/outbound/diff-outboxes.js';
 import { ALL_OPTIONS } from '../../src/options/index.js';
 import {
   defaultDownPeriodMs,

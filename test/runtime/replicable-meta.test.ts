@@ -10,7 +10,7 @@ import { InvalidInputError } from '../../src/errors.js';
 import type { Timers } from '../../src/ports/clock.js';
 import { replicableMeta } from '../../src/runtime/replicable-meta.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 
 function twoReplicas() {
   const bus = createInMemoryBus({ schedule: (deliver) => deliver() });

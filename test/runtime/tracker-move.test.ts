@@ -1,14 +1,14 @@
 /**
  * TrackerReplica.move: one `diff` event on the replica that moves, one on every replica it
  * reaches, each with the leave on the old topic and the join on the new (going invisible is one
- * tracker operation, src/gateway/invisibility.ts).
+ * tracker operation, src/gateway/session/invisibility.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { PresenceChange } from '../../src/core/index.js';
 import { InvalidInputError } from '../../src/errors.js';
 import type { Timers } from '../../src/ports/clock.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 
 /** Frames are delivered at once and nothing ticks by itself: the test ticks by hand. */
 function twoReplicas() {

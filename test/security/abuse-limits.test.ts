@@ -7,7 +7,7 @@
 import { Registry } from 'prom-client';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HandshakeRateLimit } from '../../src/gateway/handshake-rate-limit.js';
+import { HandshakeRateLimit } from '../../src/gateway/edge/handshake-rate-limit.js';
 import { registerAbuseMetrics } from '../../src/http/abuse-metrics.js';
 import {
   dropConnection,

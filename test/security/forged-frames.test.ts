@@ -23,13 +23,17 @@ import type { BusChannelKind } from '../../src/ports/node-bus.js';
 import { decodeMessage, encodeMessage } from '../../src/protocol/codec.js';
 import { packr } from '../../src/protocol/wire-layout.js';
 import { decodeEnvelope, encodeEnvelope } from '../../src/transports/bus-envelope.js';
+import { defaultChannelPrefix } from '../../src/transports/redis-channels.js';
 import { connectClient, type WatchedClient } from '../cli/support/presence-clients.js';
 import { startTwoNodes, TEST_CLUSTER_SECRET, type TwoNodes } from '../cli/support/two-nodes.js';
 import { waitFor } from '../support/wait-for.js';
 
 const JWT_SECRET = 'forged-frames-jwt-secret-of-32-bytes';
 const ADMIN_TOKEN = 'forged-frames-admin-token';
-const BCAST = 'graph-presence:bcast';
+// The cluster's channels: their prefix is derived from the secret, but anyone on this Redis can
+// list them (PUBSUB CHANNELS), so the attacker knows it.
+const PREFIX = defaultChannelPrefix(Buffer.from(TEST_CLUSTER_SECRET));
+const BCAST = `${PREFIX}:bcast`;
 const MALLORY: ReplicaRef = { name: 'mallory', vsn: 1 };
 
 let cluster: TwoNodes;
@@ -93,7 +97,7 @@ async function publish(
 ): Promise<void> {
   seq += 1n;
   const envelope = encodeEnvelope(
-    { kind, sender, target, incarnation: BigInt(Date.now()) << 20n, seq },
+    { kind, sender, target, incarnation: BigInt(Date.now()) << 20n, seq, sentAtMs: Date.now() },
     frame,
     secret === undefined ? undefined : Buffer.from(secret),
   );
@@ -153,7 +157,7 @@ describe('forged frames on the Redis channels of a cluster with a cluster secret
           fakePresence({ status: 'FORGED', pad: 'x'.repeat(300_000) }, 2),
         ],
         [
-          'graph-presence:to:node-1',
+          `${PREFIX}:to:node-1`,
           'delivery',
           'node-2',
           'node-1',

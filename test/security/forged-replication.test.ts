@@ -9,11 +9,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EntryData, type ReplicaRef, replicaKey } from '../../src/core/index.js';
-import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
+import type { ReplicationTransport } from '../../src/ports/bus-channel.js';
 import { encodeMessage } from '../../src/protocol/codec.js';
 import type { ReplicationMessage } from '../../src/protocol/messages.js';
 import { packr } from '../../src/protocol/wire-layout.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { connect } from '../gateway/support/test-client.js';
 import { startTestServer, type TestServer } from '../gateway/support/test-server.js';
 import { waitFor } from '../support/wait-for.js';

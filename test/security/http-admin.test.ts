@@ -31,8 +31,13 @@ afterAll(() => killAll());
 /** The node's HTTP handler over a real presence server, with or without an admin token. */
 async function serve(adminToken: string | undefined): Promise<string> {
   presence = await startTestServer();
-  const { replica, counts, deliver } = presence.server;
-  const metrics = createPresenceMetrics({ replica, connections: () => 0, transports: [] });
+  const { replica, changes, counts, deliver } = presence.server;
+  const metrics = createPresenceMetrics({
+    replica,
+    changes,
+    connections: () => 0,
+    transports: [],
+  });
   http = createServer(
     createHttpHandler({
       node: 'http-admin-test',

@@ -8,7 +8,7 @@ import type {
   LinkChangeHandler,
   ReplicationTransport,
   TransportStats,
-} from '../../src/ports/replication-transport.js';
+} from '../../src/ports/bus-channel.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 /** The world's clock: timers and message delivery both run in `advance()`, in time order. */

@@ -1,6 +1,6 @@
 /**
  * The node bus on the in-memory network: typed channels over one member, the envelope's golden
- * bytes, MACs, rotation and the replay check. Frames are injected by a raw member of the same
+ * bytes, MACs, rotation, the freshness check and the replay check. Frames are injected by a raw member of the same
  * network, as a publisher on the Redis channels would; absence is shown with a marker sent after.
  */
 import { createHmac } from 'node:crypto';
@@ -8,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
 import type { BusChannelKind, NodeBus } from '../../src/ports/node-bus.js';
 import { decodeEnvelope, encodeEnvelope } from '../../src/transports/bus-envelope.js';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { waitFor } from '../support/wait-for.js';
-import golden from './fixtures/bus-envelope-v1.json' with { type: 'json' };
+import golden from './fixtures/bus-envelope-v2.json' with { type: 'json' };
 
 const SECRET = 'node-bus-test-secret-of-32-bytes!!';
 const OLD_SECRET = 'node-bus-old-secret-of-32-bytes!!!';
@@ -52,6 +52,7 @@ describe('node bus envelope: golden bytes', () => {
         target: c.target ?? undefined,
         incarnation: BigInt(c.incarnation),
         seq: BigInt(c.seq),
+        sentAtMs: Number(c.sentAtMs),
       };
       const frame = Buffer.from(c.frameHex, 'hex');
       expect(encodeEnvelope(fields, frame, secret).toString('hex')).toBe(c.envelopeHex);
@@ -97,7 +98,13 @@ describe('node bus', () => {
     const a = open('a', { clusterSecret: SECRET });
     const b = open('b', { clusterSecret: SECRET });
     const atB = record(b);
-    const fields = { kind: 'tracker' as const, sender: 'a', target: undefined, seq: 1n };
+    const fields = {
+      kind: 'tracker' as const,
+      sender: 'a',
+      target: undefined,
+      seq: 1n,
+      sentAtMs: Date.now(),
+    };
     raw.broadcast(encodeEnvelope({ ...fields, incarnation: 1n }, text('unsigned'), undefined));
     raw.broadcast(
       encodeEnvelope({ ...fields, incarnation: 2n }, text('wrong'), Buffer.from(OLD_SECRET)),
@@ -124,7 +131,14 @@ describe('node bus', () => {
     const send = (incarnation: bigint, seq: bigint, body: string) =>
       raw.broadcast(
         encodeEnvelope(
-          { kind: 'tracker', sender: 'a', target: undefined, incarnation, seq },
+          {
+            kind: 'tracker',
+            sender: 'a',
+            target: undefined,
+            incarnation,
+            seq,
+            sentAtMs: Date.now(),
+          },
           text(body),
           key,
         ),
@@ -146,7 +160,7 @@ describe('node bus', () => {
     const atB = record(b);
     const frame = (target: string, body: string) =>
       encodeEnvelope(
-        { kind: 'tracker', sender: 'a', target, incarnation: 1n, seq: 1n },
+        { kind: 'tracker', sender: 'a', target, incarnation: 1n, seq: 1n, sentAtMs: Date.now() },
         text(body),
         undefined,
       );
@@ -174,12 +188,52 @@ describe('node bus', () => {
     expect(done.stats().framesDroppedUnauthenticated).toBeGreaterThanOrEqual(1);
   });
 
-  it('refuses a short secret, and a previous one alone', () => {
+  it('rotation, phases 1 and 2: a node accepting the next key hears one signing with it, and is heard', async () => {
+    const { open } = network();
+    // Phase 1: signs with the old key, also accepts the new; phase 2: the other way round.
+    const phase1 = open('a', { clusterSecret: OLD_SECRET, nextClusterSecret: SECRET });
+    const phase2 = open('b', { clusterSecret: SECRET, previousClusterSecret: OLD_SECRET });
+    const [at1, at2] = [record(phase1), record(phase2)];
+    phase1.channel('tracker').broadcast(text('from phase 1'));
+    phase2.channel('tracker').broadcast(text('from phase 2'));
+    await waitFor(() => at1.length === 1 && at2.length === 1);
+    expect([at1, at2]).toEqual([[['from phase 2', 'b']], [['from phase 1', 'a']]]);
+  });
+
+  it('refuses a short secret, and a previous or next one alone', () => {
     const net = createInMemoryBus();
     expect(() => net.createNodeBus('a', { clusterSecret: 'short' })).toThrow(InvalidOptionError);
     expect(() => net.createNodeBus('a', { previousClusterSecret: SECRET })).toThrow(
       /previousClusterSecret needs clusterSecret/,
     );
+    expect(() => net.createNodeBus('a', { nextClusterSecret: SECRET })).toThrow(
+      /nextClusterSecret needs clusterSecret/,
+    );
+  });
+
+  it('drops a frame sent before the receiver started, or outside the replay window either way', async () => {
+    const { open, raw } = network();
+    const b = open('b', { clusterSecret: SECRET, replayWindowMs: 10_000 });
+    const atB = record(b);
+    const key = Buffer.from(SECRET);
+    let seq = 0n;
+    const send = (sentAtMs: number, body: string) => {
+      seq += 1n;
+      raw.broadcast(
+        encodeEnvelope(
+          { kind: 'tracker', sender: 'a', target: undefined, incarnation: 1n, seq, sentAtMs },
+          text(body),
+          key,
+        ),
+      );
+    };
+    // Signed a minute before b started: within no window b could have seen it live.
+    send(Date.now() - 60_000, 'recorded before the start');
+    send(Date.now() + 60_000, 'from the future');
+    send(Date.now(), 'fresh');
+    await waitFor(() => atB.length === 1);
+    expect(atB).toEqual([['fresh', 'a']]);
+    expect(b.stats().framesDroppedReplayed).toBe(2);
   });
 
   it('has one link state: every channel goes down and up with the bus', async () => {

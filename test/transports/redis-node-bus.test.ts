@@ -5,8 +5,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redisBusChannel } from '../../load/support/bus-channel.js';
 import { InvalidOptionError } from '../../src/errors.js';
+import type { ReplicationTransport } from '../../src/ports/bus-channel.js';
 import type { Logger } from '../../src/ports/logger.js';
-import type { ReplicationTransport } from '../../src/ports/replication-transport.js';
 import { createRedisNodeBus } from '../../src/transports/redis-node-bus.js';
 import { describeTransportContract } from '../contracts/replication-transport.contract.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
@@ -138,7 +138,7 @@ describe('redis node bus', () => {
       Buffer.alloc(0),
       Buffer.from([5, 0x61]),
       Buffer.from([0, 1, 2]),
-      Buffer.from([2, 0xff, 0xfe, 1]),
+      Buffer.from([3, 0xff, 0xfe, 1]),
     ];
     for (const bytes of garbage) await admin.publish(`${channelPrefix}:bcast`, bytes);
     await admin.publish(`${channelPrefix}:to:a`, Buffer.from([200]));

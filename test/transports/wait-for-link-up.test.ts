@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemoryBus } from '../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../src/transports/in-memory-bus.js';
 import { waitForLinkUp } from '../../src/transports/wait-for-link-up.js';
 
 describe('waitForLinkUp', () => {

@@ -5,6 +5,8 @@
  * from transfers.
  */
 import { describe, expect, it } from 'vitest';
+import { ChangeRouter } from '../../src/change-router/change-router.js';
+import { silentLogger } from '../../src/ports/logger.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
 import { rendezvousOwner } from '../../src/user-online/rendezvous-owner.js';
 import {
@@ -48,6 +50,7 @@ function cluster(options: { ownershipOverlapMs?: number; maxDelayMs?: number } =
     });
     const feed = new UserOnlineFeed({
       replica,
+      changes: new ChangeRouter(replica, silentLogger),
       offlineDelayMs: DELAY_MS,
       ownerWarmUpMs: WARM_UP_MS,
       ...(options.ownershipOverlapMs === undefined

@@ -4,7 +4,7 @@
  * and call it delivered. If presence says offline, it would push instead. Frames are JSON on a
  * transport of their own; receivers answer `done` so the test knows every send was processed.
  */
-import type { ReplicationTransport } from '../../../src/ports/replication-transport.js';
+import type { ReplicationTransport } from '../../../src/ports/bus-channel.js';
 import type { PresenceServer } from '../../../src/server/create-presence-server.js';
 
 export type NaiveOutcome = 'claimed-delivered' | 'offline';

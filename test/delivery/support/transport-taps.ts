@@ -1,5 +1,5 @@
 /** A transport wrapper for tests: drops the direct frames a predicate picks (a lost answer). */
-import type { ReplicationTransport } from '../../../src/ports/replication-transport.js';
+import type { ReplicationTransport } from '../../../src/ports/bus-channel.js';
 
 export function droppingSends(
   transport: ReplicationTransport,

@@ -4,7 +4,7 @@
  * connections, visible or invisible. Metas are in the wire shape (the gateway's `wireRefs`).
  */
 import type { PresenceState as PhoenixState } from 'phoenix';
-import type { WireRefs } from '../../../src/gateway/wire-refs.js';
+import type { WireRefs } from '../../../src/gateway/outbound/wire-refs.js';
 import type { TrackerReplica } from '../../../src/runtime/tracker-replica.js';
 
 type Metas = Array<Record<string, unknown>>;

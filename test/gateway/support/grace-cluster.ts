@@ -6,7 +6,7 @@
  */
 import { GraphologyFriendsGraph } from '../../../graph-adapters/graphology/index.js';
 import type { PresenceServerOptions } from '../../../src/server/create-presence-server.js';
-import { createInMemoryBus } from '../../../src/transports/in-memory-transport.js';
+import { createInMemoryBus } from '../../../src/transports/in-memory-bus.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { waitFor } from '../../support/wait-for.js';
 import type { TestClient } from './test-client.js';

@@ -11,6 +11,8 @@ export interface ReceivedRequest {
   readonly path: string | undefined;
   readonly contentType: string | undefined;
   readonly signature: string | undefined;
+  /** Every header, names in lower case (a repeated header's values joined by ", "). */
+  readonly headers: Record<string, string>;
   readonly body: string;
   readonly event: WebhookEvent;
 }
@@ -48,6 +50,12 @@ export async function startWebhookReceiver(
         path: req.url,
         contentType: req.headers['content-type'],
         signature: req.headers['x-presence-signature'] as string | undefined,
+        headers: Object.fromEntries(
+          Object.entries(req.headers).map(([name, value]) => [
+            name,
+            Array.isArray(value) ? value.join(', ') : String(value),
+          ]),
+        ),
         body,
         event: JSON.parse(body) as WebhookEvent,
       };

@@ -1,0 +1,114 @@
+/**
+ * `presence_last_seen` to this node's sockets: after a connection's `presence_state`, the last
+ * seen of its offline friends; when a user's last visible device leaves, that user's to every
+ * socket subscribed to them (their `user:<id>` room: exactly who saw them online).
+ *
+ * A last leave is sent as of the moment this node saw it (the owner records its own reading of
+ * the same moment), or null when the user hides it or the store did not answer: privacy first.
+ * Leaves that come together (a dead node's users) are read from the store in one batch and sent
+ * as one message per socket, not one per friend, so a storm costs a write per socket.
+ */
+import type { ChangeRoutes } from '../../change-router/change-routes.js';
+import type { RoutedChange } from '../../change-router/routed-change.js';
+import type { LastSeenMap } from '../../domain/client-protocol.js';
+import type { PresenceSocket } from '../../domain/presence-socket.js';
+import { topicOwnsKey, USER_TOPIC_PREFIX, userTopic } from '../../domain/topics.js';
+import type { UserId } from '../../domain/user-id.js';
+import {
+  type LastSeenReads,
+  showsLastSeen,
+  visibleLastSeen,
+} from '../../last-seen/last-seen-reads.js';
+import type { Clock } from '../../ports/clock.js';
+import type { PresenceTracker } from '../../ports/presence-tracker.js';
+import type { PresenceNamespace } from './fan-out.js';
+
+export class LastSeenPush {
+  /** Users whose last device left, not read yet → when this node saw it. */
+  private leaving = new Map<UserId, number>();
+  private reading = false;
+  private closed = false;
+  private readonly detachChanges: () => void;
+
+  constructor(
+    private readonly nsp: PresenceNamespace,
+    private readonly replica: PresenceTracker,
+    changes: ChangeRoutes,
+    private readonly reads: LastSeenReads,
+    private readonly clock: Clock,
+  ) {
+    this.detachChanges = changes.attach('lastSeen', { changed: (change) => this.changed(change) });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.detachChanges();
+  }
+
+  /** Sends `socket` the last seen of those of `friends` who are offline and show it. */
+  sendOffline(socket: PresenceSocket, friends: Iterable<UserId>): void {
+    const offline = [...friends].filter((user) => !this.isVisible(user));
+    if (offline.length === 0) return;
+    void this.reads.read(offline).then((answer) => {
+      if (this.closed || !socket.connected) return;
+      const lastSeen: LastSeenMap = {};
+      let any = false;
+      for (const user of offline) {
+        const at = visibleLastSeen(answer, user);
+        // Back online meanwhile (the client has their join), or no longer a friend: not sent.
+        if (at === null || this.isVisible(user) || !socket.rooms.has(userTopic(user))) continue;
+        lastSeen[user] = at;
+        any = true;
+      }
+      if (any) socket.emit('presence_last_seen', lastSeen);
+    });
+  }
+
+  private isVisible(user: UserId): boolean {
+    return this.replica.view.get(userTopic(user), user).length > 0;
+  }
+
+  private changed(change: RoutedChange): void {
+    if (change.change.leaves.length === 0) return;
+    let now: number | undefined;
+    for (const [topic, { leaves }] of change.topics) {
+      if (leaves.length === 0 || !topic.startsWith(USER_TOPIC_PREFIX)) continue;
+      for (const { key } of leaves) {
+        if (!topicOwnsKey(topic, key)) continue;
+        if (this.isVisible(key) || !this.nsp.adapter.rooms.has(topic)) continue;
+        now ??= this.clock.now();
+        this.leaving.set(key, now);
+      }
+    }
+    if (this.leaving.size > 0 && !this.reading) void this.sendLeaving();
+  }
+
+  private async sendLeaving(): Promise<void> {
+    this.reading = true;
+    while (this.leaving.size > 0 && !this.closed) {
+      const batch = this.leaving;
+      this.leaving = new Map();
+      const answer = await this.reads.read([...batch.keys()]);
+      if (this.closed) break;
+      const perSocket = new Map<string, LastSeenMap>();
+      for (const [user, at] of batch) {
+        if (this.isVisible(user)) continue;
+        const members = this.nsp.adapter.rooms.get(userTopic(user));
+        if (members === undefined) continue;
+        const value = showsLastSeen(answer, user) ? at : null;
+        for (const socketId of members) {
+          let message = perSocket.get(socketId);
+          if (message === undefined) {
+            message = {};
+            perSocket.set(socketId, message);
+          }
+          message[user] = value;
+        }
+      }
+      for (const [socketId, message] of perSocket) {
+        this.nsp.sockets.get(socketId)?.emit('presence_last_seen', message);
+      }
+    }
+    this.reading = false;
+  }
+}
