@@ -17,7 +17,7 @@ let server: TestServer;
 const clients: PresenceClient[] = [];
 
 beforeEach(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ lastSeen: false }); // no store: offline carries null
   await server.graph.addEdge('alice', 'bob');
 });
 
