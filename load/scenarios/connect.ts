@@ -6,7 +6,15 @@
  * `user.online` events reached the receiver (load/scenarios/webhook-figures.ts).
  */
 import { sampleProcess } from '../cluster/proc-stats.js';
-import { cpuRows, enterPhase, percentiles, rampUp, sleep } from './common.js';
+import {
+  cpuRows,
+  enterPhase,
+  nodeCpuPerConnect,
+  nodeCpuPerConnectRow,
+  percentiles,
+  rampUp,
+  sleep,
+} from './common.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { webhookFigures } from './webhook-figures.js';
 
@@ -66,6 +74,7 @@ export const connect: Scenario = {
         rssMiB: Math.round(a.rss / 2 ** 20),
       };
     });
+    const perConnect = nodeCpuPerConnect(recorder, 'ramp');
     const figures = {
       connections: options.connections,
       connected: connectedNow,
@@ -78,6 +87,7 @@ export const connect: Scenario = {
       timeToPresenceStateMs: timeToState.summary(),
       memoryPerNode: perNode,
       cpu: recorder.cores('ramp'),
+      ...perConnect,
       ...(webhooks ? { webhooks: webhooks.figures } : {}),
     };
     const rows = [
@@ -106,6 +116,7 @@ export const connect: Scenario = {
         `${m.rssBytesPerConnection} / ${m.heapBytesPerConnection} bytes (${m.connections} conns, RSS ${m.rssMiB} MiB)`,
         '',
       ]),
+      nodeCpuPerConnectRow(perConnect),
       ...cpuRows(context, 'ramp'),
       ...(webhooks?.rows ?? []),
     ];
