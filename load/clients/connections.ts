@@ -36,6 +36,14 @@ export interface Client extends WorkerConnection {
   retry: { readonly timer: NodeJS.Timeout; readonly giveUp: () => void } | undefined;
 }
 
+/** The metas in a `presence_state` (an unreadable one counts 0). */
+function stateMetas(state: PresenceMap<LoadMeta>): number {
+  let metas = 0;
+  if (typeof state !== 'object' || state === null) return 0;
+  for (const user in state) metas += state[user]?.metas?.length ?? 0;
+  return metas;
+}
+
 export class Connections {
   readonly clients = new Map<number, Client>();
   private readonly tokens = new Map<string, string>();
@@ -174,6 +182,7 @@ export class Connections {
           measure.onState(client, payload as PresenceMap<LoadMeta>);
           const now = nowMs();
           measure.counters.presenceStates += 1;
+          measure.counters.stateMetas += stateMetas(payload as PresenceMap<LoadMeta>);
           measure.hist('timeToState').record(now - started);
           client.up = true;
           client.refusals = 0;

@@ -23,6 +23,7 @@ interface ConnectFigures {
   readonly connectionsPerSecond: number;
   readonly gotPresenceState: number;
   readonly connectTimeouts: number;
+  readonly presenceStateMetasMean: number | null;
   readonly timeToPresenceStateMs: { readonly p50: number | null; readonly p99: number | null };
   readonly cpu: { readonly groups: { readonly nodes: number } };
 }
@@ -32,6 +33,8 @@ export interface ConnectComparison {
   readonly connectionsPerSecond: Pair;
   readonly timeToPresenceStateP99Ms: Pair;
   readonly nodeCores: Pair;
+  /** The states' size, to check both servers did the same work. */
+  readonly presenceStateMetasMean: Pair;
 }
 
 interface Pair {
@@ -57,6 +60,7 @@ export function baselineConnectFigures(baseline: Record<string, unknown>) {
     connectionsPerSecond: b.connectionsPerSecond,
     gotPresenceState: b.gotPresenceState,
     connectTimeouts: b.connectTimeouts,
+    presenceStateMetasMean: b.presenceStateMetasMean,
     timeToPresenceStateMs: b.timeToPresenceStateMs,
   };
 }
@@ -72,6 +76,7 @@ export function compareConnect(
     connectionsPerSecond: pair(o.connectionsPerSecond, b.connectionsPerSecond),
     timeToPresenceStateP99Ms: pair(o.timeToPresenceStateMs.p99, b.timeToPresenceStateMs.p99),
     nodeCores: pair(o.cpu.groups.nodes, b.cpu.groups.nodes),
+    presenceStateMetasMean: pair(o.presenceStateMetasMean, b.presenceStateMetasMean),
   };
 }
 
@@ -87,5 +92,6 @@ export function connectComparisonRows(comparison: ConnectComparison): string[][]
     row('connections per second', comparison.connectionsPerSecond, ' /s'),
     row('time to presence_state p99', comparison.timeToPresenceStateP99Ms, ' ms'),
     row('server cores during the ramp', comparison.nodeCores, ''),
+    row('metas per presence_state (mean)', comparison.presenceStateMetasMean, ''),
   ];
 }

@@ -85,6 +85,11 @@ export const connect: Scenario = {
       connectErrors: ramp.connectErrors,
       connectRefusals: ramp.connectRefusals,
       timeToPresenceStateMs: timeToState.summary(),
+      /** Metas per `presence_state` received in the ramp (the state each connect built). */
+      presenceStateMetasMean:
+        ramp.presenceStates === 0
+          ? null
+          : Math.round((ramp.stateMetas / ramp.presenceStates) * 10) / 10,
       memoryPerNode: perNode,
       cpu: recorder.cores('ramp'),
       ...perConnect,
@@ -106,6 +111,7 @@ export const connect: Scenario = {
         `${ramp.connectTimeouts} / ${ramp.connectErrors} / ${ramp.connectRefusals}`,
         '0 / 0 / -',
       ],
+      ['metas per presence_state (mean)', String(figures.presenceStateMetasMean ?? '-'), ''],
       [
         'time to presence_state p50 / p99 / max',
         percentiles(timeToState, ['p50', 'p99', 'max']),
