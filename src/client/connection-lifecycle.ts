@@ -14,7 +14,7 @@ import type { DeviceKind } from '../domain/device-kind.js';
 import { PresenceClientError } from './client-error.js';
 import { closedAsTooBig } from './closed-as-too-big.js';
 import {
-  DEFAULT_RECONNECT_BACKOFF,
+  backoffFromOptions,
   hostReconnectTimers,
   type ReconnectBackoff,
   ReconnectSchedule,
@@ -47,7 +47,8 @@ export interface HandshakeSettings {
   readonly invisible?: boolean | undefined;
   /**
    * Passed to `io()`; `auth` is always the handshake, and socket.io's own reconnection is off
-   * (the SDK reconnects itself; `reconnection: false` here turns that off too).
+   * (the SDK reconnects itself; `reconnection: false` here turns that off too, and
+   * `reconnectionDelay` / `reconnectionDelayMax` are its bounds unless `reconnectBackoff` says).
    */
   readonly socketOptions?: Partial<ManagerOptions & SocketOptions> | undefined;
   /** The reconnect backoff's bounds (full jitter). @default {baseMs: 1000, capMs: 30000} */
@@ -99,7 +100,7 @@ export class ConnectionLifecycle {
         this.#moveAsked = false;
         if (!this.socket.connected) this.socket.connect();
       },
-      { ...DEFAULT_RECONNECT_BACKOFF, ...settings.reconnectBackoff },
+      backoffFromOptions(settings.reconnectBackoff, settings.socketOptions),
       settings.reconnectRandom ?? Math.random,
       settings.reconnectTimers ?? hostReconnectTimers,
     );

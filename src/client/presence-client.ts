@@ -32,7 +32,7 @@ import { DEFAULT_LAST_SEEN_WAIT_MS, LastSeenBook } from './last-seen-book.js';
 import type { UserPresenceChange } from './presence-changes.js';
 import { type ListedPresence, PresenceView } from './presence-view.js';
 import {
-  DEFAULT_RECONNECT_BACKOFF,
+  backoffFromOptions,
   type ReconnectBackoff,
   type ReconnectTimers,
   reconnectBackoffProblem,
@@ -78,13 +78,14 @@ export interface PresenceClientOptions {
    * Passed to socket.io-client's `io()` (transports, `autoConnect`, `forceNew`, ...). The default
    * transports are websocket first, long polling only when the websocket fails. `auth` is set by
    * the client and cannot be overridden. socket.io's own reconnection is replaced by the SDK's
-   * (full jitter, `reconnectBackoff`); `reconnection: false` turns automatic reconnects off.
+   * (full jitter, `reconnectBackoff`; without it `reconnectionDelay` and `reconnectionDelayMax`
+   * are the bounds); `reconnection: false` turns automatic reconnects off.
    */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
   /**
    * After a lost connection the n-th try in a row comes at a uniformly random moment within
    * min(capMs, baseMs × 2^(n-1)) (full jitter), after the server's `retryAfterMs` if it refused.
-   * @default {baseMs: 1000, capMs: 30000}
+   * @default {baseMs: 1000, capMs: 30000} (or socket.io's `reconnectionDelay`, `reconnectionDelayMax`)
    */
   reconnectBackoff?: Partial<ReconnectBackoff>;
   /** The random source of the reconnect jitter, in [0, 1) (tests pass a seeded one). @default Math.random */
@@ -198,10 +199,9 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
         `kind must be one of ${DEVICE_KINDS.join(', ')}, got ${String(options.kind)}`,
       );
     }
-    const backoffProblem = reconnectBackoffProblem({
-      ...DEFAULT_RECONNECT_BACKOFF,
-      ...options.reconnectBackoff,
-    });
+    const backoffProblem = reconnectBackoffProblem(
+      backoffFromOptions(options.reconnectBackoff, options.socketOptions),
+    );
     if (backoffProblem !== undefined) throw new RangeError(backoffProblem);
     this.#options = options;
     this.#idle = new IdleAway(

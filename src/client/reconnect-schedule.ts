@@ -75,14 +75,32 @@ export function reconnectDelayMs(
   return retryHintMs(hint) + randomMomentMs(backoffWindowMs(attempt, backoff), random);
 }
 
+/**
+ * The backoff an app asked for: `reconnectBackoff`, else socket.io's `reconnectionDelay` and
+ * `reconnectionDelayMax` read as the bounds (an app tuned for socket.io keeps its bounds, with
+ * full jitter), else the defaults.
+ */
+export function backoffFromOptions(
+  backoff: Partial<ReconnectBackoff> | undefined,
+  socketOptions: { reconnectionDelay?: number; reconnectionDelayMax?: number } | undefined,
+): ReconnectBackoff {
+  const baseMs =
+    backoff?.baseMs ?? socketOptions?.reconnectionDelay ?? DEFAULT_RECONNECT_BACKOFF.baseMs;
+  const capMs =
+    backoff?.capMs ??
+    socketOptions?.reconnectionDelayMax ??
+    Math.max(DEFAULT_RECONNECT_BACKOFF.capMs, baseMs);
+  return { baseMs, capMs };
+}
+
 /** Checks a backoff from the app's options: whole ms, 0 < base ≤ cap. */
 export function reconnectBackoffProblem(backoff: ReconnectBackoff): string | undefined {
   const { baseMs, capMs } = backoff;
   if (!Number.isSafeInteger(baseMs) || baseMs <= 0) {
-    return `reconnectBackoff.baseMs must be a whole number of milliseconds above 0, got ${String(baseMs)}`;
+    return `reconnectBackoff.baseMs (or socketOptions.reconnectionDelay) must be a whole number of milliseconds above 0, got ${String(baseMs)}`;
   }
   if (!Number.isSafeInteger(capMs) || capMs < baseMs) {
-    return `reconnectBackoff.capMs must be a whole number of milliseconds at least baseMs (${baseMs}), got ${String(capMs)}`;
+    return `reconnectBackoff.capMs (or socketOptions.reconnectionDelayMax) must be a whole number of milliseconds at least baseMs (${baseMs}), got ${String(capMs)}`;
   }
   return undefined;
 }

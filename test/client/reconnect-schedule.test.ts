@@ -13,6 +13,7 @@ import { Server as SocketIoServer } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPresenceClient, type PresenceClient } from '../../src/client/index.js';
 import {
+  backoffFromOptions,
   backoffWindowMs,
   DEFAULT_RECONNECT_BACKOFF,
   MAX_RETRY_HINT_MS,
@@ -162,6 +163,23 @@ describe('full-jitter delays (pure)', () => {
       expect(reconnectDelayMs(1, hint, DEFAULT_RECONNECT_BACKOFF, zero)).toBe(0);
     }
     expect(reconnectDelayMs(1, 1e12, DEFAULT_RECONNECT_BACKOFF, zero)).toBe(MAX_RETRY_HINT_MS);
+  });
+});
+
+describe('the backoff an app asks for', () => {
+  it('is reconnectBackoff, else socket.io’s reconnection delays, else 1 s doubling to 30 s', () => {
+    expect(backoffFromOptions(undefined, undefined)).toEqual({ baseMs: 1_000, capMs: 30_000 });
+    expect(
+      backoffFromOptions(undefined, { reconnectionDelay: 10, reconnectionDelayMax: 50 }),
+    ).toEqual({ baseMs: 10, capMs: 50 });
+    expect(backoffFromOptions({ capMs: 60_000 }, { reconnectionDelay: 10 })).toEqual({
+      baseMs: 10,
+      capMs: 60_000,
+    });
+    expect(backoffFromOptions(undefined, { reconnectionDelay: 45_000 })).toEqual({
+      baseMs: 45_000,
+      capMs: 45_000,
+    });
   });
 });
 
