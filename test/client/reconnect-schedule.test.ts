@@ -18,6 +18,7 @@ import {
   DEFAULT_RECONNECT_BACKOFF,
   MAX_RETRY_HINT_MS,
   type ReconnectBackoff,
+  ReconnectSchedule,
   type ReconnectTimers,
   reconnectDelayMs,
 } from '../../src/client/reconnect-schedule.js';
@@ -163,6 +164,32 @@ describe('full-jitter delays (pure)', () => {
       expect(reconnectDelayMs(1, hint, DEFAULT_RECONNECT_BACKOFF, zero)).toBe(0);
     }
     expect(reconnectDelayMs(1, 1e12, DEFAULT_RECONNECT_BACKOFF, zero)).toBe(MAX_RETRY_HINT_MS);
+  });
+});
+
+describe('one schedule for every reason to reconnect', () => {
+  it('reconnects within a window at a random moment, replacing a pending try', () => {
+    const timers = new ManualTimers();
+    let tries = 0;
+    const schedule = new ReconnectSchedule(
+      () => tries++,
+      DEFAULT_RECONNECT_BACKOFF,
+      () => 0.25,
+      timers,
+    );
+    expect(schedule.failed()).toBe(250);
+    expect(schedule.within(10_000)).toBe(2_500);
+    // The earlier try was dropped: one timer, one try.
+    expect(timers.pending).toBe(1);
+    timers.fire();
+    expect(tries).toBe(1);
+    expect(schedule.pending).toBe(false);
+    // A try that fails after it backs off from where the tries in a row are.
+    expect(schedule.failed()).toBe(Math.floor(0.25 * 2_000));
+    schedule.reset();
+    expect(schedule.failed()).toBe(250);
+    schedule.cancel();
+    expect(timers.pending).toBe(0);
   });
 });
 
