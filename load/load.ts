@@ -50,8 +50,13 @@ try {
   const options = { ...COMMON_DEFAULTS, ...scenario.defaults, ...given };
   checkOptions(options);
   const steadyLike = scenario.name === 'steady' || scenario.name === 'baseline';
-  if (options.baseline && scenario.name !== 'steady') {
-    throw new OptionsError('--baseline goes with steady (npm run load -- steady --baseline)');
+  if (options.baseline && scenario.name !== 'steady' && scenario.name !== 'connect') {
+    throw new OptionsError(
+      '--baseline goes with steady or connect (npm run load -- connect --baseline)',
+    );
+  }
+  if (options.baseline && options.webhooks) {
+    throw new OptionsError('--baseline and --webhooks are separate runs: pick one');
   }
   if (options.webhooks && scenario.name !== 'connect' && scenario.name !== 'failover') {
     throw new OptionsError('--webhooks goes with connect or failover');

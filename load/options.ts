@@ -47,7 +47,7 @@ export interface LoadOptions {
   progress: boolean;
   /** Who speaks the wire in the client workers: raw websockets, or socket.io-client. */
   client: ClientKind;
-  /** steady: also run the plain socket.io baseline on the same graph and compare. */
+  /** steady, connect: also run the plain socket.io baseline on the same graph and compare. */
   baseline: boolean;
   /** steady/baseline: update rates to step through (empty: just --rate). */
   rates: number[];
@@ -162,7 +162,7 @@ export function optionsHelp(defaults: LoadOptions): string {
     '  --no-progress            no progress line on stderr',
     '  --client <raw|socket.io> client workers speak raw websockets, or use socket.io-client  default raw',
     '  --rates <r1,r2,...>      steady/baseline: step through these update rates (per rate: deliveries/s, p99, lag, CPU)',
-    '  --baseline               steady: run the plain socket.io baseline too (1 node) and print the ratio',
+    '  --baseline               steady, connect: run the plain socket.io baseline too (1 process) and print the ratio',
     '  --webhooks               connect, failover: run without, then with webhooks to a receiver process; print the cost and deliveries',
   ].join('\n');
 }

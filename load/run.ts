@@ -20,6 +20,12 @@ import {
   comparisonRows,
   type SteadyFigures,
 } from './scenarios/compare-baseline.js';
+import {
+  baselineConnectFigures,
+  compareConnect,
+  connectBaseline,
+  connectComparisonRows,
+} from './scenarios/connect-baseline.js';
 import type { Scenario } from './scenarios/scenario.js';
 import { compareWebhookCost, webhookCostRows } from './scenarios/webhook-cost.js';
 import { buildPopulation, writeGraphCsv } from './social-graph/population.js';
@@ -54,7 +60,27 @@ export async function runScenario(
   if (options.webhooks) return runWithAndWithoutWebhooks(scenario, options, argv, outDir);
   const ours = await runOnce(scenario, options, argv, outDir, `load-${scenario.name}`);
   let record: Record<string, unknown> = ours.record;
-  if (options.baseline) {
+  if (options.baseline && scenario.name === 'connect') {
+    // The hand-written socket.io server is one process, on the same graph and clients.
+    const base = await runOnce(
+      connectBaseline,
+      { ...options, nodes: 1 },
+      argv,
+      outDir,
+      'load-connect-baseline',
+    );
+    const comparison = compareConnect(ours.record.figures, base.record.figures);
+    printTable(
+      `graph-presence (${options.nodes} node${options.nodes === 1 ? '' : 's'}) vs hand-written socket.io (1 process), same graph and clients`,
+      connectComparisonRows(comparison),
+    );
+    record = {
+      ...record,
+      figures: { ...ours.record.figures, baseline: baselineConnectFigures(base.record.figures) },
+      baseline: base.record,
+      comparison,
+    };
+  } else if (options.baseline) {
     // Plain socket.io rooms do not cross processes: the baseline is one process.
     const base = await runOnce(baseline, { ...options, nodes: 1 }, argv, outDir, 'load-baseline');
     const comparison = compareWithBaseline(

@@ -1,6 +1,7 @@
 /**
- * The baseline of `npm run load -- baseline` (and `steady --baseline`): what plain socket.io does
- * alone for the same friend-graph presence, to read graph-presence's figures against. One process,
+ * The baseline of `npm run load -- baseline` (and `steady --baseline`, `connect --baseline`): what
+ * a developer would write by hand with socket.io alone for the same friend-graph presence, to read
+ * graph-presence's figures against. One process,
  * no replication, no tracker: each connection authenticates with the same JWT, joins the rooms
  * `user:<friend>` of its friends (and `user:<self>`: a user's other devices see it, as in
  * graph-presence), gets a `presence_state` of its friends' metas, and each `presence:update` is

@@ -5,7 +5,11 @@
  * is load/clients/wire.ts; what is measured is load/clients/measurements.ts.
  */
 import { SignJWT } from 'jose';
-import { overloadedRetryDelay } from '../../src/client/overloaded-retry.js';
+import {
+  DEFAULT_RECONNECT_BACKOFF,
+  type ReconnectBackoff,
+  reconnectDelayMs,
+} from '../../src/client/reconnect-schedule.js';
 import type { PresenceMap } from '../../src/domain/client-protocol.js';
 import type { LoadDiff, LoadMessage, LoadMeta, Measurements } from './measurements.js';
 import { deviceName, nowMs, type WorkerConnection, type WorkerInit } from './protocol.js';
@@ -13,7 +17,6 @@ import { SocketIoWire } from './socketio-wire.js';
 import { type ClientWire, type WireHandlers, WireSocket } from './wire.js';
 
 const NAMESPACE = '/presence';
-const MAX_RECONNECT_DELAY_MS = 30_000;
 
 export interface Client extends WorkerConnection {
   node: number;
@@ -31,6 +34,14 @@ export interface Client extends WorkerConnection {
   /** Refusals (`overloaded`) in a row, and the pending retry after the last one. */
   refusals: number;
   retry: { readonly timer: NodeJS.Timeout; readonly giveUp: () => void } | undefined;
+}
+
+/** The metas in a `presence_state` (an unreadable one counts 0). */
+function stateMetas(state: PresenceMap<LoadMeta>): number {
+  let metas = 0;
+  if (typeof state !== 'object' || state === null) return 0;
+  for (const user in state) metas += state[user]?.metas?.length ?? 0;
+  return metas;
 }
 
 export class Connections {
@@ -133,7 +144,7 @@ export class Connections {
       },
       onConnectError: (message, data) => {
         if (settled) return;
-        if (message !== 'overloaded') {
+        if (message !== 'overloaded' && message !== 'too_many_handshakes') {
           // socket.io-client's own handshake timeout is a timeout too, not a refusal.
           if (message === 'timeout') measure.counters.connectTimeouts += 1;
           else measure.counters.connectErrors += 1;
@@ -147,9 +158,11 @@ export class Connections {
         socket.close('refused');
         client.refusals += 1;
         const hint = (data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
-        const delay = overloadedRetryDelay(
+        // The SDK's schedule (src/client/reconnect-schedule.ts): the hint, plus full jitter.
+        const delay = reconnectDelayMs(
           client.refusals,
-          typeof hint === 'number' ? hint : undefined,
+          hint,
+          DEFAULT_RECONNECT_BACKOFF,
           this.random,
         );
         client.retry = {
@@ -169,6 +182,7 @@ export class Connections {
           measure.onState(client, payload as PresenceMap<LoadMeta>);
           const now = nowMs();
           measure.counters.presenceStates += 1;
+          measure.counters.stateMetas += stateMetas(payload as PresenceMap<LoadMeta>);
           measure.hist('timeToState').record(now - started);
           client.up = true;
           client.refusals = 0;
@@ -206,9 +220,16 @@ export class Connections {
     client.socket = socket;
   }
 
-  /** Like socket.io-client's reconnection: random delay, window doubling after each failure. */
-  scheduleReconnect(client: Client, attempt = 0): void {
-    const window = Math.min(this.init.reconnect.jitterMs * 2 ** attempt, MAX_RECONNECT_DELAY_MS);
+  /**
+   * Like the SDK (src/client/reconnect-schedule.ts): full jitter, the first try within
+   * --reconnect-jitter-ms, the window doubling after each failure up to the SDK's cap.
+   */
+  scheduleReconnect(client: Client, attempt = 1): void {
+    const jitterMs = this.init.reconnect.jitterMs;
+    const backoff: ReconnectBackoff = {
+      baseMs: jitterMs,
+      capMs: Math.max(jitterMs, DEFAULT_RECONNECT_BACKOFF.capMs),
+    };
     setTimeout(
       () => {
         client.node = (client.node + 1) % this.init.urls.length;
@@ -216,7 +237,7 @@ export class Connections {
           if (!ok) this.scheduleReconnect(client, attempt + 1);
         });
       },
-      Math.floor(this.random() * window),
+      reconnectDelayMs(attempt, undefined, backoff, this.random),
     );
   }
 

@@ -106,6 +106,8 @@ export const HISTOGRAM_NAMES: readonly HistogramName[] = [
 export interface TickCounters {
   connectAttempts: number;
   presenceStates: number;
+  /** Metas in the `presence_state`s received (what a connect's state costs to build and send). */
+  stateMetas: number;
   connectTimeouts: number;
   connectErrors: number;
   /** Handshakes the server refused with `overloaded` (each retried after its hint). */
@@ -150,6 +152,7 @@ export function emptyCounters(): TickCounters {
   return {
     connectAttempts: 0,
     presenceStates: 0,
+    stateMetas: 0,
     connectTimeouts: 0,
     connectErrors: 0,
     connectRefusals: 0,

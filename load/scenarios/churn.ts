@@ -8,7 +8,16 @@
  * observing friend seeing the join (or leave), on the other node and on the same node.
  */
 import { seededRandom } from '../social-graph/seeded-random.js';
-import { cpuRows, enterPhase, maxNodeFigure, percentiles, rampUp, sleep } from './common.js';
+import {
+  cpuRows,
+  enterPhase,
+  maxNodeFigure,
+  nodeCpuPerConnect,
+  nodeCpuPerConnectRow,
+  percentiles,
+  rampUp,
+  sleep,
+} from './common.js';
 import type { Scenario } from './scenario.js';
 import { describeTrend, trend } from './trend.js';
 
@@ -68,6 +77,7 @@ export const churn: Scenario = {
       ),
     };
     const pending = c.connectAttempts - c.presenceStates - c.connectTimeouts - c.connectErrors;
+    const perConnect = nodeCpuPerConnect(recorder, 'churn');
     const figures = {
       gotPresenceState: new Set(finals.flatMap((f) => f.everConnectedIds)).size,
       churningConnections: churners.size,
@@ -93,6 +103,7 @@ export const churn: Scenario = {
       nodeEventLoopLagP99MaxMs: maxNodeFigure(context, 'churn', (m) => m.eventLoopLagP99Ms),
       connectedAtEnd: finals.reduce((n, f) => n + f.connectedIds.length, 0),
       cpu: recorder.cores('churn'),
+      ...perConnect,
     };
     const rows = [
       [
@@ -132,6 +143,7 @@ export const churn: Scenario = {
         'flat',
       ],
       ['trend node event-loop lag p99', describeTrend(trends.nodeEventLoopLagP99Ms, 'ms'), 'flat'],
+      nodeCpuPerConnectRow(perConnect),
       ...cpuRows(context, 'churn'),
     ];
     return {

@@ -6,7 +6,15 @@
  * `user.online` events reached the receiver (load/scenarios/webhook-figures.ts).
  */
 import { sampleProcess } from '../cluster/proc-stats.js';
-import { cpuRows, enterPhase, percentiles, rampUp, sleep } from './common.js';
+import {
+  cpuRows,
+  enterPhase,
+  nodeCpuPerConnect,
+  nodeCpuPerConnectRow,
+  percentiles,
+  rampUp,
+  sleep,
+} from './common.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { webhookFigures } from './webhook-figures.js';
 
@@ -66,6 +74,7 @@ export const connect: Scenario = {
         rssMiB: Math.round(a.rss / 2 ** 20),
       };
     });
+    const perConnect = nodeCpuPerConnect(recorder, 'ramp');
     const figures = {
       connections: options.connections,
       connected: connectedNow,
@@ -76,8 +85,14 @@ export const connect: Scenario = {
       connectErrors: ramp.connectErrors,
       connectRefusals: ramp.connectRefusals,
       timeToPresenceStateMs: timeToState.summary(),
+      /** Metas per `presence_state` received in the ramp (the state each connect built). */
+      presenceStateMetasMean:
+        ramp.presenceStates === 0
+          ? null
+          : Math.round((ramp.stateMetas / ramp.presenceStates) * 10) / 10,
       memoryPerNode: perNode,
       cpu: recorder.cores('ramp'),
+      ...perConnect,
       ...(webhooks ? { webhooks: webhooks.figures } : {}),
     };
     const rows = [
@@ -96,6 +111,7 @@ export const connect: Scenario = {
         `${ramp.connectTimeouts} / ${ramp.connectErrors} / ${ramp.connectRefusals}`,
         '0 / 0 / -',
       ],
+      ['metas per presence_state (mean)', String(figures.presenceStateMetasMean ?? '-'), ''],
       [
         'time to presence_state p50 / p99 / max',
         percentiles(timeToState, ['p50', 'p99', 'max']),
@@ -106,6 +122,7 @@ export const connect: Scenario = {
         `${m.rssBytesPerConnection} / ${m.heapBytesPerConnection} bytes (${m.connections} conns, RSS ${m.rssMiB} MiB)`,
         '',
       ]),
+      nodeCpuPerConnectRow(perConnect),
       ...cpuRows(context, 'ramp'),
       ...(webhooks?.rows ?? []),
     ];

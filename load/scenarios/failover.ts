@@ -11,7 +11,15 @@
 import { nowMs, type SeenRecord, type WorkerFinal } from '../clients/protocol.js';
 import { Histogram } from '../histogram.js';
 import { watchersOf } from '../social-graph/population.js';
-import { cpuRows, enterPhase, percentiles, rampUp, sleep } from './common.js';
+import {
+  cpuRows,
+  enterPhase,
+  nodeCpuPerConnect,
+  nodeCpuPerConnectRow,
+  percentiles,
+  rampUp,
+  sleep,
+} from './common.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { webhookFigures } from './webhook-figures.js';
 
@@ -129,6 +137,7 @@ export const failover: Scenario = {
       0,
     );
     const offlineMax = offlineTimes.summary().max;
+    const perConnect = nodeCpuPerConnect(recorder, 'after-kill');
     const figures = {
       gotPresenceState: new Set(finals.flatMap((f) => f.everConnectedIds)).size,
       killedNode: killed,
@@ -155,6 +164,7 @@ export const failover: Scenario = {
       /** Reconnects refused with `overloaded` (each retried after the server's hint). */
       overloadedRefusals: recorder.totals('after-kill').counters.connectRefusals,
       cpu: recorder.cores('after-kill'),
+      ...perConnect,
       ...(webhooks ? { webhooks: webhooks.figures } : {}),
     };
     const rows = [
@@ -185,6 +195,7 @@ export const failover: Scenario = {
         String(figures.overloadedRefusals),
         '',
       ],
+      nodeCpuPerConnectRow(perConnect),
       ...cpuRows(context, 'after-kill'),
       ...(webhooks?.rows ?? []),
     ];

@@ -1,7 +1,8 @@
 /**
  * The client's connection lifecycle: the socket.io socket, the handshake it sends on every
- * (re)connect, and what happens on connect, disconnect and a refused connection (retry after
- * `overloaded`, restoring the custom fields after a reconnect, a frame over the server's limit).
+ * (re)connect, and what happens on connect, disconnect and a refused connection (reconnecting with
+ * full jitter, retrying after `overloaded` as the server hints, restoring the custom fields after
+ * a reconnect, a frame over the server's limit). When to try again is reconnect-schedule.ts.
  *
  * Why apart from `presence-client.ts`: a reconnect must carry over what the user asked for
  * (invisibility, the acked fields), and that state belongs with the socket that reconnects, not
@@ -12,7 +13,13 @@ import type { PatchValue, PresencePatch } from '../domain/client-protocol.js';
 import type { DeviceKind } from '../domain/device-kind.js';
 import { PresenceClientError } from './client-error.js';
 import { closedAsTooBig } from './closed-as-too-big.js';
-import { OverloadedRetry } from './overloaded-retry.js';
+import {
+  backoffFromOptions,
+  hostReconnectTimers,
+  type ReconnectBackoff,
+  ReconnectSchedule,
+  type ReconnectTimers,
+} from './reconnect-schedule.js';
 
 /** Refusals the client retries on its own after the server's `retryAfterMs` hint. */
 const RETRIED_REFUSALS: ReadonlySet<string> = new Set(['overloaded', 'too_many_handshakes']);
@@ -38,8 +45,18 @@ export interface HandshakeSettings {
   /** The status to connect with until an acked update replaces it. */
   readonly status?: string | undefined;
   readonly invisible?: boolean | undefined;
-  /** Passed to `io()`; `auth` is always the handshake. */
+  /**
+   * Passed to `io()`; `auth` is always the handshake, and socket.io's own reconnection is off
+   * (the SDK reconnects itself; `reconnection: false` here turns that off too, and
+   * `reconnectionDelay` / `reconnectionDelayMax` are its bounds unless `reconnectBackoff` says).
+   */
   readonly socketOptions?: Partial<ManagerOptions & SocketOptions> | undefined;
+  /** The reconnect backoff's bounds (full jitter). @default {baseMs: 1000, capMs: 30000} */
+  readonly reconnectBackoff?: Partial<ReconnectBackoff> | undefined;
+  /** The random source of the reconnect jitter in [0, 1). @default Math.random */
+  readonly reconnectRandom?: (() => number) | undefined;
+  /** The timers of reconnects. @default the host's (unref'd in Node) */
+  readonly reconnectTimers?: ReconnectTimers | undefined;
 }
 
 /** The parts of the client the lifecycle drives. */
@@ -65,18 +82,34 @@ export class ConnectionLifecycle {
   readonly #applied = new Map<string, PatchValue>();
   /** The last invisibility asked for: the handshake carries it, so a reconnect never shows it. */
   #invisible: boolean;
-  readonly #overloaded = new OverloadedRetry(() => {
-    if (!this.socket.connected && !this.socket.active) this.socket.connect();
-  });
+  /** The next try after a lost connection or a refusal (reconnect-schedule.ts). */
+  readonly #schedule: ReconnectSchedule;
+  /** The app did not turn reconnection off (`socketOptions.reconnection: false`). */
+  readonly #reconnects: boolean;
+  /** {@link reconnectWithin} was asked: the pending try closes a live connection first. */
+  #moveAsked = false;
 
   constructor(url: string, settings: HandshakeSettings, parts: LifecycleParts) {
     this.#settings = settings;
     this.#parts = parts;
     this.#invisible = settings.invisible === true;
+    this.#reconnects = settings.socketOptions?.reconnection !== false;
+    this.#schedule = new ReconnectSchedule(
+      () => {
+        if (this.#moveAsked && this.socket.connected) this.socket.disconnect();
+        this.#moveAsked = false;
+        if (!this.socket.connected) this.socket.connect();
+      },
+      backoffFromOptions(settings.reconnectBackoff, settings.socketOptions),
+      settings.reconnectRandom ?? Math.random,
+      settings.reconnectTimers ?? hostReconnectTimers,
+    );
     this.socket = io(`${url.replace(/\/+$/, '')}/presence`, {
       // transportImplementations and transports together are refused by engine.io-client.
       ...(settings.socketOptions?.transportImplementations === undefined ? WEBSOCKET_FIRST : {}),
       ...settings.socketOptions,
+      // socket.io's backoff spreads too little (reconnect-schedule.ts): the schedule drives it.
+      reconnection: false,
       auth: (callback) => {
         this.#handshake().then(callback, (error: unknown) => {
           parts.error(
@@ -104,14 +137,25 @@ export class ConnectionLifecycle {
 
   /** Connects (again), dropping a scheduled retry. */
   connect(): void {
-    this.#overloaded.cancel();
+    this.#moveAsked = false;
+    this.#schedule.cancel();
     this.socket.connect();
   }
 
   /** Closes the connection for good (until {@link connect}), dropping a scheduled retry. */
   disconnect(): void {
-    this.#overloaded.cancel();
+    this.#moveAsked = false;
+    this.#schedule.cancel();
     this.socket.disconnect();
+  }
+
+  /**
+   * Reconnects within `windowMs` at a random moment, dropping the current connection first if
+   * there is one: for a server that asks its clients to move (e.g. before it stops).
+   */
+  reconnectWithin(windowMs: number): number {
+    this.#moveAsked = true;
+    return this.#schedule.within(windowMs);
   }
 
   /**
@@ -123,7 +167,8 @@ export class ConnectionLifecycle {
     const socket = this.socket;
     const parts = this.#parts;
     socket.on('connect', () => {
-      this.#overloaded.reset();
+      this.#schedule.cancel();
+      this.#schedule.reset();
       this.#reapply();
       parts.connected();
     });
@@ -137,12 +182,16 @@ export class ConnectionLifecycle {
         );
       }
       parts.disconnected(reason);
+      // Closed on purpose by either side: socket.io leaves the socket inactive, and so do we.
+      if (this.#reconnects && socket.active) this.#schedule.failed();
     });
     socket.on('connect_error', (error) => {
       if (RETRIED_REFUSALS.has(error.message) && !socket.active) {
         this.#retryOverloaded(error);
         return;
       }
+      // The transport failed (server down, timeout): the socket stays active, try again.
+      if (this.#reconnects && socket.active) this.#schedule.failed();
       const refused = error.message === 'unauthorized';
       const clientError = refused
         ? new PresenceClientError('unauthorized', 'the server refused the token', { cause: error })
@@ -157,11 +206,12 @@ export class ConnectionLifecycle {
 
   /**
    * The server is full for now: socket.io does not retry a refused connection, so the client does,
-   * after the server's hint, backing off. Pending updates keep waiting (within their timeout).
+   * after the server's hint plus jitter, backing off. Pending updates keep waiting (within their
+   * timeout). Retried even with reconnection off: the server asked for a later try.
    */
   #retryOverloaded(error: Error & { data?: unknown }): void {
     const hint = (error.data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
-    const delay = this.#overloaded.refused(hint);
+    const delay = this.#schedule.failed(hint);
     const why =
       error.message === 'overloaded' ? 'the server is overloaded' : 'too many connection attempts';
     this.#parts.error(

@@ -52,6 +52,11 @@ export {
   syncState,
 } from './presence-sync.js';
 export { type ListedPresence, PresenceView, type PresenceViewSink } from './presence-view.js';
+export {
+  DEFAULT_RECONNECT_BACKOFF,
+  type ReconnectBackoff,
+  type ReconnectTimers,
+} from './reconnect-schedule.js';
 
 // The names of earlier releases, kept so apps that use them still compile (docs/usage.md,
 // "Type names"): the SDK now uses the protocol's names, one name per idea.

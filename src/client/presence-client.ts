@@ -31,6 +31,12 @@ import { IncomingMessages } from './incoming-messages.js';
 import { DEFAULT_LAST_SEEN_WAIT_MS, LastSeenBook } from './last-seen-book.js';
 import type { UserPresenceChange } from './presence-changes.js';
 import { type ListedPresence, PresenceView } from './presence-view.js';
+import {
+  backoffFromOptions,
+  type ReconnectBackoff,
+  type ReconnectTimers,
+  reconnectBackoffProblem,
+} from './reconnect-schedule.js';
 import { RoomSubscriptions } from './room-subscriptions.js';
 import { listenToServer } from './server-events.js';
 import { TypedEmitter } from './typed-emitter.js';
@@ -69,11 +75,23 @@ export interface PresenceClientOptions {
   /** How long `update()` waits for the server's ack, waiting for a connection included. @default 5000 */
   ackTimeoutMs?: number;
   /**
-   * Passed to socket.io-client's `io()` (reconnection delays, transports, `autoConnect`, ...).
-   * The default transports are websocket first, long polling only when the websocket fails.
-   * `auth` is set by the client and cannot be overridden.
+   * Passed to socket.io-client's `io()` (transports, `autoConnect`, `forceNew`, ...). The default
+   * transports are websocket first, long polling only when the websocket fails. `auth` is set by
+   * the client and cannot be overridden. socket.io's own reconnection is replaced by the SDK's
+   * (full jitter, `reconnectBackoff`; without it `reconnectionDelay` and `reconnectionDelayMax`
+   * are the bounds); `reconnection: false` turns automatic reconnects off.
    */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /**
+   * After a lost connection the n-th try in a row comes at a uniformly random moment within
+   * min(capMs, baseMs × 2^(n-1)) (full jitter), after the server's `retryAfterMs` if it refused.
+   * @default {baseMs: 1000, capMs: 30000} (or socket.io's `reconnectionDelay`, `reconnectionDelayMax`)
+   */
+  reconnectBackoff?: Partial<ReconnectBackoff>;
+  /** The random source of the reconnect jitter, in [0, 1) (tests pass a seeded one). @default Math.random */
+  reconnectRandom?: () => number;
+  /** The timers of reconnects (tests pass manual ones). @default the host's */
+  reconnectTimers?: ReconnectTimers;
   /** How many delivered message ids are remembered to drop retries. @default 1000 */
   messageMemory?: number;
   /**
@@ -181,6 +199,10 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
         `kind must be one of ${DEVICE_KINDS.join(', ')}, got ${String(options.kind)}`,
       );
     }
+    const backoffProblem = reconnectBackoffProblem(
+      backoffFromOptions(options.reconnectBackoff, options.socketOptions),
+    );
+    if (backoffProblem !== undefined) throw new RangeError(backoffProblem);
     this.#options = options;
     this.#idle = new IdleAway(
       idleAfterMs,

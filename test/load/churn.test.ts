@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectWellFormed, runLoad } from './run-load.js';
+import { expectNodeCpuPerConnect, expectWellFormed, runLoad } from './run-load.js';
 
 describe('npm run load -- churn (tiny)', () => {
   it('joins and leaves keep going with no timeout, and observers on the other node see them', async () => {
@@ -24,5 +24,6 @@ describe('npm run load -- churn (tiny)', () => {
     expect(f['stalenessMs'].joinCrossNode.count).toBeGreaterThan(0);
     expect(f['stalenessMs'].leaveCrossNode.count).toBeGreaterThan(0);
     expect(typeof f['backlogGrowing']).toBe('boolean');
+    expectNodeCpuPerConnect(f, 'churn', undefined, expect);
   }, 90_000);
 });

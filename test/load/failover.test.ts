@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectWellFormed, runLoad } from './run-load.js';
+import { expectNodeCpuPerConnect, expectWellFormed, runLoad } from './run-load.js';
 
 describe('npm run load -- failover (tiny)', () => {
   it('a killed node’s users go offline everywhere, come back on the survivor, nobody else is hit', async () => {
@@ -17,5 +17,7 @@ describe('npm run load -- failover (tiny)', () => {
     expect(f['reconnected'].notReconnected).toBe(0);
     expect(f['onlineAgain'].incomplete).toBe(0);
     expect(f['undisturbed']).toEqual({ spuriousLeaves: 0, survivorsDropped: 0 });
+    // Every killed connection reconnected once: the connects of the reconnect storm.
+    expectNodeCpuPerConnect(f, 'after-kill', f['killedConnections'], expect);
   }, 90_000);
 });

@@ -93,3 +93,25 @@ export function expectWellFormed(
   expect(run.svg.startsWith('<svg')).toBe(true);
   expect(run.svg).toContain('</svg>');
 }
+
+/**
+ * `figures.nodeCpuMsPerConnect` is the nodes' CPU in the measured phase over the connects
+ * completed in it: `connects` connects, some node CPU, and the quotient of the two.
+ */
+export function expectNodeCpuPerConnect(
+  // biome-ignore lint/suspicious/noExplicitAny: figures are JSON read back, checked field by field
+  figures: Record<string, any>,
+  phase: string,
+  connects: number | undefined,
+  expect: typeof import('vitest').expect,
+): void {
+  const made = figures['nodeCpuPerConnect'];
+  expect(made.phase).toBe(phase);
+  if (connects !== undefined) expect(made.connects).toBe(connects);
+  expect(made.connects).toBeGreaterThan(0);
+  expect(made.nodeCpuSeconds).toBeGreaterThan(0);
+  expect(figures['nodeCpuMsPerConnect']).toBeCloseTo(
+    (made.nodeCpuSeconds * 1000) / made.connects,
+    1,
+  );
+}
