@@ -110,6 +110,18 @@ async function adminPresence(node: Node, users: string[]): Promise<Record<string
   return ((await response.json()) as { users: Record<string, AdminUser> }).users;
 }
 
+/** Each node's `/readyz` status. */
+async function readiness(): Promise<number[]> {
+  return Promise.all(
+    nodes.map((node) =>
+      fetch(`${node.url}/readyz`).then(
+        (response) => response.status,
+        () => 0,
+      ),
+    ),
+  );
+}
+
 /** Every node's admin view and every watcher's SDK view show exactly `online` among `users`. */
 async function converged(watchers: WatchedClient[], users: string[], online: string[]) {
   for (const watcher of watchers) {
@@ -138,8 +150,22 @@ describe('two nodes on redis-sentinel:// through failovers', () => {
       description: 'both nodes see bob and carol before the failover',
     });
     expect(await group.agreedMasterPort()).toBe(group.master.port);
+    await waitFor(async () => (await readiness()).every((status) => status === 200), {
+      timeoutMs: 15_000,
+      description: '/readyz 200 on both nodes before the failover',
+    });
 
+    // Two of three Sentinels frozen: no quorum, so the outage lasts while /readyz is watched.
+    group.freezeSentinel(1, true);
+    group.freezeSentinel(2, true);
     await group.master.stop({ signal: 'SIGKILL' });
+    await waitFor(async () => (await readiness()).every((status) => status === 503), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      description: '/readyz 503 on both nodes while the bus is down',
+    });
+    group.freezeSentinel(1, false);
+    group.freezeSentinel(2, false);
     const [promoted, standby] = group.replicas;
     await waitFor(async () => (await group.agreedMasterPort()) === promoted.port, {
       timeoutMs: 45_000,
@@ -151,6 +177,11 @@ describe('two nodes on redis-sentinel:// through failovers', () => {
       timeoutMs: 30_000,
       intervalMs: 100,
       description: "both nodes' bus links down and back up",
+    });
+    await waitFor(async () => (await readiness()).every((status) => status === 200), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      description: '/readyz 200 on both nodes after the failover',
     });
 
     // After the failover: dave arrives on node 2, a new friend erin (edge written through the
