@@ -275,6 +275,8 @@ export class Connections {
         if (client.socket !== socket || !client.up) return;
         this.measure.counters.drainMoves += 1;
         client.moving = true;
+        // Measured as a reconnect: from leaving the draining node to the new presence_state.
+        client.droppedAt = nowMs();
         client.up = false;
         client.socket = undefined;
         client.closing = true;
