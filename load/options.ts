@@ -168,7 +168,7 @@ export function optionsHelp(defaults: LoadOptions): string {
     '  --client <raw|socket.io> client workers speak raw websockets, or use socket.io-client  default raw',
     '  --rates <r1,r2,...>      steady/baseline: step through these update rates (per rate: deliveries/s, p99, lag, CPU)',
     '  --baseline               steady, connect: run the plain socket.io baseline too (1 process) and print the ratio',
-    '  --webhooks               connect, failover: run without, then with webhooks to a receiver process; print the cost and deliveries',
+    '  --webhooks               connect, failover, drain: run without, then with webhooks to a receiver process; print the cost and deliveries',
   ].join('\n');
 }
 
