@@ -23,7 +23,7 @@ import { createPresenceClient, type PresenceClient } from '../../src/client/inde
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { type Balancer, startBalancer } from './support/balancer.js';
-import { type CliRun, killAll, startCli, stopCli } from './support/cli-process.js';
+import { killAll, startCli, stopCli } from './support/cli-process.js';
 import { TEST_CLUSTER_SECRET } from './support/two-nodes.js';
 
 const SECRET = 'drain-cluster-jwt-secret-of-32-bytes!!';
