@@ -112,6 +112,30 @@ describe('drain', () => {
     expect(carol.users()).toContain('alice');
   });
 
+  it('at the end of the window a client that ignored the instruction is cut as a drop, and keeps its entry', async () => {
+    cluster = await startGraceNodes(2, { leaveGraceMs: 60_000 });
+    await cluster.graph.addEdge('alice', 'carol');
+    const [a, b] = cluster.nodes as [TestServer, TestServer];
+    const alice = await open(a, 'alice', { device: 'phone' });
+    const carol = await open(b, 'carol', { device: 'tablet' });
+    await waitFor(() => carol.users().includes('alice'));
+    const carolMark = carol.history.length;
+    let reason: string | undefined;
+    alice.socket.on('disconnect', (why) => {
+      reason = why;
+    });
+    // A window of 1 ms: over at the drain's next check; alice's client does not move by itself.
+    const closing = a.server.close({ drainMs: 1 });
+    await waitFor(() => reason !== undefined, { description: 'alice is cut' });
+    // A network loss for her client (its own reconnect would run), a drop for the server.
+    expect(reason).toBe('transport close');
+    await waitFor(() => a.server.gateway.stats().graced === 1);
+    await open(b, 'alice', { device: 'phone' });
+    await closing;
+    expect(a.server.gateway.stats()).toMatchObject({ graced: 0, graceResumed: 1, graceExpired: 0 });
+    expect(carol.history.slice(carolMark).every((users) => users.includes('alice'))).toBe(true);
+  });
+
   it('a node alone does not drain: it closes at once, its presences leave', async () => {
     cluster = await startGraceNodes(1);
     const [a] = cluster.nodes as [TestServer];
