@@ -72,6 +72,8 @@ export interface GatewayStats {
   readonly overloaded: number;
   /** Waiting handshakes dropped because their client went away, since start. */
   readonly abandoned: number;
+  /** Handshakes refused with `draining` (the node is stopping), since start. */
+  readonly drainRefused: number;
   /** Presence diff messages written and the batch window (diff-outboxes.ts). */
   readonly diffs: DiffOutboxStats;
   /** Dropped connections in their leave grace now (tracked, no socket; not in `connections`). */
@@ -233,6 +235,7 @@ export class PresenceGateway {
       admissionQueue: admission.queued,
       overloaded: admission.refused,
       abandoned: admission.abandoned,
+      drainRefused: this.drainRefused,
       diffs: this.outboxes.stats(),
       graced: grace.graced,
       graceResumed: grace.resumed,
@@ -248,11 +251,6 @@ export class PresenceGateway {
   /** True once {@link drain} was called. */
   get isDraining(): boolean {
     return this.draining;
-  }
-
-  /** Handshakes refused with `draining` since start. */
-  get drainRefusals(): number {
-    return this.drainRefused;
   }
 
   /**

@@ -87,7 +87,7 @@ describe('drain', () => {
     const refused = await refusalWithData(a.url, 'dave');
     expect(refused.message).toBe('draining');
     expect((refused.data as OverloadedData).retryAfterMs).toBeGreaterThan(0);
-    expect(a.server.gateway.drainRefusals).toBe(1);
+    expect(a.server.gateway.stats().drainRefused).toBe(1);
 
     // alice moves: her client closes the connection on purpose, and connects to node b.
     alice.close();
