@@ -58,8 +58,8 @@ try {
   if (options.baseline && options.webhooks) {
     throw new OptionsError('--baseline and --webhooks are separate runs: pick one');
   }
-  if (options.webhooks && scenario.name !== 'connect' && scenario.name !== 'failover') {
-    throw new OptionsError('--webhooks goes with connect or failover');
+  if (options.webhooks && !['connect', 'failover', 'drain'].includes(scenario.name)) {
+    throw new OptionsError('--webhooks goes with connect, failover or drain');
   }
   if (options.rates.length > 0 && !steadyLike) {
     throw new OptionsError('--rates goes with steady or baseline');

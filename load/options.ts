@@ -55,6 +55,8 @@ export interface LoadOptions {
   leaveGraceMs: number | undefined;
   /** The nodes' `--max-batch-delay-ms` (undefined: the node's default). */
   maxBatchDelayMs: number | undefined;
+  /** The nodes' `--drain-ms` (SIGTERM, the drain scenario); other scenarios stop at once: 0. */
+  drainMs: number;
   /**
    * connect, failover: run twice, without then with online/offline webhooks to a receiver
    * process (load/webhooks/), and report what they cost and how they were delivered.
@@ -94,6 +96,7 @@ export const COMMON_DEFAULTS: LoadOptions = {
   rates: [],
   leaveGraceMs: undefined,
   maxBatchDelayMs: undefined,
+  drainMs: 0,
   webhooks: false,
   offlineDelayMs: undefined,
 };
@@ -120,6 +123,7 @@ const NUMERIC: Record<string, keyof LoadOptions> = {
   'http-connections': 'httpConnections',
   'leave-grace-ms': 'leaveGraceMs',
   'max-batch-delay-ms': 'maxBatchDelayMs',
+  'drain-ms': 'drainMs',
   'offline-delay-ms': 'offlineDelayMs',
 };
 
@@ -145,6 +149,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'http-connections': 'sender keep-alive connections per node; more calls queue (delivery)',
   'leave-grace-ms': "the nodes' --leave-grace-ms (flap: 0 shows what a drop cost before)",
   'max-batch-delay-ms': "the nodes' --max-batch-delay-ms (0: no batching beyond one turn)",
+  'drain-ms': "the nodes' --drain-ms (drain: the window the SIGTERMed node's clients move in)",
   'offline-delay-ms': "the nodes' --offline-delay-ms (webhooks: how long before user.offline)",
 };
 
@@ -163,7 +168,7 @@ export function optionsHelp(defaults: LoadOptions): string {
     '  --client <raw|socket.io> client workers speak raw websockets, or use socket.io-client  default raw',
     '  --rates <r1,r2,...>      steady/baseline: step through these update rates (per rate: deliveries/s, p99, lag, CPU)',
     '  --baseline               steady, connect: run the plain socket.io baseline too (1 process) and print the ratio',
-    '  --webhooks               connect, failover: run without, then with webhooks to a receiver process; print the cost and deliveries',
+    '  --webhooks               connect, failover, drain: run without, then with webhooks to a receiver process; print the cost and deliveries',
   ].join('\n');
 }
 

@@ -173,6 +173,7 @@ async function runOnce(
       downPeriodMs: options.downPeriodMs,
       leaveGraceMs: options.leaveGraceMs,
       maxBatchDelayMs: options.maxBatchDelayMs,
+      drainMs: options.drainMs,
       logLevel: options.logLevel,
       nodeArgs: splitFlags(options.nodeArgs),
       webhook: receiver && { url: receiver.hookUrl, secret: receiver.secret },

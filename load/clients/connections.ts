@@ -8,7 +8,9 @@ import { SignJWT } from 'jose';
 import {
   DEFAULT_RECONNECT_BACKOFF,
   type ReconnectBackoff,
+  randomMomentMs,
   reconnectDelayMs,
+  retryHintMs,
 } from '../../src/client/reconnect-schedule.js';
 import type { PresenceMap } from '../../src/domain/client-protocol.js';
 import type { LoadDiff, LoadMessage, LoadMeta, Measurements } from './measurements.js';
@@ -34,7 +36,18 @@ export interface Client extends WorkerConnection {
   /** Refusals (`overloaded`) in a row, and the pending retry after the last one. */
   refusals: number;
   retry: { readonly timer: NodeJS.Timeout; readonly giveUp: () => void } | undefined;
+  /** The device of the last connection attempt. */
+  device: string | undefined;
+  /** Moving after a drain: reconnect with the same device, so the new node takes its entry over. */
+  moving: boolean;
 }
+
+/** Refusals retried after the server's hint (the SDK's list, src/client/connection-lifecycle.ts). */
+const RETRIED_REFUSALS: ReadonlySet<string> = new Set([
+  'overloaded',
+  'too_many_handshakes',
+  'draining',
+]);
 
 /** The metas in a `presence_state` (an unreadable one counts 0). */
 function stateMetas(state: PresenceMap<LoadMeta>): number {
@@ -66,6 +79,8 @@ export class Connections {
         churnTimer: undefined,
         refusals: 0,
         retry: undefined,
+        device: undefined,
+        moving: false,
       });
     }
     // A node that stops without closing its sockets (SIGSTOP, a cut network) stops pinging.
@@ -134,9 +149,13 @@ export class Connections {
       settle(false);
     }, this.init.connectTimeoutMs);
     // A flapping device keeps its name, as a real one does: the server's leave grace keys on it.
-    const device = this.init.flap
-      ? deviceName(client.id, 0, 0)
-      : deviceName(client.id, client.incarnation, client.node);
+    const device =
+      client.moving && client.device !== undefined
+        ? client.device
+        : this.init.flap
+          ? deviceName(client.id, 0, 0)
+          : deviceName(client.id, client.incarnation, client.node);
+    client.device = device;
     const auth = { token, device, status };
     const handlers: WireHandlers = {
       onConnect: () => {
@@ -144,7 +163,7 @@ export class Connections {
       },
       onConnectError: (message, data) => {
         if (settled) return;
-        if (message !== 'overloaded' && message !== 'too_many_handshakes') {
+        if (!RETRIED_REFUSALS.has(message)) {
           // socket.io-client's own handshake timeout is a timeout too, not a refusal.
           if (message === 'timeout') measure.counters.connectTimeouts += 1;
           else measure.counters.connectErrors += 1;
@@ -157,6 +176,8 @@ export class Connections {
         if (client.socket === socket) client.socket = undefined;
         socket.close('refused');
         client.refusals += 1;
+        // No balancer here: the list of URLs is one; a draining node's retry goes to the next.
+        if (message === 'draining') client.node = (client.node + 1) % this.init.urls.length;
         const hint = (data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
         // The SDK's schedule (src/client/reconnect-schedule.ts): the hint, plus full jitter.
         const delay = reconnectDelayMs(
@@ -175,6 +196,7 @@ export class Connections {
       },
       onEvent: (name, payload, ack) => {
         if (name === 'presence_diff') measure.onDiff(client, payload as LoadDiff);
+        else if (name === 'presence_drain') this.moveWithin(client, socket, payload);
         else if (name === 'presence_message') {
           measure.onMessage(client.id, payload as LoadMessage | undefined);
           ack?.();
@@ -186,6 +208,7 @@ export class Connections {
           measure.hist('timeToState').record(now - started);
           client.up = true;
           client.refusals = 0;
+          client.moving = false;
           measure.everConnected.add(client.id);
           if (client.droppedAt !== undefined) {
             measure.reconnects.push([client.id, client.droppedAt, now]);
@@ -238,6 +261,32 @@ export class Connections {
         });
       },
       reconnectDelayMs(attempt, undefined, backoff, this.random),
+    );
+  }
+
+  /**
+   * A draining node asked this client to move within `withinMs`: like the SDK, at a random moment
+   * in it, the connection is closed and opened again on the next node, with the same device.
+   */
+  private moveWithin(client: Client, socket: ClientWire, payload: unknown): void {
+    const withinMs = retryHintMs((payload as { withinMs?: unknown } | undefined)?.withinMs);
+    setTimeout(
+      () => {
+        if (client.socket !== socket || !client.up) return;
+        this.measure.counters.drainMoves += 1;
+        client.moving = true;
+        // Measured as a reconnect: from leaving the draining node to the new presence_state.
+        client.droppedAt = nowMs();
+        client.up = false;
+        client.socket = undefined;
+        client.closing = true;
+        socket.close();
+        client.node = (client.node + 1) % this.init.urls.length;
+        this.open(client, 's', (ok) => {
+          if (!ok) this.scheduleReconnect(client);
+        });
+      },
+      randomMomentMs(withinMs, this.random),
     );
   }
 

@@ -112,6 +112,8 @@ export interface TickCounters {
   connectErrors: number;
   /** Handshakes the server refused with `overloaded` (each retried after its hint). */
   connectRefusals: number;
+  /** Moves asked by a draining node (`presence_drain`) and made, each to the next node. */
+  drainMoves: number;
   /** Disconnects the worker did not ask for. */
   droppedConnections: number;
   /** Disconnects the worker did (churn leaves). */
@@ -156,6 +158,7 @@ export function emptyCounters(): TickCounters {
     connectTimeouts: 0,
     connectErrors: 0,
     connectRefusals: 0,
+    drainMoves: 0,
     droppedConnections: 0,
     leaves: 0,
     diffs: 0,

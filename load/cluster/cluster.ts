@@ -30,6 +30,8 @@ export interface ClusterOptions {
   readonly leaveGraceMs?: number | undefined;
   /** The nodes' `--max-batch-delay-ms`; undefined: their default. */
   readonly maxBatchDelayMs?: number | undefined;
+  /** The nodes' `--drain-ms` on SIGTERM; undefined: 0, stop at once. */
+  readonly drainMs?: number | undefined;
   /** Node flags of the node processes (e.g. `--cpu-prof --cpu-prof-dir=prof`). */
   readonly nodeArgs: readonly string[];
   readonly logLevel: string;
@@ -89,6 +91,7 @@ export class Cluster {
           ...['--admin-token', ADMIN_TOKEN],
           // Every load client connects from this one address: no per-address handshake limit.
           ...['--handshakes-per-second', '0'],
+          ...['--drain-ms', String(options.drainMs ?? 0)],
           ...(options.leaveGraceMs === undefined
             ? []
             : ['--leave-grace-ms', String(options.leaveGraceMs)]),
@@ -200,6 +203,14 @@ export class Cluster {
 
   kill(index: number): void {
     this.nodes[index]!.child.kill('SIGKILL');
+  }
+
+  /** SIGTERM one node (it drains with --drain-ms); resolves with its exit code once it exited. */
+  async terminate(index: number): Promise<number | null> {
+    const node = this.nodes[index]!;
+    node.child.kill('SIGTERM');
+    await node.exited;
+    return node.child.exitCode;
   }
 
   /** A few figures from a node's /metrics; undefined if it does not answer in time. */

@@ -51,6 +51,8 @@ export interface CliConfig extends AuthConfig {
   readonly maxBatchDelayMs: number;
   /** How long a dropped connection stays visible for a reconnect (0: none). */
   readonly leaveGraceMs: number;
+  /** On SIGTERM, the window over which clients move to other nodes (0: no drain). */
+  readonly drainMs: number;
   /** How long a user with no visible device stays online for webhooks and last seen. */
   readonly offlineDelayMs: number;
   /** Packets per second one connection may send (bursts of 4×); over it, closed. */
@@ -131,6 +133,7 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     ...resolvePeriods(args, env),
     maxBatchDelayMs: integerOf('maxBatchDelayMs', args, env),
     leaveGraceMs: integerOf('leaveGraceMs', args, env),
+    drainMs: integerOf('drainMs', args, env),
     offlineDelayMs: integerOf('offlineDelayMs', args, env),
     maxInboundPerSecond: integerOf('maxInboundPerSecond', args, env),
     handshakesPerSecond: integerOf('handshakesPerSecond', args, env),

@@ -15,7 +15,7 @@ import { isLoopbackHost } from './listen.js';
 import { createCliLogger } from './logger.js';
 import { parseArguments } from './parse-arguments.js';
 import type { Environment } from './settings.js';
-import { SHUTDOWN_TIMEOUT_MS } from './shutdown-timeout.js';
+import { shutdownBoundMs } from './shutdown-timeout.js';
 import { type RunningNode, startNode } from './start-node.js';
 import { tokenCommand } from './token-command.js';
 
@@ -80,7 +80,7 @@ async function main(argv: readonly string[], env: Environment): Promise<void> {
     process.stderr.write(`graph-presence: failed to start: ${errorMessage(error)}\n`);
     process.exit(1);
   }
-  handleSignals(node, logger);
+  handleSignals(node, logger, shutdownBoundMs(config));
   if (config.demo) {
     logger.warn({ host: config.host }, '--demo: anyone can get a token for any user');
     // Once started, so a failed start still prints one line only.
@@ -95,20 +95,29 @@ async function main(argv: readonly string[], env: Environment): Promise<void> {
   );
 }
 
-function handleSignals(node: RunningNode, logger: Logger): void {
-  let stopping = false;
+/**
+ * The first SIGTERM or SIGINT drains (clients move to other nodes), then leaves the cluster; a
+ * second one ends the drain at once (what is left leaves now); a third exits now.
+ */
+function handleSignals(node: RunningNode, logger: Logger, timeoutMs: number): void {
+  let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+    signals++;
+    if (signals === 2) {
+      logger.warn({ signal }, 'second signal: leaving at once (no more drain)');
+      void node.shutdown({ drain: false });
+      return;
+    }
+    if (signals > 2) {
+      logger.warn({ signal }, 'third signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
-    logger.info({ signal }, 'shutting down: leaving the cluster');
+    logger.info({ signal }, 'shutting down: draining, then leaving the cluster');
     // Unref'd (system timers): it never keeps a finished shutdown alive.
     systemTimers.setTimeout(() => {
-      logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out: exiting anyway');
+      logger.error({ timeoutMs }, 'shutdown timed out: exiting anyway');
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
+    }, timeoutMs);
     node.shutdown().then(
       () => {
         logger.info({}, 'stopped');

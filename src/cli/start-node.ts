@@ -30,8 +30,12 @@ export interface RunningNode {
   readonly metricsUrl: string | undefined;
   readonly nodeName: string;
   readonly presence: PresenceServer;
-  /** Idempotent. */
-  shutdown(): Promise<void>;
+  /**
+   * Drains (unless `drain` is false, or the node is alone: src/server/drain.ts), then stops
+   * accepting, announces the leave of what is left and closes everything. Idempotent; a call
+   * with `drain: false` during a drain ends the drain now.
+   */
+  shutdown(options?: { readonly drain?: boolean }): Promise<void>;
 }
 
 export async function startNode(config: CliConfig, logger: Logger): Promise<RunningNode> {
@@ -168,12 +172,17 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
   }
 
   let closing: Promise<void> | undefined;
-  const shutdown = () => {
+  const drainCut = new AbortController();
+  const shutdown = (options?: { readonly drain?: boolean }) => {
+    const drain = options?.drain !== false;
+    if (!drain) drainCut.abort();
     closing ??= (async () => {
+      // The HTTP server keeps serving through the drain: /readyz says 503, and new connections
+      // are refused with a retry hint rather than at the TCP level.
+      await presence.close({ drainMs: drain ? config.drainMs : 0, signal: drainCut.signal });
       const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       metricsServer?.close();
       metricsServer?.closeAllConnections();
-      await presence.close();
       httpServer.closeIdleConnections();
       await lastSeen.store.close();
       await opened.graph.close();
@@ -219,7 +228,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
       shutdown,
     };
   } catch (error) {
-    await shutdown();
+    await shutdown({ drain: false });
     throw error;
   }
 }

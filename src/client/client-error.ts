@@ -19,6 +19,8 @@ import type { ClientErrorCode } from '../domain/client-protocol.js';
  * - `overloaded`: the server is admitting as many connections as it can; the client tries again
  *   on its own after the server's hint, backing off (pending updates keep waiting meanwhile).
  * - `too_many_handshakes`: this address connected too often lately; retried like `overloaded`.
+ * - `draining`: the node is stopping; retried like `overloaded` (the balancer routes the retry to
+ *   another node).
  * - `idle_update_failed`: setting `away` after idleness (or the status back) failed.
  * - `frame_too_large`: the server closed the connection because a message was over its size
  *   limit (WebSocket close code 1009, or HTTP 413 with long polling).
@@ -37,6 +39,7 @@ export type PresenceClientErrorCode =
   | 'rejoin_failed'
   | 'overloaded'
   | 'too_many_handshakes'
+  | 'draining'
   | 'frame_too_large'
   | 'idle_update_failed';
 

@@ -22,7 +22,17 @@ import {
 } from './reconnect-schedule.js';
 
 /** Refusals the client retries on its own after the server's `retryAfterMs` hint. */
-const RETRIED_REFUSALS: ReadonlySet<string> = new Set(['overloaded', 'too_many_handshakes']);
+const RETRIED_REFUSALS: ReadonlySet<string> = new Set([
+  'overloaded',
+  'too_many_handshakes',
+  'draining',
+]);
+
+const REFUSAL_REASONS: Readonly<Record<string, string>> = {
+  overloaded: 'the server is overloaded',
+  too_many_handshakes: 'too many connection attempts',
+  draining: 'the node is stopping',
+};
 
 /**
  * Websocket first, long polling only when the websocket fails (a proxy that refuses upgrades).
@@ -212,8 +222,7 @@ export class ConnectionLifecycle {
   #retryOverloaded(error: Error & { data?: unknown }): void {
     const hint = (error.data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
     const delay = this.#schedule.failed(hint);
-    const why =
-      error.message === 'overloaded' ? 'the server is overloaded' : 'too many connection attempts';
+    const why = REFUSAL_REASONS[error.message] ?? error.message;
     this.#parts.error(
       new PresenceClientError(
         error.message,

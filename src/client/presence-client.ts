@@ -36,6 +36,7 @@ import {
   type ReconnectBackoff,
   type ReconnectTimers,
   reconnectBackoffProblem,
+  retryHintMs,
 } from './reconnect-schedule.js';
 import { RoomSubscriptions } from './room-subscriptions.js';
 import { listenToServer } from './server-events.js';
@@ -272,6 +273,10 @@ export class PresenceClient<M extends WireMeta = WireMeta> {
       lastSeen: (lastSeen) => this.#lastSeen.heard(lastSeen),
       message: (payload, ack) => this.#messages.handle(payload, ack),
       error: (error) => this.#emitter.emit('error', error),
+      // The node is stopping: move at a random moment in its window (the balancer picks another).
+      drain: (withinMs) => {
+        if (this.socket.connected) this.#lifecycle.reconnectWithin(retryHintMs(withinMs));
+      },
       badPayload: (event) => this.#badPayload(event),
     });
     this.#lifecycle.listen();

@@ -21,6 +21,8 @@ export interface ServerEventSinks {
   message(payload: unknown, ack: unknown): void;
   /** A `presence_error` the server sent. */
   error(error: PresenceClientError): void;
+  /** `presence_drain`: the node asks to reconnect (elsewhere) within `withinMs`. */
+  drain(withinMs: number): void;
   /** The server sent `event` with a payload of the wrong shape. */
   badPayload(event: string): void;
 }
@@ -42,6 +44,14 @@ export function listenToServer(socket: Socket, sinks: ServerEventSinks): void {
   socket.on('presence_last_seen', (payload: unknown) => {
     if (isLastSeenMap(payload)) sinks.lastSeen(payload);
     else sinks.badPayload('presence_last_seen');
+  });
+  socket.on('presence_drain', (payload: unknown) => {
+    const withinMs = (payload ?? {}) as { withinMs?: unknown };
+    const within = withinMs.withinMs;
+    if (typeof within !== 'number' || !Number.isFinite(within) || within < 0) {
+      return sinks.badPayload('presence_drain');
+    }
+    sinks.drain(within);
   });
   socket.on('presence_message', (payload: unknown, ack: unknown) => sinks.message(payload, ack));
 }

@@ -135,6 +135,18 @@ export interface ServerToClientEvents {
    * and show it; at a friend's last leave, that friend (null: hidden or unknown).
    */
   presence_last_seen: (lastSeen: LastSeenMap) => void;
+  /**
+   * The node is stopping (a deploy): reconnect at a random moment within `withinMs`, through the
+   * balancer, to another node. Until then this connection works as before; the entry is kept
+   * until the device is back elsewhere, so friends see nothing of the move.
+   */
+  presence_drain: (drain: DrainData) => void;
+}
+
+/** The payload of `presence_drain`. */
+export interface DrainData {
+  /** Reconnect at a uniformly random moment in [0, withinMs) from now (ms). */
+  readonly withinMs: number;
 }
 
 /** User id → ms since the epoch they were last seen, or null when hidden or unknown. */
@@ -182,12 +194,17 @@ export const OVERLOADED = 'overloaded';
  * `data.retryAfterMs` says when one is allowed again (the SDK retries then).
  */
 export const TOO_MANY_HANDSHAKES = 'too_many_handshakes';
+/**
+ * The `connect_error` message of a node that is draining (stopping): `data.retryAfterMs` says
+ * when to try again, through the balancer, which routes to another node (the SDK retries then).
+ */
+export const DRAINING = 'draining';
 /** The `connect_error` message of a connection to a namespace other than `/presence` (`/`). */
 export const INVALID_NAMESPACE = 'invalid_namespace';
 /** The `presence_error` code sent just before a connection over its inbound budget is closed. */
 export const TOO_MANY_PACKETS = 'too_many_packets';
 
-/** The `data` of an `overloaded` connect_error. */
+/** The `data` of an `overloaded`, `too_many_handshakes` or `draining` connect_error. */
 export interface OverloadedData {
   readonly retryAfterMs: number;
 }

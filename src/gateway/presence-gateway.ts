@@ -9,6 +9,7 @@
 import type { Server } from 'socket.io';
 import {
   type ClientToServerEvents,
+  DRAINING,
   INVALID_HANDSHAKE,
   OVERLOADED,
   type OverloadedData,
@@ -71,6 +72,8 @@ export interface GatewayStats {
   readonly overloaded: number;
   /** Waiting handshakes dropped because their client went away, since start. */
   readonly abandoned: number;
+  /** Handshakes refused with `draining` (the node is stopping), since start. */
+  readonly drainRefused: number;
   /** Presence diff messages written and the batch window (diff-outboxes.ts). */
   readonly diffs: DiffOutboxStats;
   /** Dropped connections in their leave grace now (tracked, no socket; not in `connections`). */
@@ -122,6 +125,11 @@ export class PresenceGateway {
   private handshakesRateLimited = 0;
   private framesTooLarge = 0;
   private closed = false;
+  /** Set by drain(): new connections are refused, and a leave of any kind is a drop (graced). */
+  private draining = false;
+  /** When the drain window ends (`now()` ms), while draining. */
+  private drainUntil = 0;
+  private drainRefused = 0;
 
   /**
    * Sets up the `/presence` namespace of `io` (or `namespace` when given), with options resolved
@@ -227,6 +235,7 @@ export class PresenceGateway {
       admissionQueue: admission.queued,
       overloaded: admission.refused,
       abandoned: admission.abandoned,
+      drainRefused: this.drainRefused,
       diffs: this.outboxes.stats(),
       graced: grace.graced,
       graceResumed: grace.resumed,
@@ -237,6 +246,37 @@ export class PresenceGateway {
       subscriptionCorrections: this.recheck.stats().corrections,
       foreignKeyEntries: this.fanOut.foreignKeyEntries,
     };
+  }
+
+  /** True once {@link drain} was called. */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Starts a drain (the node is stopping, its clients move to other nodes): new connections are
+   * refused with `draining` and a retry hint, each connected client is told to reconnect at a
+   * random moment within `withinMs` (`presence_drain`: the client picks the moment, so the moves
+   * spread over the window), and from now on every leave of a visible connection, explicit or
+   * not, keeps its entry in the leave grace: it leaves the cluster only if its device is not back
+   * on another node within the grace. Idempotent (a second call changes nothing).
+   */
+  drain(withinMs: number): void {
+    if (this.closed || this.draining) return;
+    this.draining = true;
+    const payload = { withinMs: Math.max(0, Math.round(withinMs)) };
+    this.drainUntil = this.options.now() + payload.withinMs;
+    for (const session of this.sessions.all()) session.socket.emit('presence_drain', payload);
+  }
+
+  /**
+   * The end of the drain window: the connections still open (clients that ignored the
+   * instruction) are cut as a network loss would, so their clients reconnect with their backoff
+   * and their entries stay in the leave grace meanwhile.
+   */
+  cutDrained(): void {
+    if (this.closed || !this.draining) return;
+    for (const session of this.sessions.all()) session.socket.conn.close();
   }
 
   /** The open sockets of `userId` on this node, invisible ones included (for delivery). */
@@ -263,6 +303,8 @@ export class PresenceGateway {
    */
   private async enter(socket: PresenceSocket): Promise<void> {
     if (this.closed) throw new Error(UNAVAILABLE);
+    // Before any other work: a draining node serves only the connections it has.
+    if (this.draining) throw this.drainRefusal();
     this.floods.watchSocket(socket);
     this.limitHandshakes(socket);
     let release: Release | undefined;
@@ -288,6 +330,14 @@ export class PresenceGateway {
       throw error;
     }
     (socket.data as SocketData).admitted = release;
+  }
+
+  /** `draining`, with a jittered hint: the retry goes through the balancer to another node. */
+  private drainRefusal(): Error {
+    this.drainRefused++;
+    const refusal = new Error(DRAINING) as Error & { data?: OverloadedData };
+    refusal.data = { retryAfterMs: this.admission.retryHint() };
+    return refusal;
   }
 
   /** Refuses the handshake when its address made too many lately (before any other work). */
@@ -403,12 +453,21 @@ export class PresenceGateway {
       if (expiry !== undefined) this.options.clock.clearTimeout(expiry);
       this.sessions.remove(session);
       this.outboxes.drop(socket.id);
-      // A drop keeps the entry for the leave grace; an explicit leave untracks it at once.
+      // A drop keeps the entry for the leave grace; an explicit leave untracks it at once, except
+      // while draining: the client leaves because it was asked to move, and comes back elsewhere.
       const graced =
-        !this.closed && !isExplicitLeave(reason) && this.grace.hold(session.userId, session.conn);
+        !this.closed &&
+        (this.draining || !isExplicitLeave(reason)) &&
+        this.grace.hold(session.userId, session.conn);
       session.close(!graced);
     });
     session.start(admitted);
+    // Admitted while the drain began: told too, within what is left of the window.
+    if (this.draining) {
+      socket.emit('presence_drain', {
+        withinMs: Math.max(0, this.drainUntil - this.options.now()),
+      });
+    }
     // Tracked first, then any other dropped connection of this device ends: never zero metas.
     this.grace.supersede(data.userId, device);
   }

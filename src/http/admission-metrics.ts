@@ -32,6 +32,12 @@ export function registerAdmissionMetrics(registry: Registry, stats: () => Gatewa
   );
   monotonic(
     registry,
+    'presence_connections_draining_total',
+    'Handshakes refused with draining (the node is stopping: the retry goes to another node)',
+    () => stats().drainRefused,
+  );
+  monotonic(
+    registry,
     'presence_connections_abandoned_total',
     'Waiting handshakes whose client went away before its turn',
     () => stats().abandoned,

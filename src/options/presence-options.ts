@@ -14,6 +14,17 @@ export const PRESENCE_OPTIONS = optionGroup('Presence', {
     zero: 'no grace, a dropped connection leaves at once',
     doc: 'how long a dropped connection stays visible for a reconnect of its device; 0: leave at once (PROTOCOL.md, "Leave grace")',
   },
+  drainMs: {
+    type: 'integer',
+    flag: '--drain-ms',
+    env: 'PRESENCE_DRAIN_MS',
+    default: 20_000,
+    min: 0,
+    max: MAX_TIMER_MS,
+    unit: 'ms',
+    zero: 'no drain, the presences leave at once',
+    doc: 'on SIGTERM, the window over which the node\'s clients move to other nodes (each reconnects at a random moment in it) before it stops; friends see nothing of the move. Fits a Kubernetes grace period with the leave grace and the shutdown (deploy/README.md); alone, a node does not drain (PROTOCOL.md, "Drain")',
+  },
   maxBatchDelayMs: {
     type: 'integer',
     flag: '--max-batch-delay-ms',

@@ -33,6 +33,7 @@ import type { PresenceMetrics } from '../http/metrics.js';
 import { type LastSeenReadStats, LastSeenReads } from '../last-seen/last-seen-reads.js';
 import type { LastSeenRecorderStats } from '../last-seen/last-seen-recorder.js';
 import { MemoryLastSeenStore } from '../last-seen/memory-last-seen-store.js';
+import { MAX_TIMER_MS } from '../options/option-spec.js';
 import { timingProblems } from '../options/timing.js';
 import type { BusChannel, ReplicationTransport } from '../ports/bus-channel.js';
 import { systemServerClock } from '../ports/clock.js';
@@ -51,6 +52,7 @@ import {
 } from '../user-online/backend-presence.js';
 import type { UserOnlineFeed } from '../user-online/user-online-feed.js';
 import type { WebhookSender } from '../webhooks/webhook-sender.js';
+import { drainGateway } from './drain.js';
 import { GraphProbe } from './graph-probe.js';
 import { createNodeMetrics } from './node-metrics.js';
 import {
@@ -203,12 +205,27 @@ export interface PresenceServer {
    */
   readiness(): Readiness;
   /**
-   * Shuts down: hands pending deliveries to the fallback, refuses new connections, disconnects the gateway's sockets, stops the replica
+   * Shuts down, after a drain when `drainMs` > 0 and another node is up to take the clients
+   * (src/server/drain.ts): new connections are refused with `draining`, `/readyz` answers 503,
+   * each client is told to reconnect within `drainMs` (spread at random), and each entry stays
+   * until its device is back on another node (or the leave grace after the window ends).
+   * Then: hands pending deliveries to the fallback, refuses new connections, disconnects the gateway's sockets, stops the replica
    * announcing the leave (its presences leave the cluster at once), then closes what was created
    * here: the in-memory transport, the socket.io server and the HTTP server. A given `io`,
    * `httpServer`, `transport` and the graph stay open. Idempotent.
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/** Options of {@link PresenceServer.close}. */
+export interface CloseOptions {
+  /**
+   * The drain window (ms): clients move to other nodes spread over it before the node stops.
+   * 0, or no other node up: no drain, the presences leave at once. @default 0
+   */
+  readonly drainMs?: number;
+  /** Ends a drain early (e.g. a second signal): what is left leaves at once. */
+  readonly signal?: AbortSignal;
 }
 
 export function createPresenceServer(options: PresenceServerOptions): PresenceServer {
@@ -271,6 +288,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   let counts: GatewayCounts | undefined;
   let lastSeenReads: LastSeenReads | undefined;
   let query: PresenceQuery;
+  let leaveGraceMs = 0;
   let delivery: ReturnType<typeof setUpDelivery>;
   try {
     // The gateway's options are the server's (declared once, PresenceGatewayOptions).
@@ -284,6 +302,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
     });
     // What the gateway keeps up to date and the server reads: counts, the last-seen reads (shared
     // by the gateway's `presence_last_seen` and the query).
+    leaveGraceMs = gatewayOptions.leaveGraceMs;
     lastSeenReads = gatewayOptions.lastSeen && new LastSeenReads(gatewayOptions.lastSeen, logger);
     const namespace = io.of(PRESENCE_NAMESPACE) as unknown as PresenceNamespace;
     counts = new GatewayCounts(namespace, gatewayOptions, options.rooms);
@@ -321,6 +340,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   const readiness = (): Readiness => {
     graphProbe.start();
     return readinessOf({
+      draining: gateway.isDraining,
       closing: closingStarted,
       linkUp: transport.isLinkUp(),
       // A node without a bus has no other node to catch up with.
@@ -354,8 +374,26 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
   logger.info({ node: nodeName, namespace: PRESENCE_NAMESPACE }, 'presence gateway ready');
 
   let closing: Promise<void> | undefined;
-  const close = () => {
+  const close = (closeOptions?: CloseOptions) => {
+    const drainMs = closeOptions?.drainMs ?? 0;
+    if (!Number.isSafeInteger(drainMs) || drainMs < 0 || drainMs > MAX_TIMER_MS) {
+      return Promise.reject(
+        new InvalidOptionError(
+          `close: drainMs must be a whole number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${String(drainMs)}`,
+        ),
+      );
+    }
     closing ??= (async () => {
+      // Alone, a node has nowhere to send its clients: they leave at once.
+      const others = replica.health.counts().up;
+      if (drainMs > 0 && others > 0 && gateway.stats().connections > 0) {
+        await drainGateway(
+          gateway,
+          { drainMs, leaveGraceMs, signal: closeOptions?.signal },
+          clock,
+          logger,
+        );
+      }
       closingStarted = true;
       graphProbe.stop();
       // Pending deliveries go to the fallback before their sockets are disconnected.

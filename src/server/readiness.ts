@@ -1,6 +1,6 @@
 /**
  * Readiness (`/readyz`): whether a balancer should send this node clients. Ready when the node is
- * not closing, its bus link is up (or it has none), its replica has caught up with the cluster
+ * neither draining nor closing, its bus link is up (or it has none), its replica has caught up with the cluster
  * since the link came up (TrackerReplica.synced; a node without a bus has nothing to catch up),
  * and the friends graph answered its last check (GraphProbe). Otherwise each failing condition is
  * a reason: a code to act on and a message naming it.
@@ -8,6 +8,7 @@
 import type { GraphCheckState } from './graph-probe.js';
 
 export type ReadinessCode =
+  | 'draining'
   | 'closing'
   | 'bus_down'
   | 'syncing'
@@ -26,6 +27,8 @@ export interface Readiness {
 }
 
 export interface ReadinessSources {
+  /** Draining: its clients are moving to other nodes before it stops. */
+  readonly draining?: boolean;
   readonly closing: boolean;
   /** The bus (or transport) link; true without one. */
   readonly linkUp: boolean;
@@ -37,6 +40,12 @@ export interface ReadinessSources {
 
 export function readinessOf(sources: ReadinessSources): Readiness {
   const reasons: ReadinessReason[] = [];
+  if (sources.draining === true) {
+    reasons.push({
+      code: 'draining',
+      message: 'the node is draining: its clients are moving to other nodes before it stops',
+    });
+  }
   if (sources.closing) {
     reasons.push({ code: 'closing', message: 'the node is shutting down' });
   }

@@ -30,6 +30,18 @@ describe('--leave-grace-ms', () => {
   });
 });
 
+describe('--drain-ms', () => {
+  it('defaults to 20 s (a Kubernetes grace period with the leave grace and the close), flag over environment, 0: none', () => {
+    expect(config([]).drainMs).toBe(20_000);
+    expect(config(['--drain-ms', '0']).drainMs).toBe(0);
+    expect(config([], { PRESENCE_DRAIN_MS: '5000' }).drainMs).toBe(5_000);
+    expect(config(['--drain-ms', '100'], { PRESENCE_DRAIN_MS: '5000' }).drainMs).toBe(100);
+    expect(helpText('0.0.0')).toContain('--drain-ms');
+    expect(() => config(['--drain-ms', 'soon'])).toThrow(/--drain-ms/);
+    expect(() => config([], { PRESENCE_DRAIN_MS: '-1' })).toThrow(/PRESENCE_DRAIN_MS/);
+  });
+});
+
 describe('security settings', () => {
   it('a secret is required unless --demo; --demo alone makes none (a random one at start)', () => {
     expect(() => resolveConfig(parseArguments([]), {}, 1)).toThrow(/PRESENCE_JWT_SECRET.*--demo/);

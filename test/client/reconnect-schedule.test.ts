@@ -321,3 +321,59 @@ describe('the SDK reconnecting against a real socket.io server', () => {
     ).toThrow(/capMs/);
   });
 });
+
+describe('the drain instruction (presence_drain) and the draining refusal', () => {
+  it('each client moves at its own random moment within the window, spread across it', async () => {
+    const server = await startServer();
+    const timers = new ManualTimers();
+    const withinMs = 20_000;
+    // Evenly spaced random numbers: the moments must follow them, whatever the order of arrival.
+    const draws = [0.05, 0.3, 0.55, 0.8, 0.95];
+    const clients = draws.map((r) => client(server.url, timers, () => r));
+    await waitFor(() => clients.every((c) => c.connected), { description: 'all connected' });
+    const before = server.handshakes;
+    server.io.of('/presence').emit('presence_drain', { withinMs });
+    await waitFor(() => timers.delays.length === draws.length, {
+      description: 'each client scheduled its move',
+    });
+    expect([...timers.delays].sort((a, b) => a - b)).toEqual(
+      draws.map((r) => Math.floor(r * withinMs)),
+    );
+    // Nobody moved yet: each waits for its moment.
+    expect(clients.every((c) => c.connected)).toBe(true);
+    expect(server.handshakes).toBe(before);
+    // At its moment a client drops its connection and connects again (through the balancer).
+    for (let i = 0; i < draws.length; i++) timers.fire();
+    await waitFor(
+      () => server.handshakes === before + draws.length && clients.every((c) => c.connected),
+      {
+        description: 'every client reconnected once',
+      },
+    );
+  });
+
+  it('ignores a malformed instruction', async () => {
+    const server = await startServer();
+    const timers = new ManualTimers();
+    const presence = client(server.url, timers, () => 0.5);
+    const errors: string[] = [];
+    presence.onError((error) => errors.push(error.code));
+    await waitFor(() => presence.connected, { description: 'connected' });
+    for (const bad of [{ withinMs: -1 }, { withinMs: 'soon' }, null, {}]) {
+      server.io.of('/presence').emit('presence_drain', bad);
+    }
+    await waitFor(() => errors.length === 4, { description: 'each reported as bad_payload' });
+    expect(new Set(errors)).toEqual(new Set(['bad_payload']));
+    expect(timers.pending).toBe(0);
+  });
+
+  it('retries a `draining` refusal after its hint, as `overloaded`', async () => {
+    const server = await startServer([{ message: 'draining', retryAfterMs: 700 }]);
+    const timers = new ManualTimers();
+    const presence = client(server.url, timers, () => 0.5);
+    expect(await timers.nth(1)).toBe(700 + 500);
+    timers.fire();
+    await waitFor(() => presence.connected, { description: 'connected on the retry' });
+    expect(server.handshakes).toBe(2);
+  });
+});

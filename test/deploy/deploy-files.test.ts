@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { helpText } from '../../src/cli/help.js';
-import { SHUTDOWN_TIMEOUT_MS } from '../../src/cli/shutdown-timeout.js';
+import { DEFAULT_SHUTDOWN_BOUND_MS } from '../../src/cli/shutdown-timeout.js';
 import { REPO } from './support/dockerfile.js';
 
 const read = (path: string) => readFileSync(join(REPO, 'deploy', path), 'utf8');
@@ -68,8 +68,9 @@ describe('deploy/', () => {
     expect(liveness).toBe('/healthz');
   });
 
-  it('gives the node longer than its shutdown to stop, after preStop on Kubernetes', () => {
-    const shutdownS = SHUTDOWN_TIMEOUT_MS / 1000;
+  it('gives the node longer than its drain, leave grace and shutdown to stop, after preStop on Kubernetes', () => {
+    const shutdownS = DEFAULT_SHUTDOWN_BOUND_MS / 1000;
+    expect(shutdownS).toBeGreaterThanOrEqual(35);
     const deployment = read('kubernetes/deployment.yaml');
     const grace = Number(/terminationGracePeriodSeconds: (\d+)/.exec(deployment)?.[1]);
     const preStop = Number(/command: \["sleep", "(\d+)"\]/.exec(deployment)?.[1]);

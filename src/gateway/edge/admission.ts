@@ -149,7 +149,8 @@ export class Admission {
     }
   }
 
-  private retryHint(): number {
+  /** The retry hint: `retryAfterMs` jittered ±50 %. */
+  retryHint(): number {
     return Math.max(1, Math.round(this.options.retryAfterMs * (0.5 + this.random())));
   }
 }

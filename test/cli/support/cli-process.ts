@@ -26,6 +26,7 @@ const CLI_VARIABLES = [
   'PRESENCE_ADMIN_TOKEN',
   'PRESENCE_METRICS_LISTEN',
   'PRESENCE_LEAVE_GRACE_MS',
+  'PRESENCE_DRAIN_MS',
   'PRESENCE_MAX_BATCH_DELAY_MS',
   'PRESENCE_CLUSTER_SECRET',
   'PRESENCE_CLUSTER_SECRET_PREVIOUS',
@@ -54,6 +55,8 @@ export interface CliRun {
 export function runCli(args: readonly string[], env: Record<string, string> = {}): CliRun {
   const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of CLI_VARIABLES) delete childEnv[name];
+  // Tests of other things stop a node at once (as a node alone does); drain tests set their own.
+  childEnv['PRESENCE_DRAIN_MS'] = '0';
   Object.assign(childEnv, env);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: REPO,
