@@ -14,7 +14,7 @@
  */
 import type { ChangeRoutes } from '../change-router/change-routes.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
-import type { BusChannel, ReplicationTransport } from '../ports/bus-channel.js';
+import type { BusChannel } from '../ports/bus-channel.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import { type Logger, silentLogger } from '../ports/logger.js';
 import type { PresenceTracker } from '../ports/presence-tracker.js';

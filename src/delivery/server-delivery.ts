@@ -8,7 +8,7 @@
 import type { ChangeRoutes } from '../change-router/change-routes.js';
 import { InvalidOptionError } from '../errors.js';
 import type { PresenceGateway } from '../gateway/presence-gateway.js';
-import type { BusChannel, ReplicationTransport } from '../ports/bus-channel.js';
+import type { BusChannel } from '../ports/bus-channel.js';
 import type { Clock, Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { PresenceTracker } from '../ports/presence-tracker.js';
