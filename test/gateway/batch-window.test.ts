@@ -8,13 +8,15 @@ import {
   type WindowSignals,
 } from '../../src/gateway/outbound/batch-window.js';
 
-const calm: WindowSignals = { lateMs: 0, due: 100, busy: 0 };
-const late = (lateMs = LATE_MS): WindowSignals => ({ lateMs, due: 100, busy: 0 });
+const quiet = { writingMs: 0, sinceLookMs: 200, carried: 0 };
+const calm: WindowSignals = { lateMs: 0, due: 100, busy: 0, ...quiet };
+const late = (lateMs = LATE_MS): WindowSignals => ({ lateMs, due: 100, busy: 0, ...quiet });
 
 describe('the batch window', () => {
   it('is 0 at rest and stays 0 while the node keeps up, however much it writes', () => {
     const window = new BatchWindow(0, 3_000);
-    for (let i = 0; i < 10; i++) window.observe({ lateMs: LATE_MS - 1, due: 100_000, busy: 0 });
+    for (let i = 0; i < 10; i++)
+      window.observe({ ...calm, lateMs: LATE_MS - 1, due: 100_000, writingMs: 199 });
     expect(window.ms).toBe(0);
   });
 
@@ -46,9 +48,24 @@ describe('the batch window', () => {
 
   it('write pressure grows it at once: half the due outboxes found their transport busy', () => {
     const window = new BatchWindow(0, 3_000);
-    window.observe({ lateMs: 0, due: MIN_PRESSURE_SAMPLE, busy: MIN_PRESSURE_SAMPLE / 2 });
+    window.observe({ ...calm, due: MIN_PRESSURE_SAMPLE, busy: MIN_PRESSURE_SAMPLE / 2 });
     expect(window.ms).toBe(MIN_WINDOW_MS);
-    window.observe({ lateMs: 0, due: MIN_PRESSURE_SAMPLE - 1, busy: MIN_PRESSURE_SAMPLE - 1 });
+    window.observe({ ...calm, due: MIN_PRESSURE_SAMPLE - 1, busy: MIN_PRESSURE_SAMPLE - 1 });
+    expect(window.ms).toBe(0);
+  });
+
+  it('saturated (half the look spent writing, due work left over) at two looks in a row, it grows', () => {
+    const window = new BatchWindow(0, 3_000);
+    const saturated = { ...calm, writingMs: 100, carried: 1 };
+    window.observe(saturated);
+    expect(window.ms).toBe(0);
+    window.observe(saturated);
+    expect(window.ms).toBe(MIN_WINDOW_MS);
+    // Busy writing but nothing left over: the node keeps up.
+    window.observe({ ...calm, writingMs: 200 });
+    expect(window.ms).toBe(0);
+    window.observe({ ...saturated, writingMs: 99 });
+    window.observe({ ...saturated, writingMs: 99 });
     expect(window.ms).toBe(0);
   });
 

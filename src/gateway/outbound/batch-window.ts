@@ -9,10 +9,14 @@
  * "Behind" is read from what the sockets suffer, every look (`LOOK_EVERY_MS`):
  * - lateness: how long past its due time an outbox was written, or still waits (the drain ran out
  *   of its slices, or the event loop was held): `LATE_MS` or more is late;
+ * - saturation: writing took at least `SATURATED_SHARE` of the time since the last look and a
+ *   drain ran out of its slice with outboxes due still waiting (the sockets wait little only
+ *   because the loop does nothing else: handshakes and heartbeats starve);
  * - write pressure: at least half of the outboxes that came due (and `MIN_PRESSURE_SAMPLE` of
  *   them) found their socket's transport still busy with its last write.
- * The node is behind when it was late at this look and the one before (a single stall, a GC
- * pause or a neighbour's burst on a shared host, is not a storm), or under write pressure. Then
+ * The node is behind when it was late or saturated at this look and the one before (a single
+ * stall, a GC pause or a neighbour's burst on a shared host, is not a storm), or under write
+ * pressure. Then
  * the window at least doubles, and is at least the lateness seen (that delay is paid already):
  * `min(max, max(MIN_WINDOW_MS, 2 × window, late))`. At a look that is not late it shrinks by a
  * quarter, to 0 below `MIN_WINDOW_MS`: back from 3 s to 0 in 4 s of calm. Late once: it
@@ -33,6 +37,8 @@ export const LATE_MS = 50;
 export const MIN_WINDOW_MS = 10;
 /** What is left of the window after a look that was not late. */
 export const SHRINK = 0.75;
+/** The share of a look spent writing diffs that, with work left over, is saturation. */
+export const SATURATED_SHARE = 0.5;
 /** Outboxes due in a look before write pressure counts. */
 export const MIN_PRESSURE_SAMPLE = 16;
 /** The default upper bound of the window with the default broadcast period (`maxBatchDelayMs`). */
@@ -46,6 +52,11 @@ export interface WindowSignals {
   readonly due: number;
   /** Of those, how many found their socket's transport still busy. */
   readonly busy: number;
+  /** Time spent writing (draining outboxes) since the last look, and the time since it, ms. */
+  readonly writingMs: number;
+  readonly sinceLookMs: number;
+  /** Drains that ran out of their slice with outboxes due still waiting. */
+  readonly carried: number;
 }
 
 export class BatchWindow {
@@ -66,7 +77,9 @@ export class BatchWindow {
 
   /** Takes the signals of the look that just ended. */
   observe(signals: WindowSignals): void {
-    const late = signals.lateMs >= LATE_MS;
+    const saturated =
+      signals.carried > 0 && signals.writingMs >= SATURATED_SHARE * signals.sinceLookMs;
+    const late = signals.lateMs >= LATE_MS || saturated;
     const pressed = signals.due >= MIN_PRESSURE_SAMPLE && signals.busy * 2 >= signals.due;
     if ((late && this.#wasLate) || pressed) {
       const grown = Math.max(MIN_WINDOW_MS, this.#ms * 2, late ? signals.lateMs : 0);

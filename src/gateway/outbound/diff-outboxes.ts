@@ -87,6 +87,9 @@ export class DiffOutboxes {
   private lateMs = 0;
   private due = 0;
   private busyDue = 0;
+  private writingMs = 0;
+  private carried = 0;
+  private lookedAt: number;
   private messages = 0;
   private metas = 0;
   /** Each shared change's or fold's packet and frame, encoded once for every socket it reaches alone. */
@@ -103,6 +106,7 @@ export class DiffOutboxes {
   ) {
     this.window = new BatchWindow(minDelayMs, maxDelayMs);
     this.encoder = new DiffPacketEncoder(namespace);
+    this.lookedAt = clock.now();
     this.look();
   }
 
@@ -121,10 +125,16 @@ export class DiffOutboxes {
         lateMs: Math.max(this.lateMs, waiting),
         due: this.due,
         busy: this.busyDue,
+        writingMs: this.writingMs,
+        sinceLookMs: now - this.lookedAt,
+        carried: this.carried,
       });
+      this.lookedAt = now;
       this.lateMs = 0;
       this.due = 0;
       this.busyDue = 0;
+      this.writingMs = 0;
+      this.carried = 0;
       // The due times follow the window: wake at the new one.
       this.rewake();
       this.look();
@@ -302,9 +312,13 @@ export class DiffOutboxes {
       this.flush(box);
       if (++flushed % 32 === 0) {
         now = this.clock.now();
-        if (now - started >= SLICE_MS) break;
+        if (now - started >= SLICE_MS) {
+          if (this.nextDue() <= now) this.carried++;
+          break;
+        }
       }
     }
+    if (flushed > 0) this.writingMs += this.clock.now() - started;
     this.compact();
     this.wake();
   };
