@@ -8,7 +8,7 @@ import {
   type WindowSignals,
 } from '../../src/gateway/outbound/batch-window.js';
 
-const quiet = { writingMs: 0, sinceLookMs: 200, carried: 0 };
+const quiet = { writingMs: 0, sinceLookMs: 200, carried: 0, cpuMs: 200 };
 const calm: WindowSignals = { lateMs: 0, due: 100, busy: 0, ...quiet };
 const late = (lateMs = LATE_MS): WindowSignals => ({ lateMs, due: 100, busy: 0, ...quiet });
 
@@ -67,6 +67,16 @@ describe('the batch window', () => {
     window.observe({ ...saturated, writingMs: 99 });
     window.observe({ ...saturated, writingMs: 99 });
     expect(window.ms).toBe(0);
+  });
+
+  it('lateness while the node itself is mostly idle (starved by its host) is not a storm', () => {
+    const window = new BatchWindow(0, 3_000);
+    const starved = { ...late(400), cpuMs: 99 };
+    for (let i = 0; i < 5; i++) window.observe(starved);
+    expect(window.ms).toBe(0);
+    window.observe({ ...starved, cpuMs: 100 });
+    window.observe({ ...starved, cpuMs: 100 });
+    expect(window.ms).toBe(400);
   });
 
   it('shrinks by a quarter at each look that is not late, to 0', () => {

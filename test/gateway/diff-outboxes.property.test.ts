@@ -39,9 +39,14 @@ class WorkClock implements Clock, Timers {
     this.timers = this.timers.filter((t) => t !== handle);
   }
 
+  /** Time spent working: the process's CPU time. */
+  private worked = 0;
+  readonly cpu: Clock = { now: () => this.worked };
+
   /** Time passes doing work: no timer runs meanwhile (the event loop is held). */
   spend(ms: number): void {
     this.time += ms;
+    this.worked += ms;
   }
 
   /** Time passes idle: timers due by then run, in order. */
@@ -124,7 +129,7 @@ describe('per-socket outboxes', () => {
         fc.array(step, { minLength: 1, maxLength: 40 }),
         async (windowMs, steps) => {
           const clock = new WorkClock();
-          const outboxes = new DiffOutboxes('/presence', windowMs, 3_000, true, clock);
+          const outboxes = new DiffOutboxes('/presence', windowMs, 3_000, true, clock, clock.cpu);
           const live = new Map<string, WireMeta[]>(KEYS.map((k) => [k, []]));
           let next = 0;
           const sockets = WATCHERS.map((id) => {
@@ -238,7 +243,7 @@ describe('per-socket outboxes', () => {
 
   it('while calm, a change goes out at the end of the turn that made it: no timer, no window', async () => {
     const clock = new WorkClock();
-    const outboxes = new DiffOutboxes('/presence', 0, 3_000, true, clock);
+    const outboxes = new DiffOutboxes('/presence', 0, 3_000, true, clock, clock.cpu);
     const fake = fakeSocket('s', clock, parse);
     const meta: WireMeta = { phx_ref: 'r1', status: 'a', online_at: 1 };
     const logged = outboxes.record('user:u', new KeyChange('u', [meta], []));
@@ -253,7 +258,7 @@ describe('per-socket outboxes', () => {
 
   it('in a storm the window stretches past 500 ms, and each socket gets at most one write per window', async () => {
     const clock = new WorkClock();
-    const outboxes = new DiffOutboxes('/presence', 0, 3_000, true, clock);
+    const outboxes = new DiffOutboxes('/presence', 0, 3_000, true, clock, clock.cpu);
     const friends = Array.from({ length: 200 }, (_, i) => `f${i}`);
     // Every write costs 1 ms of the event loop: 400 watchers of every friend cannot keep up with
     // a reconnect (a leave and a join) every 2 ms at one write per change.

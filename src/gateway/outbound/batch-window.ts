@@ -14,9 +14,11 @@
  *   because the loop does nothing else: handshakes and heartbeats starve);
  * - write pressure: at least half of the outboxes that came due (and `MIN_PRESSURE_SAMPLE` of
  *   them) found their socket's transport still busy with its last write.
+ * Lateness and saturation count only while the node's own work took at least `BUSY_CPU_SHARE` of
+ * a core over the look (its CPU time): a node that is late while mostly idle is starved by its
+ * host or paused, and merging its writes would not make it earlier.
  * The node is behind when it was late or saturated at this look and the one before (a single
- * stall, a GC pause or a neighbour's burst on a shared host, is not a storm), or under write
- * pressure. Then
+ * stall or burst is not a storm), or under write pressure. Then
  * the window at least doubles, and is at least the lateness seen (that delay is paid already):
  * `min(max, max(MIN_WINDOW_MS, 2 × window, late))`. At a look that is not late it shrinks by a
  * quarter, to 0 below `MIN_WINDOW_MS`: back from 3 s to 0 in 4 s of calm. Late once: it
@@ -39,6 +41,8 @@ export const MIN_WINDOW_MS = 10;
 export const SHRINK = 0.75;
 /** The share of a look spent writing diffs that, with work left over, is saturation. */
 export const SATURATED_SHARE = 0.5;
+/** The share of a core the node's own work must take for lateness and saturation to count. */
+export const BUSY_CPU_SHARE = 0.5;
 /** Outboxes due in a look before write pressure counts. */
 export const MIN_PRESSURE_SAMPLE = 16;
 /** The default upper bound of the window with the default broadcast period (`maxBatchDelayMs`). */
@@ -57,6 +61,8 @@ export interface WindowSignals {
   readonly sinceLookMs: number;
   /** Drains that ran out of their slice with outboxes due still waiting. */
   readonly carried: number;
+  /** The node's CPU time since the last look, ms. */
+  readonly cpuMs: number;
 }
 
 export class BatchWindow {
@@ -79,7 +85,8 @@ export class BatchWindow {
   observe(signals: WindowSignals): void {
     const saturated =
       signals.carried > 0 && signals.writingMs >= SATURATED_SHARE * signals.sinceLookMs;
-    const late = signals.lateMs >= LATE_MS || saturated;
+    const busy = signals.cpuMs >= BUSY_CPU_SHARE * signals.sinceLookMs;
+    const late = busy && (signals.lateMs >= LATE_MS || saturated);
     const pressed = signals.due >= MIN_PRESSURE_SAMPLE && signals.busy * 2 >= signals.due;
     if ((late && this.#wasLate) || pressed) {
       const grown = Math.max(MIN_WINDOW_MS, this.#ms * 2, late ? signals.lateMs : 0);

@@ -25,7 +25,7 @@
 import WebSocket from 'ws';
 import type { PresenceSocket } from '../../domain/presence-socket.js';
 import { EVENT_LOOP_SLICE_MS } from '../../options/timing.js';
-import type { Clock, Timers } from '../../ports/clock.js';
+import { type Clock, systemCpuClock, type Timers } from '../../ports/clock.js';
 import { BatchWindow, LOOK_EVERY_MS } from './batch-window.js';
 import { type DiffPacket, DiffPacketEncoder } from './diff-packet.js';
 import { type KeyChange, type OwedDifference, owedDifference } from './key-change.js';
@@ -90,6 +90,7 @@ export class DiffOutboxes {
   private writingMs = 0;
   private carried = 0;
   private lookedAt: number;
+  private cpuAt: number;
   private messages = 0;
   private metas = 0;
   /** Each shared change's or fold's packet and frame, encoded once for every socket it reaches alone. */
@@ -103,10 +104,13 @@ export class DiffOutboxes {
     private readonly raw: boolean,
     /** The server's clock: due times, slices and the window's looks. */
     private readonly clock: Clock & Timers,
+    /** The process's CPU time: whether lateness is the node's own work (batch-window.ts). */
+    private readonly cpu: Clock = systemCpuClock,
   ) {
     this.window = new BatchWindow(minDelayMs, maxDelayMs);
     this.encoder = new DiffPacketEncoder(namespace);
     this.lookedAt = clock.now();
+    this.cpuAt = cpu.now();
     this.look();
   }
 
@@ -119,6 +123,7 @@ export class DiffOutboxes {
   private readonly look = (): void => {
     this.looker = this.clock.setTimeout(() => {
       const now = this.clock.now();
+      const cpu = this.cpu.now();
       const next = this.queue[this.head];
       const waiting = next === undefined ? 0 : now - (next.since + this.window.ms);
       this.window.observe({
@@ -128,8 +133,10 @@ export class DiffOutboxes {
         writingMs: this.writingMs,
         sinceLookMs: now - this.lookedAt,
         carried: this.carried,
+        cpuMs: cpu - this.cpuAt,
       });
       this.lookedAt = now;
+      this.cpuAt = cpu;
       this.lateMs = 0;
       this.due = 0;
       this.busyDue = 0;
