@@ -18,9 +18,8 @@
  * a core over the look (its CPU time): a node that is late while mostly idle is starved by its
  * host or paused, and merging its writes would not make it earlier.
  * The node is behind when it was late or saturated at this look and the one before (a single
- * stall or burst is not a storm), or under write pressure. Then
- * the window at least doubles, and is at least the lateness seen (that delay is paid already):
- * `min(max, max(MIN_WINDOW_MS, 2 × window, late))`. At a look that is not late it shrinks by a
+ * stall or burst is not a storm), or under write pressure. Then the window doubles, from
+ * `MIN_WINDOW_MS` up to `maxBatchDelayMs` (10 ms to 2.56 s in 8 looks). At a look that is not late it shrinks by a
  * quarter, to 0 below `MIN_WINDOW_MS`: back from 3 s to 0 in 4 s of calm. Late once: it
  * holds. It never goes below `minMs` (an app that always trades that much latency for fewer
  * writes).
@@ -41,8 +40,11 @@ export const MIN_WINDOW_MS = 10;
 export const SHRINK = 0.75;
 /** The share of a look spent writing diffs that, with work left over, is saturation. */
 export const SATURATED_SHARE = 0.5;
-/** The share of a core the node's own work must take for lateness and saturation to count. */
-export const BUSY_CPU_SHARE = 0.5;
+/**
+ * The share of a core the node's own work must take for lateness and saturation to count: nearly
+ * all of one (a Node process runs on one), so a node late because its host is busy does not count.
+ */
+export const BUSY_CPU_SHARE = 0.8;
 /** Outboxes due in a look before write pressure counts. */
 export const MIN_PRESSURE_SAMPLE = 16;
 /** The default upper bound of the window with the default broadcast period (`maxBatchDelayMs`). */
@@ -89,8 +91,8 @@ export class BatchWindow {
     const late = busy && (signals.lateMs >= LATE_MS || saturated);
     const pressed = signals.due >= MIN_PRESSURE_SAMPLE && signals.busy * 2 >= signals.due;
     if ((late && this.#wasLate) || pressed) {
-      const grown = Math.max(MIN_WINDOW_MS, this.#ms * 2, late ? signals.lateMs : 0);
-      this.#ms = Math.max(this.minMs, Math.min(this.maxMs, Math.round(grown)));
+      const grown = Math.max(MIN_WINDOW_MS, this.#ms * 2);
+      this.#ms = Math.max(this.minMs, Math.min(this.maxMs, grown));
     } else if (!late) {
       const shrunk = this.#ms * SHRINK;
       this.#ms = Math.max(this.minMs, shrunk < MIN_WINDOW_MS ? 0 : Math.round(shrunk));
