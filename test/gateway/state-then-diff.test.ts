@@ -2,7 +2,8 @@
  * A connecting socket's `presence_state` already holds what the outboxes owe the sockets that
  * were there before it: while a change waits in their outboxes (a window of 1 s on the server's
  * manual clock), a friend who connects gets it in the state and never again as a diff; the
- * friends who were there get it once, when the window ends. Real sockets, one node.
+ * friends who were there get it once, when the window ends. And a friend removed while a change
+ * waits never receives it. Real sockets, one node.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerClock } from '../../src/ports/clock.js';
@@ -84,5 +85,20 @@ describe('presence_state and the outboxes', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(diffsNaming(carol, 'alice')).toBe(0);
     expect(carol.metas('alice').map((m) => m['status'])).toEqual(['busy']);
+  });
+
+  it('an edge removed while a change waits in the outbox: the removed friend never receives it', async () => {
+    const bob = await open('bob');
+    const alice = await open('alice');
+    await settle(() => bob.users().includes('alice'));
+    expect(await alice.update({ status: 'secret-plans' })).toEqual({ ok: true });
+    // The change waits in Bob's outbox; the edge goes before the window ends.
+    await server.graph.removeEdge('alice', 'bob');
+    await waitFor(() => !bob.users().includes('alice'));
+    manual.advance(5_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const named = JSON.stringify(bob.received.map((r) => r.payload));
+    expect(named).not.toContain('secret-plans');
+    expect(bob.users()).not.toContain('alice');
   });
 });
