@@ -241,6 +241,91 @@ describe('per-socket outboxes', () => {
     );
   });
 
+  it('a user’s own socket, watching both `user:` and `self:`, syncs to both whatever the window (moves between them folded in order)', async () => {
+    const ownStep = fc.oneof(
+      fc.record({
+        kind: fc.constantFrom('join', 'update', 'leave', 'move'),
+        self: fc.boolean(),
+        pick: fc.nat(),
+      }),
+      fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 1_500 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(0, 200, 1_000),
+        fc.array(ownStep, { minLength: 1, maxLength: 30 }),
+        async (windowMs, steps) => {
+          const clock = new WorkClock();
+          const outboxes = new DiffOutboxes('/presence', windowMs, 3_000, true, clock, clock.cpu);
+          const own = fakeSocket('own', clock, parse);
+          const topics = { user: 'user:u', self: 'self:u' };
+          const live = { user: [] as WireMeta[], self: [] as WireMeta[] };
+          let view: PresenceState = {};
+          let applied = 0;
+          let next = 0;
+          const sync = () => {
+            for (const w of own.writes.slice(applied))
+              view = Presence.syncDiff(view, plain(w.diff));
+            applied = own.writes.length;
+          };
+          const emit = (side: 'user' | 'self', joins: WireMeta[], leaves: WireMeta[]) => {
+            const logged = outboxes.record(topics[side], new KeyChange('u', joins, leaves));
+            outboxes.owe(own.socket, logged);
+            outboxes.recorded(logged);
+          };
+          const fresh = (prev?: string): WireMeta => ({
+            phx_ref: `r${next++}`,
+            status: `s${next}`,
+            online_at: next,
+            ...(prev === undefined ? {} : { phx_ref_prev: prev }),
+          });
+          try {
+            for (const st of steps) {
+              if (st.kind === 'wait') {
+                clock.advance(st.ms);
+                await endOfTurn();
+                sync();
+                continue;
+              }
+              const side = st.self ? 'self' : 'user';
+              const metas = live[side];
+              if (st.kind === 'join') {
+                const meta = fresh();
+                metas.push(meta);
+                emit(side, [meta], []);
+                continue;
+              }
+              const old = metas[st.pick % Math.max(1, metas.length)];
+              if (old === undefined) continue;
+              metas.splice(metas.indexOf(old), 1);
+              if (st.kind === 'leave') emit(side, [], [old]);
+              else if (st.kind === 'update') {
+                const meta = fresh(old.phx_ref);
+                metas.push(meta);
+                emit(side, [meta], [old]);
+              } else {
+                // A move (going invisible or back): one tracker change, a part on each topic.
+                const other = side === 'user' ? 'self' : 'user';
+                const meta = fresh(old.phx_ref);
+                live[other].push(meta);
+                emit(side, [], [old]);
+                emit(other, [meta], []);
+              }
+            }
+            clock.advance(5_000);
+            await endOfTurn();
+            sync();
+            const expected = [...live.user, ...live.self].map((m) => m.phx_ref).sort();
+            expect(refsOf(view, 'u')).toEqual(expected);
+          } finally {
+            outboxes.close();
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('while calm, a change goes out at the end of the turn that made it: no timer, no window', async () => {
     const clock = new WorkClock();
     const outboxes = new DiffOutboxes('/presence', 0, 3_000, true, clock, clock.cpu);
