@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-token.js';
 import { ALL_OPTIONS } from '../options/index.js';
+import { defaultMaxBatchDelayMs } from '../options/timing.js';
 import {
   DEFAULT_TIMING,
   defaultDownPeriodMs,
@@ -116,6 +117,7 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     'the current secret frames are still signed with',
   );
   const channelPrefix = resolveChannelPrefix(settingOf('channelPrefix', args, env));
+  const periods = resolvePeriods(args, env);
   return {
     port,
     host,
@@ -130,8 +132,13 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     clusterSecretNext,
     channelPrefix,
     demo: flagOf('demo', args, env),
-    ...resolvePeriods(args, env),
-    maxBatchDelayMs: integerOf('maxBatchDelayMs', args, env),
+    ...periods,
+    maxBatchDelayMs: integerOf(
+      'maxBatchDelayMs',
+      args,
+      env,
+      defaultMaxBatchDelayMs(periods.broadcastPeriodMs),
+    ),
     leaveGraceMs: integerOf('leaveGraceMs', args, env),
     drainMs: integerOf('drainMs', args, env),
     offlineDelayMs: integerOf('offlineDelayMs', args, env),
