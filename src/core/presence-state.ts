@@ -86,6 +86,21 @@ export interface PresenceStateOptions {
 
 const noChange = (): PresenceChange => ({ joins: [], leaves: [] });
 
+/**
+ * Drops what an operation both joined and left (a group's shown entry can pass through another
+ * within one merge): a change reports the visible set before and after it, nothing in between.
+ */
+function net(change: PresenceChange): PresenceChange {
+  if (change.joins.length === 0 || change.leaves.length === 0) return change;
+  const left = new Set(change.leaves);
+  const both = new Set(change.joins.filter((entry) => left.has(entry)));
+  if (both.size === 0) return change;
+  return {
+    joins: change.joins.filter((entry) => !both.has(entry)),
+    leaves: change.leaves.filter((entry) => !both.has(entry)),
+  };
+}
+
 /** Own operations since the last heartbeat: an append-only log, compacted when taken. */
 interface PendingDelta {
   from: number;
@@ -148,7 +163,7 @@ export class PresenceState {
   untrackConnection(conn: string): PresenceChange {
     const change = noChange();
     for (const entry of this.own.of(conn)) this.removeOwn(entry, change);
-    return change;
+    return net(change);
   }
 
   /** Replaces a presence's meta: one change with the new presence joining and the old leaving. */
@@ -162,7 +177,7 @@ export class PresenceState {
     this.own.replace(prev, next);
     this.pending.removes.push(prev.counter);
     this.pending.added.push(next);
-    return { ok: true, presence: next, change };
+    return { ok: true, presence: next, change: net(change) };
   }
 
   /**
@@ -185,7 +200,7 @@ export class PresenceState {
     this.own.replace(prev, next);
     this.pending.removes.push(prev.counter);
     this.pending.added.push(next);
-    return { ok: true, presence: next, change };
+    return { ok: true, presence: next, change: net(change) };
   }
 
   /** Own presences of a connection, in tracking order. */
@@ -227,7 +242,7 @@ export class PresenceState {
     }
     slot.context = window.to;
     slot.generations.push(window);
-    return { status: 'applied', change };
+    return { status: 'applied', change: net(change) };
   }
 
   // ── transfers ──────────────────────────────────────────────────────────────────────────────
@@ -272,7 +287,7 @@ export class PresenceState {
       slot.pendingSnapshot = pending;
     }
     const change = noChange();
-    if (pending.chunksSeen.has(part.chunk)) return { status: 'partial', change };
+    if (pending.chunksSeen.has(part.chunk)) return { status: 'partial', change: net(change) };
     pending.chunksSeen.add(part.chunk);
     // Entries at or below our context are ones we have, or removed after they were listed.
     for (const data of part.entries) {
@@ -282,7 +297,9 @@ export class PresenceState {
         if (data.counter > slot.snapshotAddedUpTo) slot.snapshotAddedUpTo = data.counter;
       }
     }
-    if (pending.chunksSeen.size < pending.chunkCount) return { status: 'partial', change };
+    if (pending.chunksSeen.size < pending.chunkCount) {
+      return { status: 'partial', change: net(change) };
+    }
     // Complete: what the snapshot covers but does not list was removed by its owner.
     for (const [counter, entry] of slot.dots) {
       if (counter <= pending.upTo && !pending.listed.has(counter)) {
@@ -294,7 +311,7 @@ export class PresenceState {
       slot.generations.reset(slot.ref, slot.context);
     }
     slot.pendingSnapshot = undefined;
-    return { status: 'applied', change };
+    return { status: 'applied', change: net(change) };
   }
 
   // ── replica lifecycle ──────────────────────────────────────────────────────────────────────
@@ -315,7 +332,7 @@ export class PresenceState {
       entry.released = false;
       this.reconsider(entry, change);
     }
-    return change;
+    return net(change);
   }
 
   /**
@@ -329,7 +346,7 @@ export class PresenceState {
     slot.up = false;
     const change = noChange();
     for (const entry of slot.dots.values()) this.reconsider(entry, change);
-    return change;
+    return net(change);
   }
 
   /**
@@ -346,12 +363,12 @@ export class PresenceState {
     let released = 0;
     for (const entry of slot.dots.values()) {
       if (entry.released || entry.group === undefined) continue;
-      if (released >= limit) return { change, more: true };
+      if (released >= limit) return { change: net(change), more: true };
       entry.released = true;
       released++;
       this.reconsider(entry, change);
     }
-    return { change, more: false };
+    return { change: net(change), more: false };
   }
 
   /** Entries of a down replica still held (visible or eligible) for its crash grace. */
@@ -374,7 +391,7 @@ export class PresenceState {
     for (const entry of slot.dots.values()) this.exit(entry, change);
     this.slots.delete(slot.key);
     slot.dots.clear();
-    return change;
+    return net(change);
   }
 
   // ── clocks and replicas ────────────────────────────────────────────────────────────────────
