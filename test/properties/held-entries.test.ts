@@ -82,14 +82,16 @@ describe('lineage groups and held entries', () => {
    * the survivors' own and replica 0's held ones.
    */
   it('converge on held entries of a crashed replica across survivors, in any delivery order', () => {
-    const crash = fc.integer({ min: 2, max: 4 }).chain((size) =>
-      fc.tuple(
-        fc.constant(size),
-        fc.array(stepArb(size, { release: false }), { maxLength: 60 }),
-        fc.array(stepArb(size, { release: false }), { maxLength: 120, size: 'max' }),
-        fc.boolean(),
-      ),
-    );
+    const crash = fc
+      .integer({ min: 2, max: 4 })
+      .chain((size) =>
+        fc.tuple(
+          fc.constant(size),
+          fc.array(stepArb(size, { release: false }), { maxLength: 60 }),
+          fc.array(stepArb(size, { release: false }), { maxLength: 120, size: 'max' }),
+          fc.boolean(),
+        ),
+      );
     fc.assert(
       fc.property(crash, ([size, before, after, release]) => {
         const cluster = new CoreCluster(size, { lineages: true });
