@@ -92,6 +92,10 @@ const noChange = (): PresenceChange => ({ joins: [], leaves: [] });
  */
 function net(change: PresenceChange): PresenceChange {
   if (change.joins.length === 0 || change.leaves.length === 0) return change;
+  // An update, the common case: no set.
+  if (change.joins.length === 1 && change.leaves.length === 1) {
+    return change.joins[0] === change.leaves[0] ? noChange() : change;
+  }
   const left = new Set(change.leaves);
   const both = new Set(change.joins.filter((entry) => left.has(entry)));
   if (both.size === 0) return change;
