@@ -57,7 +57,10 @@ export class Entry implements Presence {
   visible = false;
   /** Held past its replica's crash grace: no longer eligible while that replica is down. */
   released = false;
-  /** Its (topic, key, lineage) group key, when the meta names a lineage. */
+  /**
+   * Its lineage id, when the meta names one (the meta's own string: no copy). Its group is the
+   * entries of the same topic, key and lineage id.
+   */
   readonly group: string | undefined;
   /** When its lineage's connection started (orders a group's entries); 0 without a lineage. */
   readonly since: number;
@@ -72,7 +75,7 @@ export class Entry implements Presence {
     readonly conn: string | undefined,
   ) {
     const lineage = lineageOf(meta);
-    this.group = lineage === undefined ? undefined : `${topic}\u0000${key}\u0000${lineage.id}`;
+    this.group = lineage?.id;
     this.since = lineage?.since ?? 0;
   }
 }

@@ -127,8 +127,13 @@ export class PresenceState {
   private readonly slots = new Map<ReplicaKey, ReplicaSlot>();
   private readonly index: TopicIndex;
   private readonly own = new ConnectionIndex();
-  /** Entries with a lineage, by (topic, key, lineage) group: at most one of each is visible. */
-  private readonly groups = new Map<string, Entry[]>();
+  /**
+   * Entries with a lineage, by lineage id (one entry, or several: the id's entries on a user's two
+   * topics, or a group being taken over). A group is the id's entries of one topic and key: at
+   * most one of each is visible. Keyed by the meta's own id string, so an entry costs no new
+   * string and, alone, no array.
+   */
+  private readonly groups = new Map<string, Entry | Entry[]>();
   private pending: PendingDelta;
   private readonly maxDeltaSizes: readonly number[];
   private readonly chunkSize: number;
@@ -521,34 +526,40 @@ export class PresenceState {
       if (this.eligible(entry)) this.show(entry, change);
       return;
     }
-    const list = this.groups.get(entry.group);
-    if (list === undefined) this.groups.set(entry.group, [entry]);
-    else list.push(entry);
-    this.settle(entry.group, change);
+    const held = this.groups.get(entry.group);
+    if (held === undefined) this.groups.set(entry.group, entry);
+    else if (Array.isArray(held)) held.push(entry);
+    else this.groups.set(entry.group, [held, entry]);
+    this.settle(entry, change);
   }
 
   /** An entry removed: hidden, and the next of its group shown. */
   private exit(entry: Entry, change: PresenceChange): void {
     this.hide(entry, change);
     if (entry.group === undefined) return;
-    const list = this.groups.get(entry.group);
-    if (list === undefined) return;
-    const index = list.indexOf(entry);
-    if (index >= 0) list.splice(index, 1);
-    if (list.length === 0) this.groups.delete(entry.group);
-    else this.settle(entry.group, change);
+    const held = this.groups.get(entry.group);
+    if (held === entry) {
+      this.groups.delete(entry.group);
+      return;
+    }
+    if (!Array.isArray(held)) return;
+    const index = held.indexOf(entry);
+    if (index >= 0) held.splice(index, 1);
+    if (held.length === 1) this.groups.set(entry.group, held[0]!);
+    this.settle(entry, change);
   }
 
   /** An own entry's update: in place when it was shown (it then outranks what its prev did). */
   private replaceEntry(prev: Entry, next: Entry, change: PresenceChange): void {
-    if (!prev.visible || prev.group !== next.group) {
+    if (!prev.visible || prev.group !== next.group || prev.topic !== next.topic) {
       this.exit(prev, change);
       this.enter(next, change);
       return;
     }
     if (prev.group !== undefined) {
-      const list = this.groups.get(prev.group)!;
-      list[list.indexOf(prev)] = next;
+      const held = this.groups.get(prev.group);
+      if (Array.isArray(held)) held[held.indexOf(prev)] = next;
+      else this.groups.set(prev.group, next);
     }
     this.index.replace(prev, next);
     prev.visible = false;
@@ -559,22 +570,27 @@ export class PresenceState {
 
   /** Its replica's status or its release changed. */
   private reconsider(entry: Entry, change: PresenceChange): void {
-    if (entry.group !== undefined) this.settle(entry.group, change);
+    if (entry.group !== undefined) this.settle(entry, change);
     else if (this.eligible(entry)) this.show(entry, change);
     else this.hide(entry, change);
   }
 
-  /** Shows the group's first eligible entry, and only it. */
-  private settle(group: string, change: PresenceChange): void {
-    const list = this.groups.get(group);
-    if (list === undefined) return;
-    let first: Entry | undefined;
-    for (const entry of list) {
-      if (this.eligible(entry) && (first === undefined || this.outranks(entry, first))) {
-        first = entry;
-      }
+  /** Shows the first eligible entry of `member`'s group (its topic, key and lineage), and only it. */
+  private settle(member: Entry, change: PresenceChange): void {
+    const held = this.groups.get(member.group!);
+    if (held === undefined) return;
+    if (!Array.isArray(held)) {
+      if (this.eligible(held)) this.show(held, change);
+      else this.hide(held, change);
+      return;
     }
-    for (const entry of list) if (entry !== first) this.hide(entry, change);
+    const inGroup = (entry: Entry) => entry.topic === member.topic && entry.key === member.key;
+    let first: Entry | undefined;
+    for (const entry of held) {
+      if (!inGroup(entry) || !this.eligible(entry)) continue;
+      if (first === undefined || this.outranks(entry, first)) first = entry;
+    }
+    for (const entry of held) if (entry !== first && inGroup(entry)) this.hide(entry, change);
     if (first !== undefined) this.show(first, change);
   }
 
