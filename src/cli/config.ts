@@ -48,6 +48,8 @@ export interface CliConfig extends AuthConfig {
   readonly broadcastPeriodMs: number;
   readonly downPeriodMs: number;
   readonly permdownPeriodMs: number;
+  /** How long a down node's presences stay for their devices to take them over (0: none). */
+  readonly crashGraceMs: number;
   /** The longest a socket's diffs wait to be merged under load. */
   readonly maxBatchDelayMs: number;
   /** How long a dropped connection stays visible for a reconnect (0: none). */
@@ -76,6 +78,7 @@ export const DEFAULTS = Object.freeze({
   /** With the default broadcast period; it follows a longer one (src/options/timing.ts). */
   downPeriodMs: ALL_OPTIONS.downPeriodMs.default,
   permdownPeriodMs: ALL_OPTIONS.permdownPeriodMs.default,
+  crashGraceMs: ALL_OPTIONS.crashGraceMs.default,
   maxBatchDelayMs: ALL_OPTIONS.maxBatchDelayMs.default,
   leaveGraceMs: ALL_OPTIONS.leaveGraceMs.default,
   offlineDelayMs: ALL_OPTIONS.offlineDelayMs.default,
@@ -133,6 +136,7 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     channelPrefix,
     demo: flagOf('demo', args, env),
     ...periods,
+    crashGraceMs: integerOf('crashGraceMs', args, env),
     maxBatchDelayMs: integerOf(
       'maxBatchDelayMs',
       args,

@@ -101,6 +101,7 @@ export async function startNode(config: CliConfig, logger: Logger): Promise<Runn
         broadcastPeriodMs: config.broadcastPeriodMs,
         downPeriodMs: config.downPeriodMs,
         permdownPeriodMs: config.permdownPeriodMs,
+        crashGraceMs: config.crashGraceMs,
       },
       maxBatchDelayMs: config.maxBatchDelayMs,
       leaveGraceMs: config.leaveGraceMs,

@@ -56,6 +56,13 @@ export interface HandshakeSettings {
   readonly status?: string | undefined;
   readonly invisible?: boolean | undefined;
   /**
+   * This device's lineage: sent in every handshake, so a reconnect on any node takes the device's
+   * entry over and friends see nothing (PROTOCOL.md, "Takeover"). 8 to 64 characters of
+   * A-Z a-z 0-9 _ -; keep it for as long as this client is the same device (e.g. in
+   * sessionStorage across reloads). @default a random one per client
+   */
+  readonly lineage?: string | undefined;
+  /**
    * Passed to `io()`; `auth` is always the handshake, and socket.io's own reconnection is off
    * (the SDK reconnects itself; `reconnection: false` here turns that off too, and
    * `reconnectionDelay` / `reconnectionDelayMax` are its bounds unless `reconnectBackoff` says).
@@ -98,10 +105,13 @@ export class ConnectionLifecycle {
   readonly #reconnects: boolean;
   /** {@link reconnectWithin} was asked: the pending try closes a live connection first. */
   #moveAsked = false;
+  /** Sent in every handshake: the same for every reconnect of this client. */
+  readonly lineage: string;
 
   constructor(url: string, settings: HandshakeSettings, parts: LifecycleParts) {
     this.#settings = settings;
     this.#parts = parts;
+    this.lineage = settings.lineage ?? randomLineage();
     this.#invisible = settings.invisible === true;
     this.#reconnects = settings.socketOptions?.reconnection !== false;
     this.#schedule = new ReconnectSchedule(
@@ -245,6 +255,7 @@ export class ConnectionLifecycle {
     if (this.#invisible) fields['invisible'] = true;
     if (this.#settings.device !== undefined) fields['device'] = this.#settings.device;
     if (this.#settings.kind !== undefined) fields['kind'] = this.#settings.kind;
+    fields['lineage'] = this.lineage;
     // Idle while disconnected: the handshake says `away`, no update needed after it.
     const idle = this.#parts.idle;
     const status = idle.idle ? idle.status : (this.#applied.get('status') ?? this.#settings.status);
@@ -271,4 +282,13 @@ export class ConnectionLifecycle {
       );
     });
   }
+}
+
+/** 16 random bytes in base64url (22 characters): a lineage no other device will have. */
+function randomLineage(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

@@ -58,6 +58,12 @@ export interface PresenceClientOptions {
    */
   kind?: DeviceKind;
   /**
+   * This device's lineage, sent in every handshake so that a reconnect on any node takes the
+   * device's presence over and friends see nothing (PROTOCOL.md, "Takeover"). 8 to 64 characters
+   * of A-Z a-z 0-9 _ -. @default a random one per client, kept across its reconnects
+   */
+  lineage?: string;
+  /**
    * After this long without activity the status `online` becomes `away`, and comes back on the
    * next activity (one update per change). Activity: input and the page turning visible in a
    * browser; {@link PresenceClient.activity} calls anywhere. 0 turns it off.

@@ -12,6 +12,26 @@ import type { ReplicaSlot } from './replica-slot.js';
 /** Presence metadata as given by the app; `phx_ref`/`phx_ref_prev` are derived, never stored. */
 export type Meta = Readonly<Record<string, unknown>>;
 
+/**
+ * The meta field naming a presence's lineage: `[id, since]`, set by its writer (the gateway: a
+ * device's id across reconnects, and when this connection of it started, on the writer's wall
+ * clock). Entries of one (topic, key, id) are one device: at most one of them is visible (see
+ * PresenceState), so a reconnect on any replica takes the device's entry over. Absent: the entry
+ * stands alone, as before lineages existed.
+ */
+export const LINEAGE_FIELD = 'phx_lineage';
+
+/** The lineage id and start of a meta, when it has a well-formed one. */
+export function lineageOf(meta: Meta): { id: string; since: number } | undefined {
+  const value = meta[LINEAGE_FIELD];
+  if (!Array.isArray(value) || value.length !== 2) return undefined;
+  const [id, since] = value as unknown[];
+  if (typeof id !== 'string' || typeof since !== 'number' || !Number.isFinite(since)) {
+    return undefined;
+  }
+  return { id, since };
+}
+
 /** What a presence is on the wire and in deltas. */
 export interface EntryData {
   readonly topic: string;
@@ -33,6 +53,17 @@ export class Entry implements Presence {
   prevInKey: Entry | null = null;
   /** Next entry of the same local connection (only own entries have a connection). */
   nextOfConn: Entry | null = null;
+  /** Linked in the topic index (visible) now. */
+  visible = false;
+  /** Held past its replica's crash grace: no longer eligible while that replica is down. */
+  released = false;
+  /**
+   * Its lineage id, when the meta names one (the meta's own string: no copy). Its group is the
+   * entries of the same topic, key and lineage id.
+   */
+  readonly group: string | undefined;
+  /** When its lineage's connection started (orders a group's entries); 0 without a lineage. */
+  readonly since: number;
 
   constructor(
     readonly topic: string,
@@ -42,7 +73,11 @@ export class Entry implements Presence {
     readonly counter: number,
     readonly prev: number,
     readonly conn: string | undefined,
-  ) {}
+  ) {
+    const lineage = lineageOf(meta);
+    this.group = lineage?.id;
+    this.since = lineage?.since ?? 0;
+  }
 }
 
 /** The `phx_ref` of a presence: the owner's tag and the counter, unique cluster-wide. */

@@ -2,7 +2,15 @@
 export * from './causal-context.js';
 export * from './delta-generations.js';
 export * from './delta-window.js';
-export { type EntryData, type Meta, type Presence, phxRef, wireMeta } from './entry.js';
+export {
+  type EntryData,
+  LINEAGE_FIELD,
+  lineageOf,
+  type Meta,
+  type Presence,
+  phxRef,
+  wireMeta,
+} from './entry.js';
 export type { PrefixCounts } from './prefix-tally.js';
 export * from './presence-state.js';
 export * from './replica-health.js';

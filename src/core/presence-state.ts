@@ -7,8 +7,16 @@
  * - Every entry has exactly one writer, the replica that owns its connection. Each operation of a
  *   replica consumes one counter; a delta is a window of counters with explicit removes, applied
  *   by lookup in the per-replica dot index. Nothing scans all rows.
- * - Visible = entries of replicas that are up. Joins and leaves report changes of the visible set
- *   exactly once: a down replica's entries leave, and come back as joins when it is up again.
+ * - Visible = entries of replicas that are up, plus a down replica's entries with a lineage
+ *   (`LINEAGE_FIELD`) until the runtime releases them at the end of its crash grace (they are
+ *   "held"). Of the entries of one (topic, key, lineage) – one device, whichever replica holds
+ *   it – at most one is visible: the eligible one that ranks first (an up replica's before a held
+ *   one, then the latest `since`, then the replica key and counter: the same answer on every
+ *   replica that holds the same entries and sees the same replicas up). So a device reconnecting
+ *   on any replica takes its held or graced entry over: the change that adds the new entry has
+ *   the old one in its leaves and the new one in its joins, one change, and nothing else happens.
+ * - Joins and leaves report changes of the visible set exactly once: a down replica's entries
+ *   without a lineage leave, held ones leave when released; all come back as joins when it is up.
  * - A delta that does not follow what we have is a gap: it is not applied, and the caller asks
  *   for a transfer (which brings a buffered delta or a chunked snapshot).
  */
@@ -78,6 +86,25 @@ export interface PresenceStateOptions {
 
 const noChange = (): PresenceChange => ({ joins: [], leaves: [] });
 
+/**
+ * Drops what an operation both joined and left (a group's shown entry can pass through another
+ * within one merge): a change reports the visible set before and after it, nothing in between.
+ */
+function net(change: PresenceChange): PresenceChange {
+  if (change.joins.length === 0 || change.leaves.length === 0) return change;
+  // An update, the common case: no set.
+  if (change.joins.length === 1 && change.leaves.length === 1) {
+    return change.joins[0] === change.leaves[0] ? noChange() : change;
+  }
+  const left = new Set(change.leaves);
+  const both = new Set(change.joins.filter((entry) => left.has(entry)));
+  if (both.size === 0) return change;
+  return {
+    joins: change.joins.filter((entry) => !both.has(entry)),
+    leaves: change.leaves.filter((entry) => !both.has(entry)),
+  };
+}
+
 /** Own operations since the last heartbeat: an append-only log, compacted when taken. */
 interface PendingDelta {
   from: number;
@@ -100,6 +127,13 @@ export class PresenceState {
   private readonly slots = new Map<ReplicaKey, ReplicaSlot>();
   private readonly index: TopicIndex;
   private readonly own = new ConnectionIndex();
+  /**
+   * Entries with a lineage, by lineage id (one entry, or several: the id's entries on a user's two
+   * topics, or a group being taken over). A group is the id's entries of one topic and key: at
+   * most one of each is visible. Keyed by the meta's own id string, so an entry costs no new
+   * string and, alone, no array.
+   */
+  private readonly groups = new Map<string, Entry | Entry[]>();
   private pending: PendingDelta;
   private readonly maxDeltaSizes: readonly number[];
   private readonly chunkSize: number;
@@ -119,25 +153,26 @@ export class PresenceState {
     if (this.own.find(topic, key, conn)) return { ok: false, reason: 'already-tracked' };
     const counter = ++this.self.context;
     const entry = new Entry(topic, key, meta, this.self, counter, 0, conn);
-    this.index.link(entry);
+    const change = noChange();
+    this.enter(entry, change);
     this.own.append(entry);
     this.pending.added.push(entry);
-    return { ok: true, presence: entry, change: { joins: [entry], leaves: [] } };
+    return { ok: true, presence: entry, change };
   }
 
   /** Untracking what is not tracked is a no-op with no change. */
   untrack(topic: string, key: string, conn: string): PresenceChange {
     const entry = this.own.find(topic, key, conn);
-    if (!entry) return noChange();
-    this.removeOwn(entry);
-    return { joins: [], leaves: [entry] };
+    const change = noChange();
+    if (entry) this.removeOwn(entry, change);
+    return change;
   }
 
   /** Untracks every presence of a connection (it closed). */
   untrackConnection(conn: string): PresenceChange {
-    const leaves = this.own.of(conn);
-    for (const entry of leaves) this.removeOwn(entry);
-    return { joins: [], leaves };
+    const change = noChange();
+    for (const entry of this.own.of(conn)) this.removeOwn(entry, change);
+    return net(change);
   }
 
   /** Replaces a presence's meta: one change with the new presence joining and the old leaving. */
@@ -146,11 +181,12 @@ export class PresenceState {
     if (!prev) return { ok: false, reason: 'no-presence' };
     const counter = ++this.self.context;
     const next = new Entry(topic, key, meta, this.self, counter, prev.counter, conn);
-    this.index.replace(prev, next);
+    const change = noChange();
+    this.replaceEntry(prev, next, change);
     this.own.replace(prev, next);
     this.pending.removes.push(prev.counter);
     this.pending.added.push(next);
-    return { ok: true, presence: next, change: { joins: [next], leaves: [prev] } };
+    return { ok: true, presence: next, change: net(change) };
   }
 
   /**
@@ -167,12 +203,13 @@ export class PresenceState {
     if (this.own.find(toTopic, key, conn)) return { ok: false, reason: 'already-tracked' };
     const counter = ++this.self.context;
     const next = new Entry(toTopic, key, meta, this.self, counter, 0, conn);
-    this.index.unlink(prev);
-    this.index.link(next);
+    const change = noChange();
+    this.exit(prev, change);
+    this.enter(next, change);
     this.own.replace(prev, next);
     this.pending.removes.push(prev.counter);
     this.pending.added.push(next);
-    return { ok: true, presence: next, change: { joins: [next], leaves: [prev] } };
+    return { ok: true, presence: next, change: net(change) };
   }
 
   /** Own presences of a connection, in tracking order. */
@@ -214,7 +251,7 @@ export class PresenceState {
     }
     slot.context = window.to;
     slot.generations.push(window);
-    return { status: 'applied', change };
+    return { status: 'applied', change: net(change) };
   }
 
   // ── transfers ──────────────────────────────────────────────────────────────────────────────
@@ -259,7 +296,7 @@ export class PresenceState {
       slot.pendingSnapshot = pending;
     }
     const change = noChange();
-    if (pending.chunksSeen.has(part.chunk)) return { status: 'partial', change };
+    if (pending.chunksSeen.has(part.chunk)) return { status: 'partial', change: net(change) };
     pending.chunksSeen.add(part.chunk);
     // Entries at or below our context are ones we have, or removed after they were listed.
     for (const data of part.entries) {
@@ -269,7 +306,9 @@ export class PresenceState {
         if (data.counter > slot.snapshotAddedUpTo) slot.snapshotAddedUpTo = data.counter;
       }
     }
-    if (pending.chunksSeen.size < pending.chunkCount) return { status: 'partial', change };
+    if (pending.chunksSeen.size < pending.chunkCount) {
+      return { status: 'partial', change: net(change) };
+    }
     // Complete: what the snapshot covers but does not list was removed by its owner.
     for (const [counter, entry] of slot.dots) {
       if (counter <= pending.upTo && !pending.listed.has(counter)) {
@@ -281,7 +320,7 @@ export class PresenceState {
       slot.generations.reset(slot.ref, slot.context);
     }
     slot.pendingSnapshot = undefined;
-    return { status: 'applied', change };
+    return { status: 'applied', change: net(change) };
   }
 
   // ── replica lifecycle ──────────────────────────────────────────────────────────────────────
@@ -296,35 +335,72 @@ export class PresenceState {
     }
     if (slot.up || slot === this.self) return noChange();
     slot.up = true;
-    const joins: Presence[] = [];
+    slot.releasing = false;
+    const change = noChange();
     for (const entry of slot.dots.values()) {
-      this.index.link(entry);
-      joins.push(entry);
+      entry.released = false;
+      this.reconsider(entry, change);
     }
-    return { joins, leaves: [] };
+    return net(change);
   }
 
-  /** Marks a replica down: its entries are kept but hidden, and leave. */
+  /**
+   * Marks a replica down: its entries are kept; those without a lineage leave, those with one
+   * are held (still visible) until `releaseHeld`, unless another entry of their device outranks
+   * them now.
+   */
   replicaDown(ref: ReplicaRef): PresenceChange {
     const slot = this.slots.get(replicaKey(ref));
     if (!slot?.up || slot === this.self) return noChange();
     slot.up = false;
-    const leaves: Presence[] = [];
+    const change = noChange();
+    for (const entry of slot.dots.values()) this.reconsider(entry, change);
+    return net(change);
+  }
+
+  /**
+   * Ends the crash grace of a down replica's held entries, at most `limit` of them per call (the
+   * runtime calls again for the rest: a big replica's entries leave in slices, not one burst).
+   * Entries it adds while down from now on are released as they come. `more` is true while held
+   * entries remain.
+   */
+  releaseHeld(ref: ReplicaRef, limit: number): { change: PresenceChange; more: boolean } {
+    const change = noChange();
+    const slot = this.slots.get(replicaKey(ref));
+    if (!slot || slot.up || slot === this.self) return { change, more: false };
+    slot.releasing = true;
+    let released = 0;
     for (const entry of slot.dots.values()) {
-      this.index.unlink(entry);
-      leaves.push(entry);
+      if (entry.released || entry.group === undefined) continue;
+      if (released >= limit) return { change: net(change), more: true };
+      entry.released = true;
+      released++;
+      this.reconsider(entry, change);
     }
-    return { joins: [], leaves };
+    return { change: net(change), more: false };
+  }
+
+  /** Entries of a down replica still held (visible or eligible) for its crash grace. */
+  heldCount(ref: ReplicaRef): number {
+    const slot = this.slots.get(replicaKey(ref));
+    if (!slot || slot.up) return 0;
+    let held = 0;
+    for (const entry of slot.dots.values()) {
+      if (entry.group !== undefined && !entry.released) held++;
+    }
+    return held;
   }
 
   /** Forgets a replica completely: its entries, its clock, its buffered deltas. */
   replicaPermdown(ref: ReplicaRef): PresenceChange {
     const slot = this.slots.get(replicaKey(ref));
     if (!slot || slot === this.self) return noChange();
-    const change = this.replicaDown(ref);
+    const change = noChange();
+    slot.up = false;
+    for (const entry of slot.dots.values()) this.exit(entry, change);
     this.slots.delete(slot.key);
     slot.dots.clear();
-    return change;
+    return net(change);
   }
 
   // ── clocks and replicas ────────────────────────────────────────────────────────────────────
@@ -409,11 +485,113 @@ export class PresenceState {
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
 
-  private removeOwn(entry: Entry): void {
+  private removeOwn(entry: Entry, change: PresenceChange): void {
     this.self.context++; // a remove consumes a counter too, so a missed one shows as a gap
-    this.index.unlink(entry);
+    this.exit(entry, change);
     this.own.remove(entry);
     this.pending.removes.push(entry.counter);
+  }
+
+  // ── visibility: eligible entries, one per lineage group ─────────────────────────────────────
+
+  private eligible(entry: Entry): boolean {
+    return entry.replica.up || (entry.group !== undefined && !entry.released);
+  }
+
+  /** Whether `a` is shown rather than `b`, both eligible in one group: the same on every replica. */
+  private outranks(a: Entry, b: Entry): boolean {
+    if (a.replica.up !== b.replica.up) return a.replica.up;
+    if (a.since !== b.since) return a.since > b.since;
+    if (a.replica.key !== b.replica.key) return a.replica.key > b.replica.key;
+    return a.counter > b.counter;
+  }
+
+  private show(entry: Entry, change: PresenceChange): void {
+    if (entry.visible) return;
+    this.index.link(entry);
+    entry.visible = true;
+    change.joins.push(entry);
+  }
+
+  private hide(entry: Entry, change: PresenceChange): void {
+    if (!entry.visible) return;
+    this.index.unlink(entry);
+    entry.visible = false;
+    change.leaves.push(entry);
+  }
+
+  /** A new entry: shown if eligible and first of its group (whose shown entry then leaves). */
+  private enter(entry: Entry, change: PresenceChange): void {
+    if (entry.group === undefined) {
+      if (this.eligible(entry)) this.show(entry, change);
+      return;
+    }
+    const held = this.groups.get(entry.group);
+    if (held === undefined) this.groups.set(entry.group, entry);
+    else if (Array.isArray(held)) held.push(entry);
+    else this.groups.set(entry.group, [held, entry]);
+    this.settle(entry, change);
+  }
+
+  /** An entry removed: hidden, and the next of its group shown. */
+  private exit(entry: Entry, change: PresenceChange): void {
+    this.hide(entry, change);
+    if (entry.group === undefined) return;
+    const held = this.groups.get(entry.group);
+    if (held === entry) {
+      this.groups.delete(entry.group);
+      return;
+    }
+    if (!Array.isArray(held)) return;
+    const index = held.indexOf(entry);
+    if (index >= 0) held.splice(index, 1);
+    if (held.length === 1) this.groups.set(entry.group, held[0]!);
+    this.settle(entry, change);
+  }
+
+  /** An own entry's update: in place when it was shown (it then outranks what its prev did). */
+  private replaceEntry(prev: Entry, next: Entry, change: PresenceChange): void {
+    if (!prev.visible || prev.group !== next.group || prev.topic !== next.topic) {
+      this.exit(prev, change);
+      this.enter(next, change);
+      return;
+    }
+    if (prev.group !== undefined) {
+      const held = this.groups.get(prev.group);
+      if (Array.isArray(held)) held[held.indexOf(prev)] = next;
+      else this.groups.set(prev.group, next);
+    }
+    this.index.replace(prev, next);
+    prev.visible = false;
+    next.visible = true;
+    change.joins.push(next);
+    change.leaves.push(prev);
+  }
+
+  /** Its replica's status or its release changed. */
+  private reconsider(entry: Entry, change: PresenceChange): void {
+    if (entry.group !== undefined) this.settle(entry, change);
+    else if (this.eligible(entry)) this.show(entry, change);
+    else this.hide(entry, change);
+  }
+
+  /** Shows the first eligible entry of `member`'s group (its topic, key and lineage), and only it. */
+  private settle(member: Entry, change: PresenceChange): void {
+    const held = this.groups.get(member.group!);
+    if (held === undefined) return;
+    if (!Array.isArray(held)) {
+      if (this.eligible(held)) this.show(held, change);
+      else this.hide(held, change);
+      return;
+    }
+    const inGroup = (entry: Entry) => entry.topic === member.topic && entry.key === member.key;
+    let first: Entry | undefined;
+    for (const entry of held) {
+      if (!inGroup(entry) || !this.eligible(entry)) continue;
+      if (first === undefined || this.outranks(entry, first)) first = entry;
+    }
+    for (const entry of held) if (entry !== first && inGroup(entry)) this.hide(entry, change);
+    if (first !== undefined) this.show(first, change);
   }
 
   private addRemote(slot: ReplicaSlot, data: EntryData, change: PresenceChange): void {
@@ -428,20 +606,15 @@ export class PresenceState {
       data.prev,
       undefined,
     );
+    entry.released = !slot.up && slot.releasing;
     slot.dots.set(data.counter, entry);
-    if (slot.up) {
-      this.index.link(entry);
-      change.joins.push(entry);
-    }
+    this.enter(entry, change);
   }
 
   private removeRemote(slot: ReplicaSlot, counter: number, change: PresenceChange): void {
     const entry = slot.dots.get(counter);
     if (!entry) return;
     slot.dots.delete(counter);
-    if (slot.up) {
-      this.index.unlink(entry);
-      change.leaves.push(entry);
-    }
+    this.exit(entry, change);
   }
 }

@@ -24,6 +24,11 @@ export class ReplicaSlot {
   /** Highest counter up to which all of this replica's operations are applied. */
   context = 0;
   up = true;
+  /**
+   * Down, and its crash grace over: entries added now are released at once (see
+   * PresenceState.releaseHeld). Cleared when it is up again.
+   */
+  releasing = false;
   readonly dots = new Map<number, Entry>();
   readonly generations: DeltaGenerations;
   pendingSnapshot: PendingSnapshot | undefined;

@@ -16,6 +16,7 @@ export const FORBIDDEN_PATCH_KEYS: ReadonlySet<string> = new Set([
   'phx_ref',
   'phx_ref_prev',
   'online_at',
+  'phx_lineage',
   '__proto__',
 ]);
 

@@ -7,6 +7,7 @@
  * does, and so do its cluster adapters for local sockets): subscription steps rely on it.
  */
 import type { Server } from 'socket.io';
+import { LINEAGE_FIELD, lineageOf, type Meta } from '../core/index.js';
 import {
   type ClientToServerEvents,
   DRAINING,
@@ -20,6 +21,8 @@ import {
   UNAUTHORIZED,
 } from '../domain/client-protocol.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
+import { topicFor } from '../domain/topics.js';
+import type { UserId } from '../domain/user-id.js';
 import type { LastSeenReads } from '../last-seen/last-seen-reads.js';
 import { Admission, Overloaded, type Release } from './edge/admission.js';
 import { authenticateHandshake, type Handshake } from './edge/authentication.js';
@@ -408,7 +411,8 @@ export class PresenceGateway {
       socket.disconnect(true);
       return;
     }
-    const { meta, invisible } = data.connection;
+    const { invisible } = data.connection;
+    const meta = this.withLineage(data.userId, data.connection);
     const device = meta['device'];
     const session = new ConnectionSession(
       {
@@ -470,6 +474,35 @@ export class PresenceGateway {
     }
     // Tracked first, then any other dropped connection of this device ends: never zero metas.
     this.grace.supersede(data.userId, device);
+  }
+
+  /**
+   * The connection's meta with its device's lineage (`phx_lineage`: the id every node derives
+   * from the user, the device and the client's lineage; and when this connection started), when
+   * the client sent one. If the device's entry is still shown on the same topic (held after a
+   * crash, in its leave grace, or a duplicate connection), the new one keeps its `online_at`, so
+   * an unchanged status makes an unchanged meta (the same `phx_ref`: friends are sent nothing), and
+   * starts after it, so it outranks it on every node (src/core/presence-state.ts).
+   */
+  private withLineage(userId: UserId, connection: ConnectionMeta): Meta {
+    const { meta, invisible, lineage } = connection;
+    if (lineage === undefined) return meta;
+    const device = meta['device'];
+    const id = this.options.wireRefs.lineageId(
+      userId,
+      typeof device === 'string' ? device : undefined,
+      lineage,
+    );
+    const topic = topicFor(userId, invisible);
+    let since = this.options.now();
+    let onlineAt = meta['online_at'];
+    for (const shown of this.options.replica.view.get(topic, userId)) {
+      const other = lineageOf(shown.meta);
+      if (other?.id !== id) continue;
+      since = Math.max(since, other.since + 1);
+      onlineAt = shown.meta['online_at'] ?? onlineAt;
+    }
+    return { ...meta, online_at: onlineAt, [LINEAGE_FIELD]: [id, since] };
   }
 
   /** Credentials are checked at connect; this keeps an expired token from staying connected. */

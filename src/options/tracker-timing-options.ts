@@ -35,4 +35,15 @@ export const TRACKER_TIMING_OPTIONS = optionGroup('Tracker timing', {
     unit: 'ms',
     doc: 'silence before its entries are deleted (> down)',
   },
+  crashGraceMs: {
+    type: 'integer',
+    flag: '--crash-grace-ms',
+    env: 'PRESENCE_CRASH_GRACE_MS',
+    default: 30_000,
+    min: 0,
+    max: MAX_TIMER_MS,
+    unit: 'ms',
+    zero: "a down node's presences leave as soon as it is down",
+    doc: 'how long a down node\'s presences stay visible for their devices to reconnect elsewhere and take them over silently, counted from the down (PROTOCOL.md, "Takeover")',
+  },
 });

@@ -28,6 +28,12 @@ export interface ReplicaTimingOptions {
   readonly downPeriodMs?: number;
   /** Silence before a replica's entries are deleted and it is forgotten. @default 1200000 (ms) */
   readonly permdownPeriodMs?: number;
+  /**
+   * How long a down replica's presences with a lineage stay visible (held) for their devices to
+   * reconnect on another replica and take them over silently, counted from the down; then they
+   * leave, in slices. 0: they leave at the down. @default 30000 (ms)
+   */
+  readonly crashGraceMs?: number;
   /** Heartbeats over which others' clocks are sampled before asking for transfers. @default 2 */
   readonly clockSamplePeriods?: number;
   /** How long to wait for a transfer's answer before asking again. @default 10 × broadcast */
@@ -50,6 +56,7 @@ export const DEFAULT_TIMING = Object.freeze({
   broadcastPeriodMs: PERIODS.broadcastPeriodMs.default,
   maxSilentPeriods: 10,
   permdownPeriodMs: PERIODS.permdownPeriodMs.default,
+  crashGraceMs: PERIODS.crashGraceMs.default,
   clockSamplePeriods: 2,
   maxDeltaSizes: Object.freeze([100, 1_000, 10_000]),
   snapshotChunkSize: 10_000,
@@ -88,6 +95,16 @@ export function resolveTiming(options: ReplicaTimingOptions = {}): ResolvedTimin
       `permdownPeriodMs (${permdownPeriodMs}) must be larger than downPeriodMs (${downPeriodMs}): raise permdownPeriodMs`,
     );
   }
+  const crashGraceMs = options.crashGraceMs ?? DEFAULT_TIMING.crashGraceMs;
+  if (
+    !Number.isInteger(crashGraceMs) ||
+    crashGraceMs < 0 ||
+    crashGraceMs > PERIODS.crashGraceMs.max
+  ) {
+    throw new InvalidOptionError(
+      `crashGraceMs (${crashGraceMs}) must be an integer from 0 to ${PERIODS.crashGraceMs.max} (ms); 0: a down replica's presences leave at once`,
+    );
+  }
   const maxDeltaSizes = options.maxDeltaSizes ?? DEFAULT_TIMING.maxDeltaSizes;
   if (maxDeltaSizes.length === 0) throw new InvalidOptionError('maxDeltaSizes must not be empty');
   for (const size of maxDeltaSizes) positiveOption('maxDeltaSizes[]', size);
@@ -95,6 +112,7 @@ export function resolveTiming(options: ReplicaTimingOptions = {}): ResolvedTimin
     broadcastPeriodMs,
     downPeriodMs,
     permdownPeriodMs,
+    crashGraceMs,
     maxSilentPeriods,
     clockSamplePeriods: positiveOption(
       'clockSamplePeriods',

@@ -65,6 +65,9 @@ export interface TrackerReplicaOptions extends ReplicaTimingOptions {
 /** A default vsn is the start time in µs plus under a millisecond of randomness. */
 const VSN_PER_MS = 1000;
 
+/** Held presences released per event-loop turn when a crash grace ends. */
+const RELEASE_SLICE = 500;
+
 /** When a replica started (ms on the clock), read from a default vsn; meaningless for a given one. */
 export function replicaStartedAt(ref: ReplicaRef): number {
   return Math.floor(ref.vsn / VSN_PER_MS);
@@ -127,6 +130,10 @@ export class TrackerReplica
   private unsubscribers: (() => void)[] = [];
   private running = false;
   private responses = 0;
+  /** Down replicas in their crash grace (or releasing), by key: the timer of the next step. */
+  private readonly crashGraces = new Map<string, unknown>();
+  /** Retired while in their crash grace: forgotten when it ends (their held entries stay until). */
+  private readonly permdownAfterGrace = new Map<string, ReplicaRef>();
 
   constructor(options: TrackerReplicaOptions) {
     super();
@@ -183,6 +190,8 @@ export class TrackerReplica
     this.answers.clear();
     if (this.tickHandle !== undefined) this.timers.clearTimeout(this.tickHandle);
     this.tickHandle = undefined;
+    for (const handle of this.crashGraces.values()) this.timers.clearTimeout(handle);
+    this.crashGraces.clear();
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers = [];
   }
@@ -362,7 +371,8 @@ export class TrackerReplica
     if (message.type === 'leave') {
       this.requests.forget(replicaKey(message.from));
       this.sync.forget(replicaKey(message.from));
-      this.applyTransitions(this.#health.leave(message.from, this.clock.now()));
+      // A node that said it leaves untracked what it meant to: nothing to hold.
+      this.applyTransitions(this.#health.leave(message.from, this.clock.now()), false);
       return;
     }
     const heard = this.#health.heard(message.from, this.clock.now());
@@ -457,14 +467,35 @@ export class TrackerReplica
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-  private applyTransitions(transitions: readonly ReplicaTransition[]): void {
+  /**
+   * Applies replica transitions. A down starts the replica's crash grace (`hold`, unless it
+   * announced its leave): its presences with a lineage stay visible until it ends; a permdown in
+   * the grace (the node restarted: a new incarnation retired the old one) waits for its end.
+   */
+  private applyTransitions(transitions: readonly ReplicaTransition[], hold = true): void {
     for (const transition of transitions) {
-      const change =
-        transition.type === 'up'
-          ? this.#state.replicaUp(transition.ref)
-          : transition.type === 'down'
-            ? this.#state.replicaDown(transition.ref)
-            : this.#state.replicaPermdown(transition.ref);
+      const key = replicaKey(transition.ref);
+      let change: PresenceChange;
+      if (transition.type === 'up') {
+        this.endCrashGrace(key);
+        change = this.#state.replicaUp(transition.ref);
+      } else if (transition.type === 'down') {
+        change = this.#state.replicaDown(transition.ref);
+        if (hold && this.timing.crashGraceMs > 0) this.startCrashGrace(transition.ref);
+        else {
+          const released = this.#state.releaseHeld(transition.ref, Number.POSITIVE_INFINITY);
+          change = {
+            joins: [...change.joins, ...released.change.joins],
+            leaves: [...change.leaves, ...released.change.leaves],
+          };
+        }
+      } else if (this.crashGraces.has(key) && this.#state.heldCount(transition.ref) > 0) {
+        this.permdownAfterGrace.set(key, transition.ref);
+        change = { joins: [], leaves: [] };
+      } else {
+        this.endCrashGrace(key);
+        change = this.#state.replicaPermdown(transition.ref);
+      }
       if (transition.type !== 'up') {
         this.requests.forget(replicaKey(transition.ref));
         this.sync.forget(replicaKey(transition.ref));
@@ -478,6 +509,48 @@ export class TrackerReplica
       this.emit('replica', { type: transition.type, ref: transition.ref });
       this.report(change);
     }
+  }
+
+  private startCrashGrace(ref: ReplicaRef): void {
+    const key = replicaKey(ref);
+    this.endCrashGrace(key);
+    this.crashGraces.set(
+      key,
+      this.timers.setTimeout(() => this.releaseSlice(ref), this.timing.crashGraceMs),
+    );
+  }
+
+  private endCrashGrace(key: string): void {
+    const handle = this.crashGraces.get(key);
+    if (handle !== undefined) this.timers.clearTimeout(handle);
+    this.crashGraces.delete(key);
+    this.permdownAfterGrace.delete(key);
+  }
+
+  /**
+   * The crash grace is over: held presences leave, RELEASE_SLICE at a time, the next slice after
+   * the event loop had its turn (a big node's users do not leave in one burst of fan-out).
+   */
+  private releaseSlice(ref: ReplicaRef): void {
+    const key = replicaKey(ref);
+    if (!this.running || !this.crashGraces.has(key)) return;
+    try {
+      const { change, more } = this.#state.releaseHeld(ref, RELEASE_SLICE);
+      this.report(change);
+      if (more) {
+        this.crashGraces.set(
+          key,
+          this.timers.setTimeout(() => this.releaseSlice(ref), 0),
+        );
+        return;
+      }
+    } catch (err) {
+      this.logger.error({ err, replica: ref }, 'releasing held presences failed');
+    }
+    this.crashGraces.delete(key);
+    const retired = this.permdownAfterGrace.get(key);
+    this.permdownAfterGrace.delete(key);
+    if (retired !== undefined) this.report(this.#state.replicaPermdown(retired));
   }
 
   private report(change: PresenceChange): PresenceChange {

@@ -101,7 +101,12 @@ describe('leave grace across two real nodes', () => {
   it('node 1 killed: the device that moved to node 2 stays online through node 1’s down period', async () => {
     cluster = await startTwoNodes({
       secret: SECRET,
-      extraArgs: ['--down-period-ms', '2000', '--leave-grace-ms', '60000', '--admin-token', ADMIN],
+      // No crash grace: the old connection leaves at the down (crash-takeover.test.ts has the
+      // grace and a takeover by the same lineage; this new client has a lineage of its own).
+      extraArgs: [
+        ...['--down-period-ms', '2000', '--leave-grace-ms', '60000', '--admin-token', ADMIN],
+        ...['--crash-grace-ms', '0'],
+      ],
     });
     const { node1, node2 } = cluster;
     const bob = await open(node2.url, 'bob', 'bob-2');

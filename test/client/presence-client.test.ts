@@ -181,12 +181,16 @@ describe('presence client against a socket.io fixture', () => {
 
     // The new connection starts from the last acked status and the invisibility asked for (never
     // shown online, even for a moment), then gets the custom fields back.
+    // The same lineage as the first connection: the server takes the device's entry over.
     const second = fixture.sockets[1]!;
+    const lineage = fixture.sockets[0]!.handshake.auth['lineage'];
+    expect(lineage).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(second.handshake.auth).toEqual({
       token: 'good',
       device: 'test',
       status: 'busy',
       invisible: true,
+      lineage,
     });
     await waitFor(() => fixture!.updates.some((u) => u.socket === second), {
       description: 'reapplied fields',

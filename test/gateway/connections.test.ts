@@ -74,6 +74,28 @@ describe('authentication', () => {
     expect(server.server.replica.view.size).toBe(0);
   });
 
+  it('refuses a handshake lineage that is not 8 to 64 of A-Za-z0-9_- with invalid_handshake', async () => {
+    const token = await tokenFor('alice');
+    for (const lineage of ['short', 'x'.repeat(65), 'has space in it', 'ünïcödé-lineage', 42, {}]) {
+      expect(await refusal(server.url, { token, lineage })).toBe('invalid_handshake');
+    }
+    expect(server.server.replica.view.size).toBe(0);
+  });
+
+  it('keeps phx_lineage from every client: not in metas, not settable by a patch', async () => {
+    const alice = await open('alice', { auth: { lineage: 'alice-lineage-1' } });
+    const bob = await open('bob');
+    await waitFor(() => bob.metas('alice').length === 1);
+    expect(Object.keys(bob.metas('alice')[0]!)).not.toContain('phx_lineage');
+    const [meta] = alice.metas('alice');
+    expect(meta).toBeDefined();
+    expect(Object.keys(meta!)).not.toContain('phx_lineage');
+    expect(await alice.update({ phx_lineage: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_patch' },
+    });
+  });
+
   it('uses an app-supplied authenticate(handshake)', async () => {
     const custom = await startTestServer({
       authenticate: (handshake) => {

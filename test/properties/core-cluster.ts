@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import {
   type DeltaWindow,
+  LINEAGE_FIELD,
   type Presence,
   PresenceState,
   type ReplicaRef,
@@ -35,15 +36,23 @@ export type Step =
   | { kind: 'requestTransfer'; replica: number; from: number }
   | { kind: 'down'; replica: number; of: number }
   | { kind: 'up'; replica: number; of: number }
+  | { kind: 'release'; replica: number; of: number; limit: number }
   | { kind: 'deliver'; pick: number }
   | { kind: 'duplicate'; pick: number }
   | { kind: 'drop'; pick: number };
 
 const small = fc.nat({ max: 3 });
 
-export function stepArb(replicas: number): fc.Arbitrary<Step> {
+export function stepArb(replicas: number, options: { release?: boolean } = {}): fc.Arbitrary<Step> {
   const replica = fc.nat({ max: replicas - 1 });
+  const release: fc.Arbitrary<Step> = fc.record({
+    kind: fc.constant('release' as const),
+    replica,
+    of: replica,
+    limit: fc.integer({ min: 1, max: 3 }),
+  });
   return fc.oneof(
+    { weight: options.release ? 1 : 0, arbitrary: release },
     {
       weight: 4,
       arbitrary: fc.record({
@@ -130,6 +139,7 @@ export class CoreCluster {
   readonly mirrors: Map<string, Presence>[];
   readonly inflight: Message[] = [];
   private transfers = 0;
+  private readonly lineages: boolean;
 
   /** Topic names by step index (a step's `topic` is 0..3). */
   readonly topics: readonly string[];
@@ -141,8 +151,14 @@ export class CoreCluster {
       maxDeltaSizes?: number[];
       topics?: readonly string[];
       countedTopicPrefixes?: readonly string[];
+      /**
+       * Metas carry a lineage: connection `cN` of any replica is device `lN`, started at the
+       * replica's index (so a device tracked on two replicas is one group, ranked by replica).
+       */
+      lineages?: boolean;
     } = {},
   ) {
+    this.lineages = options.lineages ?? false;
     this.topics = options.topics ?? ['t0', 't1', 't2', 't3'];
     this.refs = Array.from({ length: size }, (_, i) => ({ name: `node${i}`, vsn: 1 }));
     this.states = this.refs.map(
@@ -198,7 +214,7 @@ export class CoreCluster {
           this.topics[step.topic]!,
           `k${step.key}`,
           `c${step.conn}`,
-          { v: step.value },
+          this.meta(step.replica, step.conn, { v: step.value }),
         );
         if (r.ok) this.observe(step.replica, r.change);
         return;
@@ -221,7 +237,7 @@ export class CoreCluster {
           this.topics[step.topic]!,
           `k${step.key}`,
           `c${step.conn}`,
-          { v: step.value, u: true },
+          this.meta(step.replica, step.conn, { v: step.value, u: true }),
         );
         if (r.ok) this.observe(step.replica, r.change);
         return;
@@ -232,7 +248,7 @@ export class CoreCluster {
           `k${step.key}`,
           `c${step.conn}`,
           this.topics[step.toTopic]!,
-          { v: step.value, m: true },
+          this.meta(step.replica, step.conn, { v: step.value, m: true }),
         );
         if (r.ok) this.observe(step.replica, r.change);
         return;
@@ -245,6 +261,12 @@ export class CoreCluster {
         return;
       case 'up':
         this.observe(step.replica, this.states[step.replica]!.replicaUp(this.refs[step.of]!));
+        return;
+      case 'release':
+        this.observe(
+          step.replica,
+          this.states[step.replica]!.releaseHeld(this.refs[step.of]!, step.limit).change,
+        );
         return;
       case 'requestTransfer':
         if (step.from !== step.replica) this.requestTransfer(step.replica, step.from);
@@ -260,6 +282,11 @@ export class CoreCluster {
         return;
       }
     }
+  }
+
+  /** The meta of a step: with a lineage of its connection when the cluster has lineages. */
+  meta(replica: number, conn: number, fields: Record<string, unknown>): Record<string, unknown> {
+    return this.lineages ? { ...fields, [LINEAGE_FIELD]: [`l${conn}`, replica] } : fields;
   }
 
   broadcast(i: number): void {

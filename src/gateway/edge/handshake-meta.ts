@@ -1,8 +1,9 @@
 /**
  * The first meta of a connection, from the handshake's `auth` object: `status` (default
  * `online`), `device` (optional), `kind` (optional: `web`, `mobile`, `desktop` or `other`;
- * absent means `other`) and `invisible` (optional), validated; `online_at` is the
- * server's wall clock. Other handshake fields (the token among them) never enter the meta.
+ * absent means `other`), `invisible` (optional) and `lineage` (optional: the device's id across
+ * reconnects, 8 to 64 characters of A-Z a-z 0-9 _ -; it never enters the meta as given, see
+ * presence-gateway.ts), validated; `online_at` is the server's wall clock. Other handshake fields (the token among them) never enter the meta.
  *
  * This owns the handshake's client-facing rules (a refused connection names the field). The
  * tracker still checks once that the meta can be replicated (src/runtime/replicable-meta.ts):
@@ -19,7 +20,11 @@ export interface ConnectionMeta {
   /** The meta without `invisible`: where the connection is tracked says that. */
   readonly meta: Meta;
   readonly invisible: boolean;
+  /** The client's lineage for this device, when it sent one. */
+  readonly lineage?: string;
 }
+
+const LINEAGE = /^[A-Za-z0-9_-]{8,64}$/;
 
 export type HandshakeMetaCheck =
   | { readonly ok: true; readonly value: ConnectionMeta }
@@ -50,9 +55,21 @@ export function handshakeMeta(auth: unknown, onlineAt: number): HandshakeMetaChe
   if (invisible !== undefined && invisible !== null && typeof invisible !== 'boolean') {
     return { ok: false, message: 'handshake auth.invisible must be a boolean' };
   }
+  const lineage = fields['lineage'];
+  if (
+    lineage !== undefined &&
+    lineage !== null &&
+    (typeof lineage !== 'string' || !LINEAGE.test(lineage))
+  ) {
+    return {
+      ok: false,
+      message: 'handshake auth.lineage must be 8 to 64 characters of A-Z, a-z, 0-9, _ or -',
+    };
+  }
   const meta: Record<string, unknown> = { status: status ?? DEFAULT_STATUS, online_at: onlineAt };
   if (device !== undefined) meta['device'] = device;
   // Absent means `other` (DEFAULT_DEVICE_KIND): older clients' metas keep their shape and size.
   if (isDeviceKind(kind)) meta['kind'] = kind;
-  return { ok: true, value: { meta, invisible: invisible === true } };
+  const value: ConnectionMeta = { meta, invisible: invisible === true };
+  return { ok: true, value: typeof lineage === 'string' ? { ...value, lineage } : value };
 }

@@ -10,7 +10,9 @@
  * synced view: a ref joins only when the view does not hold it (a new connection, an update's new
  * ref, a replica back up) and leaves only when it does. So a join then a leave of one ref cancel
  * out, and a leave then a join of one ref (a replica down, then up) is just the join (a leave
- * after that is written again).
+ * after that is written again). A device's entry taken over with the same meta (its ref does not
+ * change, src/gateway/outbound/wire-refs.ts) never reaches this fold: the tracker reports the old
+ * entry's leave and the new one's join in one change, and changesByTopic drops both.
  */
 import type { WireMeta } from '../../domain/client-protocol.js';
 

@@ -5,7 +5,7 @@
  * plain own key, and JSON.stringify (socket.io's encoder) writes it like any other.
  */
 import type { TopicDiff } from '../../change-router/routed-change.js';
-import type { Presence } from '../../core/index.js';
+import { lineageOf, type Presence } from '../../core/index.js';
 import type { PresenceMap, WireMeta } from '../../domain/client-protocol.js';
 import { topicOwnsKey } from '../../domain/topics.js';
 import { KeyChange } from './key-change.js';
@@ -72,12 +72,45 @@ export function changesByTopic(
       }
       return metas;
     };
-    for (const presence of diff.joins) slot(presence)?.joins.push(refs.meta(presence));
-    for (const presence of diff.leaves) slot(presence)?.leaves.push(refs.meta(presence));
-    if (keys === null || keys === undefined) continue;
+    const replaced = diff.joins.length > 0 && diff.leaves.length > 0 ? byDevice(diff.leaves) : null;
+    const silent = new Set<Presence>();
+    for (const presence of diff.joins) {
+      const left = replaced?.get(deviceOf(presence) ?? '');
+      if (left === undefined) {
+        slot(presence)?.joins.push(refs.meta(presence));
+        continue;
+      }
+      // One device's entry replaced by another (an update, a takeover): same ref, nothing to say;
+      // otherwise one update naming what it replaces.
+      const leftRef = refs.of(left);
+      if (leftRef === refs.of(presence)) silent.add(left);
+      else slot(presence)?.joins.push({ ...refs.meta(presence), phx_ref_prev: leftRef });
+    }
+    for (const presence of diff.leaves) {
+      if (!silent.has(presence)) slot(presence)?.leaves.push(refs.meta(presence));
+    }
+    if (keys === null || keys === undefined || keys.size === 0) continue;
     const changes: KeyChange[] = [];
     for (const [key, { joins, leaves }] of keys) changes.push(new KeyChange(key, joins, leaves));
     out.push({ topic, changes });
+  }
+  return out;
+}
+
+/** A presence's device in its topic: key and lineage id (undefined without a lineage). */
+function deviceOf(presence: Presence): string | undefined {
+  const lineage = lineageOf(presence.meta);
+  return lineage === undefined ? undefined : `${presence.key}\u0000${lineage.id}`;
+}
+
+/** The leaves of a change that have a lineage, by device (a device leaves once per change). */
+function byDevice(leaves: readonly Presence[]): Map<string, Presence> | null {
+  let out: Map<string, Presence> | null = null;
+  for (const presence of leaves) {
+    const device = deviceOf(presence);
+    if (device === undefined) continue;
+    out ??= new Map();
+    out.set(device, presence);
   }
   return out;
 }

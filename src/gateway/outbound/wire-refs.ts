@@ -10,11 +10,20 @@
  * Every node must use the same key for one presence to carry one ref cluster-wide (a client
  * moving to another node, the leave grace's takeover across nodes): it is derived from a secret
  * all nodes share (HKDF-SHA256). Refs are compared for equality only; nothing orders them.
+ *
+ * A presence with a lineage (`phx_lineage`: its device's id across reconnects, see
+ * src/core/entry.ts) has a ref that does not depend on which replica holds it: HMAC-SHA256 under
+ * the same key of its lineage id and its meta (without `phx_lineage`, keys sorted), 16 bytes in
+ * base64url. Every node computes the same ref for the same device and meta, so a device that
+ * reconnects on any node with the meta it had keeps its ref: the takeover's leave of the old entry
+ * and join of the new one cancel out, and friends are sent nothing; a changed meta is one update.
+ * Equal refs mean equal metas. The lineage id is itself an HMAC of (user, device, the client's
+ * lineage), so no client can name another user's device, and `phx_lineage` never reaches a client.
  */
 
 import type { Cipher } from 'node:crypto';
-import { createCipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import type { Presence } from '../../core/index.js';
+import { createCipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { LINEAGE_FIELD, lineageOf, type Meta, type Presence } from '../../core/index.js';
 import type { ReplicaSlot } from '../../core/replica-slot.js';
 import type { WireMeta } from '../../domain/client-protocol.js';
 
@@ -32,10 +41,21 @@ export class WireRefs {
   private readonly cipher: Cipher;
   private readonly replicaIds = new WeakMap<ReplicaSlot, Buffer>();
   private readonly block = Buffer.alloc(16);
+  /** Refs of presences with a lineage, computed once per entry. */
+  private readonly lineageRefs = new WeakMap<Presence, string>();
 
-  constructor(key: Uint8Array) {
+  constructor(private readonly key: Uint8Array) {
     this.cipher = createCipheriv('aes-128-ecb', key, null);
     this.cipher.setAutoPadding(false);
+  }
+
+  /** The lineage id of a device: the same on every node sharing the key. */
+  lineageId(userId: string, device: string | undefined, lineage: string): string {
+    return createHmac('sha256', this.key)
+      .update(JSON.stringify(['lineage', userId, device ?? null, lineage]))
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
   }
 
   /** The ref of the presence with `counter` of `replica`. */
@@ -47,14 +67,38 @@ export class WireRefs {
 
   /** The `phx_ref` of a presence. */
   of(presence: Presence): string {
-    return this.ref(presence.replica, presence.counter);
+    if (presence.meta[LINEAGE_FIELD] === undefined) {
+      return this.ref(presence.replica, presence.counter);
+    }
+    let ref = this.lineageRefs.get(presence);
+    if (ref === undefined) {
+      ref = this.lineageRef(presence.meta);
+      this.lineageRefs.set(presence, ref);
+    }
+    return ref;
   }
 
-  /** The meta as clients see it: the app's fields plus `phx_ref` (and `phx_ref_prev` on updates). */
+  /**
+   * The meta as clients see it: the app's fields plus `phx_ref` (and `phx_ref_prev` on updates).
+   * A presence with a lineage gets its `phx_ref_prev` from the change that replaced its
+   * predecessor (changesByTopic: the leave of the same device), as its predecessor's meta is not
+   * known here; `phx_lineage` is dropped.
+   */
   meta(presence: Presence): WireMeta {
     const meta: Record<string, unknown> = { ...presence.meta, phx_ref: this.of(presence) };
-    if (presence.prev > 0) meta['phx_ref_prev'] = this.ref(presence.replica, presence.prev);
+    if (meta[LINEAGE_FIELD] !== undefined) delete meta[LINEAGE_FIELD];
+    else if (presence.prev > 0) meta['phx_ref_prev'] = this.ref(presence.replica, presence.prev);
     return meta as unknown as WireMeta;
+  }
+
+  private lineageRef(meta: Meta): string {
+    const lineage = lineageOf(meta);
+    const { [LINEAGE_FIELD]: _lineage, ...fields } = meta;
+    return createHmac('sha256', this.key)
+      .update(JSON.stringify([lineage?.id ?? null, canonical(fields)]))
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
   }
 
   private replicaId(replica: ReplicaSlot): Buffer {
@@ -65,4 +109,15 @@ export class WireRefs {
     }
     return id;
   }
+}
+
+/** A JSON value with object keys sorted at every level: equal metas give equal text. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    out[key] = canonical((value as Record<string, unknown>)[key]);
+  }
+  return out;
 }

@@ -17,6 +17,11 @@
  *   comes first, so the user never has zero metas in between: friends see join(new meta), then
  *   leave(old meta).
  *
+ * With a lineage (the handshake's `lineage`, see src/core/presence-state.ts and wire-refs.ts) the
+ * reconnect is a takeover on every node: the tracker shows the device's new entry instead of the
+ * graced one in one change, the graced one's untrack then changes nothing visible, and with the
+ * same meta the ref is the same, so friends are sent nothing; otherwise one update.
+ *
  * A drop is graced only when no other connection of the same user and device is tracked (on any
  * node, as this node knows it): otherwise that device is shown anyway (it reconnected before the
  * drop was noticed, e.g. after a ping timeout), and the dropped entry leaves at once.

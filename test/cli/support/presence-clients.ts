@@ -24,13 +24,14 @@ export async function demoToken(url: string, user: string): Promise<string> {
 export async function connectClient(
   url: string,
   user: string,
-  options: { token?: string; device?: string; kind?: DeviceKind } = {},
+  options: { token?: string; device?: string; kind?: DeviceKind; lineage?: string } = {},
 ): Promise<WatchedClient> {
   const token = options.token ?? (await demoToken(url, user));
   const client = createPresenceClient(url, {
     token,
     device: options.device ?? 'test',
     ...(options.kind === undefined ? {} : { kind: options.kind }),
+    ...(options.lineage === undefined ? {} : { lineage: options.lineage }),
     socketOptions: { transports: ['websocket'], reconnection: false, forceNew: true },
   });
   const seen = new Set<string>();

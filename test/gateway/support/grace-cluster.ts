@@ -16,6 +16,8 @@ export interface GraceNodes {
   readonly graph: GraphologyFriendsGraph;
   readonly clock: ManualClock;
   readonly nodes: TestServer[];
+  /** Node `i`'s tracker link: cut, it is a node that stopped answering (a crash, as others see it). */
+  setTrackerLink(i: number, up: boolean): void;
   close(): Promise<void>;
 }
 
@@ -63,7 +65,8 @@ export async function startGraceNodes(
     await close();
     throw error;
   }
-  return { graph, clock, nodes, close };
+  const setTrackerLink = (i: number, up: boolean) => trackerBus.setLinkUp(`node-${i}`, up);
+  return { graph, clock, nodes, setTrackerLink, close };
 }
 
 /**
