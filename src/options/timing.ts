@@ -79,10 +79,15 @@ export function ownershipOverlapMs(broadcastPeriodMs: number): number {
  * The default of `maxBatchDelayMs`, the longest batch window (src/gateway/outbound/batch-window.ts):
  * a change crossing nodes waits up to a broadcast period anyway (Phoenix broadcasts every 1.5 s),
  * and presence tolerates seconds in a storm, so two broadcast periods, at least 1 s (3 s with the
- * default period). The window reaches it only while the node is behind.
+ * default period), at most the option's bound (60 s). The window reaches it only while the node is behind.
  */
 export function defaultMaxBatchDelayMs(broadcastPeriodMs: number): number {
-  return Math.max(FLOOR_STORM_WINDOW_MS, STORM_WINDOW_PERIODS * broadcastPeriodMs);
+  // A very long broadcast period (tests freeze replication with one) must not make a default the
+  // option's own bound refuses.
+  return Math.min(
+    PRESENCE_OPTIONS.options.maxBatchDelayMs.max,
+    Math.max(FLOOR_STORM_WINDOW_MS, STORM_WINDOW_PERIODS * broadcastPeriodMs),
+  );
 }
 
 /** What a started node needs before it knows the cluster: clock samples, then a transfer. */

@@ -145,12 +145,14 @@ describe('the stale-presence race: a reconnect from node a to node b', () => {
     // 3. Away: a knows she left, b still believes she is on a.
     expect(presenceOf(nodes.b)).toEqual(['a']);
     await sendMany('away');
-    // 4. Back, on node b; a has not heard, b still lists her old connection on a.
+    // 4. Back, on node b; a has not heard. b still holds her old entry on a, but her device's
+    // lineage (the SDK sends one) makes the new entry take it over: b lists her on b alone
+    // (PROTOCOL.md, "Wire identity of a device, and takeover").
     proxy.open(port(nodes.b));
     await waitFor(() => nodes.b.server.gateway.socketsOf('alice').length === 1, {
       description: 'alice reconnected on node b',
     });
-    expect(presenceOf(nodes.b).sort()).toEqual(['a', 'b']);
+    expect(presenceOf(nodes.b)).toEqual(['b']);
     expect(presenceOf(nodes.a)).toEqual([]);
     await sendMany('back');
 
