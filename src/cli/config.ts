@@ -6,7 +6,6 @@
 import { hostname } from 'node:os';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../http/admin-token.js';
 import { ALL_OPTIONS } from '../options/index.js';
-import { defaultMaxBatchDelayMs } from '../options/timing.js';
 import {
   DEFAULT_TIMING,
   defaultDownPeriodMs,
@@ -120,7 +119,6 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     'the current secret frames are still signed with',
   );
   const channelPrefix = resolveChannelPrefix(settingOf('channelPrefix', args, env));
-  const periods = resolvePeriods(args, env);
   return {
     port,
     host,
@@ -135,14 +133,9 @@ export function resolveConfig(args: RawArguments, env: Environment, pid = proces
     clusterSecretNext,
     channelPrefix,
     demo: flagOf('demo', args, env),
-    ...periods,
+    ...resolvePeriods(args, env),
     crashGraceMs: integerOf('crashGraceMs', args, env),
-    maxBatchDelayMs: integerOf(
-      'maxBatchDelayMs',
-      args,
-      env,
-      defaultMaxBatchDelayMs(periods.broadcastPeriodMs),
-    ),
+    maxBatchDelayMs: integerOf('maxBatchDelayMs', args, env),
     leaveGraceMs: integerOf('leaveGraceMs', args, env),
     drainMs: integerOf('drainMs', args, env),
     offlineDelayMs: integerOf('offlineDelayMs', args, env),

@@ -7,7 +7,6 @@ import type { CountRoomOptions } from '../counts/room-options.js';
 import { positiveNumberOption, positiveOption } from '../domain/positive-option.js';
 import { InvalidOptionError } from '../errors.js';
 import { integerOption, type LibraryOptions, PRESENCE_OPTIONS } from '../options/index.js';
-import { defaultMaxBatchDelayMs } from '../options/timing.js';
 import {
   type Clock,
   type ServerClock,
@@ -227,11 +226,10 @@ function batchDelayOptions(options: PresenceGatewayOptions): {
   maxBatchDelayMs: number;
   minBatchDelayMs: number;
 } {
-  // Its default follows the tracker's broadcast period (src/options/timing.ts).
   const maxBatchDelayMs = integerOption(
     'maxBatchDelayMs',
     SPECS.maxBatchDelayMs,
-    options.maxBatchDelayMs ?? defaultMaxBatchDelayMs(options.replica.timing.broadcastPeriodMs),
+    options.maxBatchDelayMs,
   );
   const minBatchDelayMs = integerOption(
     'minBatchDelayMs',

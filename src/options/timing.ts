@@ -25,11 +25,6 @@ export const EVENT_LOOP_SLICE_MS = PRESENCE_OPTIONS.options.fanOutSliceMs.defaul
 /** Broadcast periods a change takes, at most, to be seen by every node (send, deliver, apply). */
 export const PROPAGATION_PERIODS = 3;
 
-/** Broadcast periods a socket's diffs may wait, at most, while the node is behind (a storm). */
-export const STORM_WINDOW_PERIODS = 2;
-/** The storm window's floor: a shorter one merges too little of a reconnect storm. */
-const FLOOR_STORM_WINDOW_MS = 1_000;
-
 /** The ownership overlap's floor (and its value with the default broadcast period). */
 const FLOOR_OWNERSHIP_OVERLAP_MS = 5_000;
 
@@ -73,21 +68,6 @@ export function propagationMs(broadcastPeriodMs: number): number {
  */
 export function ownershipOverlapMs(broadcastPeriodMs: number): number {
   return Math.max(FLOOR_OWNERSHIP_OVERLAP_MS, propagationMs(broadcastPeriodMs));
-}
-
-/**
- * The default of `maxBatchDelayMs`, the longest batch window (src/gateway/outbound/batch-window.ts):
- * a change crossing nodes waits up to a broadcast period anyway (Phoenix broadcasts every 1.5 s),
- * and presence tolerates seconds in a storm, so two broadcast periods, at least 1 s (3 s with the
- * default period), at most the option's bound (60 s). The window reaches it only while the node is behind.
- */
-export function defaultMaxBatchDelayMs(broadcastPeriodMs: number): number {
-  // A very long broadcast period (tests freeze replication with one) must not make a default the
-  // option's own bound refuses.
-  return Math.min(
-    PRESENCE_OPTIONS.options.maxBatchDelayMs.max,
-    Math.max(FLOOR_STORM_WINDOW_MS, STORM_WINDOW_PERIODS * broadcastPeriodMs),
-  );
 }
 
 /** What a started node needs before it knows the cluster: clock samples, then a transfer. */
@@ -141,11 +121,10 @@ export function timingProblems(timing: ServerTiming): string[] {
       `ownerWarmUpMs (${warmUpMs}) is shorter than a started node takes to get the cluster's state ((clockSamplePeriods + 1) × broadcastPeriodMs + transferTimeoutMs = ${minimumWarmUpMs} ms): raise it`,
     );
   }
-  const maxBatchDelayMs = timing.maxBatchDelayMs ?? defaultMaxBatchDelayMs(broadcastPeriodMs);
-  const longestWindowMs = Math.max(FLOOR_STORM_WINDOW_MS, crossing);
-  if (maxBatchDelayMs > longestWindowMs) {
+  const maxBatchDelayMs = timing.maxBatchDelayMs ?? presence.maxBatchDelayMs.default;
+  if (maxBatchDelayMs > broadcastPeriodMs) {
     problems.push(
-      `maxBatchDelayMs (${maxBatchDelayMs}) is longer than a change takes to cross the cluster (${PROPAGATION_PERIODS} × broadcastPeriodMs = ${crossing} ms, at least ${FLOOR_STORM_WINDOW_MS}): in a storm, a socket's diffs would wait longer than its friends on other nodes do; lower it to ${longestWindowMs} or less`,
+      `maxBatchDelayMs (${maxBatchDelayMs}) is longer than broadcastPeriodMs (${broadcastPeriodMs}): a socket's diffs would wait longer than the tracker takes to send them; lower it`,
     );
   }
   const sliceMs = timing.fanOutSliceMs ?? presence.fanOutSliceMs.default;

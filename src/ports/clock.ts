@@ -48,17 +48,6 @@ export const systemTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/**
- * The CPU time this process used (user and system), in milliseconds: how much of a period was the
- * node's own work, as opposed to waiting for a core on a busy host.
- */
-export const systemCpuClock: Clock = {
-  now: () => {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1000;
-  },
-};
-
 /** The system's clock, timers and wall clock: the default of every server. */
 export const systemServerClock: Required<ServerClock> = {
   now: systemClock.now,

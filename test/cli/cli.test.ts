@@ -48,7 +48,7 @@ describe('graph-presence: operator mistakes exit 2 with one line naming the opti
     // An idle node heartbeats every 33 s at this period: a 30 s down period would flap it.
     [['--broadcast-period-ms', '3000', '--down-period-ms', '30000'], '--down-period-ms'],
     [['--subscription-recheck-ms', '-1'], '--subscription-recheck-ms'],
-    [['--max-batch-delay-ms', '70000'], '--max-batch-delay-ms'],
+    [['--max-batch-delay-ms', '20000'], '--max-batch-delay-ms'],
     [['--leave-grace-ms', 'soon'], '--leave-grace-ms'],
     [['extra'], 'extra'],
   ])('%j', async (args, names) => {

@@ -64,13 +64,8 @@ describe('timing', () => {
     ).toEqual([]);
     const fast = { ...defaults, broadcastPeriodMs: 10 };
     expect(timingProblems({ ...fast, ownerWarmUpMs: 10 ** 6 })).toEqual([
+      expect.stringMatching(/^maxBatchDelayMs \(500\) is longer than broadcastPeriodMs \(10\)/),
       expect.stringMatching(/^fanOutSliceMs \(8\) holds the event loop/),
     ]);
-    // The storm window: at most what a change takes to cross the cluster, at least 1 s.
-    expect(
-      timingProblems({ ...fast, ownerWarmUpMs: 10 ** 6, fanOutSliceMs: 1, maxBatchDelayMs: 1_001 }),
-    ).toEqual([expect.stringMatching(/^maxBatchDelayMs \(1001\) is longer than a change takes/)]);
-    expect(timingProblems({ ...defaults, maxBatchDelayMs: 4_500 })).toEqual([]);
-    expect(timingProblems({ ...defaults, maxBatchDelayMs: 4_501 })).toHaveLength(1);
   });
 });

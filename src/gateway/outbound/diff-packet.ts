@@ -10,15 +10,7 @@
  */
 import type { Server } from 'socket.io';
 import type { PresenceDiff } from '../../domain/client-protocol.js';
-
-/** One key's part of a diff, its JSON fragments encoded once (a change, or several folded). */
-export interface EncodableKey {
-  readonly keyJson: string;
-  readonly joinsJson: string;
-  readonly leavesJson: string;
-  readonly joins: ReadonlyMap<string, unknown> | readonly unknown[];
-  readonly leaves: ReadonlyMap<string, unknown> | readonly unknown[];
-}
+import type { OwedKey } from './key-change.js';
 
 export interface DiffPacket {
   /** The socket.io packet, `2/presence,["presence_diff",{...}]`. */
@@ -40,7 +32,7 @@ export class DiffPacketEncoder {
    * socket is owed one entry per key (a user's `user:` and `self:` topics share the key and are
    * folded into one entry before they get here), so no key appears twice in joins or leaves.
    */
-  encode(owed: Iterable<EncodableKey>): DiffPacket | undefined {
+  encode(owed: Iterable<OwedKey>): DiffPacket | undefined {
     let joins = '';
     let leaves = '';
     let metas = 0;

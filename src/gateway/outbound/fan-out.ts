@@ -143,16 +143,13 @@ export class DiffFanOut implements TopicSettler {
   private deliver(topic: string, parts: readonly KeyChange[]): number {
     const room = this.nsp.adapter.rooms.get(topic);
     if (room === undefined) return 0;
-    // Each part joins its topic's log once; a socket's outbox points into the log (topic-log.ts).
-    const logged = parts.map((part) => this.outboxes.record(topic, part));
     let owed = 0;
     for (const id of room) {
       const socket = this.nsp.sockets.get(id) as PresenceSocket | undefined;
       if (socket === undefined) continue;
-      for (const part of logged) this.outboxes.owe(socket, part);
-      owed += logged.length;
+      for (const part of parts) this.outboxes.owe(socket, part);
+      owed += parts.length;
     }
-    for (const part of logged) this.outboxes.recorded(part);
     return owed;
   }
 }

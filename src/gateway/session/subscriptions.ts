@@ -183,7 +183,7 @@ export class SessionSubscriptions {
     const topic = userTopic(user);
     const { replica, fanOut, outboxes, wireRefs } = this.parts;
     fanOut.settle(topic);
-    const owed = outboxes.withdraw(this.socket.id, topic, user);
+    const owed = outboxes.withdraw(this.socket.id, user);
     const metas = replica.view.get(topic, user);
     addMetas(
       leaves,
