@@ -19,6 +19,7 @@ import { killAll, runCli, startCli, stopCli } from '../cli/support/cli-process.j
 import { connectClient } from '../cli/support/presence-clients.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
+import { unauthenticatedDrops } from './support/unauthenticated-drops.js';
 
 const JWT_SECRET = 'isolation-test-jwt-secret-of-32-bytes';
 const ADMIN_TOKEN = 'isolation-test-admin-token';
@@ -89,16 +90,6 @@ async function replicasUp(url: string): Promise<number> {
   return health.replicas.up;
 }
 
-async function unauthenticatedDrops(url: string): Promise<number> {
-  const text = await (
-    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
-  ).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith('presence_transport_frames_dropped_total{reason="unauthenticated"}'));
-  return Number(line?.split(' ').pop() ?? Number.NaN);
-}
-
 describe('an empty cluster secret', () => {
   it('PRESENCE_CLUSTER_SECRET="" is exit 2 with one line naming it, not an unauthenticated bus', async () => {
     const redis = await redisServer();
@@ -154,9 +145,9 @@ describe('two clusters on one Redis', () => {
     await waitFor(() => alice.users().includes('carol'), { ...WAIT, description: 'the marker' });
     expect(alice.users()).toEqual(['alice', 'carol']);
     expect(bob.users()).toEqual(['bob']);
-    expect(await Promise.all([x1, x2, y1].map((node) => unauthenticatedDrops(node.url)))).toEqual([
-      0, 0, 0,
-    ]);
+    expect(
+      await Promise.all([x1, x2, y1].map((node) => unauthenticatedDrops(node.url, ADMIN_TOKEN))),
+    ).toEqual([0, 0, 0]);
     // Each cluster on channels of its own: nothing in common between x1's and y1's.
     const admin = new Redis(redis.url);
     cleanups.push(() => admin.disconnect());

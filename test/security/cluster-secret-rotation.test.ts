@@ -16,6 +16,7 @@ import { killAll, startCli, stopCli } from '../cli/support/cli-process.js';
 import { connectClient, type WatchedClient } from '../cli/support/presence-clients.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
+import { unauthenticatedDrops } from './support/unauthenticated-drops.js';
 
 const JWT_SECRET = 'rotation-test-jwt-secret-of-32-bytes';
 const ADMIN_TOKEN = 'rotation-test-admin-token';
@@ -88,17 +89,9 @@ describe('a cluster secret rotation, one node on each phase', () => {
     const view0 = await onlineAt(nodes[0]?.url as string);
     const view3 = await onlineAt(nodes[3]?.url as string);
     expect([view0['dave'], view3['alice']]).toEqual([false, false]);
-    const drops = await Promise.all(nodes.map((node) => unauthenticatedDrops(node.url)));
+    const drops = await Promise.all(
+      nodes.map((node) => unauthenticatedDrops(node.url, ADMIN_TOKEN)),
+    );
     expect(drops).toEqual([0, 0, 0, 0]);
   });
 });
-
-async function unauthenticatedDrops(url: string): Promise<number> {
-  const text = await (
-    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
-  ).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith('presence_transport_frames_dropped_total{reason="unauthenticated"}'));
-  return Number(line?.split(' ').pop() ?? Number.NaN);
-}
