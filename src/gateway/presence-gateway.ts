@@ -10,7 +10,6 @@ import type { Server } from 'socket.io';
 import { LINEAGE_FIELD, lineageOf, type Meta } from '../core/index.js';
 import {
   type ClientToServerEvents,
-  DRAINING,
   INVALID_HANDSHAKE,
   OVERLOADED,
   type OverloadedData,
@@ -27,6 +26,7 @@ import type { LastSeenReads } from '../last-seen/last-seen-reads.js';
 import { Admission, Overloaded, type Release } from './edge/admission.js';
 import { authenticateHandshake, type Handshake } from './edge/authentication.js';
 import { clusterConnections } from './edge/connection-cap.js';
+import { DrainWindow } from './edge/drain-window.js';
 import { type ConnectionMeta, handshakeMeta } from './edge/handshake-meta.js';
 import { addressKey, HandshakeRateLimit } from './edge/handshake-rate-limit.js';
 import { closedForOversizeFrame } from './edge/oversize-frames.js';
@@ -129,10 +129,7 @@ export class PresenceGateway {
   private framesTooLarge = 0;
   private closed = false;
   /** Set by drain(): new connections are refused, and a leave of any kind is a drop (graced). */
-  private draining = false;
-  /** When the drain window ends (`now()` ms), while draining. */
-  private drainUntil = 0;
-  private drainRefused = 0;
+  private readonly drainWindow: DrainWindow;
 
   /**
    * Sets up the `/presence` namespace of `io` (or `namespace` when given), with options resolved
@@ -145,6 +142,7 @@ export class PresenceGateway {
     namespace = PRESENCE_NAMESPACE,
   ) {
     this.options = options;
+    this.drainWindow = new DrainWindow(options.now);
     this.namespace = io.of(namespace) as unknown as PresenceNamespace;
     this.gatewayCounts = collaborators.counts;
     const { lastSeenReads } = collaborators;
@@ -238,7 +236,7 @@ export class PresenceGateway {
       admissionQueue: admission.queued,
       overloaded: admission.refused,
       abandoned: admission.abandoned,
-      drainRefused: this.drainRefused,
+      drainRefused: this.drainWindow.refused,
       diffs: this.outboxes.stats(),
       graced: grace.graced,
       graceResumed: grace.resumed,
@@ -253,7 +251,7 @@ export class PresenceGateway {
 
   /** True once {@link drain} was called. */
   get isDraining(): boolean {
-    return this.draining;
+    return this.drainWindow.isDraining;
   }
 
   /**
@@ -265,10 +263,8 @@ export class PresenceGateway {
    * on another node within the grace. Idempotent (a second call changes nothing).
    */
   drain(withinMs: number): void {
-    if (this.closed || this.draining) return;
-    this.draining = true;
-    const payload = { withinMs: Math.max(0, Math.round(withinMs)) };
-    this.drainUntil = this.options.now() + payload.withinMs;
+    if (this.closed || !this.drainWindow.begin(withinMs)) return;
+    const payload = this.drainWindow.instruction();
     for (const session of this.sessions.all()) session.socket.emit('presence_drain', payload);
   }
 
@@ -278,7 +274,7 @@ export class PresenceGateway {
    * and their entries stay in the leave grace meanwhile.
    */
   cutDrained(): void {
-    if (this.closed || !this.draining) return;
+    if (this.closed || !this.drainWindow.isDraining) return;
     for (const session of this.sessions.all()) session.socket.conn.close();
   }
 
@@ -307,7 +303,9 @@ export class PresenceGateway {
   private async enter(socket: PresenceSocket): Promise<void> {
     if (this.closed) throw new Error(UNAVAILABLE);
     // Before any other work: a draining node serves only the connections it has.
-    if (this.draining) throw this.drainRefusal();
+    if (this.drainWindow.isDraining) {
+      throw this.drainWindow.refusal(this.admission.retryHint());
+    }
     this.floods.watchSocket(socket);
     this.limitHandshakes(socket);
     let release: Release | undefined;
@@ -333,14 +331,6 @@ export class PresenceGateway {
       throw error;
     }
     (socket.data as SocketData).admitted = release;
-  }
-
-  /** `draining`, with a jittered hint: the retry goes through the balancer to another node. */
-  private drainRefusal(): Error {
-    this.drainRefused++;
-    const refusal = new Error(DRAINING) as Error & { data?: OverloadedData };
-    refusal.data = { retryAfterMs: this.admission.retryHint() };
-    return refusal;
   }
 
   /** Refuses the handshake when its address made too many lately (before any other work). */
@@ -461,17 +451,13 @@ export class PresenceGateway {
       // while draining: the client leaves because it was asked to move, and comes back elsewhere.
       const graced =
         !this.closed &&
-        (this.draining || !isExplicitLeave(reason)) &&
+        (this.drainWindow.isDraining || !isExplicitLeave(reason)) &&
         this.grace.hold(session.userId, session.conn);
       session.close(!graced);
     });
     session.start(admitted);
     // Admitted while the drain began: told too, within what is left of the window.
-    if (this.draining) {
-      socket.emit('presence_drain', {
-        withinMs: Math.max(0, this.drainUntil - this.options.now()),
-      });
-    }
+    if (this.drainWindow.isDraining) socket.emit('presence_drain', this.drainWindow.instruction());
     // Tracked first, then any other dropped connection of this device ends: never zero metas.
     this.grace.supersede(data.userId, device);
   }
