@@ -25,6 +25,7 @@ import { ConnectionIndex } from './connection-index.js';
 import { DEFAULT_MAX_DELTA_SIZES } from './delta-generations.js';
 import { type DeltaWindow, isEmptyWindow } from './delta-window.js';
 import { Entry, type EntryData, type Meta, type Presence } from './entry.js';
+import { LineageGroups } from './lineage-groups.js';
 import { createPrefixTallies, type PrefixCounts } from './prefix-tally.js';
 import { type ReplicaKey, type ReplicaRef, replicaKey } from './replica-ref.js';
 import { ReplicaSlot } from './replica-slot.js';
@@ -127,13 +128,8 @@ export class PresenceState {
   private readonly slots = new Map<ReplicaKey, ReplicaSlot>();
   private readonly index: TopicIndex;
   private readonly own = new ConnectionIndex();
-  /**
-   * Entries with a lineage, by lineage id (one entry, or several: the id's entries on a user's two
-   * topics, or a group being taken over). A group is the id's entries of one topic and key: at
-   * most one of each is visible. Keyed by the meta's own id string, so an entry costs no new
-   * string and, alone, no array.
-   */
-  private readonly groups = new Map<string, Entry | Entry[]>();
+  /** Entries with a lineage; of the id's entries of one topic and key, at most one is visible. */
+  private readonly groups = new LineageGroups();
   private pending: PendingDelta;
   private readonly maxDeltaSizes: readonly number[];
   private readonly chunkSize: number;
@@ -526,27 +522,16 @@ export class PresenceState {
       if (this.eligible(entry)) this.show(entry, change);
       return;
     }
-    const held = this.groups.get(entry.group);
-    if (held === undefined) this.groups.set(entry.group, entry);
-    else if (Array.isArray(held)) held.push(entry);
-    else this.groups.set(entry.group, [held, entry]);
+    this.groups.add(entry.group, entry);
     this.settle(entry, change);
   }
 
   /** An entry removed: hidden, and the next of its group shown. */
   private exit(entry: Entry, change: PresenceChange): void {
     this.hide(entry, change);
-    if (entry.group === undefined) return;
-    const held = this.groups.get(entry.group);
-    if (held === entry) {
-      this.groups.delete(entry.group);
-      return;
+    if (entry.group !== undefined && this.groups.remove(entry.group, entry)) {
+      this.settle(entry, change);
     }
-    if (!Array.isArray(held)) return;
-    const index = held.indexOf(entry);
-    if (index >= 0) held.splice(index, 1);
-    if (held.length === 1) this.groups.set(entry.group, held[0]!);
-    this.settle(entry, change);
   }
 
   /** An own entry's update: in place when it was shown (it then outranks what its prev did). */
@@ -556,11 +541,7 @@ export class PresenceState {
       this.enter(next, change);
       return;
     }
-    if (prev.group !== undefined) {
-      const held = this.groups.get(prev.group);
-      if (Array.isArray(held)) held[held.indexOf(prev)] = next;
-      else this.groups.set(prev.group, next);
-    }
+    if (prev.group !== undefined) this.groups.replace(prev.group, prev, next);
     this.index.replace(prev, next);
     prev.visible = false;
     next.visible = true;
@@ -577,7 +558,7 @@ export class PresenceState {
 
   /** Shows the first eligible entry of `member`'s group (its topic, key and lineage), and only it. */
   private settle(member: Entry, change: PresenceChange): void {
-    const held = this.groups.get(member.group!);
+    const held = this.groups.members(member.group!);
     if (held === undefined) return;
     if (!Array.isArray(held)) {
       if (this.eligible(held)) this.show(held, change);
