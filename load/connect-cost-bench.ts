@@ -4,7 +4,7 @@
  * graph). Light clients in a child process speak engine.io/socket.io over raw websockets (the
  * `ws` package), so the gateway's process does only server work.
  *
- * Synchronous parts are timed in place (wall time around the gateway's steps): room joins,
+ * Synchronous parts are timed in place (wall time around the gateway's steps): topic watches,
  * tracker track, the join diff's listeners (fan-out to friends' sockets, counts), the state's
  * read, build and encoding, its socket write. Asynchronous parts (JWT verification, graph lookup)
  * are timed alone, sequentially, on the same inputs (CPU time, all threads). "other" is the
@@ -32,6 +32,7 @@ import { WebSocket } from 'ws';
 import { GraphologyFriendsGraph } from '../graph-adapters/graphology/index.js';
 import { FriendsOnline } from '../src/counts/friends-online.js';
 import { jwtAuthenticate } from '../src/gateway/edge/authentication.js';
+import { TopicWatchers } from '../src/gateway/outbound/topic-watchers.js';
 import { SessionSubscriptions } from '../src/gateway/session/subscriptions.js';
 import { lookupVisible } from '../src/ports/graph-lookup.js';
 import { createPresenceServer } from '../src/server/create-presence-server.js';
@@ -230,13 +231,12 @@ async function runBench(): Promise<void> {
 
   // Synchronous parts, timed in place.
   const parts = new Parts();
-  const nsp = presence.io.of(NAMESPACE);
   const session = SessionSubscriptions.prototype as unknown as Record<string, unknown>;
   // Which socket writes belong to the state and which to the join diff's fan-out.
   let inState = false;
   let inJoinDiff = false;
   const restore = [
-    timeMethod(nsp.adapter, 'addAll', (ms) => parts.add('rooms', ms)),
+    timeMethod(TopicWatchers.prototype, 'add', (ms) => parts.add('rooms', ms)),
     timeMethod(presence.replica, 'track', (ms) => parts.add('track+diff', ms)),
     timeMethod(presence.replica, 'emit', (ms, args) => {
       if (args[0] === 'diff') parts.add('joinDiff', ms);
@@ -315,13 +315,12 @@ async function runBench(): Promise<void> {
   const snapshotAfter = snapshot('after.heapsnapshot');
 
   const n = report.states;
-  const roomIndex = gc ? await measureRoomIndexes(nsp.adapter, n, gc) : undefined;
   const per = (part: string) => parts.perConnect(part, n);
   const cpuUs = round((cpu.user + cpu.system) / n, 1);
   const breakdown = {
     jwtVerify: round(jwtUs, 1),
     graphLookup: round(graphUs, 1),
-    roomJoins: per('rooms'),
+    topicWatches: per('rooms'),
     trackerTrack: round(per('track+diff') - per('joinDiff'), 1),
     joinDiffBuildEncode: round(per('joinDiff') - per('joinDiffWrite'), 1),
     joinDiffSocketWrites: per('joinDiffWrite'),
@@ -370,7 +369,6 @@ async function runBench(): Promise<void> {
       processCpu: cpuUs,
     },
     bytesPerConnection: memory,
-    ...(roomIndex ? { roomIndexBytesPerConnection: roomIndex } : {}),
     ...(byConstructor ? { heapDeltaPerConnection: byConstructor } : {}),
   };
 
@@ -397,15 +395,6 @@ async function runBench(): Promise<void> {
         `${memory.rss} / ${memory.heapUsed} / ${memory.external}`,
         'RSS ≤ 40,000',
       ],
-      ...(roomIndex
-        ? [
-            [
-              'room index per connection: socket.io adapter / arrays',
-              `${roomIndex.socketIoAdapter} / ${roomIndex.arrays} B`,
-              '',
-            ],
-          ]
-        : []),
       ...(byConstructor ?? [])
         .slice(0, 20)
         .map((row) => [`heap: ${row.name}`, `${row.bytes} B, ${row.count} objects`, '']),
@@ -482,48 +471,6 @@ function compareSnapshots(before: string, after: string, n: number): Constructor
  * rebuilt here with the same shape and strings) against an index of arrays (per room its socket
  * ids, per socket its rooms), per connection: what a subscription index of our own could save.
  */
-async function measureRoomIndexes(
-  adapter: { rooms: Map<string, Set<string>>; sids: Map<string, Set<string>> },
-  n: number,
-  gc: () => void,
-): Promise<{ socketIoAdapter: number; arrays: number }> {
-  const heapOf = async (build: () => unknown) => {
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    const built = build();
-    gc();
-    const bytes = process.memoryUsage().heapUsed - before;
-    void built;
-    return Math.round(bytes / n);
-  };
-  const socketIoAdapter = await heapOf(() => {
-    const rooms = new Map<string, Set<string>>();
-    const sids = new Map<string, Set<string>>();
-    for (const [id, joined] of adapter.sids) {
-      sids.set(id, new Set(joined));
-      for (const room of joined) {
-        const members = rooms.get(room);
-        if (members === undefined) rooms.set(room, new Set([id]));
-        else members.add(id);
-      }
-    }
-    return [rooms, sids];
-  });
-  const arrays = await heapOf(() => {
-    const rooms = new Map<string, string[]>();
-    const sids = new Map<string, string[]>();
-    for (const [id, joined] of adapter.sids) {
-      sids.set(id, [...joined]);
-      for (const room of joined) {
-        const members = rooms.get(room);
-        if (members === undefined) rooms.set(room, [id]);
-        else members.push(id);
-      }
-    }
-    return [rooms, sids];
-  });
-  return { socketIoAdapter, arrays };
-}
 
 if (values.client) runClient();
 else await runBench();

@@ -1,7 +1,7 @@
 /**
- * The gateway's counts, in one place: friends online per subscribed connection (fed by every
- * tracker change, the change router's `counts` consumer), count-only rooms (their replicated counts and each connection's membership) and
- * the `counts` read API over both and the tracker.
+ * The gateway's counts, in one place: friends online per subscribed connection (counted on read
+ * from what each connection watches), count-only rooms (their replicated counts and each
+ * connection's membership) and the `counts` read API over both and the tracker.
  */
 import { FriendsOnline } from '../counts/friends-online.js';
 import { PresenceCounts } from '../counts/presence-counts.js';
@@ -12,7 +12,7 @@ import {
   resolveCountRoomOptions,
 } from '../counts/room-options.js';
 import type { PresenceSocket } from '../domain/presence-socket.js';
-import { USER_TOPIC_PREFIX, userTopic } from '../domain/topics.js';
+import { userTopic } from '../domain/topics.js';
 import { TokenBucket } from './edge/token-bucket.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
 import type { PresenceNamespace } from './outbound/fan-out.js';
@@ -23,19 +23,15 @@ export class GatewayCounts {
   readonly friendsOnline: FriendsOnline;
   private readonly rooms: RoomCounts;
   private readonly roomOptions: ResolvedCountRoomOptions;
-  private readonly detachChanges: () => void;
 
   constructor(
     nsp: PresenceNamespace,
     private readonly options: ResolvedGatewayOptions,
     rooms: CountRoomOptions | undefined,
   ) {
-    const { replica, changes, graph, graphTimeoutMs, logger } = options;
+    const { replica, changes, graph, graphTimeoutMs } = options;
     this.roomOptions = resolveCountRoomOptions(rooms);
-    this.friendsOnline = new FriendsOnline(
-      (friend) => replica.view.count(userTopic(friend)) > 0,
-      USER_TOPIC_PREFIX,
-    );
+    this.friendsOnline = new FriendsOnline((friend) => replica.view.count(userTopic(friend)) > 0);
     this.rooms = new RoomCounts({
       replica,
       timers: options.clock,
@@ -49,15 +45,6 @@ export class GatewayCounts {
       timers: options.clock,
       friends: this.friendsOnline,
       rooms: this.rooms,
-    });
-    this.detachChanges = changes.attach('counts', {
-      changed: (change) => {
-        try {
-          this.friendsOnline.applyChange(change);
-        } catch (err) {
-          logger.error({ err }, 'counting friends online failed');
-        }
-      },
     });
   }
 
@@ -84,7 +71,6 @@ export class GatewayCounts {
 
   /** Publishes the last room counts and stops following the tracker. */
   close(): void {
-    this.detachChanges();
     this.rooms.close();
   }
 }

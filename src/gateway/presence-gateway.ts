@@ -1,10 +1,8 @@
 /**
  * The presence gateway on a socket.io namespace (`/presence`): authenticates connections, tracks
  * each one on its user's topic, subscribes it to what the friends graph lets its user see, fans
- * tracker diffs out to rooms, applies graph changes live and takes `presence:update`s.
- *
- * The namespace's adapter must update local rooms synchronously (socket.io's default adapter
- * does, and so do its cluster adapters for local sockets): subscription steps rely on it.
+ * tracker diffs out to the sockets watching their topics, applies graph changes live and takes
+ * `presence:update`s.
  */
 import type { Server } from 'socket.io';
 import { LINEAGE_FIELD, lineageOf, type Meta } from '../core/index.js';
@@ -37,6 +35,7 @@ import { DiffOutboxes, type DiffOutboxStats } from './outbound/diff-outboxes.js'
 import { rawPacketsSupported } from './outbound/diff-packet.js';
 import { DiffFanOut, type PresenceNamespace } from './outbound/fan-out.js';
 import { LastSeenPush } from './outbound/last-seen-push.js';
+import { TopicWatchers } from './outbound/topic-watchers.js';
 import type { WireRefs } from './outbound/wire-refs.js';
 import { ConnectionSession } from './session/connection-session.js';
 import { followGraphChanges } from './session/graph-feed.js';
@@ -119,6 +118,8 @@ export class PresenceGateway {
   private readonly admission: Admission;
   private readonly outboxes: DiffOutboxes;
   private readonly fanOut: DiffFanOut;
+  /** Which sockets here watch each topic (sessions keep it, the fan-out reads it). */
+  private readonly watchers: TopicWatchers;
   private readonly grace: LeaveGrace;
   private readonly recheck: SubscriptionRecheck;
   private readonly detach: (() => void)[] = [];
@@ -146,9 +147,10 @@ export class PresenceGateway {
     this.namespace = io.of(namespace) as unknown as PresenceNamespace;
     this.gatewayCounts = collaborators.counts;
     const { lastSeenReads } = collaborators;
+    this.watchers = new TopicWatchers();
     this.lastSeenPush =
       lastSeenReads &&
-      new LastSeenPush(this.namespace, options.replica, options.changes, lastSeenReads, {
+      new LastSeenPush(this.watchers, options.replica, options.changes, lastSeenReads, {
         now: options.now,
       });
     this.admission = new Admission(this.options.admission);
@@ -162,7 +164,7 @@ export class PresenceGateway {
     this.fanOut = new DiffFanOut(
       this.options.changes,
       this.options.stateFragments,
-      this.namespace,
+      this.watchers,
       this.outboxes,
       this.options.logger,
       this.options.wireRefs,
@@ -183,6 +185,7 @@ export class PresenceGateway {
       stateFragments: this.options.stateFragments,
       outboxes: this.outboxes,
       fanOut: this.fanOut,
+      watchers: this.watchers,
       friendsOnline: this.gatewayCounts.friendsOnline,
       lastSeenPush: this.lastSeenPush,
     };

@@ -1,8 +1,8 @@
 /**
  * Forwards tracker changes to the sockets that watch their topics: the first consumer of the
  * change router (src/change-router/). Drops the `presence_state` fragments of the changed topics,
- * then puts each topic's change into the outbox of every socket in the topic's local socket.io
- * room, and the outboxes flush it as one merged `presence_diff` per socket (diff-outboxes.ts).
+ * then puts each topic's change into the outbox of every socket here that watches the topic
+ * (topic-watchers.ts), and the outboxes flush it as one merged `presence_diff` per socket (diff-outboxes.ts).
  *
  * A big change (a node down or up, a transfer: thousands of topics, each watched by ~100 sockets
  * here) is spread over turns: at most `fanOutSliceMs` (8 ms) of it per turn, so timers (heartbeats, down
@@ -11,7 +11,7 @@
  * socket joining a topic never gets a part of a change its state already holds, and a socket
  * leaving one holds exactly what the tracker and its outbox say.
  *
- * Only this node's rooms: the tracker already replicates to the other nodes, each of which fans
+ * Only this node's sockets: the tracker already replicates to the other nodes, each of which fans
  * out to its own sockets.
  */
 import type { Namespace } from 'socket.io';
@@ -19,7 +19,6 @@ import type { ChangeRoutes } from '../../change-router/change-routes.js';
 import type { RoutedChange } from '../../change-router/routed-change.js';
 import type { Presence } from '../../core/entry.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../domain/client-protocol.js';
-import type { PresenceSocket } from '../../domain/presence-socket.js';
 import { PRESENCE_OPTIONS } from '../../options/index.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
@@ -27,6 +26,7 @@ import { RateLimitedLog } from '../../ports/rate-limited-log.js';
 import type { DiffOutboxes } from './diff-outboxes.js';
 import type { KeyChange } from './key-change.js';
 import type { PresenceStateFragments } from './presence-state-message.js';
+import type { TopicWatchers } from './topic-watchers.js';
 import { changesByTopic } from './wire-payload.js';
 import type { WireRefs } from './wire-refs.js';
 
@@ -66,7 +66,7 @@ export class DiffFanOut implements TopicSettler {
     changes: ChangeRoutes,
     /** Dropped for the changed topics first, so no later state is built from before a change. */
     private readonly stateFragments: PresenceStateFragments,
-    private readonly nsp: PresenceNamespace,
+    private readonly watchers: TopicWatchers,
     private readonly outboxes: DiffOutboxes,
     private readonly logger: Logger,
     /** What clients see as `phx_ref`s. */
@@ -97,11 +97,11 @@ export class DiffFanOut implements TopicSettler {
   private take(change: RoutedChange): void {
     this.stateFragments.changed(change);
     try {
-      const rooms = this.nsp.adapter.rooms;
+      const watchers = this.watchers;
       for (const { topic, changes } of changesByTopic(
         change.topics,
         this.refs,
-        (t) => rooms.has(t),
+        (t) => watchers.has(t),
         this.onForeignKey,
       )) {
         const parts = this.queued.get(topic);
@@ -139,14 +139,12 @@ export class DiffFanOut implements TopicSettler {
     }
   };
 
-  /** Owes `parts` of `topic` to every socket in its room now; returns how many owes. */
+  /** Owes `parts` of `topic` to every socket watching it now; returns how many owes. */
   private deliver(topic: string, parts: readonly KeyChange[]): number {
-    const room = this.nsp.adapter.rooms.get(topic);
-    if (room === undefined) return 0;
+    const sockets = this.watchers.of(topic);
+    if (sockets === undefined) return 0;
     let owed = 0;
-    for (const id of room) {
-      const socket = this.nsp.sockets.get(id) as PresenceSocket | undefined;
-      if (socket === undefined) continue;
+    for (const socket of sockets) {
       for (const part of parts) this.outboxes.owe(socket, part);
       owed += parts.length;
     }

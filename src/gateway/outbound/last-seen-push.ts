@@ -1,7 +1,7 @@
 /**
  * `presence_last_seen` to this node's sockets: after a connection's `presence_state`, the last
  * seen of its offline friends; when a user's last visible device leaves, that user's to every
- * socket subscribed to them (their `user:<id>` room: exactly who saw them online).
+ * socket watching them (their `user:<id>` topic: exactly who saw them online).
  *
  * A last leave is sent as of the moment this node saw it (the owner records its own reading of
  * the same moment), or null when the user hides it or the store did not answer: privacy first.
@@ -21,7 +21,7 @@ import {
 } from '../../last-seen/last-seen-reads.js';
 import type { Clock } from '../../ports/clock.js';
 import type { PresenceTracker } from '../../ports/presence-tracker.js';
-import type { PresenceNamespace } from './fan-out.js';
+import type { TopicWatchers } from './topic-watchers.js';
 
 export class LastSeenPush {
   /** Users whose last device left, not read yet → when this node saw it. */
@@ -31,7 +31,7 @@ export class LastSeenPush {
   private readonly detachChanges: () => void;
 
   constructor(
-    private readonly nsp: PresenceNamespace,
+    private readonly watchers: TopicWatchers,
     private readonly replica: PresenceTracker,
     changes: ChangeRoutes,
     private readonly reads: LastSeenReads,
@@ -56,7 +56,8 @@ export class LastSeenPush {
       for (const user of offline) {
         const at = visibleLastSeen(answer, user);
         // Back online meanwhile (the client has their join), or no longer a friend: not sent.
-        if (at === null || this.isVisible(user) || !socket.rooms.has(userTopic(user))) continue;
+        if (at === null || this.isVisible(user) || !this.watchers.watches(socket, userTopic(user)))
+          continue;
         lastSeen[user] = at;
         any = true;
       }
@@ -75,7 +76,7 @@ export class LastSeenPush {
       if (leaves.length === 0 || !topic.startsWith(USER_TOPIC_PREFIX)) continue;
       for (const { key } of leaves) {
         if (!topicOwnsKey(topic, key)) continue;
-        if (this.isVisible(key) || !this.nsp.adapter.rooms.has(topic)) continue;
+        if (this.isVisible(key) || !this.watchers.has(topic)) continue;
         now ??= this.clock.now();
         this.leaving.set(key, now);
       }
@@ -90,23 +91,23 @@ export class LastSeenPush {
       this.leaving = new Map();
       const answer = await this.reads.read([...batch.keys()]);
       if (this.closed) break;
-      const perSocket = new Map<string, LastSeenMap>();
+      const perSocket = new Map<PresenceSocket, LastSeenMap>();
       for (const [user, at] of batch) {
         if (this.isVisible(user)) continue;
-        const members = this.nsp.adapter.rooms.get(userTopic(user));
+        const members = this.watchers.of(userTopic(user));
         if (members === undefined) continue;
         const value = showsLastSeen(answer, user) ? at : null;
-        for (const socketId of members) {
-          let message = perSocket.get(socketId);
+        for (const socket of members) {
+          let message = perSocket.get(socket);
           if (message === undefined) {
             message = {};
-            perSocket.set(socketId, message);
+            perSocket.set(socket, message);
           }
           message[user] = value;
         }
       }
-      for (const [socketId, message] of perSocket) {
-        this.nsp.sockets.get(socketId)?.emit('presence_last_seen', message);
+      for (const [socket, message] of perSocket) {
+        if (socket.connected) socket.emit('presence_last_seen', message);
       }
     }
     this.reading = false;

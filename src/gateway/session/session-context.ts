@@ -17,6 +17,7 @@ import type { DiffOutboxes } from '../outbound/diff-outboxes.js';
 import type { TopicSettler } from '../outbound/fan-out.js';
 import type { LastSeenPush } from '../outbound/last-seen-push.js';
 import type { PresenceStateFragments } from '../outbound/presence-state-message.js';
+import type { TopicWatchers } from '../outbound/topic-watchers.js';
 import type { WireRefs } from '../outbound/wire-refs.js';
 import type { RoomMembership } from './count-room-events.js';
 import type { GraphRetryOptions } from './retry-backoff.js';
@@ -67,8 +68,10 @@ export interface SessionCollaborators {
   readonly stateFragments: PresenceStateFragments;
   /** What each socket is owed by the fan-out: withdrawn for a user it stops watching. */
   readonly outboxes: DiffOutboxes;
-  /** Topics are settled before a socket joins or leaves them (see fan-out.ts). */
+  /** Topics are settled before a socket starts or stops watching them (see fan-out.ts). */
   readonly fanOut: TopicSettler;
+  /** Which sockets here watch each topic: what the fan-out reads. */
+  readonly watchers: TopicWatchers;
   /** Counts each connection's friends online as its subscription changes. */
   readonly friendsOnline?: FriendsOnline;
   /** Sends friends' last seen after a state or a join, when there is a last-seen store. */

@@ -2,12 +2,13 @@
  * One connection's subscriptions: the friends it watches, in subscription steps.
  *
  * Subscriptions come only from the graph. A subscription step reads `visibleTo(user)` (async),
- * then, in one synchronous step, joins/leaves the socket.io rooms and reads the tracker for the
- * topics it changed, so no diff can fall between the read and the subscription: the first step
- * sends the whole `presence_state`, later ones (graph changes) a `presence_diff` with the new
- * friends' current metas as joins and the removed friends' as leaves. Because room membership and
- * fan-out are both synchronous on this node, what the client holds for a subscribed topic is
- * exactly the tracker's list for it at any step, which is what the leaves are built from.
+ * then, in one synchronous step, starts/stops watching topics (the node's topic-watchers index,
+ * outbound/topic-watchers.ts) and reads the tracker for the topics it changed, so no diff can fall
+ * between the read and the subscription: the first step sends the whole `presence_state`, later
+ * ones (graph changes) a `presence_diff` with the new friends' current metas as joins and the
+ * removed friends' as leaves. Because watching and fan-out are both synchronous on this node, what
+ * the client holds for a subscribed topic is exactly the tracker's list for it at any step, which
+ * is what the leaves are built from.
  *
  * Steps are numbered: a lookup answered after a newer one started is dropped, so a slow answer
  * never undoes a newer graph change. A failed lookup sends `presence_error` to this socket only
@@ -15,7 +16,7 @@
  */
 import type { PresenceMap } from '../../domain/client-protocol.js';
 import type { PresenceSocket } from '../../domain/presence-socket.js';
-import { selfTopic, USER_TOPIC_PREFIX, userTopic } from '../../domain/topics.js';
+import { selfTopic, userTopic } from '../../domain/topics.js';
 import type { UserId } from '../../domain/user-id.js';
 import { lookupVisible } from '../../ports/graph-lookup.js';
 import { sendPresenceState } from '../outbound/presence-state-message.js';
@@ -25,11 +26,15 @@ import type { SessionCollaborators, SessionOptions } from './session-context.js'
 import { userTopicNames } from './topic-names.js';
 
 export class SessionSubscriptions {
-  /**
-   * True once the first state is sent. The friends seen are the socket's `user:` rooms (but its
-   * own): not kept in a Set of its own too, which cost ≈ 2.5 KB per connection at 100 friends.
-   */
+  /** True once the first state is sent. */
   private subscribedOnce = false;
+  /**
+   * The friends this socket watches (their `user:` topics, besides its own two), as an array: a
+   * connect stores the lookup's ids as they are, and only a later step (a graph change) needs a Set.
+   */
+  private friends: UserId[] = [];
+  /** Its own `user:` and `self:` topics, watched from the first step. */
+  private own: readonly [string, string] | undefined;
   private step = 0;
   private failures = 0;
   private retryTimer: unknown;
@@ -47,6 +52,16 @@ export class SessionSubscriptions {
   /** True once the first `presence_state` went out. */
   get subscribed(): boolean {
     return this.subscribedOnce;
+  }
+
+  /** Whose connection this is (counts/friends-online.ts). */
+  get owner(): UserId {
+    return this.userId;
+  }
+
+  /** The friends this socket watches now (counts/friends-online.ts reads them on demand). */
+  watched(): readonly UserId[] {
+    return this.friends;
   }
 
   /** `admitted` is called once the first step is over (state sent, lookup failed) or on close. */
@@ -102,12 +117,15 @@ export class SessionSubscriptions {
     if (this.closed) return;
     if (this.subscribedOnce) {
       const leaves = emptyPresenceMap();
+      const gone = new Set<UserId>();
       for (const user of users) {
-        const topic = userTopic(user);
-        if (user === this.userId || !this.socket.rooms.has(topic)) continue;
+        if (user === this.userId || !this.parts.watchers.watches(this.socket, userTopic(user))) {
+          continue;
+        }
         this.stopWatching(user, leaves);
+        gone.add(user);
       }
-      this.parts.friendsOnline?.unwatchSome(this, users);
+      if (gone.size > 0) this.friends = this.friends.filter((user) => !gone.has(user));
       if (!isEmptyMap(leaves))
         this.socket.emit('presence_diff', { joins: emptyPresenceMap(), leaves });
     }
@@ -121,19 +139,30 @@ export class SessionSubscriptions {
     this.clearRetry();
     this.releaseAdmission();
     this.parts.friendsOnline?.unwatch(this);
+    const { watchers } = this.parts;
+    const topicOf = userTopicNames(watchers);
+    for (const topic of this.own ?? []) watchers.remove(topic, this.socket);
+    for (const user of this.friends) watchers.remove(topicOf(user), this.socket);
+    this.friends = [];
   }
 
-  /** Brings the rooms in line with `visible`; returns the friends added or removed. */
+  /** Brings what the socket watches in line with `visible`; returns the friends added or removed. */
   private subscribe(visible: Set<UserId>): number {
-    const { fanOut, stateFragments, friendsOnline, lastSeenPush } = this.parts;
-    const topicOf = userTopicNames(this.socket.nsp.adapter);
+    const { stateFragments, friendsOnline, lastSeenPush, watchers } = this.parts;
+    const topicOf = userTopicNames(watchers);
     if (!this.subscribedOnce) {
       const own: [string, string] = [userTopic(this.userId), selfTopic(this.userId)];
-      const rooms = own.concat([...visible].map((user) => topicOf(user)));
-      for (const topic of rooms) fanOut.settle(topic);
-      this.socket.join(rooms);
+      const friends: UserId[] = [];
+      for (const topic of own) this.watch(topic);
+      for (const user of visible) {
+        if (user === this.userId) continue;
+        friends.push(user);
+        this.watch(topicOf(user));
+      }
+      this.own = own;
+      this.friends = friends;
       this.subscribedOnce = true;
-      friendsOnline?.watch(this, this.userId, visible);
+      friendsOnline?.watch(this);
       sendPresenceState(this.socket, stateFragments, this.userId, own, visible, topicOf);
       lastSeenPush?.sendOffline(this.socket, visible);
       this.releaseAdmission();
@@ -142,36 +171,39 @@ export class SessionSubscriptions {
     let removed = 0;
     const joins = emptyPresenceMap();
     const leaves = emptyPresenceMap();
-    const ownTopic = userTopic(this.userId);
-    // Leaving deletes from the Set being iterated: entries not visited yet are still visited.
-    for (const topic of this.socket.rooms) {
-      if (!topic.startsWith(USER_TOPIC_PREFIX) || topic === ownTopic) continue;
-      const user = topic.slice(USER_TOPIC_PREFIX.length);
-      if (visible.has(user)) continue;
+    const kept: UserId[] = [];
+    const watching = new Set<UserId>();
+    for (const user of this.friends) {
+      if (visible.has(user)) {
+        kept.push(user);
+        watching.add(user);
+        continue;
+      }
       this.stopWatching(user, leaves);
       removed++;
     }
-    const added: string[] = [];
+    const added: UserId[] = [];
     const { replica, wireRefs } = this.parts;
     for (const user of visible) {
+      if (user === this.userId || watching.has(user)) continue;
       const topic = topicOf(user);
-      if (this.socket.rooms.has(topic)) continue;
-      fanOut.settle(topic);
-      added.push(topic);
+      this.watch(topic);
+      added.push(user);
+      kept.push(user);
       addMetas(joins, user, replica.view.get(topic, user), wireRefs);
     }
-    if (added.length > 0) this.socket.join(added);
-    friendsOnline?.watch(this, this.userId, visible);
+    this.friends = kept;
     if (!isEmptyMap(joins) || !isEmptyMap(leaves)) {
       this.socket.emit('presence_diff', { joins, leaves });
     }
-    if (added.length > 0) {
-      lastSeenPush?.sendOffline(
-        this.socket,
-        added.map((topic) => topic.slice(USER_TOPIC_PREFIX.length)),
-      );
-    }
+    if (added.length > 0) lastSeenPush?.sendOffline(this.socket, added);
     return removed + added.length;
+  }
+
+  /** Starts watching `topic`: its queued changes are settled first (see fan-out.ts). */
+  private watch(topic: string): void {
+    this.parts.fanOut.settle(topic);
+    this.parts.watchers.add(topic, this.socket);
   }
 
   /**
@@ -196,7 +228,7 @@ export class SessionSubscriptions {
       if (slot === undefined) leaves[user] = { metas: [...owed.left] };
       else slot.metas.push(...owed.left);
     }
-    this.socket.leave(topic);
+    this.parts.watchers.remove(topic, this.socket);
   }
 
   private lookupFailed(error: unknown): void {
