@@ -153,7 +153,7 @@ export class PresenceGateway {
       new LastSeenPush(this.watchers, options.replica, options.changes, lastSeenReads, {
         now: options.now,
       });
-    this.admission = new Admission(this.options.admission);
+    this.admission = new Admission(this.options.admission, () => this.options.clock.now());
     this.outboxes = new DiffOutboxes(
       this.namespace.name,
       this.options.minBatchDelayMs,

@@ -8,6 +8,11 @@
  *
  * A waiting handshake whose client went away meanwhile is skipped when its turn comes: a client
  * that gave up does not cost the work of admitting it.
+ *
+ * The retry hint grows with the queue: it is how long the handshakes ahead would take to be
+ * admitted at the pace of the last admissions (never less than `retryAfterMs`, at most
+ * `MAX_RETRY_HINT_MS`), so a client refused in a storm comes back when there is room, not into
+ * the same full queue a second later.
  */
 
 import { positiveOption } from '../../domain/positive-option.js';
@@ -19,8 +24,9 @@ export interface AdmissionOptions {
   /** Handshakes waiting for a slot; more are refused with `overloaded`. @default 1024 */
   readonly queue?: number;
   /**
-   * The retry hint sent with `overloaded` (`data.retryAfterMs`), jittered ±50 % so refused
-   * clients do not come back together. @default 1000 (ms)
+   * The least retry hint sent with `overloaded` (`data.retryAfterMs`); it grows with the queue
+   * (see above), and is jittered ±50 % so refused clients do not come back together.
+   * @default 1000 (ms)
    */
   readonly retryAfterMs?: number;
 }
@@ -82,8 +88,16 @@ export interface AdmissionStats {
   readonly abandoned: number;
 }
 
+/** The longest retry hint: about the SDK's longest reconnect window. */
+export const MAX_RETRY_HINT_MS = 30_000;
+/** Admissions whose times give the pace (a ring of the last ones). */
+const PACE_SAMPLES = 64;
+
 export class Admission {
   private admitting = 0;
+  /** When the last PACE_SAMPLES admissions ended (a ring; `ended` counts every one). */
+  private readonly endedAt = new Float64Array(PACE_SAMPLES);
+  private ended = 0;
   private readonly waiting: Waiter[] = [];
   /** Index of the first live entry of `waiting` (a FIFO without O(n) shifts). */
   private head = 0;
@@ -92,6 +106,8 @@ export class Admission {
 
   constructor(
     private readonly options: Required<AdmissionOptions>,
+    /** The server's clock, in ms: the pace of admissions. */
+    private readonly now: () => number,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -128,6 +144,7 @@ export class Admission {
       if (released) return;
       released = true;
       this.admitting--;
+      this.endedAt[this.ended++ % PACE_SAMPLES] = this.now();
       this.next();
     };
   }
@@ -149,8 +166,24 @@ export class Admission {
     }
   }
 
-  /** The retry hint: `retryAfterMs` jittered ±50 %. */
+  /**
+   * The retry hint: the time the queue ahead would take at the pace of the last admissions (at
+   * least `retryAfterMs`, at most MAX_RETRY_HINT_MS), jittered ±50 %.
+   */
   retryHint(): number {
-    return Math.max(1, Math.round(this.options.retryAfterMs * (0.5 + this.random())));
+    const ahead = this.waiting.length - this.head + this.admitting;
+    const perMs = this.pace();
+    const drainMs = perMs > 0 ? ahead / perMs : 0;
+    const hint = Math.min(MAX_RETRY_HINT_MS, Math.max(this.options.retryAfterMs, drainMs));
+    return Math.max(1, Math.round(hint * (0.5 + this.random())));
+  }
+
+  /** Admissions per ms over the last PACE_SAMPLES (0 until two ended at different times). */
+  private pace(): number {
+    const samples = Math.min(this.ended, PACE_SAMPLES);
+    if (samples < 2) return 0;
+    const newest = this.endedAt[(this.ended - 1) % PACE_SAMPLES]!;
+    const oldest = this.endedAt[(this.ended - samples) % PACE_SAMPLES]!;
+    return newest > oldest ? (samples - 1) / (newest - oldest) : 0;
   }
 }
