@@ -150,9 +150,15 @@ export class PresenceGateway {
     this.watchers = new TopicWatchers();
     this.lastSeenPush =
       lastSeenReads &&
-      new LastSeenPush(this.watchers, options.replica, options.changes, lastSeenReads, {
-        now: options.now,
-      });
+      new LastSeenPush(
+        this.watchers,
+        options.replica,
+        options.changes,
+        lastSeenReads,
+        { now: options.now },
+        options.clock,
+        () => this.outboxes.stats().windowMs,
+      );
     this.admission = new Admission(this.options.admission, () => this.options.clock.now());
     this.outboxes = new DiffOutboxes(
       this.namespace.name,

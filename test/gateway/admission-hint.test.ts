@@ -8,7 +8,11 @@ import { Admission, MAX_RETRY_HINT_MS, Overloaded } from '../../src/gateway/edge
 
 function admissionAt(options: { concurrency: number; queue: number; retryAfterMs: number }) {
   const clock = { ms: 0 };
-  const admission = new Admission(options, () => clock.ms, () => 0.5);
+  const admission = new Admission(
+    options,
+    () => clock.ms,
+    () => 0.5,
+  );
   return { admission, clock };
 }
 

@@ -5,8 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { userTopic } from '../../src/domain/topics.js';
-import type { ServerClock } from '../../src/ports/clock.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { ManualClock, manualServerClock } from '../support/manual-clock.js';
 import { waitFor } from '../support/wait-for.js';
 import { dropConnection } from './support/grace-cluster.js';
 import { connect, type TestClient } from './support/test-client.js';
@@ -15,16 +14,6 @@ import { startTestServer, type TestServer, tokenFor } from './support/test-serve
 let manual: ManualClock;
 let server: TestServer;
 let clients: TestClient[];
-
-/** The manual clock as the server's: its time, and the wall time it started at plus its time. */
-function serverClock(clock: ManualClock, wallStart: number): ServerClock {
-  return {
-    now: () => clock.now(),
-    wallNow: () => wallStart + clock.now(),
-    setTimeout: (callback, ms) => clock.setTimeout(callback, ms),
-    clearTimeout: (handle) => clock.clearTimeout(handle),
-  };
-}
 
 /**
  * Waits for `condition`, moving the server clock 10 ms at each look: every timer of the server
@@ -46,7 +35,10 @@ async function open(user: string, token?: string) {
 
 beforeEach(async () => {
   manual = new ManualClock();
-  server = await startTestServer({ clock: serverClock(manual, Date.now()), leaveGraceMs: 5_000 });
+  server = await startTestServer({
+    clock: manualServerClock(manual, Date.now()),
+    leaveGraceMs: 5_000,
+  });
   clients = [];
   await server.graph.addEdge('alice', 'bob');
 });

@@ -1,5 +1,5 @@
 /** A fake clock for deterministic tests: time moves only when the test advances it. */
-import type { Clock, Timers } from '../../src/ports/clock.js';
+import type { Clock, ServerClock, Timers } from '../../src/ports/clock.js';
 
 interface Scheduled {
   at: number;
@@ -51,4 +51,14 @@ export class ManualClock implements Clock, Timers {
     }
     this.time = until;
   }
+}
+
+/** `clock` as a server's one clock: its time, and the wall time it started at plus its time. */
+export function manualServerClock(clock: ManualClock, wallStart: number): ServerClock {
+  return {
+    now: () => clock.now(),
+    wallNow: () => wallStart + clock.now(),
+    setTimeout: (callback, ms) => clock.setTimeout(callback, ms),
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+  };
 }

@@ -5,8 +5,11 @@
  *
  * A last leave is sent as of the moment this node saw it (the owner records its own reading of
  * the same moment), or null when the user hides it or the store did not answer: privacy first.
- * Leaves that come together (a dead node's users) are read from the store in one batch and sent
- * as one message per socket, not one per friend, so a storm costs a write per socket.
+ * Leaves that come together (a dead node's users) are read from the store in one batch, and what
+ * each socket is owed waits as long as the diff batch window (diff-outboxes.ts: 0 when the node
+ * keeps up, longer under load) to go out as one message: under churn a socket gets one
+ * `presence_last_seen` per window, not one per store read. A user back online, or no longer
+ * watched by the socket, by then is left out (privacy first).
  */
 import type { ChangeRoutes } from '../../change-router/change-routes.js';
 import type { RoutedChange } from '../../change-router/routed-change.js';
@@ -19,7 +22,7 @@ import {
   showsLastSeen,
   visibleLastSeen,
 } from '../../last-seen/last-seen-reads.js';
-import type { Clock } from '../../ports/clock.js';
+import type { Clock, Timers } from '../../ports/clock.js';
 import type { PresenceTracker } from '../../ports/presence-tracker.js';
 import type { TopicWatchers } from './topic-watchers.js';
 
@@ -28,6 +31,10 @@ export class LastSeenPush {
   private leaving = new Map<UserId, number>();
   private reading = false;
   private closed = false;
+  /** What each socket is owed, sent at the end of the window. */
+  private owed = new Map<PresenceSocket, LastSeenMap>();
+  private timer: unknown;
+  private immediate: NodeJS.Immediate | undefined;
   private readonly detachChanges: () => void;
 
   constructor(
@@ -35,7 +42,11 @@ export class LastSeenPush {
     private readonly replica: PresenceTracker,
     changes: ChangeRoutes,
     private readonly reads: LastSeenReads,
+    /** The wall clock: when this node saw a last leave. */
     private readonly clock: Clock,
+    /** The server's timers, and how long owed messages wait (the diff batch window, ms). */
+    private readonly timers: Timers,
+    private readonly windowMs: () => number,
   ) {
     this.detachChanges = changes.attach('lastSeen', { changed: (change) => this.changed(change) });
   }
@@ -43,6 +54,9 @@ export class LastSeenPush {
   close(): void {
     this.closed = true;
     this.detachChanges();
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.owed.clear();
   }
 
   /** Sends `socket` the last seen of those of `friends` who are offline and show it. */
@@ -91,25 +105,48 @@ export class LastSeenPush {
       this.leaving = new Map();
       const answer = await this.reads.read([...batch.keys()]);
       if (this.closed) break;
-      const perSocket = new Map<PresenceSocket, LastSeenMap>();
       for (const [user, at] of batch) {
         if (this.isVisible(user)) continue;
         const members = this.watchers.of(userTopic(user));
         if (members === undefined) continue;
         const value = showsLastSeen(answer, user) ? at : null;
         for (const socket of members) {
-          let message = perSocket.get(socket);
+          let message = this.owed.get(socket);
           if (message === undefined) {
             message = {};
-            perSocket.set(socket, message);
+            this.owed.set(socket, message);
           }
           message[user] = value;
         }
       }
-      for (const [socket, message] of perSocket) {
-        if (socket.connected) socket.emit('presence_last_seen', message);
-      }
+      this.schedule();
     }
     this.reading = false;
   }
+
+  /** Sends what is owed at the end of the current window (after this turn when it is 0). */
+  private schedule(): void {
+    if (this.closed || this.owed.size === 0) return;
+    if (this.timer !== undefined || this.immediate !== undefined) return;
+    const wait = this.windowMs();
+    if (wait <= 0) this.immediate = setImmediate(this.flush);
+    else this.timer = this.timers.setTimeout(this.flush, wait);
+  }
+
+  private readonly flush = (): void => {
+    this.timer = undefined;
+    this.immediate = undefined;
+    const owed = this.owed;
+    this.owed = new Map();
+    for (const [socket, message] of owed) {
+      if (!socket.connected) continue;
+      let sent: LastSeenMap | undefined;
+      for (const user of Object.keys(message)) {
+        if (this.isVisible(user) || !this.watchers.watches(socket, userTopic(user))) continue;
+        sent ??= {};
+        sent[user] = message[user]!;
+      }
+      if (sent !== undefined) socket.emit('presence_last_seen', sent);
+    }
+  };
 }
