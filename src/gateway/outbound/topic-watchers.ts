@@ -36,7 +36,7 @@ export class TopicWatchers {
 
   add(topic: string, socket: PresenceSocket): void {
     const sockets = this.#topics.get(topic);
-    if (sockets === undefined) this.#topics.set(topic, new Set([socket]));
+    if (sockets === undefined) this.#topics.set(topic, new Set<PresenceSocket>().add(socket));
     else sockets.add(socket);
   }
 
