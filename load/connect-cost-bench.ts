@@ -15,6 +15,7 @@
  * constructor (self sizes).
  *
  *   npm run bench:connect [-- --connections 3000 --label after --heap]
+ *   npm run bench:connect -- --floor   (bare socket.io + the JWT check: the floor, see runFloor)
  *
  * Writes load/results/connect-cost.json (one entry per --label) and prints a table.
  */
@@ -28,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { writeHeapSnapshot } from 'node:v8';
 import { Socket as EngineSocket } from 'engine.io';
 import { SignJWT } from 'jose';
+import { Server } from 'socket.io';
 import { WebSocket } from 'ws';
 import { GraphologyFriendsGraph } from '../graph-adapters/graphology/index.js';
 import { FriendsOnline } from '../src/counts/friends-online.js';
@@ -54,6 +56,7 @@ const { values } = parseArgs({
     label: { type: 'string', default: 'current' },
     heap: { type: 'boolean', default: false },
     client: { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
   },
 });
 
@@ -467,10 +470,75 @@ function compareSnapshots(before: string, after: string, n: number): Constructor
 }
 
 /**
- * The heap of socket.io's room index (`rooms: Map<room, Set<id>>` and `sids: Map<id, Set<room>>`,
- * rebuilt here with the same shape and strings) against an index of arrays (per room its socket
- * ids, per socket its rooms), per connection: what a subscription index of our own could save.
+ * `--floor`: the same clients against a bare socket.io server that only verifies the token (the
+ * same JWT check) and emits an empty `presence_state`: what socket.io, engine.io, ws, HTTP and the
+ * JWT cost per connect on this machine, below which no presence server on socket.io can go.
  */
+async function runFloor(): Promise<void> {
+  const connections = Number(values.connections);
+  const users = Array.from({ length: connections }, (_, i) => `floor-user-${i}`);
+  const verify = jwtAuthenticate(SECRET);
+  const httpServer = createServer();
+  const io = new Server(httpServer, { transports: ['websocket'] });
+  io.of(NAMESPACE)
+    .use((socket, next) => {
+      Promise.resolve(verify(socket.handshake as never)).then(
+        (user) => next(user ? undefined : new Error('unauthorized')),
+        () => next(new Error('unauthorized')),
+      );
+    })
+    .on('connection', (socket) => {
+      socket.emit('presence_state', {});
+    });
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const client = fork(process.argv[1]!, ['--client'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  });
+  const reply = <T>(kind: string) =>
+    new Promise<T>((resolve) => {
+      const on = (message: { kind: string }) => {
+        if (message.kind !== kind) return;
+        client.off('message', on);
+        resolve(message as T);
+      };
+      client.on('message', on);
+    });
+  client.send({
+    kind: 'init',
+    url: `ws://127.0.0.1:${port}`,
+    users,
+    concurrency: Number(values.concurrency),
+  });
+  await reply('ready');
+  const cpuBefore = process.cpuUsage();
+  const done = reply<ClientReport>('done');
+  client.send({ kind: 'go' });
+  const report = await done;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuUs = round((cpu.user + cpu.system) / report.states, 1);
+  client.kill();
+  io.close();
+  printTable(`connect floor (bare socket.io + JWT): ${report.states} connections`, [
+    ['connects/s', `${Math.round((report.states * 1000) / report.elapsedMs)}`, ''],
+    ['µs per connect: processCpu', `${cpuUs}`, ''],
+  ]);
+  const file = resultsPath('connect-cost.json');
+  const all = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : {};
+  all[`${values.label}-floor`] = {
+    label: `${values.label}-floor`,
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    connections: report.states,
+    connectsPerSec: Math.round((report.states * 1000) / report.elapsedMs),
+    perConnectUs: { processCpu: cpuUs },
+  };
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+}
 
 if (values.client) runClient();
+else if (values.floor) await runFloor();
 else await runBench();
