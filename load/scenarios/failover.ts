@@ -79,12 +79,11 @@ export const failover: Scenario = {
     const crashGraceMs =
       options.crashGraceMs ?? TRACKER_TIMING_OPTIONS.options.crashGraceMs.default;
     const graceEndsAt = killAt + options.downPeriodMs + crashGraceMs;
-    // Until every connection is back and the grace is over (a wrong release would show as a
-    // leave), at most --duration seconds.
+    // The storm: until every connection is back (and the down period is over), at most
+    // --duration seconds; its CPU per reconnect is this phase's.
     const before = recorder.connected();
     const deadline = performance.now() + options.duration * 1000;
-    const earliest =
-      performance.now() + options.downPeriodMs + Math.max(5_000, crashGraceMs + 3_000);
+    const earliest = performance.now() + options.downPeriodMs + 5_000;
     while (performance.now() < deadline) {
       await sleep(1_000);
       if (performance.now() >= earliest && recorder.connected() >= before) {
@@ -93,6 +92,13 @@ export const failover: Scenario = {
       }
     }
     const recoveredAt = Date.now();
+    // Then until the grace is over and 3 s more, within the same deadline: a held entry released
+    // by mistake, or one not taken over, shows as a leave.
+    const graceLeftMs = Math.min(graceEndsAt + 3_000 - nowMs(), deadline - performance.now());
+    if (graceLeftMs > 0) {
+      await enterPhase(context, 'grace', Math.ceil(graceLeftMs / 1000));
+      await sleep(graceLeftMs);
+    }
     pool.broadcast({ kind: 'stopUpdates' });
     await sleep(1_000);
     const finals = await pool.final();
@@ -192,7 +198,9 @@ export const failover: Scenario = {
     );
     const offlineMax = offlineTimes.summary().max;
     const perConnect = nodeCpuPerConnect(recorder, 'after-kill');
-    const survivorLag = nodeLag(recorder, 'after-kill').filter((l) => l.node !== `node${killed}`);
+    const survivorLag = [...nodeLag(recorder, 'after-kill'), ...nodeLag(recorder, 'grace')].filter(
+      (l) => l.node !== `node${killed}`,
+    );
     const survivorLoopLagMaxMs = survivorLag.reduce<number | null>(
       (max, l) => (l.maxMs === null ? max : Math.max(max ?? 0, l.maxMs)),
       null,
@@ -274,7 +282,11 @@ export const failover: Scenario = {
         '',
       ],
       ['spurious leaves / survivors dropped', `${spuriousLeaves} / ${survivorsDropped}`, '0 / 0'],
-      ['survivors’ event-loop lag max after the kill', `${survivorLoopLagMaxMs ?? '-'} ms`, ''],
+      [
+        'survivors’ event-loop lag max after the kill (to the grace’s end)',
+        `${survivorLoopLagMaxMs ?? '-'} ms`,
+        '< 500 ms',
+      ],
       [
         'reconnects refused with overloaded (retried after the hint)',
         String(figures.overloadedRefusals),
