@@ -178,6 +178,18 @@ const partArb: fc.Arbitrary<TransferPart> = fc.oneof(
         .nat({ max: s.chunkCount - 1 })
         .map((chunk) => ({ kind: 'snapshot' as const, ...s, chunk })),
     ),
+  fc
+    .record({
+      transferId: stringArb,
+      replica: refArb,
+      upTo: counterArb,
+      chunkCount: fc.integer({ min: 1, max: 2 ** 31 }),
+      graceLeftMs: counterArb,
+      entries: fc.array(entryArb, { maxLength: 6 }),
+    })
+    .chain((s) =>
+      fc.nat({ max: s.chunkCount - 1 }).map((chunk) => ({ kind: 'held' as const, ...s, chunk })),
+    ),
 );
 
 export const messageArb: fc.Arbitrary<ReplicationMessage> = fc.oneof(
