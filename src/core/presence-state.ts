@@ -138,8 +138,8 @@ export class PresenceState {
   private readonly groups = new LineageGroups();
   /** Replicas permdowned here: a held part must not bring one back (see mergeHeld). */
   private readonly forgotten = new Set<ReplicaKey>();
-  /** Replicas stored from a held part, by key: the transfer whose further chunks are taken. */
-  private readonly heldTransfers = new Map<ReplicaKey, string>();
+  /** Replicas stored from a held part and not heard from since: more held parts add to them. */
+  private readonly learned = new Set<ReplicaKey>();
   private pending: PendingDelta;
   private readonly maxDeltaSizes: readonly number[];
   private readonly chunkSize: number;
@@ -301,24 +301,28 @@ export class PresenceState {
 
   /**
    * A held part: a replica we do not know, down elsewhere and in its crash grace there, is stored
-   * down with the part's entries (held while it is not released here). Its first chunk creates
-   * it (`applied`; the caller starts its grace), the transfer's further chunks add to it
-   * (`partial`). Ignored (`stale`) for a replica we know (our own view of it rules), one we
-   * permdowned (it must not come back through a third party), and ourselves.
+   * down with the part's entries (held while it is not released here). The first part creates
+   * it (`applied`; the caller starts its grace); further parts, of this transfer or of one asked
+   * again or from another replica, add what it lacks (`partial`: a down replica writes nothing,
+   * so its entries only ever need adding). Ignored (`stale`) for a replica we know otherwise (our
+   * own view of it rules), one we permdowned (it must not come back through a third party), and
+   * ourselves.
    */
   mergeHeld(part: HeldPart): MergeResult {
     const key = replicaKey(part.replica);
     const slot = this.slots.get(key);
     if (slot === this.self || key === this.self.key) return { status: 'own', change: noChange() };
     if (slot !== undefined) {
-      if (this.heldTransfers.get(key) !== part.transferId || slot.up) {
-        return { status: 'stale', change: noChange() };
-      }
+      if (!this.learned.has(key) || slot.up) return { status: 'stale', change: noChange() };
       const change = noChange();
       for (const data of part.entries) {
         if (data.counter <= part.upTo && !slot.dots.has(data.counter)) {
           this.addRemote(slot, data, change);
         }
+      }
+      if (part.upTo > slot.context) {
+        slot.context = part.upTo;
+        slot.generations.reset(slot.ref, slot.context);
       }
       return { status: 'partial', change: net(change) };
     }
@@ -328,7 +332,7 @@ export class PresenceState {
     learned.context = part.upTo;
     learned.generations.reset(learned.ref, learned.context);
     this.slots.set(key, learned);
-    this.heldTransfers.set(key, part.transferId);
+    this.learned.add(key);
     const change = noChange();
     for (const data of part.entries) {
       if (data.counter <= part.upTo) this.addRemote(learned, data, change);
@@ -393,7 +397,7 @@ export class PresenceState {
     if (slot.up || slot === this.self) return noChange();
     slot.up = true;
     slot.releasing = false;
-    this.heldTransfers.delete(key);
+    this.learned.delete(key);
     const change = noChange();
     for (const entry of slot.dots.values()) {
       entry.released = false;
@@ -457,7 +461,7 @@ export class PresenceState {
     slot.up = false;
     for (const entry of slot.dots.values()) this.exit(entry, change);
     this.slots.delete(slot.key);
-    this.heldTransfers.delete(slot.key);
+    this.learned.delete(slot.key);
     this.forgotten.add(slot.key);
     slot.dots.clear();
     return net(change);

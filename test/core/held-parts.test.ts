@@ -84,6 +84,10 @@ describe('held parts', () => {
       joins: [{ topic: 'user:u', key: 'u', meta: device('d1', 2), dot: 'n:1' }],
       leaves: [{ topic: 'user:u', key: 'u', meta: device('d1', 1), dot: 'a:1' }],
     });
+    // The same parts again (a transfer asked again, or from another survivor): nothing new.
+    const again = observe(n);
+    expect(mergeParts(n, held).statuses).toEqual(['partial', 'partial']);
+    expect(observe(n)).toEqual(again);
     // The grace ends: d2 leaves; forgotten, the same parts do not bring a back.
     expect(changeOf(n.releaseHeld(a.self.ref, 10).change).leaves.map((r) => r.dot)).toEqual([
       'a:2',

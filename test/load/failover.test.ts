@@ -33,7 +33,7 @@ describe('npm run load -- failover (tiny)', () => {
   it('without a crash grace, devices back after the down go offline everywhere and come back', async () => {
     const run = await runLoad('failover', [
       ...['--duration', '15', '--rate', '20', '--down-period-ms', '1000'],
-      ...['--crash-grace-ms', '0', '--reconnect-jitter-ms', '4000'],
+      ...['--crash-grace-ms', '0', '--reconnect-jitter-ms', '6000'],
     ]);
     expectWellFormed(run, 'failover', expect);
     const f = run.json.figures;
@@ -41,7 +41,7 @@ describe('npm run load -- failover (tiny)', () => {
     expect(f['undisturbed']).toEqual({ spuriousLeaves: 0, survivorsDropped: 0 });
     // Back before the down: still a silent takeover (the entry was not seen gone yet).
     expect(f['takenOver'].leavesSeen).toBe(0);
-    // Back after it (the jitter spreads them over 4 s): they left for every observer, then joined.
+    // Back after it (the jitter spreads them over 6 s): they left for every observer, then joined.
     expect(f['notBackInGrace']).toBeGreaterThan(0);
     expect(f['offlineEverywhere'].incomplete).toBe(0);
     expect(f['onlineAgain'].incomplete).toBe(0);
