@@ -57,7 +57,8 @@ function merged<K>(finals: WorkerFinal[], pick: (f: WorkerFinal) => [K, SeenReco
 
 export const failover: Scenario = {
   name: 'failover',
-  summary: 'SIGKILL one node under load: offline everywhere, reconnect elsewhere, nobody else hit',
+  summary:
+    'SIGKILL one node under load: its devices take their entries over elsewhere, friends see nothing',
   // The survivor takes every connection: 16,000 stays under the 20,000 open files per process.
   // 100 updates/s is load this machine sustains (steady shows where it stops keeping up), so
   // the figures are about the failover, not about an overload that was there before it.
@@ -109,8 +110,6 @@ export const failover: Scenario = {
     await sleep(1_000);
     const finals = await pool.final();
     await enterPhase(context, 'done');
-    // With --webhooks: the storm is the recovery; a user whose devices all were on the killed
-    // node may go offline if it is back after the down period plus the offline delay.
     const dropped = new Set(finals.flatMap((f) => f.droppedIds));
     const everUp = new Set(finals.flatMap((f) => f.everConnectedIds));
     const victims = population.connections.filter((c) => c.node === killed && everUp.has(c.id));
@@ -147,6 +146,7 @@ export const failover: Scenario = {
     const expectedOffline = [...victimUsers].filter(
       ([user, back]) => !back && !onSurvivor.has(user),
     ).length;
+    // With --webhooks: the storm is the recovery; only those users go offline.
     const webhooks =
       context.webhooks &&
       (await webhookFigures(context, context.webhooks, {
