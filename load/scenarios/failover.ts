@@ -122,19 +122,18 @@ export const failover: Scenario = {
     for (const f of finals) for (const [id, , at] of f.reconnects) reconnectAt.set(id, at);
     const backInGrace = (id: number) =>
       (reconnectAt.get(id) ?? Number.POSITIVE_INFINITY) <= graceEndsAt;
-    // A user is back within the grace when every one of its killed connections is.
-    const victimUsers = new Map<string, boolean>();
+    // A user is back within the grace when every one of its killed connections is (`all`).
+    const victimUsers = new Map<string, { all: boolean; any: boolean }>();
     for (const victim of victims) {
-      victimUsers.set(
-        victim.user,
-        (victimUsers.get(victim.user) ?? true) && backInGrace(victim.id),
-      );
+      const back = backInGrace(victim.id);
+      const seen = victimUsers.get(victim.user) ?? { all: true, any: false };
+      victimUsers.set(victim.user, { all: seen.all && back, any: seen.any || back });
     }
     let seenOfflineByFriends = 0;
     let seenOfflineNotBack = 0;
     for (const [user, back] of victimUsers) {
       const seen = offlineUsers.get(user)?.count ?? 0;
-      if (back) seenOfflineByFriends += seen;
+      if (back.all) seenOfflineByFriends += seen;
       else seenOfflineNotBack += seen;
     }
     // Users with every connection on the killed node and none back within the grace go offline.
@@ -144,7 +143,7 @@ export const failover: Scenario = {
         .map((c) => c.user),
     );
     const expectedOffline = [...victimUsers].filter(
-      ([user, back]) => !back && !onSurvivor.has(user),
+      ([user, back]) => !back.any && !onSurvivor.has(user),
     ).length;
     // With --webhooks: the storm is the recovery; only those users go offline.
     const webhooks =
