@@ -46,4 +46,23 @@ describe('npm run load -- failover (tiny)', () => {
     expect(f['offlineEverywhere'].incomplete).toBe(0);
     expect(f['onlineAgain'].incomplete).toBe(0);
   }, 120_000);
+
+  it('--webhooks: no user.offline for users back within the grace', async () => {
+    const run = await runLoad(
+      'failover',
+      [
+        ...['--duration', '20', '--rate', '20', '--down-period-ms', '1000'],
+        ...['--crash-grace-ms', '3000', '--reconnect-jitter-ms', '300', '--webhooks'],
+      ],
+      'load-failover-webhooks',
+    );
+    expectWellFormed(run, 'failover', expect);
+    const f = run.json.figures;
+    expect(f['notBackInGrace']).toBe(0);
+    expect(f['seenOfflineByFriends']).toBe(0);
+    expect(f['webhooks'].expected.offline).toBe(0);
+    expect(f['webhooks'].offline).toBe(0);
+    expect(f['webhooks'].received.offline).toBe(0);
+    expect(f['webhooks'].onlineTwiceInARow).toBe(0);
+  }, 180_000);
 });
