@@ -55,6 +55,8 @@ export interface LoadOptions {
   leaveGraceMs: number | undefined;
   /** The nodes' `--max-batch-delay-ms` (undefined: the node's default). */
   maxBatchDelayMs: number | undefined;
+  /** The nodes' `--crash-grace-ms` (undefined: the node's default, 30 s). */
+  crashGraceMs: number | undefined;
   /** The nodes' `--drain-ms` (SIGTERM, the drain scenario); other scenarios stop at once: 0. */
   drainMs: number;
   /**
@@ -96,6 +98,7 @@ export const COMMON_DEFAULTS: LoadOptions = {
   rates: [],
   leaveGraceMs: undefined,
   maxBatchDelayMs: undefined,
+  crashGraceMs: undefined,
   drainMs: 0,
   webhooks: false,
   offlineDelayMs: undefined,
@@ -123,6 +126,7 @@ const NUMERIC: Record<string, keyof LoadOptions> = {
   'http-connections': 'httpConnections',
   'leave-grace-ms': 'leaveGraceMs',
   'max-batch-delay-ms': 'maxBatchDelayMs',
+  'crash-grace-ms': 'crashGraceMs',
   'drain-ms': 'drainMs',
   'offline-delay-ms': 'offlineDelayMs',
 };
@@ -149,6 +153,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'http-connections': 'sender keep-alive connections per node; more calls queue (delivery)',
   'leave-grace-ms': "the nodes' --leave-grace-ms (flap: 0 shows what a drop cost before)",
   'max-batch-delay-ms': "the nodes' --max-batch-delay-ms (0: no batching beyond one turn)",
+  'crash-grace-ms': "the nodes' --crash-grace-ms (failover: 0 shows a crash without takeover)",
   'drain-ms': "the nodes' --drain-ms (drain: the window the SIGTERMed node's clients move in)",
   'offline-delay-ms': "the nodes' --offline-delay-ms (webhooks: how long before user.offline)",
 };

@@ -173,6 +173,7 @@ async function runOnce(
       downPeriodMs: options.downPeriodMs,
       leaveGraceMs: options.leaveGraceMs,
       maxBatchDelayMs: options.maxBatchDelayMs,
+      crashGraceMs: options.crashGraceMs,
       drainMs: options.drainMs,
       logLevel: options.logLevel,
       nodeArgs: splitFlags(options.nodeArgs),

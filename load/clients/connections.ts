@@ -4,6 +4,7 @@
  * reconnecting after a drop, and noticing a peer that went silent (no ping). The wire itself
  * is load/clients/wire.ts; what is measured is load/clients/measurements.ts.
  */
+import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import {
   DEFAULT_RECONNECT_BACKOFF,
@@ -22,7 +23,6 @@ const NAMESPACE = '/presence';
 
 export interface Client extends WorkerConnection {
   node: number;
-  incarnation: number;
   socket: ClientWire | undefined;
   /** Has its presence_state. */
   up: boolean;
@@ -36,10 +36,12 @@ export interface Client extends WorkerConnection {
   /** Refusals (`overloaded`) in a row, and the pending retry after the last one. */
   refusals: number;
   retry: { readonly timer: NodeJS.Timeout; readonly giveUp: () => void } | undefined;
-  /** The device of the last connection attempt. */
-  device: string | undefined;
-  /** Moving after a drain: reconnect with the same device, so the new node takes its entry over. */
-  moving: boolean;
+  /**
+   * One device and one lineage for the client's whole life, sent in every handshake as the SDK
+   * does (src/client/connection-lifecycle.ts): a reconnect on any node takes its entry over.
+   */
+  readonly device: string;
+  readonly lineage: string;
 }
 
 /** Refusals retried after the server's hint (the SDK's list, src/client/connection-lifecycle.ts). */
@@ -69,7 +71,6 @@ export class Connections {
     for (const c of init.connections) {
       this.clients.set(c.id, {
         ...c,
-        incarnation: -1,
         socket: undefined,
         up: false,
         steady: true,
@@ -79,8 +80,9 @@ export class Connections {
         churnTimer: undefined,
         refusals: 0,
         retry: undefined,
-        device: undefined,
-        moving: false,
+        device: deviceName(c.id, c.node),
+        // As the SDK's randomLineage(): 16 random bytes in base64url, 22 characters.
+        lineage: randomBytes(16).toString('base64url'),
       });
     }
     // A node that stops without closing its sockets (SIGSTOP, a cut network) stops pinging.
@@ -116,7 +118,6 @@ export class Connections {
    * after the server's hint (doubling while refused, jittered) and is neither.
    */
   open(client: Client, status: string, done: (ok: boolean) => void): void {
-    client.incarnation += 1;
     client.closing = false;
     client.refusals = 0;
     this.measure.counters.connectAttempts += 1;
@@ -148,15 +149,7 @@ export class Connections {
       measure.counters.connectTimeouts += 1;
       settle(false);
     }, this.init.connectTimeoutMs);
-    // A flapping device keeps its name, as a real one does: the server's leave grace keys on it.
-    const device =
-      client.moving && client.device !== undefined
-        ? client.device
-        : this.init.flap
-          ? deviceName(client.id, 0, 0)
-          : deviceName(client.id, client.incarnation, client.node);
-    client.device = device;
-    const auth = { token, device, status };
+    const auth = { token, device: client.device, lineage: client.lineage, status };
     const handlers: WireHandlers = {
       onConnect: () => {
         accepted = true;
@@ -208,7 +201,6 @@ export class Connections {
           measure.hist('timeToState').record(now - started);
           client.up = true;
           client.refusals = 0;
-          client.moving = false;
           measure.everConnected.add(client.id);
           if (client.droppedAt !== undefined) {
             measure.reconnects.push([client.id, client.droppedAt, now]);
@@ -266,7 +258,7 @@ export class Connections {
 
   /**
    * A draining node asked this client to move within `withinMs`: like the SDK, at a random moment
-   * in it, the connection is closed and opened again on the next node, with the same device.
+   * in it, the connection is closed and opened again on the next node (same device and lineage).
    */
   private moveWithin(client: Client, socket: ClientWire, payload: unknown): void {
     const withinMs = retryHintMs((payload as { withinMs?: unknown } | undefined)?.withinMs);
@@ -274,7 +266,6 @@ export class Connections {
       () => {
         if (client.socket !== socket || !client.up) return;
         this.measure.counters.drainMoves += 1;
-        client.moving = true;
         // Measured as a reconnect: from leaving the draining node to the new presence_state.
         client.droppedAt = nowMs();
         client.up = false;

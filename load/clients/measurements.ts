@@ -57,7 +57,7 @@ function parseChurnStatus(status: string | undefined): [number, number] | undefi
   return [Number(status.slice(1, colon)), Number(status.slice(colon + 1))];
 }
 
-function bump(map: Map<number, SeenRecord>, id: number, at: number): void {
+function bump<K>(map: Map<K, SeenRecord>, id: K, at: number): void {
   const record = map.get(id);
   if (record) {
     record.count += 1;
@@ -87,6 +87,10 @@ export class Measurements {
   readonly moves: [number, number, number][] = [];
   /** Flap: per connection, the refs it holds per user (its view, as a Phoenix client's). */
   private readonly views = new Map<number, Map<string, Set<string>>>();
+  /** Flap: per user, the views it left. */
+  private readonly offlineUsers = new Map<string, SeenRecord>();
+  /** Failover: when the watched node was killed (its connections' joins and leaves count after). */
+  private watchFrom: number | undefined;
 
   constructor(private readonly options: MeasureOptions) {}
 
@@ -129,7 +133,13 @@ export class Measurements {
       if (refs.size > 0) continue;
       view.delete(user);
       this.counters.offlineTransitions += 1;
+      bump(this.offlineUsers, user, nowMs());
     }
+  }
+
+  /** Failover: the watched node is being killed now. */
+  killed(): void {
+    this.watchFrom = nowMs();
   }
 
   onDiff(observer: Observer, diff: LoadDiff): void {
@@ -140,6 +150,7 @@ export class Measurements {
     let updatedRefs: Set<string> | undefined;
     const watchNode = this.options.watchNode;
     const watching = watchNode !== undefined && observer.steady && observer.node !== watchNode;
+    const afterKill = watching && this.watchFrom !== undefined;
     const joins = diff.joins;
     for (const user in joins) {
       for (const meta of joins[user]!.metas) {
@@ -166,7 +177,7 @@ export class Measurements {
           const same = from.node === observer.node;
           this.hist(same ? 'joinStalenessSame' : 'joinStalenessCross').record(now - churn[0]);
         }
-        if (watching && from.incarnation >= 1) bump(this.onlineSeen, from.id, now);
+        if (afterKill && from.node === watchNode) bump(this.onlineSeen, from.id, now);
       }
     }
     const leaves = diff.leaves;
@@ -182,9 +193,8 @@ export class Measurements {
           this.hist(same ? 'leaveStalenessSame' : 'leaveStalenessCross').record(now - churn[1]);
         }
         if (watching) {
-          if (from.incarnation >= 1) c.reconnectLeaves += 1;
-          else if (from.node === watchNode) bump(this.offlineSeen, from.id, now);
-          else c.spuriousLeaves += 1;
+          if (from.node !== watchNode) c.spuriousLeaves += 1;
+          else if (afterKill) bump(this.offlineSeen, from.id, now);
         }
       }
     }
@@ -234,6 +244,7 @@ export class Measurements {
       receipts: [...this.receipts.entries()],
       offlineSeen: [...this.offlineSeen.entries()],
       onlineSeen: [...this.onlineSeen.entries()],
+      offlineUsers: [...this.offlineUsers.entries()],
       reconnects: this.reconnects,
       droppedIds: [...this.droppedIds],
       messageReceipts: [...this.messageReceipts.values()].flatMap((r) => [r.seq, r.id, r.at, r.n]),

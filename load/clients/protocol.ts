@@ -1,9 +1,11 @@
 /**
  * Messages between the load driver and its client workers (child_process IPC, JSON).
  *
- * Identity on the wire: every connection's handshake `device` is `<conn id>.<incarnation>.<node>`
- * so any receiver knows which connection (and which reconnect of it) a meta belongs to and
- * which node it is on. Status updates carry `t` (send time, ms since the epoch, sub-ms) and `q`
+ * Identity on the wire: as with the SDK, every simulated client keeps one `device` and one random
+ * `lineage` for its whole life (every reconnect, on any node, after its node was killed), so a
+ * reconnect takes its entry over silently (PROTOCOL.md, "Takeover"). Its `device` is
+ * `<conn id>.<first node>`: any receiver knows which connection a meta belongs to and which node
+ * it first connected to (not where it is now: after a failover or a move that is another). Status updates carry `t` (send time, ms since the epoch, sub-ms) and `q`
  * (the connection's sequence number). Churn connections carry their connect time and planned
  * leave time in `status` (`c<t connect>:<t leave>`), so observers measure staleness locally.
  */
@@ -34,8 +36,7 @@ export interface WorkerInit {
   /** Failover: the node that will be killed; observers elsewhere record its leaves. */
   readonly watchNode?: number;
   /**
-   * Flap: devices keep one name across reconnects (`<id>.0.0`, as a real device does, so the
-   * server's leave grace can recognise them), and every connection keeps its view to count
+   * Flap, drain, failover: every connection keeps its view (as a Phoenix client does) to count
    * friends seen going offline.
    */
   readonly flap?: boolean;
@@ -70,6 +71,8 @@ export type DriverMessage =
    */
   | { readonly kind: 'flaps'; readonly ratePerSec: number; readonly awayMs: number }
   | { readonly kind: 'stopFlaps' }
+  /** Failover: the watched node is being killed; its connections' joins and leaves count from now. */
+  | { readonly kind: 'killed' }
   | { readonly kind: 'final' }
   /** Report now (a tick), then answer 'flushed': the driver changes phase in between. */
   | { readonly kind: 'flush' }
@@ -131,8 +134,6 @@ export interface TickCounters {
   updatesRejected: number;
   /** Failover: leaves of presences that never went away (connections on the surviving nodes). */
   spuriousLeaves: number;
-  /** Failover: leaves of reconnect attempts (incarnation ≥ 1) a client gave up on (timeout). */
-  reconnectLeaves: number;
   /** Delivery: disconnects to reconnect on the other node (moves) the worker started. */
   moves: number;
   /** Flap: connections the worker dropped (to reconnect). */
@@ -169,7 +170,6 @@ export function emptyCounters(): TickCounters {
     updatesAcked: 0,
     updatesRejected: 0,
     spuriousLeaves: 0,
-    reconnectLeaves: 0,
     moves: 0,
     flaps: 0,
     offlineTransitions: 0,
@@ -208,10 +208,15 @@ export interface WorkerFinal {
   readonly ackedUpdates: number[];
   /** `<conn>:<seq>` → receipts by other connections. */
   readonly receipts: [string, number][];
-  /** Failover: leaves of the watched node's original connections, seen by steady observers. */
+  /**
+   * Failover: leaves (not updates) of the watched node's connections since its kill, seen by
+   * steady observers; with a silent takeover none.
+   */
   readonly offlineSeen: [number, SeenRecord][];
-  /** Failover: joins of reconnected connections (incarnation ≥ 1), seen by steady observers. */
+  /** Failover: joins (not updates) of the watched node's connections since its kill, likewise. */
   readonly onlineSeen: [number, SeenRecord][];
+  /** Views kept (flap, drain, failover): per user, the views it left (seen going offline). */
+  readonly offlineUsers: [string, SeenRecord][];
   /** Reconnects: [id, dropped at, presence_state at] of connections that dropped and came back. */
   readonly reconnects: [number, number, number][];
   /** Ids of connections that dropped without being asked to (ever). */
@@ -235,17 +240,15 @@ export type WorkerMessage =
   | WorkerTick
   | WorkerFinal;
 
-export function deviceName(id: number, incarnation: number, node: number): string {
-  return `${id}.${incarnation}.${node}`;
+export function deviceName(id: number, firstNode: number): string {
+  return `${id}.${firstNode}`;
 }
 
-export function parseDevice(
-  device: unknown,
-): { id: number; incarnation: number; node: number } | undefined {
+export function parseDevice(device: unknown): { id: number; node: number } | undefined {
   if (typeof device !== 'string') return undefined;
-  const [id, incarnation, node] = device.split('.').map(Number);
-  if (id === undefined || incarnation === undefined || node === undefined) return undefined;
-  return { id, incarnation, node };
+  const [id, node] = device.split('.').map(Number);
+  if (id === undefined || node === undefined) return undefined;
+  return { id, node };
 }
 
 /** Wall clock in ms with sub-ms precision, comparable across processes on one machine. */

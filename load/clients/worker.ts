@@ -72,6 +72,9 @@ class ClientWorker {
       case 'stopFlaps':
         workloads.stopFlaps();
         break;
+      case 'killed':
+        measure.killed();
+        break;
       case 'flush':
         this.tick();
         send({ kind: 'flushed', index: init.index });

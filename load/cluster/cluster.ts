@@ -30,6 +30,8 @@ export interface ClusterOptions {
   readonly leaveGraceMs?: number | undefined;
   /** The nodes' `--max-batch-delay-ms`; undefined: their default. */
   readonly maxBatchDelayMs?: number | undefined;
+  /** The nodes' `--crash-grace-ms`; undefined: their default. */
+  readonly crashGraceMs?: number | undefined;
   /** The nodes' `--drain-ms` on SIGTERM; undefined: 0, stop at once. */
   readonly drainMs?: number | undefined;
   /** Node flags of the node processes (e.g. `--cpu-prof --cpu-prof-dir=prof`). */
@@ -95,6 +97,9 @@ export class Cluster {
           ...(options.leaveGraceMs === undefined
             ? []
             : ['--leave-grace-ms', String(options.leaveGraceMs)]),
+          ...(options.crashGraceMs === undefined
+            ? []
+            : ['--crash-grace-ms', String(options.crashGraceMs)]),
           ...(options.maxBatchDelayMs === undefined
             ? []
             : ['--max-batch-delay-ms', String(options.maxBatchDelayMs)]),

@@ -19,6 +19,10 @@
  *   without a lineage leave, held ones leave when released; all come back as joins when it is up.
  * - A delta that does not follow what we have is a gap: it is not applied, and the caller asks
  *   for a transfer (which brings a buffered delta or a chunked snapshot).
+ * - A replica that was down before we heard of it reaches us through a transfer's held parts
+ *   while its crash grace lasts elsewhere (`mergeHeld`): stored down, its entries held, so a device
+ *   reconnecting here takes its entry over as anywhere else; the runtime releases them when the
+ *   grace it was told is over.
  */
 import type { Context } from './causal-context.js';
 import { ConnectionIndex } from './connection-index.js';
@@ -33,6 +37,8 @@ import { TopicIndex } from './topic-index.js';
 import {
   DEFAULT_SNAPSHOT_CHUNK_SIZE,
   extractFor,
+  type HeldPart,
+  heldPartsFor,
   type SnapshotPart,
   type TransferPart,
 } from './transfer.js';
@@ -130,6 +136,10 @@ export class PresenceState {
   private readonly own = new ConnectionIndex();
   /** Entries with a lineage; of the id's entries of one topic and key, at most one is visible. */
   private readonly groups = new LineageGroups();
+  /** Replicas permdowned here: a held part must not bring one back (see mergeHeld). */
+  private readonly forgotten = new Set<ReplicaKey>();
+  /** Replicas stored from a held part and not heard from since: more held parts add to them. */
+  private readonly learned = new Set<ReplicaKey>();
   private pending: PendingDelta;
   private readonly maxDeltaSizes: readonly number[];
   private readonly chunkSize: number;
@@ -254,25 +264,80 @@ export class PresenceState {
 
   /**
    * What `requester` lacks, given its context: per replica it knows, a buffered delta window or a
-   * chunked snapshot. Never its own rows, never replicas it does not know.
+   * chunked snapshot. Never its own rows, never replicas it does not know. First, the held parts
+   * of the down replicas in `graceLeftMs` (what is left of each one's crash grace, by key): it
+   * knows none of them by its context (a down replica is in no clock), and ignores those it knows.
    */
-  extract(requester: ReplicaRef, requesterContext: Context, transferId: string): TransferPart[] {
+  extract(
+    requester: ReplicaRef,
+    requesterContext: Context,
+    transferId: string,
+    graceLeftMs: ReadonlyMap<ReplicaKey, number> = new Map(),
+  ): TransferPart[] {
     // Copied: the pending log keeps growing after the transfer is sent.
     const { from, added, removes } = this.pending;
     const unsent = pendingWindow(this.self, { from, added: [...added], removes: [...removes] });
     const own = { unsent, count: this.own.size, entries: () => this.own.all() };
-    return extractFor(
+    const key = replicaKey(requester);
+    const held: TransferPart[] =
+      graceLeftMs.size === 0
+        ? []
+        : heldPartsFor(this.slots.values(), key, graceLeftMs, transferId, this.chunkSize);
+    const parts = extractFor(
       this.slots.values(),
-      replicaKey(requester),
+      key,
       requesterContext,
       transferId,
       own,
       this.chunkSize,
     );
+    return held.length === 0 ? parts : [...held, ...parts];
   }
 
   mergeTransfer(part: TransferPart): MergeResult {
-    return part.kind === 'window' ? this.mergeDelta(part.window) : this.mergeSnapshot(part);
+    if (part.kind === 'window') return this.mergeDelta(part.window);
+    return part.kind === 'held' ? this.mergeHeld(part) : this.mergeSnapshot(part);
+  }
+
+  /**
+   * A held part: a replica we do not know, down elsewhere and in its crash grace there, is stored
+   * down with the part's entries (held while it is not released here). The first part creates
+   * it (`applied`; the caller starts its grace); further parts, of this transfer or of one asked
+   * again or from another replica, add what it lacks (`partial`: a down replica writes nothing,
+   * so its entries only ever need adding). Ignored (`stale`) for a replica we know otherwise (our
+   * own view of it rules), one we permdowned (it must not come back through a third party), and
+   * ourselves.
+   */
+  mergeHeld(part: HeldPart): MergeResult {
+    const key = replicaKey(part.replica);
+    const slot = this.slots.get(key);
+    if (slot === this.self || key === this.self.key) return { status: 'own', change: noChange() };
+    if (slot !== undefined) {
+      if (!this.learned.has(key) || slot.up) return { status: 'stale', change: noChange() };
+      const change = noChange();
+      for (const data of part.entries) {
+        if (data.counter <= part.upTo && !slot.dots.has(data.counter)) {
+          this.addRemote(slot, data, change);
+        }
+      }
+      if (part.upTo > slot.context) {
+        slot.context = part.upTo;
+        slot.generations.reset(slot.ref, slot.context);
+      }
+      return { status: 'partial', change: net(change) };
+    }
+    if (this.forgotten.has(key)) return { status: 'stale', change: noChange() };
+    const learned = new ReplicaSlot(part.replica, this.maxDeltaSizes);
+    learned.up = false;
+    learned.context = part.upTo;
+    learned.generations.reset(learned.ref, learned.context);
+    this.slots.set(key, learned);
+    this.learned.add(key);
+    const change = noChange();
+    for (const data of part.entries) {
+      if (data.counter <= part.upTo) this.addRemote(learned, data, change);
+    }
+    return { status: 'applied', change: net(change) };
   }
 
   private mergeSnapshot(part: SnapshotPart): MergeResult {
@@ -332,6 +397,7 @@ export class PresenceState {
     if (slot.up || slot === this.self) return noChange();
     slot.up = true;
     slot.releasing = false;
+    this.learned.delete(key);
     const change = noChange();
     for (const entry of slot.dots.values()) {
       entry.released = false;
@@ -395,6 +461,8 @@ export class PresenceState {
     slot.up = false;
     for (const entry of slot.dots.values()) this.exit(entry, change);
     this.slots.delete(slot.key);
+    this.learned.delete(slot.key);
+    this.forgotten.add(slot.key);
     slot.dots.clear();
     return net(change);
   }

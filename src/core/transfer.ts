@@ -5,6 +5,12 @@
  * the lag, else that replica's full snapshot split into bounded chunks. Replicas the requester
  * does not know are left out (it would ignore them: a permdowned replica must not come back
  * through a third party), and so are the requester's own rows (it is their author).
+ *
+ * Held parts: a down replica in its crash grace is in no clock, so a replica that starts during
+ * the grace would never learn its held entries, and a device reconnecting there would not take
+ * its entry over. The extractor sends such a replica's entries (chunked) with the grace it has
+ * left; a requester that does not know the replica stores them as a down replica's and holds them
+ * for that long (PresenceState.mergeHeld), one that knows it ignores them.
  */
 import type { Context } from './causal-context.js';
 import { type DeltaWindow, isEmptyWindow, mergeWindows, trimWindow } from './delta-window.js';
@@ -29,7 +35,22 @@ export interface SnapshotPart {
   readonly entries: readonly EntryData[];
 }
 
-export type TransferPart = WindowPart | SnapshotPart;
+/** A down replica's entries, sent while it is in its crash grace (see the top of this file). */
+export interface HeldPart {
+  readonly kind: 'held';
+  /** Identifies one held snapshot of one replica; its chunks share it. */
+  readonly transferId: string;
+  readonly replica: ReplicaRef;
+  /** The entries are the replica's as of this counter. */
+  readonly upTo: number;
+  readonly chunk: number;
+  readonly chunkCount: number;
+  /** What is left of the replica's crash grace at the extractor, in ms (the runtime's time). */
+  readonly graceLeftMs: number;
+  readonly entries: readonly EntryData[];
+}
+
+export type TransferPart = WindowPart | SnapshotPart | HeldPart;
 
 export const DEFAULT_SNAPSHOT_CHUNK_SIZE = 10_000;
 
@@ -95,6 +116,44 @@ function entriesUpToContext(slot: ReplicaSlot): EntryData[] {
   const entries: EntryData[] = [];
   for (const entry of slot.dots.values()) if (entry.counter <= slot.context) entries.push(entry);
   return entries;
+}
+
+/**
+ * Held parts of the down replicas in `graceLeftMs` (by key: what is left of each one's crash
+ * grace) that hold entries: every entry up to the replica's context, chunked. Never the
+ * requester's own, never a replica that is up or releasing.
+ */
+export function heldPartsFor(
+  slots: Iterable<ReplicaSlot>,
+  requester: ReplicaKey,
+  graceLeftMs: ReadonlyMap<ReplicaKey, number>,
+  transferId: string,
+  chunkSize: number = DEFAULT_SNAPSHOT_CHUNK_SIZE,
+): HeldPart[] {
+  const parts: HeldPart[] = [];
+  for (const slot of slots) {
+    const left = graceLeftMs.get(slot.key);
+    if (left === undefined || left <= 0 || slot.key === requester) continue;
+    if (slot.up || slot.releasing || !holdsAny(slot)) continue;
+    const entries = entriesUpToContext(slot);
+    for (const chunk of snapshotChunks(
+      slot,
+      entries.length,
+      entries,
+      `${transferId}/held/${slot.key}`,
+      chunkSize,
+    )) {
+      parts.push({ ...chunk, kind: 'held', graceLeftMs: Math.ceil(left) });
+    }
+  }
+  return parts;
+}
+
+function holdsAny(slot: ReplicaSlot): boolean {
+  for (const entry of slot.dots.values()) {
+    if (entry.group !== undefined && !entry.released) return true;
+  }
+  return false;
 }
 
 function snapshotChunks(

@@ -28,6 +28,7 @@ import {
   describe,
   ENTRY_ARITY,
   FRAME_LENGTH,
+  HELD_LENGTH,
   isUint,
   PART_KIND,
   packr,
@@ -157,6 +158,23 @@ function transferPart(kind: unknown, body: unknown): TransferPart | undefined {
         chunk,
         chunkCount,
         entries: entries(s[6], 'part.entries'),
+      };
+    }
+    case PART_KIND.held: {
+      const h = array(body, 'part.held', HELD_LENGTH);
+      const chunk = uint(h[4], 'part.chunk');
+      const chunkCount = uint(h[5], 'part.chunkCount');
+      if (chunk >= chunkCount)
+        reject('part.chunk', `${chunk} is not below chunkCount ${chunkCount}`);
+      return {
+        kind: 'held',
+        transferId: str(h[0], 'part.transferId'),
+        replica: ref(h[1], h[2], 'part.replica'),
+        upTo: uint(h[3], 'part.upTo'),
+        chunk,
+        chunkCount,
+        graceLeftMs: uint(h[6], 'part.graceLeftMs'),
+        entries: entries(h[7], 'part.entries'),
       };
     }
     default:

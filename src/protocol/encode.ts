@@ -89,6 +89,25 @@ function partFields(part: TransferPart | undefined): [number, unknown] {
       ],
     ];
   }
+  if (part.kind === 'held') {
+    uint(part.chunkCount, 'part.chunkCount');
+    if (uint(part.chunk, 'part.chunk') >= part.chunkCount) {
+      fail('part.chunk', `chunk ${part.chunk} is not below chunkCount ${part.chunkCount}`);
+    }
+    return [
+      PART_KIND.held,
+      [
+        str(part.transferId, 'part.transferId'),
+        str(part.replica.name, 'part.replica.name'),
+        vsn(part.replica.vsn, 'part.replica.vsn'),
+        uint(part.upTo, 'part.upTo'),
+        part.chunk,
+        part.chunkCount,
+        uint(part.graceLeftMs, 'part.graceLeftMs'),
+        flatEntries(part.entries, 'part.entries'),
+      ],
+    ];
+  }
   return fail('part.kind', `unknown part kind ${describe((part as { kind: unknown }).kind)}`);
 }
 

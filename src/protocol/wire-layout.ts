@@ -19,7 +19,7 @@ export const TYPE_CODE = {
 } as const;
 
 /** The `partKind` field of a transfer-part. */
-export const PART_KIND = { none: 0, window: 1, snapshot: 2 } as const;
+export const PART_KIND = { none: 0, window: 1, snapshot: 2, held: 3 } as const;
 
 /** Elements of each frame, header (version, type, from name, from vsn) included. */
 export const FRAME_LENGTH = {
@@ -34,6 +34,11 @@ export const FRAME_LENGTH = {
 export const WINDOW_LENGTH = 6;
 /** A snapshot chunk: `[transferId, replicaName, replicaVsn, upTo, chunk, chunkCount, entriesFlat]`. */
 export const SNAPSHOT_LENGTH = 7;
+/**
+ * A held part (a down replica's entries in its crash grace):
+ * `[transferId, replicaName, replicaVsn, upTo, chunk, chunkCount, graceLeftMs, entriesFlat]`.
+ */
+export const HELD_LENGTH = 8;
 /** Values per entry in a flat entry list: `counter, prev, topic, key, meta`. */
 export const ENTRY_ARITY = 5;
 /** Values per replica in a flat clock: `name, vsn, counter`. */

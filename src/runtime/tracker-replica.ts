@@ -130,8 +130,16 @@ export class TrackerReplica
   private unsubscribers: (() => void)[] = [];
   private running = false;
   private responses = 0;
-  /** Down replicas in their crash grace (or releasing), by key: the timer of the next step. */
-  private readonly crashGraces = new Map<string, unknown>();
+  /**
+   * Down replicas in their crash grace (or releasing), by key: the timer of the next step, and
+   * when the grace ends (a transfer tells a newcomer what is left of it).
+   */
+  private readonly crashGraces = new Map<string, { handle: unknown; endsAt: number }>();
+  /**
+   * Replicas learned from a held part (down before we heard of them; our health does not know
+   * them): forgotten when their grace ends, as nothing else would retire them.
+   */
+  private readonly learnedHeld = new Set<string>();
   /** Retired while in their crash grace: forgotten when it ends (their held entries stay until). */
   private readonly permdownAfterGrace = new Map<string, ReplicaRef>();
 
@@ -190,8 +198,9 @@ export class TrackerReplica
     this.answers.clear();
     if (this.tickHandle !== undefined) this.timers.clearTimeout(this.tickHandle);
     this.tickHandle = undefined;
-    for (const handle of this.crashGraces.values()) this.timers.clearTimeout(handle);
+    for (const grace of this.crashGraces.values()) this.timers.clearTimeout(grace.handle);
     this.crashGraces.clear();
+    this.learnedHeld.clear();
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers = [];
   }
@@ -408,7 +417,7 @@ export class TrackerReplica
           this.clock.now(),
         );
         if (message.part) {
-          this.report(this.#state.mergeTransfer(message.part).change);
+          this.mergePart(message.part);
           // Parts arrive in order from one sender: index + 1 of them are in.
           this.sendTo(message.from, {
             type: 'transfer-ack',
@@ -421,16 +430,40 @@ export class TrackerReplica
     }
   }
 
+  /**
+   * Merges one part of a transfer. A held part that taught us a down replica starts its crash
+   * grace here for what is left of it at the sender, so it ends when it ends there.
+   */
+  private mergePart(part: TransferPart): void {
+    if (part.kind === 'held' && this.timing.crashGraceMs === 0) return;
+    const result = this.#state.mergeTransfer(part);
+    if (part.kind === 'held' && result.status === 'applied') {
+      this.startCrashGrace(part.replica, part.graceLeftMs);
+      this.learnedHeld.add(replicaKey(part.replica));
+      this.logger.info(
+        { replica: part.replica, graceLeftMs: part.graceLeftMs },
+        'holding the entries of a replica down before we started, for the rest of its crash grace',
+      );
+    }
+    this.report(result.change);
+  }
+
   private serveTransfer(
     requester: ReplicaRef,
     requestId: string,
     clock: ReadonlyMap<string, number>,
   ): void {
     this.#stats.transferRequestsServed++;
+    const now = this.clock.now();
+    const graceLeft = new Map<string, number>();
+    for (const [key, grace] of this.crashGraces) {
+      if (grace.endsAt > now) graceLeft.set(key, grace.endsAt - now);
+    }
     const parts: TransferPart[] = this.#state.extract(
       requester,
       clock,
       `${this.#state.self.tag}.${++this.responses}`,
+      graceLeft,
     );
     const total = parts.length;
     if (total === 0) {
@@ -511,20 +544,21 @@ export class TrackerReplica
     }
   }
 
-  private startCrashGrace(ref: ReplicaRef): void {
+  private startCrashGrace(ref: ReplicaRef, graceMs = this.timing.crashGraceMs): void {
     const key = replicaKey(ref);
     this.endCrashGrace(key);
-    this.crashGraces.set(
-      key,
-      this.timers.setTimeout(() => this.releaseSlice(ref), this.timing.crashGraceMs),
-    );
+    this.crashGraces.set(key, {
+      handle: this.timers.setTimeout(() => this.releaseSlice(ref), graceMs),
+      endsAt: this.clock.now() + graceMs,
+    });
   }
 
   private endCrashGrace(key: string): void {
-    const handle = this.crashGraces.get(key);
-    if (handle !== undefined) this.timers.clearTimeout(handle);
+    const grace = this.crashGraces.get(key);
+    if (grace !== undefined) this.timers.clearTimeout(grace.handle);
     this.crashGraces.delete(key);
     this.permdownAfterGrace.delete(key);
+    this.learnedHeld.delete(key);
   }
 
   /**
@@ -538,10 +572,10 @@ export class TrackerReplica
       const { change, more } = this.#state.releaseHeld(ref, RELEASE_SLICE);
       this.report(change);
       if (more) {
-        this.crashGraces.set(
-          key,
-          this.timers.setTimeout(() => this.releaseSlice(ref), 0),
-        );
+        this.crashGraces.set(key, {
+          handle: this.timers.setTimeout(() => this.releaseSlice(ref), 0),
+          endsAt: this.clock.now(),
+        });
         return;
       }
     } catch (err) {
@@ -551,6 +585,7 @@ export class TrackerReplica
     const retired = this.permdownAfterGrace.get(key);
     this.permdownAfterGrace.delete(key);
     if (retired !== undefined) this.report(this.#state.replicaPermdown(retired));
+    else if (this.learnedHeld.delete(key)) this.report(this.#state.replicaPermdown(ref));
   }
 
   private report(change: PresenceChange): PresenceChange {

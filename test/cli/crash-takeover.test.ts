@@ -6,6 +6,9 @@
  * the status they had: bob, watching from node 2, is sent nothing at all for alice (no leave, no
  * join, the same `phx_ref`s), and no `user.offline` (nor a second `user.online`) goes out for her.
  *
+ * Then a node started during the grace: it learns the held entries from node 2's transfer, so
+ * a friend connecting there sees alice, and her device reconnecting there is a takeover too.
+ *
  * Down period 2 s, crash grace a minute: "within the grace" never depends on this machine's
  * speed. No timing assertions: a sentinel user's own offline webhook (due after any alice's would
  * have been) and bob seeing a sentinel join (diffs reach a socket in order) say when to look.
@@ -172,5 +175,78 @@ describe('silent takeover after a crash (two real nodes)', () => {
     ).toEqual(refsBefore);
     const aliceHooks = hooks.filter((h) => h.user === 'alice').map((h) => h.type);
     expect(aliceHooks).toEqual(['user.online']);
+  }, 120_000);
+
+  it('a node started during the grace holds the crashed node’s entries: bob there sees alice, and her device back there is a takeover', async () => {
+    redis = await startRedisServer();
+    const args = (name: string) => [
+      ...['--port', '0', '--redis', redis!.url, '--node-name', name, '--demo'],
+      ...['--broadcast-period-ms', '100', '--down-period-ms', '2000'],
+      ...['--permdown-period-ms', '120000', '--crash-grace-ms', '60000', '--leave-grace-ms', '0'],
+    ];
+    const env = { PRESENCE_CLUSTER_SECRET: TEST_CLUSTER_SECRET, PRESENCE_JWT_SECRET: JWT_SECRET };
+    const [node1, node2] = await Promise.all([
+      startCli(args('node-1'), env),
+      startCli(args('node-2'), env),
+    ]);
+    runs = [node1.run, node2.run];
+    await waitFor(
+      async () => {
+        const health = await Promise.all(
+          [node1, node2].map(async (n) => (await fetch(`${n.url}/healthz`)).json()),
+        );
+        return health.every((h) => (h as { replicas: { up: number } }).replicas.up === 1);
+      },
+      { ...WAIT, description: 'each node sees the other up' },
+    );
+    const bob = await open(node2.url, 'bob', 'bob-2');
+    await open(node1.url, 'alice', 'laptop', 'alice-laptop-lineage');
+    await waitFor(() => (bob.client.get('alice')?.metas.length ?? 0) === 1, {
+      ...WAIT,
+      description: 'bob sees alice',
+    });
+    const refBefore = bob.client.get('alice')!.metas[0]!.phx_ref;
+
+    await stopCli(node1.run, 'SIGKILL');
+    await waitFor(async () => (await downs(node2.url)) === 1, {
+      ...WAIT,
+      description: 'node 2 marks node 1 down',
+    });
+    // Node 3 starts in node 1's grace; it never heard of node 1.
+    const node3 = await startCli(args('node-3'), env);
+    runs.push(node3.run);
+    await waitFor(async () => (await fetch(`${node3.url}/readyz`)).status === 200, {
+      ...WAIT,
+      description: 'node 3 synced',
+    });
+    // Bob's other device, on node 3, is shown alice's held entry (node 3 learned it).
+    const bob3 = await open(node3.url, 'bob', 'bob-3');
+    await waitFor(() => bob3.users().includes('bob'), {
+      ...WAIT,
+      description: 'bob-3’s presence_state (it lists bob’s own devices)',
+    });
+    expect(bob3.client.get('alice')?.metas.map((m) => m.phx_ref)).toEqual([refBefore]);
+    const aboutAlice: string[] = [];
+    for (const watcher of [bob, bob3]) {
+      watcher.client.socket.on('presence_diff', (diff: { joins?: object; leaves?: object }) => {
+        if (diff.joins && 'alice' in diff.joins) aboutAlice.push('join');
+        if (diff.leaves && 'alice' in diff.leaves) aboutAlice.push('leave');
+      });
+    }
+    // Alice's laptop is back on node 3 with its lineage: a takeover there and at node 2.
+    await open(node3.url, 'alice', 'laptop', 'alice-laptop-lineage');
+    // Sentinels: a join each watcher must see after anything owed for alice.
+    await open(node2.url, 'carol', 'carol-1');
+    await open(node3.url, 'carol', 'carol-2');
+    for (const watcher of [bob, bob3]) {
+      await waitFor(() => (watcher.client.get('carol')?.metas.length ?? 0) === 2, {
+        ...WAIT,
+        description: 'the watchers see both of carol’s devices',
+      });
+    }
+    expect(aboutAlice).toEqual([]);
+    for (const watcher of [bob, bob3]) {
+      expect(watcher.client.get('alice')?.metas.map((m) => m.phx_ref)).toEqual([refBefore]);
+    }
   }, 120_000);
 });

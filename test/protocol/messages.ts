@@ -77,6 +77,25 @@ export const canonical: Record<string, ReplicationMessage> = {
       entries: [benchEntry(7), { topic: 'room:1', key: 'u1', meta: {}, counter: 90, prev: 8 }],
     },
   },
+  'transfer-part-held': {
+    type: 'transfer-part',
+    from: nodeA,
+    requestId: 'r1',
+    index: 0,
+    total: 2,
+    part: {
+      kind: 'held',
+      transferId: 'k3x9q1m.1/held/node-d#4',
+      replica: { name: 'node-d', vsn: 4 },
+      upTo: 12,
+      chunk: 0,
+      chunkCount: 1,
+      graceLeftMs: 27_500,
+      entries: [
+        { topic: 'user:u1', key: 'u1', meta: { phx_lineage: ['Zm9v', 1] }, counter: 12, prev: 0 },
+      ],
+    },
+  },
   'transfer-part-empty': {
     type: 'transfer-part',
     from: nodeA,
@@ -177,6 +196,18 @@ const partArb: fc.Arbitrary<TransferPart> = fc.oneof(
       fc
         .nat({ max: s.chunkCount - 1 })
         .map((chunk) => ({ kind: 'snapshot' as const, ...s, chunk })),
+    ),
+  fc
+    .record({
+      transferId: stringArb,
+      replica: refArb,
+      upTo: counterArb,
+      chunkCount: fc.integer({ min: 1, max: 2 ** 31 }),
+      graceLeftMs: counterArb,
+      entries: fc.array(entryArb, { maxLength: 6 }),
+    })
+    .chain((s) =>
+      fc.nat({ max: s.chunkCount - 1 }).map((chunk) => ({ kind: 'held' as const, ...s, chunk })),
     ),
 );
 

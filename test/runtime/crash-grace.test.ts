@@ -132,6 +132,67 @@ describe('crash grace', () => {
     expect(keys(b.replica)).toEqual([]);
   });
 
+  it('a node started during the grace learns the held entries: a device reconnecting there takes over, and they leave when the grace ends everywhere', () => {
+    const graceMs = 3_000;
+    const { world, boot } = cluster(graceMs);
+    const a = boot('a');
+    const b = boot('b');
+    a.replica.track('user:u', 'u', 'c1', device('d1', 1));
+    a.replica.track('user:u', 'u', 'c2', device('d2', 1));
+    a.replica.track('user:u', 'u', 'c3', { status: 'online' }); // no lineage: gone at the down
+    b.replica.track('user:u', 'u', 'c4', { status: 'busy' }); // b writes: c asks b for a transfer
+    world.advance(300);
+    a.replica.stop({ announce: false });
+    a.transport.setLink(false);
+    const crashedAt = world.now();
+    world.advance(TIMING.downPeriodMs + 300);
+    expect(b.replica.health.counts().down).toBe(1);
+    // c starts in a's grace, never having heard of a.
+    const c = boot('c');
+    world.advance(400);
+    expect(c.replica.synced).toBe(true);
+    expect(keys(c.replica)).toEqual(['u:busy', 'u:online', 'u:online']);
+    expect(c.replica.health.all().map((r) => r.ref.name)).toEqual(['b']);
+    // d1 reconnects on c: at b one change, the held entry out and the new one in (a takeover).
+    const before = b.diffs.length;
+    c.replica.track('user:u', 'u', 'n1', device('d1', 2));
+    world.advance(300);
+    const atB = b.diffs.slice(before);
+    expect(atB).toHaveLength(1);
+    expect(atB[0]!.joins.map((p) => p.replica.ref.name)).toEqual(['c']);
+    expect(atB[0]!.leaves.map((p) => p.replica.ref.name)).toEqual(['a']);
+    expect(keys(c.replica)).toEqual(['u:busy', 'u:online', 'u:online']);
+    // d2, not taken over, is still held at c until b's grace ends (b saw the down by then) ...
+    world.advance(crashedAt + graceMs - world.now());
+    expect(keys(c.replica)).toEqual(['u:busy', 'u:online', 'u:online']);
+    // ... and leaves at both when it ends; c forgets a.
+    world.advance(TIMING.downPeriodMs + 2 * TIMING.broadcastPeriodMs + 300);
+    for (const r of [b.replica, c.replica]) {
+      expect(
+        r.view
+          .list('user:u')
+          .map((p) => p.replica.ref.name)
+          .sort(),
+      ).toEqual(['b', 'c']);
+    }
+    expect(
+      c.replica.view
+        .replicas()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['b', 'c']);
+    // A later newcomer learns nothing of a: its grace is over.
+    const d = boot('d');
+    world.advance(600);
+    expect(
+      d.replica.view
+        .replicas()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['b', 'c', 'd']);
+    expect(keys(d.replica)).toEqual(['u:busy', 'u:online']);
+  });
+
   it('a node announcing its leave holds nothing', () => {
     const { world, boot } = cluster();
     const a = boot('a');

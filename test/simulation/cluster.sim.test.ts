@@ -3,10 +3,13 @@
  * duplicate, drop, partition, link loss, kill, restart, graceful leave), then the network heals.
  * After healing every live replica must show exactly the live replicas' own presences, with no
  * ghost of a dead one past the down period, and every replica's diff events must add up to what
- * it shows. A failing run prints its seed: `SIM_SEED=<seed> npx vitest run test/simulation`.
+ * it shows. With lineages (one per presence), a dead replica's presences are held for a short
+ * crash grace, and nodes (re)started meanwhile learn them from transfers' held parts: after the
+ * grace the same must hold. A failing run prints its seed:
+ * `SIM_SEED=<seed> npx vitest run test/simulation`.
  */
 import { describe, expect, it } from 'vitest';
-import { type Presence, replicaKey } from '../../src/core/index.js';
+import { LINEAGE_FIELD, type Presence, replicaKey } from '../../src/core/index.js';
 import { TrackerReplica } from '../../src/runtime/tracker-replica.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { chaosStep, heal, SIM_TIMING as TIMING } from './sim-chaos.js';
@@ -26,7 +29,8 @@ function presenceId(p: Presence): string {
   return `${p.replica.key}|${p.counter}|${p.topic}|${p.key}|${JSON.stringify(p.meta)}`;
 }
 
-function runSimulation(seed: number): void {
+/** With lineages: the crash grace (ms); without: none (0). */
+function runSimulation(seed: number, crashGraceMs = 0): void {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const world = new SimWorld();
@@ -38,6 +42,7 @@ function runSimulation(seed: number): void {
     const transport = network.join(name);
     const replica = new TrackerReplica({
       ...TIMING,
+      crashGraceMs,
       name,
       vsn: world.now() * 1000 + Math.floor(random() * 1000), // as in production: time-ordered
       transport,
@@ -69,18 +74,25 @@ function runSimulation(seed: number): void {
     const node = pick(live());
     const conn = `c${Math.floor(random() * 4)}`;
     const topic = pick(TOPICS);
-    if (roll < 0.3) node.replica.track(topic, `k${Math.floor(random() * 3)}`, conn, { v: step });
-    else if (roll < 0.4) node.replica.untrackConnection(conn);
+    // A lineage of its own per presence: none is taken over, each is held after a crash.
+    const lineage = crashGraceMs > 0 ? { [LINEAGE_FIELD]: [`${node.name}.${step}`, step] } : {};
+    if (roll < 0.3) {
+      node.replica.track(topic, `k${Math.floor(random() * 3)}`, conn, { v: step, ...lineage });
+    } else if (roll < 0.4) node.replica.untrackConnection(conn);
     else if (roll < 0.5) {
       const own = node.replica.view.connectionPresences(conn)[0];
-      if (own) node.replica.update(own.topic, own.key, conn, { v: step, updated: true });
+      if (own) {
+        const kept =
+          own.meta[LINEAGE_FIELD] === undefined ? {} : { [LINEAGE_FIELD]: own.meta[LINEAGE_FIELD] };
+        node.replica.update(own.topic, own.key, conn, { v: step, updated: true, ...kept });
+      }
     } else chaosStep(chaos, roll, node);
     world.advance(Math.floor(random() * 150));
   }
 
   // heal: calm network, every link up, then longer than the down period
   heal(network, nodes);
-  world.advance(TIMING.downPeriodMs * 3);
+  world.advance(TIMING.downPeriodMs * 3 + crashGraceMs);
 
   const truth = live()
     .flatMap((n) => n.replica.view.entriesOf(n.replica.ref).map(presenceId))
@@ -116,6 +128,19 @@ describe('cluster simulation on a seeded faulty network', () => {
         throw new Error(`simulation failed with seed ${seed}: ${(err as Error).message}`, {
           cause: err,
         });
+      }
+    }
+  });
+
+  it(`converges after healing and the crash grace, with lineages, for ${seeds.length} seeds`, () => {
+    for (const seed of seeds) {
+      try {
+        runSimulation(seed, 1_500);
+      } catch (err) {
+        throw new Error(
+          `simulation with lineages failed with seed ${seed}: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
     }
   });
