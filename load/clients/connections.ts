@@ -59,9 +59,14 @@ function stateMetas(state: PresenceMap<LoadMeta>): number {
   return metas;
 }
 
+/** How long a node whose transport refused a connect is skipped (nginx's default fail_timeout). */
+const FAIL_TIMEOUT_MS = 10_000;
+
 export class Connections {
   readonly clients = new Map<number, Client>();
   private readonly tokens = new Map<string, string>();
+  /** When a connect to each node last failed at the transport (see nextNode). */
+  private readonly failedAt: number[] = [];
 
   constructor(
     private readonly init: WorkerInit,
@@ -170,7 +175,7 @@ export class Connections {
         socket.close('refused');
         client.refusals += 1;
         // No balancer here: the list of URLs is one; a draining node's retry goes to the next.
-        if (message === 'draining') client.node = (client.node + 1) % this.init.urls.length;
+        if (message === 'draining') client.node = this.nextNode(client.node);
         const hint = (data as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
         // The SDK's schedule (src/client/reconnect-schedule.ts): the hint, plus full jitter.
         const delay = reconnectDelayMs(
@@ -216,7 +221,10 @@ export class Connections {
         client.socket = undefined;
         if (!wasUp) {
           // Like socket.io-client's connect_error: the transport failed before the namespace.
-          if (!settled && !accepted) measure.counters.connectErrors += 1;
+          if (!settled && !accepted) {
+            measure.counters.connectErrors += 1;
+            this.failedAt[client.node] = nowMs();
+          }
           settle(false);
           return;
         }
@@ -236,6 +244,22 @@ export class Connections {
   }
 
   /**
+   * The node after `from` that has not failed a connect at the transport in the last
+   * FAIL_TIMEOUT_MS, as a load balancer's passive health check does (nginx's `max_fails=1
+   * fail_timeout=10s`): a killed node's clients do not spend every other retry on it. Plain
+   * rotation when every node failed lately.
+   */
+  private nextNode(from: number): number {
+    const nodes = this.init.urls.length;
+    const now = nowMs();
+    for (let step = 1; step <= nodes; step++) {
+      const node = (from + step) % nodes;
+      if (now - (this.failedAt[node] ?? Number.NEGATIVE_INFINITY) >= FAIL_TIMEOUT_MS) return node;
+    }
+    return (from + 1) % nodes;
+  }
+
+  /**
    * Like the SDK (src/client/reconnect-schedule.ts): full jitter, the first try within
    * --reconnect-jitter-ms, the window doubling after each failure up to the SDK's cap.
    */
@@ -247,7 +271,7 @@ export class Connections {
     };
     setTimeout(
       () => {
-        client.node = (client.node + 1) % this.init.urls.length;
+        client.node = this.nextNode(client.node);
         this.open(client, 's', (ok) => {
           if (!ok) this.scheduleReconnect(client, attempt + 1);
         });
@@ -272,7 +296,7 @@ export class Connections {
         client.socket = undefined;
         client.closing = true;
         socket.close();
-        client.node = (client.node + 1) % this.init.urls.length;
+        client.node = this.nextNode(client.node);
         this.open(client, 's', (ok) => {
           if (!ok) this.scheduleReconnect(client);
         });
