@@ -35,7 +35,7 @@ export const PRESENCE_OPTIONS = optionGroup('Presence', {
     min: 0,
     max: 10_000,
     unit: 'ms',
-    doc: 'longest wait to merge a socket\'s diffs into one message while the node is behind (a storm); while it keeps up, none (0: one turn\'s only; PROTOCOL.md, "Batching of diffs")',
+    doc: "longest wait to merge a socket's diffs into one message while the node is behind; none while it keeps up (0: one turn's only)",
   },
   minBatchDelayMs: {
     type: 'integer',
