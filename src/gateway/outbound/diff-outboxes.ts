@@ -62,14 +62,24 @@ interface Outbox {
 /** The share (0..1) of the time since its last call that the event loop was busy. */
 export type LoopUtilization = () => number;
 
-/** This process's event-loop utilisation (node:perf_hooks), period by period. */
+/**
+ * This process's event-loop utilisation, period by period: the loop's busy share
+ * (node:perf_hooks), but no more than the CPU time the process got over the period. On a host
+ * whose cores are taken by others the loop reads busy while it waits for a core; that is not
+ * work of its own that merging writes would save.
+ */
 export function processLoopUtilization(): LoopUtilization {
   let last = performance.eventLoopUtilization();
+  let cpu = process.cpuUsage();
   return () => {
     const next = performance.eventLoopUtilization();
-    const { utilization } = performance.eventLoopUtilization(next, last);
+    const { utilization, idle, active } = performance.eventLoopUtilization(next, last);
+    const used = process.cpuUsage(cpu);
     last = next;
-    return utilization;
+    cpu = process.cpuUsage();
+    const elapsedMs = idle + active;
+    const cpuShare = elapsedMs > 0 ? (used.user + used.system) / 1000 / elapsedMs : 0;
+    return Math.min(utilization, cpuShare);
   };
 }
 
