@@ -56,6 +56,15 @@ describe('the batch window', () => {
     expect(seen).toEqual([375, 93.75, 23.4375, 0]);
   });
 
+  it('grows while handshakes wait for admission (a connect storm), however idle the loop', () => {
+    const window = new BatchWindow(0, 1_500);
+    window.observe({ ...calm, handshakesWaiting: 1 });
+    window.observe({ ...calm, handshakesWaiting: 40 });
+    expect(window.ms).toBe(2 * MIN_WINDOW_MS);
+    window.observe(calm);
+    expect(window.ms).toBe(0);
+  });
+
   it('never goes below its floor', () => {
     const window = new BatchWindow(50, 1_500);
     expect(window.ms).toBe(50);
@@ -69,6 +78,7 @@ describe('the batch window', () => {
     const signals = fc.record({
       utilization: fc.double({ min: 0, max: 1, noNaN: true }),
       lateMs: fc.double({ min: 0, max: 60_000, noNaN: true }),
+      handshakesWaiting: fc.nat({ max: 2_000 }),
     });
     fc.assert(
       fc.property(

@@ -7,15 +7,17 @@
  * merging a socket's diffs saves most of the fan-out's CPU (a socket watching 100 reconnecting
  * friends gets one write per window, not 100); while it keeps up a window only adds latency.
  *
- * "Behind" is read at every look (diff-outboxes.ts, every 200 ms) from two cheap signals:
+ * "Behind" is read at every look (diff-outboxes.ts, every 200 ms) from three cheap signals:
  * - lateness: how late the look's own timer fired (event-loop lag), or how long past its due
  *   time an outbox was written or still waits, whichever is longest;
  * - the event-loop utilisation of the period, no more than the CPU time the process got in it
- *   (diff-outboxes.ts: on a busy host a loop waiting for a core reads busy).
+ *   (diff-outboxes.ts: on a busy host a loop waiting for a core reads busy);
+ * - handshakes waiting for an admission slot (src/gateway/edge/admission.ts).
  * The node is behind when it was `LATE_MS` late with its loop busy (`BUSY_UTILIZATION`: a loop
- * late while mostly idle is paused by its host, and merging would not make it earlier), or when
- * its loop is saturated (`SATURATED_UTILIZATION`: a connect storm keeps the loop full with short
- * turns, and the handshakes wait in the admission queue, not the outboxes). Behind, the window
+ * late while mostly idle is paused by its host, and merging would not make it earlier), when its
+ * loop is saturated (`SATURATED_UTILIZATION`), or when connects queue for admission: a connect
+ * storm keeps the loop full of short turns, its backlog waits in the admission queue, not in the
+ * outboxes, and every connect is a join owed to each of its friends' sockets. Behind, the window
  * doubles from `MIN_WINDOW_MS` (10 ms to 1.28 s in 8 looks). Not behind, it halves while the
  * loop is busy (so a storm's window settles where the node keeps up) and is divided by
  * `CALM_SHRINK` when it is not, to 0 below `MIN_WINDOW_MS`: from 1.5 s back to 0 in 4 looks
@@ -48,6 +50,8 @@ export interface WindowSignals {
   readonly utilization: number;
   /** The longest lateness seen: the look's timer, or an outbox past its due time, ms. */
   readonly lateMs: number;
+  /** Handshakes waiting for an admission slot at the look (src/gateway/edge/admission.ts). */
+  readonly handshakesWaiting?: number;
 }
 
 export class BatchWindow {
@@ -66,10 +70,14 @@ export class BatchWindow {
   }
 
   /** Takes the signals of the period that just ended. */
-  observe({ utilization, lateMs }: WindowSignals): void {
+  observe({ utilization, lateMs, handshakesWaiting = 0 }: WindowSignals): void {
     const busy = utilization >= BUSY_UTILIZATION;
     let ms: number;
-    if ((busy && lateMs >= LATE_MS) || utilization >= SATURATED_UTILIZATION) {
+    if (
+      (busy && lateMs >= LATE_MS) ||
+      utilization >= SATURATED_UTILIZATION ||
+      handshakesWaiting > 0
+    ) {
       ms = Math.max(MIN_WINDOW_MS, this.#ms * 2);
     } else {
       const less = this.#ms / (busy ? 2 : CALM_SHRINK);

@@ -125,6 +125,8 @@ export class DiffOutboxes {
     private readonly clock: Clock & Timers,
     /** The event loop's utilisation since the last look (the process's, by default). */
     private readonly utilization: LoopUtilization = processLoopUtilization(),
+    /** Handshakes waiting for an admission slot now (a connect storm's backlog). */
+    private readonly handshakesWaiting: () => number = () => 0,
   ) {
     this.window = new BatchWindow(minDelayMs, maxDelayMs);
     this.encoder = new DiffPacketEncoder(namespace);
@@ -133,7 +135,7 @@ export class DiffOutboxes {
 
   /**
    * Looks at the signals every ADAPT_EVERY_MS while open: the event-loop utilisation, the look's
-   * own lag and how late the outboxes are (batch-window.ts).
+   * own lag, how late the outboxes are and the handshakes waiting (batch-window.ts).
    */
   private readonly adapt = (): void => {
     this.lookAt = this.clock.now() + ADAPT_EVERY_MS;
@@ -145,6 +147,7 @@ export class DiffOutboxes {
       this.window.observe({
         utilization: this.utilization(),
         lateMs: Math.max(this.lateMs, now - this.lookAt, waiting),
+        handshakesWaiting: this.handshakesWaiting(),
       });
       this.lateMs = 0;
       if (this.window.ms < was) {
