@@ -10,8 +10,7 @@
  * "Behind" is read at every look (diff-outboxes.ts, every 200 ms) from three cheap signals:
  * - lateness: how late the look's own timer fired (event-loop lag), or how long past its due
  *   time an outbox was written or still waits, whichever is longest;
- * - the event-loop utilisation of the period, no more than the CPU time the process got in it
- *   (diff-outboxes.ts: on a busy host a loop waiting for a core reads busy);
+ * - the event-loop utilisation of the period;
  * - handshakes waiting for an admission slot (src/gateway/edge/admission.ts).
  * The node is behind when it was `LATE_MS` late with its loop busy (`BUSY_UTILIZATION`: a loop
  * late while mostly idle is paused by its host, and merging would not make it earlier), when its

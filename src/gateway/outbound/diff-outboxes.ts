@@ -63,23 +63,18 @@ interface Outbox {
 export type LoopUtilization = () => number;
 
 /**
- * This process's event-loop utilisation, period by period: the loop's busy share
- * (node:perf_hooks), but no more than the CPU time the process got over the period. On a host
- * whose cores are taken by others the loop reads busy while it waits for a core; that is not
- * work of its own that merging writes would save.
+ * This process's event-loop utilisation (node:perf_hooks), period by period. Not capped by the
+ * CPU time the process got: a loop held by a busy host is behind as much as one held by its own
+ * work, and merging writes saves the CPU it cannot get (measured: with the cap, a connect cost
+ * more CPU on a shared host, `npm run bench:connect`).
  */
 export function processLoopUtilization(): LoopUtilization {
   let last = performance.eventLoopUtilization();
-  let cpu = process.cpuUsage();
   return () => {
     const next = performance.eventLoopUtilization();
-    const { utilization, idle, active } = performance.eventLoopUtilization(next, last);
-    const used = process.cpuUsage(cpu);
+    const { utilization } = performance.eventLoopUtilization(next, last);
     last = next;
-    cpu = process.cpuUsage();
-    const elapsedMs = idle + active;
-    const cpuShare = elapsedMs > 0 ? (used.user + used.system) / 1000 / elapsedMs : 0;
-    return Math.min(utilization, cpuShare);
+    return utilization;
   };
 }
 
