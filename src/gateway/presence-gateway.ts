@@ -31,7 +31,11 @@ import { closedForOversizeFrame } from './edge/oversize-frames.js';
 import { type EngineConnection, PacketFloods } from './edge/packet-floods.js';
 import type { GatewayCounts } from './gateway-counts.js';
 import type { ResolvedGatewayOptions } from './gateway-options.js';
-import { DiffOutboxes, type DiffOutboxStats } from './outbound/diff-outboxes.js';
+import {
+  DiffOutboxes,
+  type DiffOutboxStats,
+  processLoopUtilization,
+} from './outbound/diff-outboxes.js';
 import { rawPacketsSupported } from './outbound/diff-packet.js';
 import { DiffFanOut, type PresenceNamespace } from './outbound/fan-out.js';
 import { LastSeenPush } from './outbound/last-seen-push.js';
@@ -166,6 +170,8 @@ export class PresenceGateway {
       this.options.maxBatchDelayMs,
       rawPacketsSupported(io, this.namespace.name),
       this.options.clock,
+      processLoopUtilization(),
+      () => this.admission.stats().queued,
     );
     this.fanOut = new DiffFanOut(
       this.options.changes,

@@ -29,7 +29,7 @@ export function registerFanOutMetrics(registry: Registry, stats: () => GatewaySt
   );
   new Gauge({
     name: 'presence_batch_window_seconds',
-    help: 'How long owed diffs wait to be merged now (0 at low load)',
+    help: 'How long owed diffs wait to be merged now (0 while the node keeps up)',
     registers: [registry],
     collect() {
       this.set(stats().diffs.windowMs / 1000);

@@ -30,11 +30,12 @@ export const PRESENCE_OPTIONS = optionGroup('Presence', {
     flag: '--max-batch-delay-ms',
     env: 'PRESENCE_MAX_BATCH_DELAY_MS',
     library: true,
-    default: 500,
+    // One default broadcast period: a change crossing nodes waits that long anyway.
+    default: 1_500,
     min: 0,
     max: 10_000,
     unit: 'ms',
-    doc: "longest wait to merge a socket's diffs into one message under load (0: one turn's only)",
+    doc: "longest wait to merge a socket's diffs into one message while the node is behind; none while it keeps up (0: one turn's only)",
   },
   minBatchDelayMs: {
     type: 'integer',

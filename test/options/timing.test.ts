@@ -64,7 +64,7 @@ describe('timing', () => {
     ).toEqual([]);
     const fast = { ...defaults, broadcastPeriodMs: 10 };
     expect(timingProblems({ ...fast, ownerWarmUpMs: 10 ** 6 })).toEqual([
-      expect.stringMatching(/^maxBatchDelayMs \(500\) is longer than broadcastPeriodMs \(10\)/),
+      expect.stringMatching(/^maxBatchDelayMs \(1500\) is longer than broadcastPeriodMs \(10\)/),
       expect.stringMatching(/^fanOutSliceMs \(8\) holds the event loop/),
     ]);
   });

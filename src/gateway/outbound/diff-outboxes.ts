@@ -4,12 +4,17 @@
  * flushed. A socket watching 100 friends who all reconnect within the window gets one write, not
  * 100.
  *
- * When: an outbox is due `window` after its first owed change, the window adapting to load
- * (batch-window.ts: 0 when the node is idle, so a change goes out right after the turn that made
- * it). A socket whose transport is still busy with its last write keeps merging until it drains
- * or `maxBatchDelayMs` passed. Flushing runs in slices of at most `SLICE_MS`, yielding between
- * them, so timers (the replica's heartbeats and down detection) and I/O never wait behind a big
- * fan-out.
+ * When: an outbox is due `window` after its first owed change, the window read when it is
+ * drained (batch-window.ts: 0 while the node keeps up, so a change goes out at the end of the very
+ * turn that made it, merged only with that turn's others; up to `maxBatchDelayMs` while it is
+ * behind; a window that shrinks makes the outboxes waiting on it due at once). A socket whose
+ * transport is still busy with its last write keeps merging until it drains or `maxBatchDelayMs`
+ * passed. Flushing runs in slices of at most `SLICE_MS`, yielding between them, so timers (the
+ * replica's heartbeats and down detection) and I/O never wait behind a big fan-out.
+ *
+ * Cost: owing a change is O(1) and, for a socket owed one key at a time (the calm case),
+ * allocates nothing: the outbox (one per socket, kept while it is open) holds that key in a
+ * field, and a map only from a second key on (kept, cleared, for the next storm).
  *
  * Encoding: a message is composed from the keys' JSON fragments, each encoded once for all the
  * sockets it reaches; an outbox owed a single change sends that change's one shared packet.
@@ -42,12 +47,35 @@ const BUSY_RETRY_MS = 10;
 
 interface Outbox {
   readonly socket: PresenceSocket;
-  readonly owed: Map<string, OwedKey>;
-  /** When the first change now owed arrived. */
+  /** The first key owed since the last write (most outboxes are owed one). */
+  one: OwedKey | undefined;
+  /** The other keys owed: made at the first second key, then kept and cleared. */
+  more: Map<string, OwedKey> | undefined;
+  /** When the first change now owed arrived: due `window` after it. */
   since: number;
-  dueAt: number;
+  /** Not due before this (a busy transport's retry), or 0. */
+  notBefore: number;
   queued: boolean;
   closed: boolean;
+}
+
+/** The share (0..1) of the time since its last call that the event loop was busy. */
+export type LoopUtilization = () => number;
+
+/**
+ * This process's event-loop utilisation (node:perf_hooks), period by period. Not capped by the
+ * CPU time the process got: a loop held by a busy host is behind as much as one held by its own
+ * work, and merging writes saves the CPU it cannot get (measured: with the cap, a connect cost
+ * more CPU on a shared host, `npm run bench:connect`).
+ */
+export function processLoopUtilization(): LoopUtilization {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const next = performance.eventLoopUtilization();
+    const { utilization } = performance.eventLoopUtilization(next, last);
+    last = next;
+    return utilization;
+  };
 }
 
 export interface DiffOutboxStats {
@@ -71,7 +99,12 @@ export class DiffOutboxes {
   private timer: unknown;
   private immediate: NodeJS.Immediate | undefined;
   private adapter: unknown;
-  private utilization = performance.eventLoopUtilization();
+  /** When the adapter's timer should fire: how late it fires is the event loop's lag. */
+  private lookAt = 0;
+  /** The longest lateness seen since the last look, ms (batch-window.ts). */
+  private lateMs = 0;
+  /** When the window last shrank: the outboxes it made due were not late before. */
+  private shrunkAt = Number.NEGATIVE_INFINITY;
   private messages = 0;
   private metas = 0;
   /** Each shared change's packet and frame, encoded once for every socket it reaches alone. */
@@ -85,18 +118,38 @@ export class DiffOutboxes {
     private readonly raw: boolean,
     /** The server's clock: due times, slices and the window's adaptation. */
     private readonly clock: Clock & Timers,
+    /** The event loop's utilisation since the last look (the process's, by default). */
+    private readonly utilization: LoopUtilization = processLoopUtilization(),
+    /** Handshakes waiting for an admission slot now (a connect storm's backlog). */
+    private readonly handshakesWaiting: () => number = () => 0,
   ) {
     this.window = new BatchWindow(minDelayMs, maxDelayMs);
     this.encoder = new DiffPacketEncoder(namespace);
     this.adapt();
   }
 
-  /** Looks at the event-loop utilisation every ADAPT_EVERY_MS while open. */
+  /**
+   * Looks at the signals every ADAPT_EVERY_MS while open: the event-loop utilisation, the look's
+   * own lag, how late the outboxes are and the handshakes waiting (batch-window.ts).
+   */
   private readonly adapt = (): void => {
+    this.lookAt = this.clock.now() + ADAPT_EVERY_MS;
     this.adapter = this.clock.setTimeout(() => {
-      const next = performance.eventLoopUtilization();
-      this.window.observe(performance.eventLoopUtilization(next, this.utilization).utilization);
-      this.utilization = next;
+      const now = this.clock.now();
+      const head = this.queue[this.head];
+      const waiting = head === undefined ? 0 : this.lateness(head, now);
+      const was = this.window.ms;
+      this.window.observe({
+        utilization: this.utilization(),
+        lateMs: Math.max(this.lateMs, now - this.lookAt, waiting),
+        handshakesWaiting: this.handshakesWaiting(),
+      });
+      this.lateMs = 0;
+      if (this.window.ms < was) {
+        // A shorter window makes outboxes due sooner than the timer set for the head.
+        this.shrunkAt = now;
+        this.rewake();
+      }
       this.adapt();
     }, ADAPT_EVERY_MS);
   };
@@ -105,21 +158,29 @@ export class DiffOutboxes {
   owe(socket: PresenceSocket, change: KeyChange): void {
     let box = this.outboxes.get(socket.id);
     if (box === undefined) {
-      box = { socket, owed: new Map(), since: 0, dueAt: 0, queued: false, closed: false };
+      box = {
+        socket,
+        one: undefined,
+        more: undefined,
+        since: 0,
+        notBefore: 0,
+        queued: false,
+        closed: false,
+      };
       this.outboxes.set(socket.id, box);
     }
-    const owed = box.owed.get(change.key);
-    if (owed === undefined) box.owed.set(change.key, change);
-    else if (owed instanceof PendingKey) owed.add(change);
+    const one = box.one;
+    if (one === undefined) {
+      if (box.more === undefined || box.more.size === 0) box.one = change;
+      else foldInto(box.more, change);
+    } else if (one.key === change.key) box.one = folded(one, change);
     else {
-      const pending = PendingKey.of(owed);
-      pending.add(change);
-      box.owed.set(change.key, pending);
+      box.more ??= new Map();
+      foldInto(box.more, change);
     }
     if (!box.queued) {
-      const now = this.clock.now();
-      box.since = now;
-      box.dueAt = now + this.window.ms;
+      box.since = this.clock.now();
+      box.notBefore = 0;
       this.enqueue(box);
     }
   }
@@ -130,17 +191,23 @@ export class DiffOutboxes {
    * metas, less `joined`, plus `left`).
    */
   withdraw(socketId: string, key: string): OwedDifference | undefined {
-    const owed = this.outboxes.get(socketId)?.owed;
-    const change = owed?.get(key);
-    if (change === undefined) return undefined;
-    owed!.delete(key);
-    return owedDifference(change);
+    const box = this.outboxes.get(socketId);
+    if (box === undefined) return undefined;
+    let change: OwedKey | undefined;
+    if (box.one?.key === key) {
+      change = box.one;
+      box.one = undefined;
+    } else {
+      change = box.more?.get(key);
+      if (change !== undefined) box.more!.delete(key);
+    }
+    return change === undefined ? undefined : owedDifference(change);
   }
 
   /** Writes what `socketId` is owed now, whatever the window (the rest of its queue entry is a no-op). */
   flushNow(socketId: string): void {
     const box = this.outboxes.get(socketId);
-    if (box !== undefined && box.owed.size > 0) this.flush(box);
+    if (box !== undefined && owesAny(box)) this.flush(box);
   }
 
   /** The socket closed: what it was owed is dropped. */
@@ -180,12 +247,30 @@ export class DiffOutboxes {
     if (this.queue.length - this.head === 1) this.wake();
   }
 
+  /** When `box` is due: `window` after its first owed change, as the window is now. */
+  private dueAt(box: Outbox): number {
+    return Math.max(box.since + this.window.ms, box.notBefore);
+  }
+
+  /** How long past its due time `box` still waits at `now` (negative: not due yet). */
+  private lateness(box: Outbox, now: number): number {
+    return now - Math.max(this.dueAt(box), this.shrunkAt);
+  }
+
+  /** Sets the drain's timer again, for a head that became due sooner. */
+  private rewake(): void {
+    if (this.timer === undefined) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.wake();
+  }
+
   /** Runs the drain when the head of the queue is due (at once after this turn, or by timer). */
   private wake(): void {
     if (this.immediate !== undefined) return;
     const next = this.queue[this.head];
     if (next === undefined) return;
-    const wait = next.dueAt - this.clock.now();
+    const wait = this.dueAt(next) - this.clock.now();
     if (wait <= 0) {
       if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
       this.timer = undefined;
@@ -204,14 +289,17 @@ export class DiffOutboxes {
     const started = this.clock.now();
     let now = started;
     let flushed = 0;
+    const first = this.queue[this.head];
+    // The head is the longest waiting: how late it is tells whether the drain keeps up.
+    if (first !== undefined) this.lateMs = Math.max(this.lateMs, this.lateness(first, now));
     while (this.head < this.queue.length) {
       const box = this.queue[this.head]!;
-      if (box.dueAt > now) break;
+      if (this.dueAt(box) > now) break;
       this.head++;
       box.queued = false;
-      if (box.closed || box.owed.size === 0) continue;
+      if (box.closed || !owesAny(box)) continue;
       if (!transportWritable(box.socket) && now - box.since < this.maxDelayMs) {
-        box.dueAt = now + BUSY_RETRY_MS;
+        box.notBefore = now + BUSY_RETRY_MS;
         box.queued = true;
         this.queue.push(box);
         continue;
@@ -227,11 +315,15 @@ export class DiffOutboxes {
   };
 
   private flush(box: Outbox): void {
-    const owed = box.owed;
-    const only = owed.size === 1 ? (owed.values().next().value as OwedKey) : undefined;
-    const packet: DiffPacket | SharedPacket | undefined =
-      only instanceof KeyChange ? this.sharedPacket(only) : this.encoder.encode(owed.values());
-    owed.clear();
+    const { one, more } = box;
+    let packet: DiffPacket | SharedPacket | undefined;
+    if (more === undefined || more.size === 0) {
+      packet = one instanceof KeyChange ? this.sharedPacket(one) : this.encoder.encode([one!]);
+    } else {
+      packet = this.encoder.encode(one === undefined ? more.values() : [one, ...more.values()]);
+      more.clear();
+    }
+    box.one = undefined;
     if (packet === undefined) return;
     this.messages++;
     this.metas += packet.metas;
@@ -265,6 +357,22 @@ export class DiffOutboxes {
 }
 
 type WriteOptions = Parameters<PresenceSocket['conn']['write']>[1];
+
+function owesAny(box: Outbox): boolean {
+  return box.one !== undefined || (box.more !== undefined && box.more.size > 0);
+}
+
+/** `owed` with `change` folded in (key-change.ts). */
+function folded(owed: OwedKey, change: KeyChange): PendingKey {
+  const pending = owed instanceof PendingKey ? owed : PendingKey.of(owed);
+  pending.add(change);
+  return pending;
+}
+
+function foldInto(owed: Map<string, OwedKey>, change: KeyChange): void {
+  const was = owed.get(change.key);
+  owed.set(change.key, was === undefined ? change : folded(was, change));
+}
 
 /** A packet shared by many sockets, with its WebSocket frame built once (as socket.io does). */
 interface SharedPacket extends DiffPacket {
