@@ -279,6 +279,7 @@ export class PresenceGateway {
    */
   drain(withinMs: number): void {
     if (this.closed || !this.drainWindow.begin(withinMs)) return;
+    this.grace.keepUntilClose();
     const payload = this.drainWindow.instruction();
     for (const session of this.sessions.all()) session.socket.emit('presence_drain', payload);
   }
@@ -300,15 +301,23 @@ export class PresenceGateway {
 
   /**
    * Refuses new connections, disconnects this gateway's sockets (untracking them, and the
-   * connections in their leave grace: all leave at once) and stops listening to the tracker and
-   * the graph. The replica, graph and server are their owners' to stop. Idempotent.
+   * connections in their leave grace: all leave at once; after a drain they are left tracked
+   * instead) and stops listening to the tracker and the graph. The replica, graph and server are
+   * their owners' to stop. Idempotent.
    */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const session of this.sessions.all()) session.socket.disconnect(true);
-    this.grace.close();
+    // After a drain, what is left (devices not back elsewhere yet) stays tracked: the server stops
+    // the replica unannounced, so the other nodes hold it for their crash grace.
+    this.grace.close(!this.drainWindow.isDraining);
     for (const stop of this.detach.splice(0)) stop();
+  }
+
+  /** True once drain() began: a close then hands what is left to the cluster's crash grace. */
+  get drained(): boolean {
+    return this.drainWindow.isDraining;
   }
 
   /**
@@ -468,7 +477,8 @@ export class PresenceGateway {
         !this.closed &&
         (this.drainWindow.isDraining || !isExplicitLeave(reason)) &&
         this.grace.hold(session.userId, session.conn);
-      session.close(!graced);
+      // Closing after a drain: the entry is left for the cluster's crash grace (see close()).
+      session.close(!graced && !(this.closed && this.drainWindow.isDraining));
     });
     session.start(admitted);
     // Admitted while the drain began: told too, within what is left of the window.

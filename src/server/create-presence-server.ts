@@ -396,13 +396,18 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       }
       closingStarted = true;
       graphProbe.stop();
+      // After a drain, the entries of devices not back elsewhere yet are handed to the other
+      // nodes' crash grace: the replica stops without announcing its leave, so they hold those
+      // entries (with a lineage) as a crashed node's, and a device back later is still silent.
+      const left = gateway.stats();
+      const handOver = gateway.drained && left.connections + left.graced > 0;
       // Pending deliveries go to the fallback before their sockets are disconnected.
       const deliveriesClosed = delivery.deliverer?.close();
       gateway.close();
       // The counts publish their last room counts and stop following the tracker.
       counts.close();
       backend.stop(replica.health.counts().up === 0);
-      replica.stop({ announce: true });
+      replica.stop({ announce: !handOver });
       changes.close();
       await backend.close();
       if (ownTransport) await transport.close();

@@ -5,10 +5,13 @@
  *
  * The gateway does the moving (PresenceGateway.drain: `presence_drain` to each client, new
  * connections refused with `draining`, every leave kept in the leave grace, whose entry ends when
- * the device's join elsewhere reaches this node). This waits until nothing is left: no open
- * connection and no graced entry. At the end of the window the connections still open (clients
- * that ignored the instruction) are cut as a network loss would; the wait then lasts at most the
- * leave grace more, when every graced entry has either been taken over or expired.
+ * the device's join elsewhere reaches this node; while draining no graced entry expires). This
+ * waits until nothing is left: no open connection and no graced entry. At the end of the window
+ * the connections still open (clients that ignored the instruction) are cut as a network loss
+ * would; the wait then lasts at most the leave grace more. What is still left then (devices not
+ * back elsewhere yet, e.g. refused by a survivor busy with the storm of moves) is not untracked:
+ * the close stops the replica without announcing its leave, and the other nodes hold those
+ * entries for their crash grace like a crashed node's, so a device back later is still silent.
  */
 import type { Clock, Timers } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';

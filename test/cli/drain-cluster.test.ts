@@ -56,14 +56,18 @@ function graphFile(): string {
   return file;
 }
 
-async function startNode(name: string, redis: RedisServer, graph: string) {
+const TIMING = [
+  ...['--broadcast-period-ms', '100', '--down-period-ms', '60000'],
+  ...['--permdown-period-ms', '120000', '--leave-grace-ms', '30000'],
+  ...['--drain-ms', '4000'],
+];
+
+async function startNode(name: string, redis: RedisServer, graph: string, timing = TIMING) {
   const node = await startCli(
     [
       ...['--port', '0', '--redis', redis.url, '--node-name', name],
       ...['--graph', `graphology:${graph}`, '--admin-token', ADMIN],
-      ...['--broadcast-period-ms', '100', '--down-period-ms', '60000'],
-      ...['--permdown-period-ms', '120000', '--leave-grace-ms', '30000'],
-      ...['--drain-ms', '4000'],
+      ...timing,
     ],
     { PRESENCE_JWT_SECRET: SECRET, PRESENCE_CLUSTER_SECRET: TEST_CLUSTER_SECRET },
   );
@@ -109,9 +113,14 @@ function watch(watched: Watched): void {
 }
 
 /** A raw socket.io client that knows nothing of `presence_drain`. */
-async function rawClient(url: string, user: string, device: string): Promise<Socket> {
+async function rawClient(
+  url: string,
+  user: string,
+  device: string,
+  lineage?: string,
+): Promise<Socket> {
   const socket = io(`${url}/presence`, {
-    auth: { token: await token(user), device },
+    auth: { token: await token(user), device, ...(lineage === undefined ? {} : { lineage }) },
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
@@ -209,4 +218,58 @@ describe('drain on SIGTERM, two real nodes behind a balancer', () => {
     }
     expect(balancer.routed.get(b.url) ?? 0).toBeGreaterThanOrEqual(USERS.length);
   }, 120_000);
+  it('a device back only after the drained node exited is held by the others: no leave, no offline', async () => {
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.dispose());
+    const graph = graphFile();
+    // A short leave grace and drain, and a down period B notices soon: u0's laptop comes back
+    // well after A cut it, waited its leave grace and exited.
+    const timing = [
+      ...['--broadcast-period-ms', '100', '--down-period-ms', '1500'],
+      ...['--permdown-period-ms', '120000', '--leave-grace-ms', '300'],
+      ...['--crash-grace-ms', '60000', '--drain-ms', '1000'],
+    ];
+    const a = await startNode('node-a', redis, graph, timing);
+    const b = await startNode('node-b', redis, graph, timing);
+    const watcher = sdkClient(b.url, 'u1', await token('u1'));
+    await rawClient(a.url, 'u0', 'laptop', 'u0-laptop-lineage');
+    await waitFor(() => watcher.client.synced && watcher.client.get('u0') !== undefined, {
+      ...WAIT,
+      description: 'u1 on node B sees u0 (on node A)',
+    });
+    const payloads: string[] = [];
+    for (const event of ['presence_diff', 'presence_state']) {
+      watcher.client.socket.on(event, () =>
+        payloads.push(watcher.client.get('u0') === undefined ? 'u0 offline' : 'u0 shown'),
+      );
+    }
+
+    a.run.child.kill('SIGTERM');
+    // u0's old app ignores the drain: A cuts it at the window's end, keeps its entry through its
+    // leave grace and beyond, then exits without announcing a leave.
+    expect(await a.run.exited).toEqual({ code: 0, signal: null });
+    const drained = a.run.stderr
+      .split('\n')
+      .filter((line) => line.includes('"drained"'))
+      .map((line) => JSON.parse(line) as { connections: number; left: number; cut: boolean });
+    expect(drained).toEqual([expect.objectContaining({ connections: 1, left: 1, cut: true })]);
+    // B notices A down and holds its entry for the crash grace.
+    await waitFor(
+      async () => ((await metric(b.url, 'presence_replicas{status="down"}')) ?? 0) >= 1,
+      {
+        ...WAIT,
+        description: 'node B sees node A down',
+      },
+    );
+    expect(watcher.client.get('u0')).toBeDefined();
+
+    // The laptop is back, on B, with its device and lineage: a silent takeover.
+    await rawClient(b.url, 'u0', 'laptop', 'u0-laptop-lineage');
+    await waitFor(async () => (await metric(b.url, 'presence_connections')) === 2, {
+      ...WAIT,
+      description: 'u0 connected to node B',
+    });
+    expect(watcher.client.get('u0')).toBeDefined();
+    expect(payloads.filter((p) => p === 'u0 offline')).toEqual([]);
+  });
 });

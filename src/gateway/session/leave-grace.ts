@@ -73,6 +73,8 @@ export class LeaveGrace {
   private resumed = 0;
   private expired = 0;
   private closed = false;
+  /** Set by a drain: graced entries stay until their device is back elsewhere or the close. */
+  private keeping = false;
   private readonly detachChanges: () => void;
 
   constructor(
@@ -125,7 +127,7 @@ export class LeaveGrace {
     const list = this.byDevice.get(graced.deviceKey);
     if (list === undefined) this.byDevice.set(graced.deviceKey, [graced]);
     else list.push(graced);
-    if (this.timer === undefined) this.arm();
+    if (this.timer === undefined && !this.keeping) this.arm();
     return true;
   }
 
@@ -152,8 +154,25 @@ export class LeaveGrace {
     }
   }
 
-  /** Untracks every graced entry at once, counted neither resumed nor expired (shutdown). */
-  close(): void {
+  /**
+   * A drain began: from now on no graced entry expires here. Each stays until its device is back
+   * on another node (its join ends it) or the node closes, when the entries left are handed to the
+   * cluster's crash grace (src/server/create-presence-server.ts stops the replica unannounced): a
+   * client that takes longer than the leave grace to get in elsewhere during a storm of moves is
+   * still a silent takeover.
+   */
+  keepUntilClose(): void {
+    this.keeping = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Ends the grace, counted neither resumed nor expired (shutdown): every graced entry is
+   * untracked at once, or, with `untrack` false (after a drain), left tracked for the cluster's
+   * crash grace to hold.
+   */
+  close(untrack = true): void {
     if (this.closed) return;
     this.closed = true;
     this.detachChanges();
@@ -162,7 +181,7 @@ export class LeaveGrace {
     const all = [...this.byConn.values()];
     this.byConn.clear();
     this.byDevice.clear();
-    for (const graced of all) this.replica.untrackConnection(graced.conn);
+    if (untrack) for (const graced of all) this.replica.untrackConnection(graced.conn);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
@@ -214,7 +233,7 @@ export class LeaveGrace {
 
   private expire(): void {
     this.timer = undefined;
-    if (this.closed) return;
+    if (this.closed || this.keeping) return;
     const now = this.clock.now();
     const due: Graced[] = [];
     for (const graced of this.byConn.values()) {
