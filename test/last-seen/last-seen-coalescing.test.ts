@@ -1,8 +1,9 @@
 /**
- * `presence_last_seen` waits as long as the diff batch window: a friend's last seen of users who
- * leave in different store reads within one window reaches a watching socket as one message at
- * the window's end, not one per read; a user back online by then is left out. The server runs on a
- * manual clock with a 1 s least window, so no window ends until the test moves the clock.
+ * `presence_last_seen` waits as long as the diff batch window: the last seen of friends who leave
+ * one by one within a window is read from the store once at its end and reaches a watching socket
+ * as one message, not one per leave; a user back online by then is left out, and a visibility set
+ * during the window is the one applied. The server runs on a manual clock with a 1 s least window,
+ * so no window ends until the test moves the clock.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLastSeenStore } from '../../src/last-seen/index.js';
@@ -57,20 +58,31 @@ describe('last seen under load', () => {
     const [alice, carol, dave] = [await open('alice'), await open('carol'), await open('dave')];
     await waitFor(() => server!.server.replica.view.count('user:dave') === 1);
 
-    // Three leaves, each read from the store on its own.
-    for (const friend of [alice, carol, dave]) {
-      const reads = store.answered;
+    // Three leaves, one after the other (each seen by the tracker before the next).
+    const reads = store.answered;
+    for (const [friend, user] of [
+      [alice, 'alice'],
+      [carol, 'carol'],
+      [dave, 'dave'],
+    ] as const) {
       friend.close();
-      await waitFor(() => store.answered > reads);
+      await waitFor(() => server!.server.replica.view.count(`user:${user}`) === 0);
     }
+    // Carol hides her last seen before the window ends: hers is sent as null.
+    await store.setVisibility('carol', 'nobody');
     // Dave is back before the window ends: his last seen is not sent.
     await open('dave');
     await waitFor(() => server!.server.replica.view.count('user:dave') === 1);
     expect(payloads).toEqual([]);
+    expect(store.answered).toBe(reads);
 
     manual.advance(1_000);
     await waitFor(() => payloads.length > 0);
     expect(payloads).toHaveLength(1);
     expect(Object.keys(payloads[0]!).sort()).toEqual(['alice', 'carol']);
+    expect(payloads[0]!['carol']).toBeNull();
+    expect(typeof payloads[0]!['alice']).toBe('number');
+    // One store read for the window's three leaves.
+    expect(store.answered).toBe(reads + 1);
   });
 });

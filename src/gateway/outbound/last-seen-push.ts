@@ -5,11 +5,12 @@
  *
  * A last leave is sent as of the moment this node saw it (the owner records its own reading of
  * the same moment), or null when the user hides it or the store did not answer: privacy first.
- * Leaves that come together (a dead node's users) are read from the store in one batch, and what
- * each socket is owed waits as long as the diff batch window (diff-outboxes.ts: 0 when the node
- * keeps up, longer under load) to go out as one message: under churn a socket gets one
- * `presence_last_seen` per window, not one per store read. A user back online, or no longer
- * watched by the socket, by then is left out (privacy first).
+ * Leaves wait as long as the diff batch window (diff-outboxes.ts: 0 when the node keeps up,
+ * longer under load), then are read from the store in one batch and sent as one message per
+ * socket: under churn a socket gets one `presence_last_seen` per window, not one per leave or
+ * store read. What is sent is decided right after that read: a user back online, or no longer
+ * watched by the socket, is left out, and the visibility read is the one in force (privacy
+ * first).
  */
 import type { ChangeRoutes } from '../../change-router/change-routes.js';
 import type { RoutedChange } from '../../change-router/routed-change.js';
@@ -31,8 +32,6 @@ export class LastSeenPush {
   private leaving = new Map<UserId, number>();
   private reading = false;
   private closed = false;
-  /** What each socket is owed, sent at the end of the window. */
-  private owed = new Map<PresenceSocket, LastSeenMap>();
   private timer: unknown;
   private immediate: NodeJS.Immediate | undefined;
   private readonly detachChanges: () => void;
@@ -56,7 +55,7 @@ export class LastSeenPush {
     this.detachChanges();
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     if (this.immediate !== undefined) clearImmediate(this.immediate);
-    this.owed.clear();
+    this.leaving.clear();
   }
 
   /** Sends `socket` the last seen of those of `friends` who are offline and show it. */
@@ -95,58 +94,57 @@ export class LastSeenPush {
         this.leaving.set(key, now);
       }
     }
-    if (this.leaving.size > 0 && !this.reading) void this.sendLeaving();
+    this.schedule();
   }
 
+  /** Reads and sends the leaves gathered at the end of the current window (0: after this turn). */
+  private schedule(): void {
+    if (this.closed || this.reading || this.leaving.size === 0) return;
+    if (this.timer !== undefined || this.immediate !== undefined) return;
+    const wait = this.windowMs();
+    if (wait <= 0) this.immediate = setImmediate(this.send);
+    else this.timer = this.timers.setTimeout(this.send, wait);
+  }
+
+  private readonly send = (): void => {
+    this.timer = undefined;
+    this.immediate = undefined;
+    void this.sendLeaving();
+  };
+
+  /**
+   * One store read for the window's leaves, then one message per watching socket, built right
+   * after the read (as the visibility it read): a user back online or no longer watched by then
+   * is left out, and a setting changed during the window is the one applied.
+   */
   private async sendLeaving(): Promise<void> {
     this.reading = true;
-    while (this.leaving.size > 0 && !this.closed) {
-      const batch = this.leaving;
-      this.leaving = new Map();
+    const batch = this.leaving;
+    this.leaving = new Map();
+    try {
       const answer = await this.reads.read([...batch.keys()]);
-      if (this.closed) break;
+      if (this.closed) return;
+      const perSocket = new Map<PresenceSocket, LastSeenMap>();
       for (const [user, at] of batch) {
         if (this.isVisible(user)) continue;
         const members = this.watchers.of(userTopic(user));
         if (members === undefined) continue;
         const value = showsLastSeen(answer, user) ? at : null;
         for (const socket of members) {
-          let message = this.owed.get(socket);
+          let message = perSocket.get(socket);
           if (message === undefined) {
             message = {};
-            this.owed.set(socket, message);
+            perSocket.set(socket, message);
           }
           message[user] = value;
         }
       }
+      for (const [socket, message] of perSocket) {
+        if (socket.connected) socket.emit('presence_last_seen', message);
+      }
+    } finally {
+      this.reading = false;
       this.schedule();
     }
-    this.reading = false;
   }
-
-  /** Sends what is owed at the end of the current window (after this turn when it is 0). */
-  private schedule(): void {
-    if (this.closed || this.owed.size === 0) return;
-    if (this.timer !== undefined || this.immediate !== undefined) return;
-    const wait = this.windowMs();
-    if (wait <= 0) this.immediate = setImmediate(this.flush);
-    else this.timer = this.timers.setTimeout(this.flush, wait);
-  }
-
-  private readonly flush = (): void => {
-    this.timer = undefined;
-    this.immediate = undefined;
-    const owed = this.owed;
-    this.owed = new Map();
-    for (const [socket, message] of owed) {
-      if (!socket.connected) continue;
-      let sent: LastSeenMap | undefined;
-      for (const user of Object.keys(message)) {
-        if (this.isVisible(user) || !this.watchers.watches(socket, userTopic(user))) continue;
-        sent ??= {};
-        sent[user] = message[user]!;
-      }
-      if (sent !== undefined) socket.emit('presence_last_seen', sent);
-    }
-  };
 }
