@@ -183,6 +183,31 @@ function timeMethod<T extends object>(
   };
 }
 
+/** Forks the client process for `users` against the gateway on `port`; resolves once it is ready. */
+async function startClients(port: number, users: readonly string[]) {
+  const client = fork(process.argv[1]!, ['--client'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  });
+  const reply = <T>(kind: string) =>
+    new Promise<T>((resolve) => {
+      const on = (message: { kind: string }) => {
+        if (message.kind !== kind) return;
+        client.off('message', on);
+        resolve(message as T);
+      };
+      client.on('message', on);
+    });
+  client.send({
+    kind: 'init',
+    url: `ws://127.0.0.1:${port}`,
+    users,
+    concurrency: Number(values.concurrency),
+  });
+  await reply('ready');
+  return { client, reply };
+}
+
 async function runBench(): Promise<void> {
   const connections = Number(values.connections);
   const population = buildPopulation({
@@ -283,26 +308,7 @@ async function runBench(): Promise<void> {
   const snapshot = (name: string) => (values.heap ? writeHeapSnapshot(join(dir, name)) : '');
   if (values.heap) mkdirSync(dir, { recursive: true });
 
-  const client = fork(process.argv[1]!, ['--client'], {
-    execArgv: ['--import', 'tsx'],
-    stdio: 'inherit',
-  });
-  const reply = <T>(kind: string) =>
-    new Promise<T>((resolve) => {
-      const on = (message: { kind: string }) => {
-        if (message.kind !== kind) return;
-        client.off('message', on);
-        resolve(message as T);
-      };
-      client.on('message', on);
-    });
-  client.send({
-    kind: 'init',
-    url: `ws://127.0.0.1:${port}`,
-    users,
-    concurrency: Number(values.concurrency),
-  });
-  await reply('ready');
+  const { client, reply } = await startClients(port, users);
   await settle();
   const before = process.memoryUsage();
   const snapshotBefore = snapshot('before.heapsnapshot');
@@ -492,26 +498,7 @@ async function runFloor(): Promise<void> {
     });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
-  const client = fork(process.argv[1]!, ['--client'], {
-    execArgv: ['--import', 'tsx'],
-    stdio: 'inherit',
-  });
-  const reply = <T>(kind: string) =>
-    new Promise<T>((resolve) => {
-      const on = (message: { kind: string }) => {
-        if (message.kind !== kind) return;
-        client.off('message', on);
-        resolve(message as T);
-      };
-      client.on('message', on);
-    });
-  client.send({
-    kind: 'init',
-    url: `ws://127.0.0.1:${port}`,
-    users,
-    concurrency: Number(values.concurrency),
-  });
-  await reply('ready');
+  const { client, reply } = await startClients(port, users);
   const cpuBefore = process.cpuUsage();
   const done = reply<ClientReport>('done');
   client.send({ kind: 'go' });
