@@ -23,7 +23,7 @@ export const PRESENCE_OPTIONS = optionGroup('Presence', {
     max: MAX_TIMER_MS,
     unit: 'ms',
     zero: 'no drain, the presences leave at once',
-    doc: 'on SIGTERM, the window over which the node\'s clients move to other nodes (each reconnects at a random moment in its first three quarters) before it stops; friends see nothing of the move. Fits a Kubernetes grace period with the leave grace and the shutdown (deploy/README.md); alone, a node does not drain (PROTOCOL.md, "Drain")',
+    doc: 'on SIGTERM, the window over which the node\'s clients move to other nodes (each reconnects at a random moment in it) before it stops; friends see nothing of the move. Fits a Kubernetes grace period with the leave grace and the shutdown (deploy/README.md); alone, a node does not drain (PROTOCOL.md, "Drain")',
   },
   maxBatchDelayMs: {
     type: 'integer',

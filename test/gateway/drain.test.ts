@@ -6,11 +6,9 @@
  * keeps each entry of a client that left until its device is back on the other node, and its
  * close resolves once every client has moved.
  */
-
 import { io } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DrainData, OverloadedData } from '../../src/domain/client-protocol.js';
-import { MOVE_SHARE } from '../../src/gateway/edge/drain-window.js';
 import { waitFor } from '../support/wait-for.js';
 import { type GraceNodes, startGraceNodes } from './support/grace-cluster.js';
 import { type ConnectOptions, connect, type TestClient } from './support/test-client.js';
@@ -81,8 +79,7 @@ describe('drain', () => {
     await waitFor(() => heard.every((h) => h.length === 1), {
       description: 'each client of the draining node is told to move',
     });
-    const withinMs = Math.floor(DRAIN_MS * MOVE_SHARE);
-    expect(heard.flat()).toEqual([{ withinMs }, { withinMs }]);
+    expect(heard.flat()).toEqual([{ withinMs: DRAIN_MS }, { withinMs: DRAIN_MS }]);
     expect(a.server.readiness()).toMatchObject({
       ready: false,
       reasons: expect.arrayContaining([expect.objectContaining({ code: 'draining' })]),

@@ -1,17 +1,9 @@
 /**
  * The gateway's drain (PROTOCOL.md, "Drain"): once begun, new handshakes are refused with
- * `draining` and a retry hint, and every client is told to move within the first three quarters
- * of what is left of the window.
+ * `draining` and a retry hint, and every client is told to move within what is left of the window.
  * Times are the gateway's `now()` (ms).
  */
 import { DRAINING, type OverloadedData } from '../../domain/client-protocol.js';
-
-/**
- * The share of what is left of the window that clients are told to move within: the rest is for
- * their handshakes elsewhere, which take seconds when a survivor takes a whole node's clients (at
- * full scale, moves spread over the whole window landed up to 7.5 s after its end).
- */
-export const MOVE_SHARE = 0.75;
 
 export class DrainWindow {
   /** When the window ends; undefined until the drain begins. */
@@ -36,10 +28,9 @@ export class DrainWindow {
     return true;
   }
 
-  /** The `presence_drain` payload: the first MOVE_SHARE of what is left of the window. */
+  /** The `presence_drain` payload: what is left of the window. */
   instruction(): { withinMs: number } {
-    const left = Math.max(0, (this.#until ?? this.now()) - this.now());
-    return { withinMs: Math.floor(left * MOVE_SHARE) };
+    return { withinMs: Math.max(0, (this.#until ?? this.now()) - this.now()) };
   }
 
   /** The `draining` refusal, with `retryAfterMs`: the retry goes through the balancer elsewhere. */
