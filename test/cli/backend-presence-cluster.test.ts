@@ -212,12 +212,17 @@ describe('online/offline webhooks and last seen on two nodes over Redis', () => 
       let [node1] = await startNodes(receiver.url, store.args);
       const client = await connect(node1!.url, user);
       disconnect(client);
-      await waitFor(async () => (await lastSeenOf(node1!.url, user)) !== null, WAIT);
+      // At least once: should two nodes both have sent it (and recorded it), the store converges
+      // to the later time; read it once it holds the latest `user.offline` seen so far.
+      const offlines = () =>
+        receiver.taken().filter((e) => e.user === user && e.type === 'user.offline');
+      await waitFor(async () => {
+        const sent = offlines();
+        const stored = await lastSeenOf(node1!.url, user);
+        return sent.length > 0 && stored === Math.max(...sent.map((e) => e.lastSeen!));
+      }, WAIT);
       const before = await lastSeenOf(node1!.url, user);
-      // At least once: should two nodes both have sent it, the store keeps the later time.
-      const offlines = receiver.taken().filter((e) => e.user === user && e.type === 'user.offline');
-      expect(offlines.length, store.name).toBeGreaterThan(0);
-      expect(Math.max(...offlines.map((e) => e.lastSeen!)), store.name).toBe(before);
+      expect(Math.max(...offlines().map((e) => e.lastSeen!)), store.name).toBe(before);
 
       await stopNodes();
       [node1] = await startNodes(receiver.url, store.args);
