@@ -146,33 +146,13 @@ function transferPart(kind: unknown, body: unknown): TransferPart | undefined {
       return { kind: 'window', window: window(body, 'part.window') };
     case PART_KIND.snapshot: {
       const s = array(body, 'part.snapshot', SNAPSHOT_LENGTH);
-      const chunk = uint(s[4], 'part.chunk');
-      const chunkCount = uint(s[5], 'part.chunkCount');
-      if (chunk >= chunkCount)
-        reject('part.chunk', `${chunk} is not below chunkCount ${chunkCount}`);
-      return {
-        kind: 'snapshot',
-        transferId: str(s[0], 'part.transferId'),
-        replica: ref(s[1], s[2], 'part.replica'),
-        upTo: uint(s[3], 'part.upTo'),
-        chunk,
-        chunkCount,
-        entries: entries(s[6], 'part.entries'),
-      };
+      return { kind: 'snapshot', ...chunkHeader(s), entries: entries(s[6], 'part.entries') };
     }
     case PART_KIND.held: {
       const h = array(body, 'part.held', HELD_LENGTH);
-      const chunk = uint(h[4], 'part.chunk');
-      const chunkCount = uint(h[5], 'part.chunkCount');
-      if (chunk >= chunkCount)
-        reject('part.chunk', `${chunk} is not below chunkCount ${chunkCount}`);
       return {
         kind: 'held',
-        transferId: str(h[0], 'part.transferId'),
-        replica: ref(h[1], h[2], 'part.replica'),
-        upTo: uint(h[3], 'part.upTo'),
-        chunk,
-        chunkCount,
+        ...chunkHeader(h),
         graceLeftMs: uint(h[6], 'part.graceLeftMs'),
         entries: entries(h[7], 'part.entries'),
       };
@@ -180,6 +160,20 @@ function transferPart(kind: unknown, body: unknown): TransferPart | undefined {
     default:
       return reject('partKind', `unknown part kind ${describe(kind)}`);
   }
+}
+
+/** The fields a snapshot chunk and a held chunk share (their first six), checked. */
+function chunkHeader(fields: readonly unknown[]) {
+  const chunk = uint(fields[4], 'part.chunk');
+  const chunkCount = uint(fields[5], 'part.chunkCount');
+  if (chunk >= chunkCount) reject('part.chunk', `${chunk} is not below chunkCount ${chunkCount}`);
+  return {
+    transferId: str(fields[0], 'part.transferId'),
+    replica: ref(fields[1], fields[2], 'part.replica'),
+    upTo: uint(fields[3], 'part.upTo'),
+    chunk,
+    chunkCount,
+  };
 }
 
 function window(value: unknown, path: string): DeltaWindow {

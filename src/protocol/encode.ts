@@ -68,41 +68,33 @@ export function encodeMessage(message: ReplicationMessage): Uint8Array {
   return packr.pack(frame);
 }
 
+/** The fields a snapshot chunk and a held chunk share, in wire order, checked. */
+function chunkHeader(part: Extract<TransferPart, { kind: 'snapshot' | 'held' }>): unknown[] {
+  uint(part.chunkCount, 'part.chunkCount');
+  if (uint(part.chunk, 'part.chunk') >= part.chunkCount) {
+    fail('part.chunk', `chunk ${part.chunk} is not below chunkCount ${part.chunkCount}`);
+  }
+  return [
+    str(part.transferId, 'part.transferId'),
+    str(part.replica.name, 'part.replica.name'),
+    vsn(part.replica.vsn, 'part.replica.vsn'),
+    uint(part.upTo, 'part.upTo'),
+    part.chunk,
+    part.chunkCount,
+  ];
+}
+
 function partFields(part: TransferPart | undefined): [number, unknown] {
   if (part === undefined) return [PART_KIND.none, null];
   if (part.kind === 'window') return [PART_KIND.window, windowArray(part.window, 'part.window')];
   if (part.kind === 'snapshot') {
-    uint(part.chunkCount, 'part.chunkCount');
-    if (uint(part.chunk, 'part.chunk') >= part.chunkCount) {
-      fail('part.chunk', `chunk ${part.chunk} is not below chunkCount ${part.chunkCount}`);
-    }
-    return [
-      PART_KIND.snapshot,
-      [
-        str(part.transferId, 'part.transferId'),
-        str(part.replica.name, 'part.replica.name'),
-        vsn(part.replica.vsn, 'part.replica.vsn'),
-        uint(part.upTo, 'part.upTo'),
-        part.chunk,
-        part.chunkCount,
-        flatEntries(part.entries, 'part.entries'),
-      ],
-    ];
+    return [PART_KIND.snapshot, [...chunkHeader(part), flatEntries(part.entries, 'part.entries')]];
   }
   if (part.kind === 'held') {
-    uint(part.chunkCount, 'part.chunkCount');
-    if (uint(part.chunk, 'part.chunk') >= part.chunkCount) {
-      fail('part.chunk', `chunk ${part.chunk} is not below chunkCount ${part.chunkCount}`);
-    }
     return [
       PART_KIND.held,
       [
-        str(part.transferId, 'part.transferId'),
-        str(part.replica.name, 'part.replica.name'),
-        vsn(part.replica.vsn, 'part.replica.vsn'),
-        uint(part.upTo, 'part.upTo'),
-        part.chunk,
-        part.chunkCount,
+        ...chunkHeader(part),
         uint(part.graceLeftMs, 'part.graceLeftMs'),
         flatEntries(part.entries, 'part.entries'),
       ],
