@@ -161,7 +161,7 @@ export class PresenceGateway {
         lastSeenReads,
         { now: options.now },
         options.clock,
-        () => this.outboxes.stats().windowMs,
+        () => this.outboxes.windowMs,
       );
     this.admission = new Admission(this.options.admission, () => this.options.clock.now());
     this.outboxes = new DiffOutboxes(

@@ -218,11 +218,16 @@ export class DiffOutboxes {
     this.outboxes.delete(socketId);
   }
 
+  /** The batch window now, ms (what other per-socket batching waits as long as). */
+  get windowMs(): number {
+    return this.window.ms;
+  }
+
   stats(): DiffOutboxStats {
     return {
       messages: this.messages,
       metas: this.metas,
-      windowMs: this.window.ms,
+      windowMs: this.windowMs,
       pending: this.queue.length - this.head,
     };
   }
