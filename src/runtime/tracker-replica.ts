@@ -36,6 +36,7 @@ import type {
 } from '../ports/presence-tracker.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import type { ReplicationMessage } from '../protocol/messages.js';
+import { CrashGraces } from './crash-graces.js';
 import { InitialSync } from './initial-sync.js';
 import { readOnlyView } from './read-only-view.js';
 import {
@@ -64,9 +65,6 @@ export interface TrackerReplicaOptions extends ReplicaTimingOptions {
 
 /** A default vsn is the start time in µs plus under a millisecond of randomness. */
 const VSN_PER_MS = 1000;
-
-/** Held presences released per event-loop turn when a crash grace ends. */
-const RELEASE_SLICE = 500;
 
 /** When a replica started (ms on the clock), read from a default vsn; meaningless for a given one. */
 export function replicaStartedAt(ref: ReplicaRef): number {
@@ -130,18 +128,8 @@ export class TrackerReplica
   private unsubscribers: (() => void)[] = [];
   private running = false;
   private responses = 0;
-  /**
-   * Down replicas in their crash grace (or releasing), by key: the timer of the next step, and
-   * when the grace ends (a transfer tells a newcomer what is left of it).
-   */
-  private readonly crashGraces = new Map<string, { handle: unknown; endsAt: number }>();
-  /**
-   * Replicas learned from a held part (down before we heard of them; our health does not know
-   * them): forgotten when their grace ends, as nothing else would retire them.
-   */
-  private readonly learnedHeld = new Set<string>();
-  /** Retired while in their crash grace: forgotten when it ends (their held entries stay until). */
-  private readonly permdownAfterGrace = new Map<string, ReplicaRef>();
+  /** Down replicas in their crash grace (or releasing): crash-graces.ts. */
+  private readonly crashGraces: CrashGraces;
 
   constructor(options: TrackerReplicaOptions) {
     super();
@@ -171,6 +159,11 @@ export class TrackerReplica
       Math.max(3, this.timing.clockSamplePeriods + 1),
       this.timing.downPeriodMs,
     );
+    this.crashGraces = new CrashGraces(this.clock, this.timers, this.logger, {
+      releaseHeld: (ref, limit) => this.#state.releaseHeld(ref, limit),
+      permdown: (ref) => this.#state.replicaPermdown(ref),
+      report: (change) => this.report(change),
+    });
     // The first tick always says hello (Phoenix starts the silence counter at its maximum).
     this.silentPeriods = this.timing.maxSilentPeriods;
   }
@@ -198,9 +191,7 @@ export class TrackerReplica
     this.answers.clear();
     if (this.tickHandle !== undefined) this.timers.clearTimeout(this.tickHandle);
     this.tickHandle = undefined;
-    for (const grace of this.crashGraces.values()) this.timers.clearTimeout(grace.handle);
     this.crashGraces.clear();
-    this.learnedHeld.clear();
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers = [];
   }
@@ -438,8 +429,7 @@ export class TrackerReplica
     if (part.kind === 'held' && this.timing.crashGraceMs === 0) return;
     const result = this.#state.mergeTransfer(part);
     if (part.kind === 'held' && result.status === 'applied') {
-      this.startCrashGrace(part.replica, part.graceLeftMs);
-      this.learnedHeld.add(replicaKey(part.replica));
+      this.crashGraces.startLearned(part.replica, part.graceLeftMs);
       this.logger.info(
         { replica: part.replica, graceLeftMs: part.graceLeftMs },
         'holding the entries of a replica down before we started, for the rest of its crash grace',
@@ -454,11 +444,7 @@ export class TrackerReplica
     clock: ReadonlyMap<string, number>,
   ): void {
     this.#stats.transferRequestsServed++;
-    const now = this.clock.now();
-    const graceLeft = new Map<string, number>();
-    for (const [key, grace] of this.crashGraces) {
-      if (grace.endsAt > now) graceLeft.set(key, grace.endsAt - now);
-    }
+    const graceLeft = this.crashGraces.left(this.clock.now());
     const parts: TransferPart[] = this.#state.extract(
       requester,
       clock,
@@ -510,12 +496,13 @@ export class TrackerReplica
       const key = replicaKey(transition.ref);
       let change: PresenceChange;
       if (transition.type === 'up') {
-        this.endCrashGrace(key);
+        this.crashGraces.end(key);
         change = this.#state.replicaUp(transition.ref);
       } else if (transition.type === 'down') {
         change = this.#state.replicaDown(transition.ref);
-        if (hold && this.timing.crashGraceMs > 0) this.startCrashGrace(transition.ref);
-        else {
+        if (hold && this.timing.crashGraceMs > 0) {
+          this.crashGraces.start(transition.ref, this.timing.crashGraceMs);
+        } else {
           const released = this.#state.releaseHeld(transition.ref, Number.POSITIVE_INFINITY);
           change = {
             joins: [...change.joins, ...released.change.joins],
@@ -523,10 +510,10 @@ export class TrackerReplica
           };
         }
       } else if (this.crashGraces.has(key) && this.#state.heldCount(transition.ref) > 0) {
-        this.permdownAfterGrace.set(key, transition.ref);
+        this.crashGraces.retireAfter(transition.ref);
         change = { joins: [], leaves: [] };
       } else {
-        this.endCrashGrace(key);
+        this.crashGraces.end(key);
         change = this.#state.replicaPermdown(transition.ref);
       }
       if (transition.type !== 'up') {
@@ -542,50 +529,6 @@ export class TrackerReplica
       this.emit('replica', { type: transition.type, ref: transition.ref });
       this.report(change);
     }
-  }
-
-  private startCrashGrace(ref: ReplicaRef, graceMs = this.timing.crashGraceMs): void {
-    const key = replicaKey(ref);
-    this.endCrashGrace(key);
-    this.crashGraces.set(key, {
-      handle: this.timers.setTimeout(() => this.releaseSlice(ref), graceMs),
-      endsAt: this.clock.now() + graceMs,
-    });
-  }
-
-  private endCrashGrace(key: string): void {
-    const grace = this.crashGraces.get(key);
-    if (grace !== undefined) this.timers.clearTimeout(grace.handle);
-    this.crashGraces.delete(key);
-    this.permdownAfterGrace.delete(key);
-    this.learnedHeld.delete(key);
-  }
-
-  /**
-   * The crash grace is over: held presences leave, RELEASE_SLICE at a time, the next slice after
-   * the event loop had its turn (a big node's users do not leave in one burst of fan-out).
-   */
-  private releaseSlice(ref: ReplicaRef): void {
-    const key = replicaKey(ref);
-    if (!this.running || !this.crashGraces.has(key)) return;
-    try {
-      const { change, more } = this.#state.releaseHeld(ref, RELEASE_SLICE);
-      this.report(change);
-      if (more) {
-        this.crashGraces.set(key, {
-          handle: this.timers.setTimeout(() => this.releaseSlice(ref), 0),
-          endsAt: this.clock.now(),
-        });
-        return;
-      }
-    } catch (err) {
-      this.logger.error({ err, replica: ref }, 'releasing held presences failed');
-    }
-    this.crashGraces.delete(key);
-    const retired = this.permdownAfterGrace.get(key);
-    this.permdownAfterGrace.delete(key);
-    if (retired !== undefined) this.report(this.#state.replicaPermdown(retired));
-    else if (this.learnedHeld.delete(key)) this.report(this.#state.replicaPermdown(ref));
   }
 
   private report(change: PresenceChange): PresenceChange {

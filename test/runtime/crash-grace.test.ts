@@ -1,5 +1,5 @@
 /**
- * The crash grace (src/runtime/tracker-replica.ts): a down replica's presences with a lineage stay
+ * The crash grace (src/runtime/crash-graces.ts, driven by src/runtime/tracker-replica.ts): a down replica's presences with a lineage stay
  * visible for `crashGraceMs`, a device reconnecting on another replica takes its entry over with
  * one change (the held entry in its leaves, the new one in its joins), and what is not taken over
  * leaves when the grace ends, in slices. Simulated network, fake clock: no timing assertions.
