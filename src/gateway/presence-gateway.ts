@@ -264,7 +264,7 @@ export class PresenceGateway {
     };
   }
 
-  /** True once {@link drain} was called. */
+  /** True once {@link drain} was called (a close then hands what is left to the crash grace). */
   get isDraining(): boolean {
     return this.drainWindow.isDraining;
   }
@@ -313,11 +313,6 @@ export class PresenceGateway {
     // the replica unannounced, so the other nodes hold it for their crash grace.
     this.grace.close(!this.drainWindow.isDraining);
     for (const stop of this.detach.splice(0)) stop();
-  }
-
-  /** True once drain() began: a close then hands what is left to the cluster's crash grace. */
-  get drained(): boolean {
-    return this.drainWindow.isDraining;
   }
 
   /**

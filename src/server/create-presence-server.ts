@@ -400,7 +400,7 @@ export function createPresenceServer(options: PresenceServerOptions): PresenceSe
       // nodes' crash grace: the replica stops without announcing its leave, so they hold those
       // entries (with a lineage) as a crashed node's, and a device back later is still silent.
       const left = gateway.stats();
-      const handOver = gateway.drained && left.connections + left.graced > 0;
+      const handOver = gateway.isDraining && left.connections + left.graced > 0;
       // Pending deliveries go to the fallback before their sockets are disconnected.
       const deliveriesClosed = delivery.deliverer?.close();
       gateway.close();
