@@ -79,7 +79,12 @@ describe('drain', () => {
     await waitFor(() => heard.every((h) => h.length === 1), {
       description: 'each client of the draining node is told to move',
     });
-    expect(heard.flat()).toEqual([{ withinMs: DRAIN_MS }, { withinMs: DRAIN_MS }]);
+    // What is left of the window when the instruction went out: the window, less the
+    // millisecond or two between the drain's start and its message on a loaded machine.
+    const [first, second] = heard.flat() as { withinMs: number }[];
+    expect(second).toEqual(first);
+    expect(first!.withinMs).toBeGreaterThan(DRAIN_MS - 1_000);
+    expect(first!.withinMs).toBeLessThanOrEqual(DRAIN_MS);
     expect(a.server.readiness()).toMatchObject({
       ready: false,
       reasons: expect.arrayContaining([expect.objectContaining({ code: 'draining' })]),
